@@ -1,0 +1,91 @@
+"""JSON API v1: bearer-token authentication, JSON errors `{"error": {code, message, fields}}`."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, g, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from app.auth.service import user_for_token
+from app.errors import AuthError, BadRequest, DomainError
+from app.extensions import db
+
+bp = Blueprint("api", __name__)
+log = logging.getLogger(__name__)
+PUBLIC_ENDPOINTS = {"api.issue_token"}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    response = jsonify(error={"code": code, "message": message, "fields": fields or {}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="chengxin"'
+    return response
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        raise AuthError("需要有效的访问令牌（Authorization: Bearer …）")
+    g.user = user
+    return None
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    db.session.rollback()
+    return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+
+@bp.errorhandler(ValidationError)
+def schema_error(exc: ValidationError):
+    db.session.rollback()
+    fields = {k: (v if isinstance(v, list) else [str(v)]) for k, v in exc.normalized_messages().items()}
+    return error_response(400, "bad_request", "请求格式有误", fields)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    db.session.rollback()
+    return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+
+
+@bp.errorhandler(Exception)
+def unexpected(exc: Exception):
+    db.session.rollback()
+    log.exception("unhandled API error")
+    return error_response(500, "internal_error", "服务器内部错误，已记录，请稍后重试")
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("请求体必须是 JSON 对象", {"body": ["请求体必须是 JSON 对象（Content-Type: application/json）"]})
+    return body
+
+
+def page_args(default_per_page: int = 20, maximum: int = 100) -> tuple[int, int]:
+    errors = {}
+    values = {}
+    for name, default in (("page", 1), ("per_page", default_per_page)):
+        raw = request.args.get(name, str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            errors[name] = [f"{name} 必须是正整数"]
+            continue
+        if value < 1 or (name == "per_page" and value > maximum):
+            errors[name] = [f"{name} 必须在 1 到 {maximum if name == 'per_page' else '∞'} 之间"]
+        values[name] = value
+    if errors:
+        raise BadRequest("分页参数有误", errors)
+    return values["page"], values["per_page"]
+
+
+from app.api import views  # noqa: E402,F401

@@ -1,0 +1,116 @@
+"""Marshmallow schemas of the JSON API v1."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.cases.models import RECORD_STATUSES, SOURCE_TYPES, TIERS
+from app.org.models import ROLES
+
+
+class TokenRequestSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class CaseCreateSchema(Schema):
+    process = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    data = fields.Dict(required=True)
+
+
+class CompleteSchema(Schema):
+    data = fields.Dict(required=True)
+
+
+class ReassignSchema(Schema):
+    assignee_id = fields.Integer(required=True, strict=True)
+
+
+class DepartmentSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    full_name = fields.String()
+    roles = fields.Method("_roles")
+    role_labels = fields.Method("_role_labels")
+    department = fields.Nested(DepartmentSchema)
+    scope_district_id = fields.Integer(allow_none=True)
+
+    def _roles(self, user):
+        return sorted(user.roles)
+
+    def _role_labels(self, user):
+        return [ROLES[r] for r in sorted(user.roles)]
+
+
+class TaskSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    case_number = fields.Function(lambda t: t.case.number)
+    name = fields.String()
+    element = fields.String(attribute="bpmn_id")
+    role = fields.String()
+    status = fields.String()
+    form_key = fields.String(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    claimed_by = fields.Function(lambda t: t.claimed_by.username if t.claimed_by else None)
+    completed_by = fields.Function(lambda t: t.completed_by.username if t.completed_by else None)
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    form = fields.Method("_form")
+
+    def _form(self, task):
+        from app import forms
+
+        return forms.load_form(task.form_key) if task.form_key else None
+
+
+class TimelineEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    kind = fields.String()
+    summary = fields.String()
+    actor = fields.Function(lambda e: e.actor.username if e.actor else None)
+    data = fields.Dict()
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.Function(lambda a: a.uploaded_by.username)
+    uploaded_at = fields.DateTime()
+
+
+class CaseSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    process = fields.String(attribute="process_key")
+    title = fields.String()
+    subject_type = fields.String()
+    subject = fields.Function(lambda c: c.subject_name)
+    subject_department = fields.Function(lambda c: c.subject_department.code)
+    source_type = fields.String(allow_none=True)
+    source_type_label = fields.Function(lambda c: SOURCE_TYPES.get(c.source_type))
+    document_number = fields.String(allow_none=True)
+    key_area = fields.String(allow_none=True)
+    tier = fields.String(allow_none=True)
+    tier_label = fields.Function(lambda c: TIERS.get(c.tier))
+    status = fields.String(attribute="record_status")
+    status_label = fields.Function(lambda c: RECORD_STATUSES.get(c.record_status))
+    publication_start = fields.Date(allow_none=True)
+    publication_end = fields.Date(allow_none=True)
+    repairable_from = fields.Date(allow_none=True)
+    created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)

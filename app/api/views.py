@@ -1,0 +1,118 @@
+"""API routes: thin — parse, call a service, serialise."""
+from __future__ import annotations
+
+from flask import g, jsonify, request, send_file
+
+from app.api import bp, json_body, page_args
+from app.api.schemas import (
+    AttachmentSchema, CaseCreateSchema, CaseSchema, CompleteSchema, ReassignSchema,
+    TaskDetailSchema, TaskSchema, TimelineEventSchema, TokenRequestSchema, UserSchema,
+)
+from app.auth import service as auth
+from app.calendar.service import missing_years
+from app.cases import attachments
+from app.cases import service as cases
+from app.errors import BadRequest
+from app.tasks import service as tasks
+
+
+@bp.post("/auth/token")
+def issue_token():
+    creds = TokenRequestSchema().load(json_body())
+    user = auth.authenticate(creds["username"], creds["password"], request.remote_addr)
+    return jsonify(token=auth.issue_token(user), token_type="Bearer"), 201
+
+
+@bp.get("/me")
+def me():
+    warnings = [f"{y} 年工作日历尚未导入，涉及该年的期限无法计算" for y in missing_years()]
+    return jsonify(user=UserSchema().dump(g.user), warnings=warnings)
+
+
+@bp.get("/processes")
+def processes():
+    return jsonify(items=cases.startable_processes(g.user))
+
+
+def _detail_dict(case) -> dict:
+    body = CaseSchema().dump(case)
+    body["facts"] = case.facts
+    body["timeline"] = TimelineEventSchema(many=True).dump(cases.timeline(case))
+    body["open_tasks"] = TaskSchema(many=True).dump(cases.open_tasks(case))
+    body["attachments"] = AttachmentSchema(many=True).dump(cases.list_attachments(case))
+    return body
+
+
+@bp.post("/cases")
+def create_case():
+    payload = CaseCreateSchema().load(json_body())
+    case = cases.register_case(g.user, payload["process"], payload["data"])
+    body = CaseSchema().dump(case)
+    body["open_tasks"] = TaskSchema(many=True).dump(cases.open_tasks(case))
+    return jsonify(body), 201
+
+
+@bp.get("/cases")
+def list_cases():
+    page, per_page = page_args()
+    items, total = cases.list_cases(g.user, status=request.args.get("status"), area=request.args.get("area"),
+                                    subject=request.args.get("subject"), q=request.args.get("q"),
+                                    page=page, per_page=per_page)
+    return jsonify(items=CaseSchema(many=True).dump(items), total=total, page=page, per_page=per_page)
+
+
+@bp.get("/cases/<int:case_id>")
+def get_case(case_id: int):
+    return jsonify(_detail_dict(cases.get_case(g.user, case_id)))
+
+
+@bp.post("/cases/<int:case_id>/attachments")
+def upload_attachment(case_id: int):
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("缺少文件", {"file": ["请以 multipart/form-data 的 file 字段上传文件"]})
+    attachment = cases.add_attachment(g.user, case_id, upload.filename or "", upload.read())
+    return jsonify(AttachmentSchema().dump(attachment)), 201
+
+
+@bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")
+def download_attachment(case_id: int, attachment_id: int):
+    attachment = cases.get_attachment(g.user, case_id, attachment_id)
+    return send_file(attachments.path_for(attachment.sha256), mimetype=attachment.content_type,
+                     as_attachment=True, download_name=attachment.filename)
+
+
+@bp.get("/tasks")
+def list_tasks():
+    page, per_page = page_args()
+    items, total = tasks.list_tasks(g.user, request.args.get("scope", "available"), page=page, per_page=per_page)
+    return jsonify(items=TaskSchema(many=True).dump(items), total=total, page=page, per_page=per_page)
+
+
+@bp.get("/tasks/<int:task_id>")
+def get_task(task_id: int):
+    return jsonify(TaskDetailSchema().dump(tasks.get_task(g.user, task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim_task(task_id: int):
+    return jsonify(TaskSchema().dump(tasks.claim(g.user, task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/release")
+def release_task(task_id: int):
+    return jsonify(TaskSchema().dump(tasks.release(g.user, task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+def reassign_task(task_id: int):
+    payload = ReassignSchema().load(json_body())
+    return jsonify(TaskSchema().dump(tasks.reassign(g.user, task_id, payload["assignee_id"])))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete_task(task_id: int):
+    payload = CompleteSchema().load(json_body())
+    task, case, created = tasks.complete(g.user, task_id, payload["data"])
+    return jsonify(task=TaskSchema().dump(task), case=CaseSchema().dump(case),
+                   next_tasks=TaskSchema(many=True).dump(created))

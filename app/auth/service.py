@@ -1,0 +1,54 @@
+"""Login and bearer tokens. Services own their transactions."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from app.auth.models import ApiToken, LoginFailure
+from app.clock import clock
+from app.errors import AuthError, Throttled
+from app.extensions import db
+from app.org.models import User
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(username: str, password: str, remote_addr: str | None = None) -> User:
+    """Check a password, with throttling after repeated failures. Raises AuthError/Throttled."""
+    cfg = current_app.config
+    window_start = clock.now() - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+    failures = db.session.scalar(
+        select(func.count()).select_from(LoginFailure)
+        .where(LoginFailure.username == username, LoginFailure.at >= window_start)
+    )
+    if failures >= cfg["LOGIN_MAX_FAILURES"]:
+        raise Throttled(f"登录失败次数过多，请 {cfg['LOGIN_LOCK_MINUTES']} 分钟后再试")
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        db.session.add(LoginFailure(username=username, remote_addr=remote_addr))
+        db.session.commit()
+        raise AuthError("用户名或密码错误")
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    db.session.commit()
+    return user
+
+
+def issue_token(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["API_TOKEN_HOURS"]
+    db.session.add(ApiToken(user_id=user.id, token_hash=_hash(token), expires_at=clock.now() + timedelta(hours=hours)))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if row is None or row.expires_at <= clock.now() or not row.user.active:
+        return None
+    return row.user

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import clock
+from app.db_types import UTCDateTime
+from app.extensions import db
+
+DAY_KINDS = {"holiday": "法定节假日", "workday": "调休上班"}
+
+
+class CalendarYear(db.Model):
+    """A year whose schedule is loaded. A date in a year without a row cannot be counted."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class CalendarDay(db.Model):
+    """An exception to the Monday–Friday rule: a holiday on a weekday or a make-up working day."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(40), default="")

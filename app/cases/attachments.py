@@ -1,0 +1,66 @@
+"""Evidence files: size- and type-checked (extension AND content), stored by SHA-256."""
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+from pathlib import Path
+
+from flask import current_app
+
+from app.errors import ValidationFailed
+
+_MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04",),
+}
+
+
+def clean_filename(name: str) -> str:
+    name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
+    return name[:200] or "file"
+
+
+def check_file(filename: str, content: bytes) -> str:
+    """Returns the content type, or raises ValidationFailed naming the problem."""
+    cfg = current_app.config
+    if not content:
+        raise ValidationFailed("文件为空", {"file": ["文件为空"]})
+    if len(content) > cfg["ATTACHMENT_MAX_BYTES"]:
+        limit = cfg["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+        raise ValidationFailed(f"文件超过 {limit} MB 上限", {"file": [f"文件超过 {limit} MB 上限"]})
+    ext = Path(filename).suffix.lower().lstrip(".")
+    content_type = cfg["ATTACHMENT_TYPES"].get(ext)
+    if content_type is None:
+        allowed = "、".join(sorted(cfg["ATTACHMENT_TYPES"]))
+        raise ValidationFailed(f"不支持的文件类型 .{ext}", {"file": [f"只允许上传：{allowed}"]})
+    if content_type == "text/plain":
+        ok = b"\x00" not in content
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            ok = False
+    else:
+        ok = content.startswith(_MAGIC[content_type])
+    if not ok:
+        raise ValidationFailed("文件内容与扩展名不符", {"file": [f"文件内容不是有效的 .{ext} 文件"]})
+    return content_type
+
+
+def store(content: bytes) -> str:
+    digest = hashlib.sha256(content).hexdigest()
+    path = Path(current_app.config["UPLOAD_DIR"]) / digest[:2] / digest
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(content)
+        os.replace(tmp, path)
+    return digest
+
+
+def path_for(sha256: str) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / sha256[:2] / sha256

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import clock
+from app.db_types import UTCDateTime
+from app.extensions import db
+from app.org.models import CivilServant, Department, User
+
+RECORD_STATUSES = {
+    "draft": "草稿",
+    "in_review": "审核中",
+    "returned": "退回补正",
+    "notified": "已告知",
+    "under_objection": "异议处理中",
+    "confirmed": "已确认",
+    "published": "公开中",
+    "repaired": "已修复",
+    "revoked": "已撤销",
+    "exempted": "免责不予记录",
+    "expired": "公开期满",
+}
+SOURCE_TYPES = {
+    "court_judgment": "司法判决",
+    "administrative_penalty": "行政处罚",
+    "disciplinary_sanction": "纪律处分",
+    "accountability_decision": "问责处理",
+    "judgment_debtor": "失信被执行人",
+    "contract_breach": "违约毁约",
+    "statistical_fraud": "统计造假",
+}
+KEY_AREAS = [
+    "政府采购", "政府和社会资本合作", "招标投标", "招商引资", "地方政府债务管理", "河道治理",
+    "城市综合管理问题治理", "环境保护", "综合交通管理", "公共安全管理", "互联网+政务服务", "行政审批",
+    "市民服务", "企业服务", "统计", "审计",
+]
+TIERS = {"minor": "轻微", "general": "一般", "serious": "严重"}
+SUBJECT_TYPES = {"department": "单位", "civil_servant": "公务员"}
+
+
+class CaseSequence(db.Model):
+    """Per-year counter behind readable case numbers (ZX-2026-000123)."""
+
+    __tablename__ = "case_sequence"
+    __table_args__ = (UniqueConstraint("prefix", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(db.Model):
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    subject_type: Mapped[str] = mapped_column(String(20))
+    # The responsible unit: the department itself, or the civil servant's department.
+    subject_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    civil_servant_id: Mapped[int | None] = mapped_column(ForeignKey("civil_servant.id"))
+    recording_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    source_type: Mapped[str | None] = mapped_column(String(40))
+    document_number: Mapped[str | None] = mapped_column(String(80))
+    key_area: Mapped[str | None] = mapped_column(String(40), index=True)
+    tier: Mapped[str | None] = mapped_column(String(20))
+    facts: Mapped[str] = mapped_column(Text, default="")
+    record_status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    publication_start: Mapped[date | None] = mapped_column(Date)
+    publication_end: Mapped[date | None] = mapped_column(Date)
+    repairable_from: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    subject_department: Mapped[Department] = relationship(foreign_keys=[subject_department_id])
+    recording_department: Mapped[Department] = relationship(foreign_keys=[recording_department_id])
+    civil_servant: Mapped[CivilServant | None] = relationship()
+    created_by: Mapped[User] = relationship()
+
+    @property
+    def subject_name(self) -> str:
+        if self.civil_servant is not None:
+            return f"{self.civil_servant.name}（{self.subject_department.name}）"
+        return self.subject_department.name
+
+    @property
+    def district_id(self) -> int | None:
+        return self.subject_department.district_root_id
+
+
+class TimelineEvent(db.Model):
+    """Append-only audit trail of a case: who did what, when, and what data changed."""
+
+    __tablename__ = "timeline_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the system (timers, scripts)
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(String(400))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+@event.listens_for(TimelineEvent, "before_update")
+@event.listens_for(TimelineEvent, "before_delete")
+def _append_only(mapper, connection, target):
+    raise RuntimeError("timeline events are append-only")
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    uploaded_by: Mapped[User] = relationship()

@@ -1,0 +1,170 @@
+"""Case services: register (start a process), list, read, attach evidence. Each public function
+is one user action and one transaction."""
+from __future__ import annotations
+
+import json
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from app import engine, forms
+from app.cases import attachments
+from app.cases.models import KEY_AREAS, RECORD_STATUSES, Attachment, Case, CaseSequence, TimelineEvent
+from app.cases.timeline import record_event
+from app.clock import clock
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.org.models import CivilServant, Department, User
+from app.tasks.models import HumanTask
+from app.tasks.routing import can_view_case, case_filter
+from app.tasks.sync import apply_step, bindings_for
+from app.transaction import unit_of_work
+
+NUMBER_PREFIXES = {"dishonesty_record": "ZX", "warning_rectification": "YJ"}
+
+
+def startable_processes(user: User) -> list[dict]:
+    """Latest version of every process with a start form whose start lane the user holds."""
+    result = []
+    for definition in db.session.scalars(select(engine.ProcessDefinition).order_by(engine.ProcessDefinition.key)):
+        version = engine.latest_version(definition.key)
+        meta = json.loads(version.task_meta_json)
+        if version.start_form and meta.get("start_lane") in user.roles:
+            result.append({"key": definition.key, "name": definition.name, "version": version.version,
+                           "form_key": version.start_form, "form": forms.load_form(version.start_form)})
+    return result
+
+
+def _allocate_number(prefix: str, year: int) -> str:
+    seq = db.session.scalar(select(CaseSequence).where(CaseSequence.prefix == prefix, CaseSequence.year == year)
+                            .with_for_update())
+    if seq is None:
+        seq = CaseSequence(prefix=prefix, year=year, last=0)
+        db.session.add(seq)
+    seq.last += 1
+    db.session.flush()
+    return f"{prefix}-{year}-{seq.last:06d}"
+
+
+def _resolve_subject(data: dict) -> tuple[Department, CivilServant | None]:
+    department = db.session.scalar(select(Department).where(Department.code == data.get("subject_department"),
+                                                            Department.active.is_(True)))
+    if department is None:
+        raise ValidationFailed("表单填写有误，请按提示修改", {"subject_department": ["被记录单位不存在"]})
+    servant = None
+    if data.get("subject_type") == "civil_servant":
+        servant = db.session.get(CivilServant, data.get("civil_servant_id") or 0)
+        if servant is None or servant.department_id != department.id:
+            raise ValidationFailed("表单填写有误，请按提示修改",
+                                   {"civil_servant_id": ["该公务员不存在或不属于被记录单位"]})
+    return department, servant
+
+
+def register_case(user: User, process_key: str, data) -> Case:
+    version = engine.latest_version(process_key)
+    if version is None or not version.start_form:
+        raise NotFound(f"流程 {process_key!r} 不存在或不能直接发起")
+    if json.loads(version.task_meta_json).get("start_lane") not in user.roles:
+        raise Forbidden("您的角色不能发起该流程")
+    with unit_of_work():
+        data = forms.validate(version.start_form, data)
+        department, servant = _resolve_subject(data)
+        case = Case(
+            number=_allocate_number(NUMBER_PREFIXES.get(process_key, "AJ"), clock.today().year),
+            process_key=process_key, title=data.get("title", ""), subject_type=data.get("subject_type", "department"),
+            subject_department=department, civil_servant=servant, recording_department_id=user.department_id,
+            source_type=data.get("source_type"), document_number=data.get("document_number"),
+            key_area=data.get("key_area"), tier=data.get("tier"), facts=data.get("facts", ""),
+            record_status="draft", created_by_id=user.id, created_at=clock.now(), updated_at=clock.now(),
+        )
+        db.session.add(case)
+        db.session.flush()
+        record_event(case, "case.registered", f"{user.full_name} 登记：{case.title}", {"data": data}, actor_id=user.id)
+        variables = {**current_app.config["PROCESS_DEFAULTS"], **data, "case_number": case.number}
+        instance, result = engine.start(version, variables, bindings_for(case))
+        db.session.flush()
+        case.instance_id = instance.id
+        apply_step(case, instance, result)
+    return case
+
+
+def get_case(user: User, case_id: int) -> Case:
+    """A case the user may see; 404 for anything else (never reveals cases of other units)."""
+    case = db.session.get(Case, case_id)
+    if case is None or not can_view_case(user, case):
+        raise NotFound("案件不存在")
+    return case
+
+
+def list_cases(user: User, *, status: str | None = None, area: str | None = None, subject: str | None = None,
+               q: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[Case], int]:
+    query = select(Case).where(case_filter(user))
+    if status:
+        if status not in RECORD_STATUSES:
+            raise ValidationFailed("筛选条件有误", {"status": [f"未知状态 {status!r}"]})
+        query = query.where(Case.record_status == status)
+    if area:
+        if area not in KEY_AREAS:
+            raise ValidationFailed("筛选条件有误", {"area": [f"未知领域 {area!r}"]})
+        query = query.where(Case.key_area == area)
+    if subject:
+        query = query.join(Department, Department.id == Case.subject_department_id).where(
+            or_(Department.code == subject, Department.name.contains(subject)))
+    if q:
+        query = query.where(or_(Case.number.contains(q), Case.title.contains(q)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+    return list(items), total
+
+
+def timeline(case: Case) -> list[TimelineEvent]:
+    return list(db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case.id)
+                                   .order_by(TimelineEvent.id)))
+
+
+def open_tasks(case: Case) -> list[HumanTask]:
+    return list(db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open")
+                                   .order_by(HumanTask.id)))
+
+
+def add_attachment(user: User, case_id: int, filename: str, content: bytes) -> Attachment:
+    case = get_case(user, case_id)
+    filename = attachments.clean_filename(filename)
+    content_type = attachments.check_file(filename, content)
+    with unit_of_work():
+        digest = attachments.store(content)
+        attachment = Attachment(case_id=case.id, filename=filename, content_type=content_type, size=len(content),
+                                sha256=digest, uploaded_by_id=user.id, uploaded_at=clock.now())
+        db.session.add(attachment)
+        db.session.flush()
+        record_event(case, "attachment.added", f"{user.full_name} 上传附件：{filename}",
+                     {"attachment_id": attachment.id, "sha256": digest, "size": len(content)}, actor_id=user.id)
+    return attachment
+
+
+def get_attachment(user: User, case_id: int, attachment_id: int) -> Attachment:
+    case = get_case(user, case_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id != case.id:
+        raise NotFound("附件不存在")
+    return attachment
+
+
+def list_attachments(case: Case) -> list[Attachment]:
+    return list(db.session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)))
+
+
+def check_attachment_ids(case: Case, form_key: str, data: dict) -> None:
+    """File fields of a form hold attachment ids; each must belong to this case."""
+    errors = {}
+    for field in forms.file_fields(form_key):
+        ids = data.get(field) or []
+        if ids:
+            found = set(db.session.scalars(select(Attachment.id).where(Attachment.id.in_(ids),
+                                                                       Attachment.case_id == case.id)))
+            missing = [i for i in ids if i not in found]
+            if missing:
+                errors[field] = [f"附件不存在或不属于本案件：{', '.join(map(str, missing))}"]
+    if errors:
+        raise ValidationFailed("表单填写有误，请按提示修改", errors)
+

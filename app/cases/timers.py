@@ -1,0 +1,54 @@
+"""Firing due timers: instances store their next due time (indexed), so `tick` reads only the
+due ones. Each instance is its own transaction; a failing one is marked and the rest go on."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from app import engine
+from app.cases.models import Case
+from app.cases.timeline import record_event
+from app.clock import clock
+from app.errors import DomainError
+from app.extensions import db
+from app.tasks.sync import apply_step, bindings_for
+from app.transaction import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+def due_instance_ids(limit: int = 500) -> list[int]:
+    return list(db.session.scalars(
+        select(engine.ProcessInstance.id)
+        .where(engine.ProcessInstance.status == "running", engine.ProcessInstance.next_timer_at <= clock.now())
+        .order_by(engine.ProcessInstance.next_timer_at).limit(limit)))
+
+
+def fire_due_timers() -> dict[str, int]:
+    fired = failed = 0
+    for instance_id in due_instance_ids():
+        try:
+            with unit_of_work():
+                instance = db.session.get(engine.ProcessInstance, instance_id, with_for_update=True,
+                                          populate_existing=True)
+                if instance.status != "running" or instance.next_timer_at is None or instance.next_timer_at > clock.now():
+                    continue  # another worker got there first
+                case = db.session.scalar(select(Case).where(Case.instance_id == instance.id))
+                result = engine.fire_timers(instance, bindings_for(case))
+                apply_step(case, instance, result)
+            fired += 1
+        except DomainError as exc:
+            failed += 1
+            log.error("timer of instance %s failed: %s", instance_id, exc.message)
+            _mark_failed(instance_id, exc.message)
+    return {"fired": fired, "failed": failed}
+
+
+def _mark_failed(instance_id: int, message: str) -> None:
+    with unit_of_work():
+        instance = db.session.get(engine.ProcessInstance, instance_id, populate_existing=True)
+        instance.status, instance.error = "error", message
+        case = db.session.scalar(select(Case).where(Case.instance_id == instance_id))
+        if case is not None:
+            record_event(case, "process.error", f"流程出错，需要处理：{message}", {"error": message})

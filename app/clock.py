@@ -1,0 +1,56 @@
+"""The one clock. Every piece of code that needs "now" asks here, so tests (and `tick --now` in
+development) can move time: a 5-working-day window or a 3-year publication period is crossed
+in milliseconds."""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frozen: datetime | None = None
+
+    def now(self) -> datetime:
+        """Current time, timezone-aware UTC."""
+        with self._lock:
+            if self._frozen is not None:
+                return self._frozen
+        return datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        """Today's date in Shanghai, which is what deadlines count in."""
+        return self.now().astimezone(LOCAL_TZ).date()
+
+    def set(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=LOCAL_TZ)
+        with self._lock:
+            self._frozen = when.astimezone(timezone.utc)
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            base = self._frozen if self._frozen is not None else datetime.now(timezone.utc)
+            self._frozen = base + delta
+            return self._frozen
+
+    def reset(self) -> None:
+        with self._lock:
+            self._frozen = None
+
+    @property
+    def is_frozen(self) -> bool:
+        return self._frozen is not None
+
+
+clock = Clock()
+
+
+def local_midnight_after(day: date) -> datetime:
+    """The instant a whole local day ends (00:00 of the next day, Shanghai), as UTC.
+    A deadline "by day D" is due at this instant."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc)

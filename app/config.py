@@ -1,0 +1,76 @@
+"""Configuration classes. Everything that differs between machines comes from the environment."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _sqlite_default() -> str:
+    return f"sqlite:///{BASE_DIR / 'instance' / 'chengxin.db'}"
+
+
+def _normalise_db_url(url: str) -> str:
+    # psycopg 3 is the only PostgreSQL driver we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("DATABASE_URL", _sqlite_default()))
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    JSON_AS_ASCII = False
+    WORKFLOWS_DIR = os.environ.get("WORKFLOWS_DIR", str(BASE_DIR / "workflows"))
+    FORMS_DIR = os.environ.get("FORMS_DIR", str(BASE_DIR / "forms"))
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+    ATTACHMENT_TYPES = {
+        # extension -> content type; the file's first bytes must match (see app/cases/attachments.py)
+        "pdf": "application/pdf",
+        "png": "image/png",
+        "jpg": "image/jpeg",
+        "jpeg": "image/jpeg",
+        "txt": "text/plain",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    BPMN_MAX_BYTES = int(os.environ.get("BPMN_MAX_BYTES", 2 * 1024 * 1024))
+    API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", 12))
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))
+    TIMEZONE = "Asia/Shanghai"
+    # Sandbox limits for BPMN scripts and expressions.
+    SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SCRIPT_TIME_LIMIT_SECONDS", 1.0))
+    # Lifecycle defaults handed to new process instances as variables (DOMAIN.md: configurable).
+    PROCESS_DEFAULTS = {
+        "objection_window_days": 5,
+        "objection_review_days": 5,
+        "entry_review_days": 5,
+        "correction_days": 5,
+        "publication_decision_days": 5,
+        "repair_decision_days": 3,
+        # NDRC Order 36 (2026-04-01): publication period by tier, in months.
+        "publication_windows": {
+            "minor": {"min_months": 0, "max_months": 3},
+            "general": {"min_months": 3, "max_months": 12},
+            "serious": {"min_months": 12, "max_months": 36},
+        },
+    }
+    PAGE_SIZE_MAX = 100
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = True
+    SQLALCHEMY_DATABASE_URI = _normalise_db_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite:///" + str(BASE_DIR / "instance" / "test.db"))
+    )

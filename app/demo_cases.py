@@ -1,0 +1,58 @@
+"""A few demo cases at different stages, driven through the same services as real users."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.cases.service import open_tasks, register_case
+from app.extensions import db
+from app.org.models import CivilServant, User
+from app.tasks.service import complete
+
+BASE = {
+    "subject_type": "department", "source_type": "administrative_penalty", "key_area": "政府采购",
+    "tier": "general", "document_number": "沪财监〔2026〕17号",
+}
+APPROVE = {"entry_decision": "approve", "review_opinion": "事实清楚，证据充分，同意告知"}
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _step(case, username: str, element: str, data: dict) -> None:
+    task = next(t for t in open_tasks(case) if t.bpmn_id == element)
+    complete(_user(username), task.id, data)
+
+
+def create_demo_cases() -> list[str]:
+    recorder = _user("recorder")
+    servant = db.session.scalar(select(CivilServant).where(CivilServant.staff_number == "CZ-2019-0107"))
+    in_review = register_case(recorder, "dishonesty_record", {
+        **BASE, "subject_department": "fgw", "title": "招商引资政策承诺未兑现", "key_area": "招商引资",
+        "source_type": "contract_breach", "document_number": "沪发改诚〔2026〕3号",
+        "facts": "2025年签订的投资协议约定的扶持资金至今未拨付，企业多次投诉。"})
+    notified = register_case(recorder, "dishonesty_record", {
+        **BASE, "subject_type": "civil_servant", "subject_department": "czj", "civil_servant_id": servant.id,
+        "title": "违规干预政府采购评审", "source_type": "disciplinary_sanction", "document_number": "沪纪〔2026〕41号",
+        "facts": "在某信息化项目采购中向评审专家打招呼，受到党内警告处分。"})
+    _step(notified, "reviewer", "entry_review", APPROVE)
+    objection = register_case(recorder, "dishonesty_record", {
+        **BASE, "subject_department": "pudong", "title": "河道整治公开承诺逾期未完成", "key_area": "河道治理",
+        "source_type": "accountability_decision", "document_number": "沪水务〔2026〕9号",
+        "facts": "区级河长公开承诺2025年底前完成整治，至2026年6月仍未完成。"})
+    _step(objection, "reviewer", "entry_review", APPROVE)
+    _step(objection, "handler.pudong", "respond_notice", {
+        "response": "object", "objection_grounds": "延期已报市河长办备案同意，不属于失信。", "commitment": True})
+    published = register_case(recorder, "dishonesty_record", {
+        **BASE, "subject_department": "fgw", "title": "拖欠中标企业合同款",
+        "facts": "项目验收合格后未按合同约定在30日内拨付合同款 120 万元。"})
+    _step(published, "reviewer", "entry_review", APPROVE)
+    _step(published, "handler.fgw", "respond_notice", {"response": "accept"})
+    _step(published, "reviewer", "publication_decision", {"publish": True, "decision_note": "一般失信，依规公开"})
+    exempted = register_case(recorder, "dishonesty_record", {
+        **BASE, "subject_department": "czj", "title": "统计报表迟报", "key_area": "统计", "tier": "minor",
+        "source_type": "statistical_fraud", "document_number": "沪统〔2026〕2号",
+        "facts": "因系统故障迟报一日，已主动补报并说明。"})
+    _step(exempted, "reviewer", "entry_review", {"entry_decision": "exempt", "review_opinion": "符合容错情形"})
+    return [f"演示案件：{c.number} {c.title}（{c.record_status}）"
+            for c in (in_review, notified, objection, published, exempted)]

@@ -1,0 +1,233 @@
+"""Parse, validate and deploy BPMN process definitions.
+
+Validation happens here, at deploy time, once: safe XML, the BPMN schema, Spiff's parser, our
+attributes (lane role, form, due time) and every condition, timer and script compiled by the
+sandbox. A file with any problem is refused whole, with each problem naming its element."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
+
+from flask import current_app
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy import func, select
+
+from app.engine import sandbox
+from app.engine.helpers import callable_names
+from app.engine.models import ProcessDefinition, ProcessVersion
+from app.engine.serializer import spec_to_json
+from app.engine.timers import use_clock
+from app.engine.xmlsafe import parse_xml
+from app.errors import ProcessError
+from app.extensions import db
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CX_NS = "https://chengxin.example.org/schema/bpmn/1.0"
+NS = {"bpmn": BPMN_NS, "cx": CX_NS}
+RESERVED_IDS = {"Start", "End", "Root"}
+_FLOW_NODES = ("userTask", "scriptTask", "task", "serviceTask", "manualTask", "startEvent", "endEvent",
+               "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway",
+               "parallelGateway", "inclusiveGateway", "eventBasedGateway", "subProcess", "callActivity")
+
+
+@dataclass(frozen=True)
+class Problem:
+    element_id: str
+    element_name: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.element_id + (f"（{self.element_name}）" if self.element_name else "")
+        return f"{where}: {self.message}" if where else self.message
+
+
+class DeployRefused(ProcessError):
+    def __init__(self, filename: str, problems: list[Problem]):
+        super().__init__(
+            f"{filename}: 流程定义有 {len(problems)} 个问题，未部署：" + "；".join(str(p) for p in problems),
+            {"bpmn": [str(p) for p in problems]},
+        )
+        self.problems = problems
+
+
+@dataclass
+class ParsedProcess:
+    key: str
+    name: str
+    filename: str
+    xml_text: str
+    content_hash: str
+    spec_json: str
+    meta: dict
+    start_form: str | None
+
+
+def _local(tag) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _label(node) -> tuple[str, str]:
+    return node.get("id", ""), node.get("name", "") or ""
+
+
+def _check_code(problems, node, source, mode, what):
+    source = (source or "").strip()
+    if not source:
+        problems.append(Problem(*_label(node), f"{what}为空"))
+        return
+    try:
+        if mode == "eval":
+            sandbox.compile_expression(source, functions=callable_names())
+        else:
+            sandbox.compile_script(source, functions=callable_names())
+    except sandbox.SandboxError as exc:
+        problems.append(Problem(*_label(node), f"{what}无效：{exc}"))
+
+
+def _lanes_by_node(process) -> dict[str, str]:
+    lanes = {}
+    for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS):
+        if ref.text:
+            lanes[ref.text.strip()] = ref.getparent().get("name") or ""
+    return lanes
+
+
+def _lane_of(node, lanes) -> str | None:
+    """Lane of a node; nodes inside an embedded sub-process inherit the sub-process's lane."""
+    while node is not None:
+        if node.get("id") in lanes:
+            return lanes[node.get("id")]
+        node = node.getparent()
+        if node is not None and _local(node.tag) == "process":
+            return None
+    return None
+
+
+def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) -> tuple[list[Problem], dict]:
+    problems: list[Problem] = []
+    lanes = _lanes_by_node(process)
+    meta: dict = {"tasks": {}, "start_form": None, "start_lane": None}
+    for node in process.iter():
+        tag = _local(node.tag)
+        node_id = node.get("id", "")
+        if tag in _FLOW_NODES or tag == "sequenceFlow":
+            if node_id in RESERVED_IDS or node_id.endswith(".EndJoin"):
+                problems.append(Problem(*_label(node), f"元素 id “{node_id}” 是引擎保留字，请改名"))
+        if tag == "userTask":
+            lane = _lane_of(node, lanes)
+            form = node.get(f"{{{CX_NS}}}form")
+            due = node.get(f"{{{CX_NS}}}due")
+            if not lane:
+                problems.append(Problem(*_label(node), "用户任务必须位于以角色代码命名的泳道中"))
+            elif lane not in roles:
+                problems.append(Problem(*_label(node), f"泳道 “{lane}” 不是已知角色（{', '.join(sorted(roles))}）"))
+            if not form:
+                problems.append(Problem(*_label(node), "用户任务缺少表单（cx:form）"))
+            elif form not in forms:
+                problems.append(Problem(*_label(node), f"表单 “{form}” 不存在于 forms/ 目录"))
+            if due is not None:
+                _check_code(problems, node, due, "eval", "期限表达式（cx:due）")
+            meta["tasks"][node_id] = {"name": node.get("name") or node_id, "lane": lane, "form": form, "due": due}
+        elif tag == "startEvent" and _local(node.getparent().tag) == "process":
+            form = node.get(f"{{{CX_NS}}}form")
+            meta["start_lane"] = _lane_of(node, lanes)
+            if form:
+                if form not in forms:
+                    problems.append(Problem(*_label(node), f"开始表单 “{form}” 不存在于 forms/ 目录"))
+                meta["start_form"] = form
+        elif tag == "conditionExpression":
+            flow = node.getparent()
+            _check_code(problems, flow, node.text, "eval", "条件表达式")
+        elif tag in ("timeDate", "timeDuration", "timeCycle"):
+            event = node.getparent().getparent()
+            _check_code(problems, event, node.text, "eval", "定时器表达式")
+        elif tag == "scriptTask":
+            script = node.find("bpmn:script", NS)
+            _check_code(problems, node, script.text if script is not None else "", "exec", "脚本")
+        elif tag == "exclusiveGateway":
+            outgoing = process.xpath(".//bpmn:sequenceFlow[@sourceRef=$id]", namespaces=NS, id=node_id)
+            if len(outgoing) > 1 and not node.get("default"):
+                problems.append(Problem(*_label(node), "排他网关有多个出口时必须指定默认流"))
+    return problems, meta
+
+
+def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Collection[str]) -> ParsedProcess:
+    """Validate a BPMN file completely. Raises DeployRefused listing every problem found."""
+    root = parse_xml(data, max_bytes=current_app.config["BPMN_MAX_BYTES"], filename=filename)
+    if _local(root.tag) != "definitions" or etree.QName(root).namespace != BPMN_NS:
+        raise DeployRefused(filename, [Problem("", "", "根元素必须是 bpmn:definitions")])
+    processes = root.findall("bpmn:process", NS)
+    if len(processes) != 1:
+        raise DeployRefused(filename, [Problem("", "", f"文件必须只包含一个流程，实际有 {len(processes)} 个")])
+    process = processes[0]
+    key, name = process.get("id"), process.get("name") or process.get("id")
+
+    problems, meta = _check_our_rules(process, roles, forms)
+    spec_json = ""
+    try:
+        parser = BpmnParser(validator=BpmnValidator())
+        parser.add_bpmn_xml(root, filename)
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+        for s in [spec, *subprocess_specs.values()]:
+            for task_spec in s.task_specs.values():
+                if hasattr(task_spec, "event_definition"):
+                    task_spec.event_definition = use_clock(task_spec.event_definition)
+        spec_json = spec_to_json(spec, subprocess_specs)
+    except ValidationException as exc:
+        problems.append(Problem(getattr(exc, "id", "") or "", getattr(exc, "name", "") or "", str(exc)))
+    except SpiffWorkflowException as exc:
+        problems.append(Problem("", "", f"流程无法解析：{exc}"))
+    if problems:
+        raise DeployRefused(filename, problems)
+    text = data.decode("utf-8")
+    return ParsedProcess(
+        key=key, name=name, filename=filename, xml_text=text,
+        content_hash=hashlib.sha256(data).hexdigest(), spec_json=spec_json,
+        meta=meta, start_form=meta["start_form"],
+    )
+
+
+def deploy(data: bytes, filename: str, *, roles, forms, author_id: int | None = None,
+           comment: str = "") -> tuple[ProcessVersion, bool]:
+    """Deploy a file as a new version unless identical content is already deployed.
+    Adds to the session; the caller commits. Returns (version, created)."""
+    parsed = parse_bpmn(data, filename, roles=roles, forms=forms)
+    definition = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == parsed.key))
+    if definition is None:
+        definition = ProcessDefinition(key=parsed.key, name=parsed.name)
+        db.session.add(definition)
+        db.session.flush()
+    else:
+        definition.name = parsed.name
+        existing = db.session.scalar(select(ProcessVersion).where(
+            ProcessVersion.definition_id == definition.id, ProcessVersion.content_hash == parsed.content_hash))
+        if existing is not None:
+            return existing, False
+    number = (db.session.scalar(select(func.max(ProcessVersion.version))
+                                .where(ProcessVersion.definition_id == definition.id)) or 0) + 1
+    version = ProcessVersion(
+        definition_id=definition.id, version=number, content_hash=parsed.content_hash,
+        filename=parsed.filename, bpmn_xml=parsed.xml_text, spec_json=parsed.spec_json,
+        task_meta_json=json.dumps(parsed.meta, ensure_ascii=False), start_form=parsed.start_form,
+        deployed_by_id=author_id, comment=comment,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version, True
+
+
+def latest_version(key: str) -> ProcessVersion | None:
+    return db.session.scalar(
+        select(ProcessVersion).join(ProcessDefinition)
+        .where(ProcessDefinition.key == key).order_by(ProcessVersion.version.desc()).limit(1)
+    )
+
+
+def problems_as_dicts(problems: list[Problem]) -> list[dict]:
+    return [asdict(p) for p in problems]

@@ -1,0 +1,135 @@
+"""What BPMN scripts and expressions may call: a small whitelist of helpers (dates, working days)
+plus the domain actions registered by the application (e.g. `set_record_status`).
+The same names are used to compile at deploy time and to run, so a typo is refused on deploy."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable
+
+from app.calendar.service import add_working_days as _add_working_days
+from app.clock import LOCAL_TZ, clock, local_midnight_after
+
+
+class ActionError(Exception):
+    """Raised by a domain action to refuse a step with a clear message; passes the sandbox unchanged."""
+
+    sandbox_passthrough = True
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    func: Callable[..., Any]  # func(subject, *args) — subject is the case the instance belongs to
+    label: str  # Chinese label shown to designers
+    params: tuple[str, ...] = ()
+
+
+@dataclass
+class Bindings:
+    """What an instance's scripts see of the outside world, re-attached after every deserialize."""
+
+    subject: Any = None  # the domain object (a case) actions operate on
+    fields: dict[str, Any] = field(default_factory=dict)  # read-only snapshot exposed as `case`
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def register_action(name: str, func: Callable[..., Any], label: str, params: tuple[str, ...] = ()) -> None:
+    ACTIONS[name] = Action(name, func, label, params)
+
+
+def _date(value) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(LOCAL_TZ).date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ActionError(f"不是有效日期：{value!r}") from None
+
+
+def _int(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        raise ActionError(f"{what}必须是整数，而不是 {value!r}")
+    return int(value)
+
+
+def today() -> str:
+    return clock.today().isoformat()
+
+
+def now() -> str:
+    return clock.now().isoformat()
+
+
+def add_working_days(day, n) -> str:
+    return _add_working_days(_date(day), _int(n, "工作日数")).isoformat()
+
+
+def working_days_deadline(n) -> str:
+    """When a deadline of n working days from today falls due (end of that day, Shanghai), as ISO."""
+    return local_midnight_after(_add_working_days(clock.today(), _int(n, "工作日数"))).isoformat()
+
+
+def end_of_day(day) -> str:
+    return local_midnight_after(_date(day)).isoformat()
+
+
+def start_of_day(day) -> str:
+    """The instant a local day begins (00:00 Shanghai), as ISO: when a period "until day D" ends."""
+    return datetime.combine(_date(day), datetime.min.time(), LOCAL_TZ).isoformat()
+
+
+def add_months(day, n) -> str:
+    d, n = _date(day), _int(n, "月数")
+    month0 = d.month - 1 + n
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    from calendar import monthrange
+
+    return date(year, month, min(d.day, monthrange(year, month)[1])).isoformat()
+
+
+HELPERS: dict[str, Callable[..., Any]] = {
+    "today": today,
+    "now": now,
+    "add_working_days": add_working_days,
+    "working_days_deadline": working_days_deadline,
+    "end_of_day": end_of_day,
+    "start_of_day": start_of_day,
+    "add_months": add_months,
+}
+
+HELPER_LABELS = {
+    "today": "今天的日期（上海时间）",
+    "now": "当前时间",
+    "add_working_days": "某日之后第 n 个工作日",
+    "working_days_deadline": "从今天起 n 个工作日的期限（当日结束时）",
+    "end_of_day": "某日结束的时刻",
+    "start_of_day": "某日开始的时刻",
+    "add_months": "某日加 n 个月",
+}
+
+
+def callable_names() -> frozenset[str]:
+    """Every function name a BPMN script may call."""
+    return frozenset(HELPERS) | frozenset(ACTIONS)
+
+
+def namespace_for(bindings: Bindings) -> dict[str, Any]:
+    """Helpers and actions bound to one instance's subject."""
+    ns: dict[str, Any] = dict(HELPERS)
+    for action in ACTIONS.values():
+        ns[action.name] = _bind(action, bindings)
+    ns["case"] = dict(bindings.fields)
+    return ns
+
+
+def _bind(action: Action, bindings: Bindings):
+    def bound(*args):
+        return action.func(bindings.subject, *args)
+
+    bound.__name__ = action.name
+    return bound

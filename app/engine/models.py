@@ -1,0 +1,72 @@
+"""Process definitions, their immutable versions, and running instances."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import clock
+from app.db_types import UTCDateTime
+from app.extensions import db
+
+
+class ProcessDefinition(db.Model):
+    __tablename__ = "process_definition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)  # the BPMN process id
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    versions: Mapped[list[ProcessVersion]] = relationship(
+        back_populates="definition", order_by="ProcessVersion.version"
+    )
+
+
+class ProcessVersion(db.Model):
+    """One deployed version. The spec is stored here once; instances store only their state."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (
+        UniqueConstraint("definition_id", "version"),
+        UniqueConstraint("definition_id", "content_hash", name="uq_process_version_content"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text)
+    # Our attributes per element (form, due, lane role, ...), read from the XML at deploy time.
+    task_meta_json: Mapped[str] = mapped_column(Text)
+    start_form: Mapped[str | None] = mapped_column(String(100))
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    definition: Mapped[ProcessDefinition] = relationship(back_populates="versions")
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    # Serialized workflow state WITHOUT the spec (the spec lives on the version).
+    state_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)  # running/completed/error
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    version: Mapped[ProcessVersion] = relationship()
+
+    # Optimistic concurrency: every UPDATE checks the version it read. A concurrent writer that
+    # got there first makes this one fail with StaleDataError (→ 409), never a lost update.
+    __mapper_args__ = {"version_id_col": lock_version}

@@ -1,0 +1,220 @@
+"""Running instances: start, complete a user task, fire due timers. Each call loads the state,
+re-attaches our sandboxed script engine, steps the engine and saves the state without the spec.
+Callers get plain values (ReadyTask, StepResult), never Spiff objects."""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from app.clock import LOCAL_TZ, clock
+from app.engine import sandbox
+from app.engine.environment import SandboxedScriptEngine
+from app.engine.helpers import Bindings
+from app.engine.models import ProcessInstance, ProcessVersion
+from app.engine.serializer import SERIALIZER, state_to_json, workflow_from_json
+from app.errors import Conflict, DomainError, ProcessError
+from app.extensions import db
+
+_MAX_TIMER_ROUNDS = 50  # a timer loop that keeps firing is a modelling error, not a reason to spin
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    guid: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    form: str | None
+    due_working_days: int | None
+
+
+@dataclass(frozen=True)
+class Passed:
+    """An engine step worth a timeline line: a script task, a timer or an end event."""
+
+    bpmn_id: str
+    name: str
+    kind: str
+
+
+@dataclass
+class StepResult:
+    ready: list[ReadyTask]
+    next_timer_at: datetime | None
+    finished: bool
+    passed: list[Passed] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+
+
+class StepFailed(ProcessError):
+    """A script, condition or timer failed while the engine stepped; nothing was saved."""
+
+
+def _script_engine(bindings: Bindings) -> SandboxedScriptEngine:
+    return SandboxedScriptEngine(bindings, current_app.config["SCRIPT_TIME_LIMIT_SECONDS"])
+
+
+def _new_workflow(version: ProcessVersion, bindings: Bindings) -> BpmnWorkflow:
+    specs = json.loads(version.spec_json)
+    spec = SERIALIZER.from_dict(specs["spec"])
+    subprocess_specs = {name: SERIALIZER.from_dict(s) for name, s in specs["subprocess_specs"].items()}
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=_script_engine(bindings))
+
+
+def _load(instance: ProcessInstance, bindings: Bindings) -> BpmnWorkflow:
+    return workflow_from_json(instance.state_json, instance.version.spec_json, _script_engine(bindings))
+
+
+def _meta(version: ProcessVersion) -> dict:
+    return json.loads(version.task_meta_json)
+
+
+class _Stepper:
+    """Runs the engine and records what it passed, turning engine failures into StepFailed."""
+
+    def __init__(self, workflow: BpmnWorkflow):
+        self.workflow = workflow
+        self.passed: list[Passed] = []
+
+    def _did_complete(self, task) -> None:
+        spec = task.task_spec
+        kind = type(spec).__name__
+        if getattr(spec, "bpmn_name", None) and kind in {"ScriptTask", "IntermediateCatchEvent", "BoundaryEvent", "EndEvent",
+                                                         "StartEvent", "IntermediateThrowEvent"}:
+            self.passed.append(Passed(spec.bpmn_id, spec.bpmn_name, kind))
+
+    def run(self, fn) -> None:
+        try:
+            fn()
+        except SpiffWorkflowException as exc:
+            raise _step_failed(exc) from exc
+
+    def engine_steps(self) -> None:
+        self.run(lambda: self.workflow.do_engine_steps(did_complete_task=self._did_complete))
+
+    def fire_timers(self) -> None:
+        for _ in range(_MAX_TIMER_ROUNDS):
+            self.run(self.workflow.refresh_timers)
+            if not any(not t.task_spec.manual for t in self.workflow.get_tasks(state=TaskState.READY)):
+                return
+            self.engine_steps()
+        raise StepFailed("定时器循环触发次数过多，已停止（请检查流程中的定时器）")
+
+
+def _step_failed(exc: SpiffWorkflowException) -> DomainError:
+    cause = exc.__cause__ or exc.__context__  # Spiff wraps without keeping the original explicitly
+    if isinstance(cause, DomainError):
+        return cause  # e.g. a calendar year not loaded, or a domain action refusing the step
+    if isinstance(cause, sandbox.SandboxError):
+        detail = str(cause)
+    else:
+        detail = str(exc)
+    task = getattr(exc, "task", None)
+    where = ""
+    if task is not None:
+        spec = task.task_spec
+        where = f"{getattr(spec, 'bpmn_name', None) or getattr(spec, 'bpmn_id', spec.name)}（{getattr(spec, 'bpmn_id', spec.name)}）："
+    return StepFailed(f"流程执行出错：{where}{detail}")
+
+
+def _ready_tasks(workflow: BpmnWorkflow, meta: dict) -> list[ReadyTask]:
+    result = []
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        spec = task.task_spec
+        info = meta["tasks"].get(spec.bpmn_id, {})
+        due = None
+        if info.get("due"):
+            try:
+                value = workflow.script_engine.evaluate(task, info["due"])
+            except SpiffWorkflowException as exc:
+                raise _step_failed(exc) from exc
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise StepFailed(f"“{spec.bpmn_name}”的期限表达式必须得到非负整数（工作日数），实际为 {value!r}")
+            due = value
+        result.append(ReadyTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                                info.get("lane"), info.get("form"), due))
+    return result
+
+
+def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    due = []
+    for event in workflow.waiting_events():
+        if event.event_type.endswith("EventDefinition") and isinstance(event.value, str):
+            try:
+                when = TimerEventDefinition.get_datetime(event.value)
+            except ValueError:
+                continue
+            due.append(when)
+    return min(due) if due else None
+
+
+def _finish(instance: ProcessInstance, workflow: BpmnWorkflow, stepper: _Stepper) -> StepResult:
+    ready = _ready_tasks(workflow, _meta(instance.version))
+    finished = workflow.is_completed()
+    instance.state_json = state_to_json(workflow)
+    instance.next_timer_at = None if finished else _next_timer(workflow)
+    instance.updated_at = clock.now()
+    if finished:
+        instance.status, instance.completed_at = "completed", clock.now()
+    last = workflow.last_task
+    return StepResult(ready, instance.next_timer_at, finished, stepper.passed, dict(last.data) if last else {})
+
+
+def start(version: ProcessVersion, data: dict, bindings: Bindings) -> tuple[ProcessInstance, StepResult]:
+    """Create and run a new instance until it waits. Adds the instance to the session."""
+    workflow = _new_workflow(version, bindings)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.set_data(**data)
+    instance = ProcessInstance(version=version, state_json="", status="running")
+    db.session.add(instance)
+    stepper = _Stepper(workflow)
+    stepper.engine_steps()
+    return instance, _finish(instance, workflow, stepper)
+
+
+def complete(instance: ProcessInstance, task_guid: str, data: dict, bindings: Bindings) -> StepResult:
+    """Complete one READY user task with (already validated) form data and step on."""
+    if instance.status != "running":
+        raise Conflict("该流程实例已结束，任务不可办理")
+    workflow = _load(instance, bindings)
+    try:
+        task = workflow.get_task_from_id(uuid.UUID(task_guid))
+    except (TaskNotFoundException, WorkflowException, ValueError):
+        task = None
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        raise Conflict("该任务已被办理或已失效，请刷新后重试")
+    task.set_data(**data)
+    stepper = _Stepper(workflow)
+    stepper.run(task.run)
+    stepper.engine_steps()
+    stepper.fire_timers()
+    return _finish(instance, workflow, stepper)
+
+
+def fire_timers(instance: ProcessInstance, bindings: Bindings) -> StepResult:
+    """Fire whatever timers of this instance are due by the clock, and step on."""
+    workflow = _load(instance, bindings)
+    stepper = _Stepper(workflow)
+    stepper.fire_timers()
+    return _finish(instance, workflow, stepper)
+
+
+def is_waiting_on(instance: ProcessInstance, task_guid: str, bindings: Bindings) -> bool:
+    workflow = _load(instance, bindings)
+    try:
+        task = workflow.get_task_from_id(uuid.UUID(task_guid))
+    except (TaskNotFoundException, WorkflowException, ValueError):
+        return False
+    return task is not None and task.state == TaskState.READY
+
+
+def local_date(value: datetime) -> str:
+    return value.astimezone(LOCAL_TZ).date().isoformat()

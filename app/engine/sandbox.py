@@ -1,0 +1,685 @@
+"""The sandbox every BPMN gateway condition, timer expression and script task runs in.
+
+Designers upload BPMN, so this code is untrusted. Removing builtins alone is not a sandbox
+(`().__class__.__base__.__subclasses__()` reaches `os`), so there are three layers:
+
+1. Compile: RestrictedPython with our policy (`_Policy`). Refused: names/attributes starting with "_",
+   import, class definitions, `.format`, slice assignment, eval/exec, calls of unknown bare names
+   (so a typo fails at deploy time), and constant arithmetic that is already too big (`10**10**10`,
+   reported as kind 'compile'). `**`, `*`, `<<`, `+`, `%` (and their `x op= y` forms), f-string
+   fields, `str(...)` and `[*a, *b]` are rewritten into calls of the bounded guards below.
+   Lambdas and `def` are allowed (e.g. `sorted(rows, key=lambda r: r['date'])`).
+2. Run: a curated builtins dict plus RestrictedPython's guards (getattr, getitem, iter, unpack, write);
+   attribute assignment on objects fails. Amplifying operations are bounded: ints <= MAX_INT_BITS,
+   sequences <= MAX_SEQUENCE_LENGTH, range() <= MAX_RANGE_LENGTH items, format widths <=
+   MAX_FORMAT_WIDTH, printed/formatted/returned values <= MAX_DATA_SIZE (shared or cyclic parts count
+   every time they are reached, as a printer or JSON encoder would see them).
+3. Time: a per-thread tracer (sys.settrace, no signals) checks the deadline on every line; except and
+   finally blocks and loop bodies re-check it first, because CPython drops the tracer once it raises
+   and a bare `except:` must not swallow the timeout.
+
+Residual risk: one C-level operation can't be interrupted between lines. The bounds keep the known ones
+cheap, but e.g. comparing deliberately self-similar nested data built by a doubling loop can still burn
+CPU, so worker processes should also run under OS limits (RLIMIT_AS / CPU).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import math
+import operator
+import re
+import reprlib
+import sys
+import textwrap
+import time
+import types
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, time as dtime, timedelta
+from typing import Any
+
+try:
+    import resource
+except ImportError:  # Windows: no memory bound, only the per-operation bounds
+    resource = None
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
+                                     guarded_unpack_sequence, safer_getattr_raise)
+from RestrictedPython.transformer import RestrictingNodeTransformer
+
+__all__ = ["SAFE_BUILTIN_NAMES", "CompiledCode", "SandboxError", "compile_expression", "compile_script",
+           "evaluate", "execute"]
+
+MAX_INT_BITS = 4096
+MAX_SEQUENCE_LENGTH = 100_000
+MAX_RANGE_LENGTH = 10_000
+MAX_DATA_SIZE = 1_000_000
+MAX_FORMAT_WIDTH = 1_000
+MAX_ROUND_DIGITS = 100
+MAX_SOURCE_LENGTH = 100_000
+MAX_MEMORY_GROWTH = 256 * 2**20  # bytes the process peak RSS may grow during one run
+_FILENAME = "<sandbox>"  # every frame of sandboxed code carries it; the tracer keys on it
+
+
+class SandboxError(ValueError):
+    """kind: 'compile' | 'runtime' | 'limit' | 'timeout'. str(e): Chinese message, English detail in （）."""
+
+    KINDS = ("compile", "runtime", "limit", "timeout")
+
+    def __init__(self, message: str, kind: str = "runtime", source: str | None = None, lineno: int | None = None):
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown SandboxError kind {kind!r}")
+        super().__init__(message)
+        self.kind, self.source, self.lineno = kind, source, lineno
+
+    def __reduce__(self):  # keep kind/source/lineno through copy and pickle
+        return type(self), (str(self), self.kind, self.source, self.lineno)
+
+
+@dataclass(frozen=True)
+class CompiledCode:
+    source: str
+    mode: str  # 'eval' or 'exec'
+    code: types.CodeType
+    called_names: frozenset[str]  # bare names called as functions
+    names: frozenset[str]  # every Name read (loads, `x op= ...` and `del x` targets)
+
+
+# ---------------------------------------------------------------- bounded operations
+
+def _limit(zh: str, en: str) -> SandboxError:
+    return SandboxError(f"{zh}（{en}）", "limit")
+
+
+def _too_large() -> SandboxError:
+    return _limit("数值超出允许范围", f"number too large: more than {MAX_INT_BITS} bits")
+
+
+def _check_len(n: int) -> None:
+    if n > MAX_SEQUENCE_LENGTH:
+        raise _limit(f"结果过长，超过 {MAX_SEQUENCE_LENGTH} 个元素", f"sequence of {n} items exceeds {MAX_SEQUENCE_LENGTH}")
+
+
+def _check_widths(values) -> None:
+    for v in values:
+        if v == "*" or len(v) > 6 or int(v) > MAX_FORMAT_WIDTH:
+            raise _limit("格式宽度或精度过大", f"format width/precision {v!r} exceeds {MAX_FORMAT_WIDTH}")
+
+
+_PLAIN = (type(None), bool, int, float, str, date, dtime, timedelta, list, tuple, dict)
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+
+
+def _measure(value) -> tuple[int, bool]:
+    """(size, is plain data) of value, size as a printer or JSON encoder sees it: slots plus characters,
+    shared parts counted every time they are reached (memoised per object, so `a = [a, a]` forty times
+    costs forty steps). Refuses sizes above MAX_DATA_SIZE, cycles and absurd nesting."""
+    memo: dict[int, tuple[int, bool] | None] = {}
+
+    def walk(item) -> tuple[int, bool]:
+        if isinstance(item, (str, bytes)):
+            return 1 + len(item), isinstance(item, str)
+        if isinstance(item, int):
+            return 1 + (item.bit_length() >> 6), True
+        if not isinstance(item, _CONTAINERS):
+            return 1, isinstance(item, _PLAIN)
+        key = id(item)  # stable: everything walked stays reachable from value
+        if key in memo:
+            if memo[key] is None:
+                raise _limit("数据包含循环引用", "value contains a reference cycle")
+            return memo[key]
+        memo[key] = None
+        size, plain = 1, isinstance(item, _PLAIN)
+        for child in (*item, *item.values()) if isinstance(item, dict) else item:
+            child_size, child_plain = walk(child)
+            size, plain = size + child_size, plain and child_plain
+            if size > MAX_DATA_SIZE:
+                raise _limit("数据量过大", f"value larger than {MAX_DATA_SIZE} items/characters")
+        memo[key] = size, plain
+        return size, plain
+
+    try:
+        return walk(value)
+    except RecursionError:
+        raise _limit("数据嵌套过深", "value nested too deeply") from None
+
+
+def _no_overflow(op, a, b):
+    try:
+        return op(a, b)
+    except OverflowError:
+        raise _too_large() from None
+
+
+def _bounded_pow(a, b, op=operator.pow):
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+        if b > MAX_INT_BITS or b * math.log2(abs(a)) > MAX_INT_BITS:
+            raise _too_large()
+    return _no_overflow(op, a, b)  # float overflow raises OverflowError
+
+
+def _check_repeat(seq, n: int) -> None:
+    if n > 0 and len(seq):
+        _check_len(len(seq) * n)
+        if isinstance(seq, (list, tuple)) and _measure(seq)[0] * n > MAX_DATA_SIZE:  # [[0]*10**5]*10**5
+            raise _limit("数据量过大", f"repeating nested data exceeds {MAX_DATA_SIZE} items/characters")
+
+
+_SEQ = (str, bytes, list, tuple)
+
+
+def _bounded_mul(a, b, op=operator.mul):
+    if isinstance(a, int) and isinstance(b, int):
+        if a.bit_length() + b.bit_length() > MAX_INT_BITS:
+            raise _too_large()
+    elif isinstance(a, _SEQ) and isinstance(b, int):
+        _check_repeat(a, b)
+    elif isinstance(b, _SEQ) and isinstance(a, int):
+        _check_repeat(b, a)
+    return _no_overflow(op, a, b)
+
+
+def _bounded_lshift(a, b, op=operator.lshift):
+    if isinstance(a, int) and isinstance(b, int) and a and b > 0 and a.bit_length() + b > MAX_INT_BITS:
+        raise _too_large()
+    return _no_overflow(op, a, b)
+
+
+def _bounded_add(a, b, op=operator.add):
+    if isinstance(a, _SEQ):
+        if op is operator.iadd and isinstance(a, list) and not hasattr(b, "__len__"):
+            b = list(b)  # `items += generator`
+        if hasattr(b, "__len__"):
+            _check_len(len(a) + len(b))
+    return op(a, b)
+
+
+_PERCENT = re.compile(r"%%|%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")
+
+
+def _bounded_mod(a, b, op=operator.mod):
+    if isinstance(a, (str, bytes)):  # printf-style formatting: '%999999999d' % 1
+        text = a.decode("latin-1") if isinstance(a, bytes) else a
+        for m in _PERCENT.finditer(text):
+            _check_widths(g for g in m.groups() if g)
+        _measure(b)
+    return op(a, b)
+
+
+_CONVERSIONS = {-1: lambda v: v, ord("s"): str, ord("r"): repr, ord("a"): ascii}
+
+
+def _format(value, conversion: int, spec: str) -> str:
+    """One f-string field: f'{value!conversion:spec}'."""
+    _measure(value)
+    value = _CONVERSIONS[conversion](value)
+    if not isinstance(value, (date, dtime)):  # date specs are strftime patterns; CPython bounds those
+        _check_widths(re.findall(r"\d+", spec))
+    return format(value, spec)
+
+
+def _safe_str(*args, **kwargs) -> str:
+    if args:
+        _measure(args[0])
+    return str(*args, **kwargs)
+
+
+def _checked_len(value):
+    _check_len(len(value))
+    return value
+
+
+def _safe_range(*args) -> range:
+    r = range(*args)
+    try:
+        n = len(r)
+    except OverflowError:
+        n = sys.maxsize
+    if n > MAX_RANGE_LENGTH:
+        raise _limit(f"range 范围过大，最多 {MAX_RANGE_LENGTH} 项", f"range of {n} items exceeds {MAX_RANGE_LENGTH}")
+    return r
+
+
+def _safe_round(number, ndigits=None):
+    if isinstance(ndigits, int) and abs(ndigits) > MAX_ROUND_DIGITS:  # round(5, -10**9) computes 10**10**9
+        raise _limit("round 的位数过大", f"ndigits beyond ±{MAX_ROUND_DIGITS}")
+    return round(number, ndigits)
+
+
+def _safe_sum(iterable, /, start=0):
+    if isinstance(start, (list, tuple)):  # sum(lists, []) concatenates
+        iterable = list(iterable)
+        _check_len(len(start) + sum(len(x) for x in iterable if isinstance(x, (list, tuple))))
+    return sum(iterable, start)
+
+
+def _pad_size(s, width, *_):
+    return max(len(s), width)
+
+
+# Result size of the str/bytes (and int) methods that can amplify their input.
+_TEXT_SIZE = {
+    "ljust": _pad_size, "rjust": _pad_size, "center": _pad_size, "zfill": _pad_size,
+    "expandtabs": lambda s, tabsize=8: len(s) + s.count(b"\t" if isinstance(s, bytes) else "\t") * max(tabsize, 0),
+    "replace": lambda s, old, new, count=-1:
+        len(s) + (s.count(old) if count < 0 else min(count, s.count(old))) * max(len(new) - len(old), 0),
+}
+_INT_SIZE = {"to_bytes": lambda n, length=1, *_, **__: length}
+_REFUSED = frozenset({"translate", "encode"})  # output size not predictable from the arguments
+_UNBOUND = frozenset(_TEXT_SIZE) | frozenset(_INT_SIZE) | _REFUSED | {"join", "extend"}
+
+
+def _refused_method(name: str) -> SandboxError:
+    return _limit(f"不允许使用可能产生超大数据的方法 {name}", f"method {name!r} is not allowed")
+
+
+def _guarded_getattr(obj, name: str):
+    """safer_getattr (no "_" names, no str.format) plus size bounds on amplifying methods."""
+    text = isinstance(obj, (str, bytes))
+    if name in _REFUSED and text or isinstance(obj, type) and name in _UNBOUND:  # str.ljust(s, n) skips bounds
+        raise _refused_method(name)
+    method = safer_getattr_raise(obj, name)
+    size_of = _TEXT_SIZE.get(name) if text else _INT_SIZE.get(name) if isinstance(obj, int) else None
+    if size_of is not None:
+        def bounded(*args, **kwargs):
+            try:
+                size = size_of(obj, *args, **kwargs)
+            except TypeError:
+                size = 0  # bad arguments: let the method itself report them
+            _check_len(size)
+            return method(*args, **kwargs)
+        return bounded
+    if name == "join" and text:
+        def join(iterable):
+            items = list(iterable)
+            _check_len(len(obj) * max(len(items) - 1, 0) + sum(len(i) for i in items if isinstance(i, (str, bytes))))
+            return method(items)
+        return join
+    if name == "extend" and isinstance(obj, list):
+        def extend(iterable):
+            items = list(iterable)
+            _check_len(len(obj) + len(items))
+            return method(items)
+        return extend
+    return method
+
+
+_INPLACE = {
+    "+=": functools.partial(_bounded_add, op=operator.iadd), "*=": functools.partial(_bounded_mul, op=operator.imul),
+    "**=": functools.partial(_bounded_pow, op=operator.ipow), "<<=": functools.partial(_bounded_lshift, op=operator.ilshift),
+    "%=": functools.partial(_bounded_mod, op=operator.imod), "-=": operator.isub, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, ">>=": operator.irshift, "&=": operator.iand, "|=": operator.ior,
+    "^=": operator.ixor, "@=": operator.imatmul,
+}
+
+
+class _NoPrint:
+    """RestrictedPython turns print(...) into _print._call_print(...); output is dropped."""
+
+    def __init__(self, _getattr_=None):
+        pass
+
+    def _call_print(self, *args, **kwargs):
+        pass
+
+    def __call__(self):
+        return ""
+
+
+_BUILTINS = {
+    "True": True, "False": False, "None": None,
+    "abs": abs, "all": all, "any": any, "bool": bool, "dict": dict, "enumerate": enumerate, "float": float,
+    "int": int, "isinstance": isinstance, "len": len, "list": list, "max": max, "min": min, "round": _safe_round,
+    "set": set, "sorted": sorted, "str": str, "sum": _safe_sum, "tuple": tuple, "zip": zip, "range": _safe_range,
+    **{e.__name__: e for e in (Exception, ArithmeticError, LookupError, ValueError, TypeError, KeyError,
+                               IndexError, ZeroDivisionError)},
+}
+SAFE_BUILTIN_NAMES: frozenset[str] = frozenset(_BUILTINS) | {"print"}  # print is a no-op
+
+_GUARDS = {
+    "_getattr_": _guarded_getattr, "_getitem_": operator.getitem, "_getiter_": iter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence, "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": full_write_guard,  # dict/list items writable; any other object gets a read-only proxy
+    "_inplacevar_": lambda op, x, y: _INPLACE[op](x, y), "_apply_": lambda f, *a, **k: f(*a, **k),
+    "_print_": _NoPrint, "_print": _NoPrint(), "_format_": _format, "_safe_str_": _safe_str,
+    "_checked_len_": _checked_len, "_bounded_pow_": _bounded_pow, "_bounded_mul_": _bounded_mul,
+    "_bounded_lshift_": _bounded_lshift, "_bounded_add_": _bounded_add, "_bounded_mod_": _bounded_mod,
+}
+_BINOPS = {ast.Pow: "_bounded_pow_", ast.Mult: "_bounded_mul_", ast.LShift: "_bounded_lshift_",
+           ast.Add: "_bounded_add_", ast.Mod: "_bounded_mod_"}
+
+
+# ---------------------------------------------------------------- compile
+
+_NOT_CONST = object()
+
+
+def _fold(node):
+    """Value of constant arithmetic, computed with the bounded guards (so too-big raises), else _NOT_CONST."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Tuple):  # '%*d' % (10**9, 1)
+        values = tuple(_fold(e) for e in node.elts)
+        return _NOT_CONST if any(v is _NOT_CONST for v in values) else values
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _fold(node.operand)
+        if isinstance(value, (int, float)):
+            return -value if isinstance(node.op, ast.USub) else value
+    elif isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left, right = _fold(node.left), _fold(node.right)
+        if left is not _NOT_CONST and right is not _NOT_CONST:
+            try:
+                return _GUARDS[_BINOPS[type(node.op)]](left, right)
+            except SandboxError:
+                raise
+            except Exception:
+                pass  # e.g. 'a' + 1: left for run time to report
+    return _NOT_CONST
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+
+
+class _Policy(RestrictingNodeTransformer):
+    # New nodes are created after RestrictedPython has checked the children, so its "_" name check never
+    # sees our guard names; locations are filled in once at the root.
+    def visit_Module(self, node):
+        return ast.fix_missing_locations(super().visit_Module(node))
+
+    def visit_Expression(self, node):
+        return ast.fix_missing_locations(super().visit_Expression(node))
+
+    def visit_Import(self, node):
+        self.error(node, "不允许导入模块（import statements are not allowed）")
+
+    visit_ImportFrom = visit_Import
+
+    def visit_ClassDef(self, node):
+        self.error(node, "不允许定义类（class definitions are not allowed）")
+
+    def visit_Attribute(self, node):
+        if node.attr in ("format", "format_map"):  # '{0.__class__}'.format(x) walks attributes unguarded
+            self.error(node, "不允许使用 format 方法，请使用 f-string（str.format is not allowed）")
+        return super().visit_Attribute(node)
+
+    def visit_Subscript(self, node):
+        if isinstance(node.ctx, ast.Store) and isinstance(node.slice, ast.Slice):  # x[:0] = x doubles x
+            self.error(node, "不允许切片赋值（slice assignment is not allowed）")
+        return super().visit_Subscript(node)
+
+    def visit_BinOp(self, node):
+        guard = _BINOPS.get(type(node.op))
+        if guard:
+            try:
+                _fold(node)
+            except SandboxError as exc:
+                self.error(node, str(exc))
+        node = super().visit_BinOp(node)
+        return _call(guard, node.left, node.right) if guard else node
+
+    def visit_FormattedValue(self, node):
+        node = super().visit_FormattedValue(node)
+        spec = node.format_spec or ast.Constant("")
+        return ast.FormattedValue(_call("_format_", node.value, ast.Constant(node.conversion), spec), -1, None)
+
+    def visit_Call(self, node):
+        node = super().visit_Call(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "str":
+            node.func = ast.Name("_safe_str_", ast.Load())
+        return node
+
+    def _starred_display(self, node):
+        if isinstance(getattr(node, "ctx", ast.Load()), ast.Load) and any(isinstance(e, ast.Starred) for e in node.elts):
+            return _call("_checked_len_", node)  # [*a, *a]
+        return node
+
+    def visit_List(self, node):
+        return self._starred_display(super().visit_List(node))
+
+    def visit_Tuple(self, node):
+        return self._starred_display(super().visit_Tuple(node))
+
+    def visit_Set(self, node):
+        return self._starred_display(super().visit_Set(node))
+
+    def visit_While(self, node):
+        node = super().visit_While(node)
+        node.body.insert(0, ast.Expr(_call("_check_deadline_")))
+        return node
+
+    def visit_For(self, node):
+        node = super().visit_For(node)
+        node.body.insert(0, ast.Expr(_call("_check_deadline_")))
+        return node
+
+    def visit_Try(self, node):
+        node = super().visit_Try(node)
+        for body in [h.body for h in node.handlers] + ([node.finalbody] if node.finalbody else []):
+            body.insert(0, ast.Expr(_call("_check_deadline_")))
+        return node
+
+
+# RestrictedPython reports "Line N: <English>"; we add the Chinese in front.
+_RP_MESSAGES = [
+    (r'"(.+?)" is an invalid variable name because it starts with "_"', '{what}不允许使用以下划线开头的名称 "{0}"'),
+    (r'"(.+?)" is an invalid attribute name because it starts with "_"', '{what}不允许访问以下划线开头的属性 "{0}"'),
+    (r'"(.+?)" is a (?:restricted|reserved) name', '{what}不允许使用受限名称 "{0}"'),
+    (r"(?:Exec|Eval) calls are not allowed", "{what}不允许调用 exec/eval"),
+    (r"Augmented assignment of object items", "{what}不支持对元素使用 +=，请写成 d[k] = d[k] + 1"),
+    (r"(\w+) statements are not allowed", "{what}不允许使用 {0} 语法"),
+    (r"", "{what}包含不允许的代码"),
+]
+
+
+def _compile_error(raw: str, what: str, source: str) -> SandboxError:
+    m = re.match(r"Line (\d+): (.*)", raw, re.S)
+    lineno, msg = (int(m[1]), m[2]) if m else (None, raw)
+    if "（" not in msg:  # our own policy messages are already bilingual
+        for pattern, zh in _RP_MESSAGES:
+            found = re.search(pattern, msg)
+            if found:
+                msg = f"{zh.format(*found.groups(), what=what)}（{msg}）"
+                break
+    return SandboxError(msg, "compile", source, lineno)
+
+
+def _analyse(tree: ast.AST):
+    reads, bound, calls = set(), set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, ast.Store) else reads).add(node.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            reads.add(node.target.id)
+        elif isinstance(node, ast.FunctionDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            calls.append(node.func)
+    return reads, bound, calls
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile(source: str, mode: str, functions: frozenset[str]) -> CompiledCode:
+    what = "表达式" if mode == "eval" else "脚本"
+    text = source.strip() if mode == "eval" else textwrap.dedent(source)  # BPMN XML indents code
+    if mode == "eval" and not text:
+        raise SandboxError("表达式为空（empty expression）", "compile", source)
+    if len(text) > MAX_SOURCE_LENGTH:
+        raise SandboxError(f"{what}过长（source longer than {MAX_SOURCE_LENGTH} characters）", "compile", source)
+    try:
+        tree = ast.parse(text, _FILENAME, mode)
+        reads, bound, calls = _analyse(tree)  # before the policy rewrites the tree
+        result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(tree, _FILENAME, policy=_Policy)
+    except SyntaxError as exc:
+        where = f"第 {exc.lineno} 行" if mode == "exec" and exc.lineno else ""
+        raise SandboxError(f"{what}{where}语法错误（{type(exc).__name__}: {exc.msg}）", "compile", source,
+                           exc.lineno) from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
+        raise SandboxError(f"{what}无法编译（{type(exc).__name__}: {exc}）", "compile", source) from None
+    if result.errors:
+        raise _compile_error(result.errors[0], what, source)
+    allowed = functions | SAFE_BUILTIN_NAMES | bound
+    unknown = sorted((c for c in calls if c.id not in allowed), key=lambda c: (c.lineno, c.col_offset))
+    if unknown:
+        name = unknown[0].id
+        raise SandboxError(f'未知函数 {name}（unknown function "{name}"）', "compile", source, unknown[0].lineno)
+    return CompiledCode(source, mode, result.code, frozenset(c.id for c in calls), frozenset(reads))
+
+
+def compile_expression(source: str, *, functions: Collection[str] = ()) -> CompiledCode:
+    """Compile a gateway condition or timer expression; SandboxError(kind='compile') if refused."""
+    return _compile("" if source is None else source, "eval", frozenset(functions))
+
+
+def compile_script(source: str, *, functions: Collection[str] = ()) -> CompiledCode:
+    """Compile a script task; SandboxError(kind='compile') if refused. An empty script is a no-op."""
+    return _compile("" if source is None else source, "exec", frozenset(functions))
+
+
+# ---------------------------------------------------------------- run
+
+_RUNTIME_ZH = {AssertionError: "断言不成立", ZeroDivisionError: "除数不能为零", KeyError: "键不存在", IndexError: "索引超出范围",
+               AttributeError: "属性不存在或不允许访问", TypeError: "类型不匹配", RecursionError: "递归层数过深",
+               MemoryError: "内存不足", OverflowError: "数值溢出", ValueError: "取值无效",
+               NotImplementedError: "不支持的操作"}
+
+
+def _lineno(tb) -> int | None:
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == _FILENAME:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _runtime_error(exc: Exception, code: CompiledCode, what: str) -> SandboxError:
+    lineno = _lineno(exc.__traceback__) if code.mode == "exec" else None
+    if isinstance(exc, NameError) and getattr(exc, "name", None):
+        zh = f'未定义的变量或函数 "{exc.name}"'
+    else:
+        zh = next((text for cls, text in _RUNTIME_ZH.items() if isinstance(exc, cls)), "")
+    # reprlib: a KeyError's key (or any argument) may be huge; the message must stay one short line
+    detail = ", ".join(a if isinstance(a, str) and not isinstance(exc, KeyError) else reprlib.repr(a) for a in exc.args)
+    detail = " ".join(detail.split())[:300]
+    where = f"{what}第 {lineno} 行" if lineno else what
+    zh = f"：{zh}" if zh else ""
+    return SandboxError(f"{where}运行出错{zh}（{type(exc).__name__}: {detail}）", "runtime", code.source, lineno)
+
+
+def _peak_rss() -> int:
+    if resource is None:
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
+
+
+def _run(code: CompiledCode, namespace: Mapping[str, Any], time_limit: float, finish):
+    if not time_limit > 0:
+        raise ValueError("time_limit must be positive")
+    what = "表达式" if code.mode == "eval" else "脚本"
+    globs, memo = {}, {}
+    for name in code.names:  # only what the code reads, deep-copied so the caller's data is never mutated
+        if name in namespace and not name.startswith("_"):
+            value = namespace[name]
+            if isinstance(value, (list, dict, set, tuple)):
+                try:
+                    value = copy.deepcopy(value, memo)
+                except Exception:
+                    pass
+            globs[name] = value
+    deadline = time.monotonic() + time_limit
+    memory_base, next_memory_check = _peak_rss(), 0.0
+
+    def check_deadline():
+        # Every operation is bounded, but many of them in a loop (`[[0]*10**5 for i in range(10**4)]`) can
+        # allocate gigabytes within the time limit, so the process's peak RSS is watched as well. It never
+        # decreases, so once exceeded every later check fails too and the script cannot swallow it.
+        nonlocal next_memory_check
+        now = time.monotonic()
+        if now > deadline:
+            raise SandboxError(f"{what}运行超时（超过 {time_limit:g} 秒）（time limit of {time_limit:g} s exceeded）",
+                               "timeout", code.source)
+        if now >= next_memory_check:
+            next_memory_check = now + 0.002
+            if _peak_rss() - memory_base > MAX_MEMORY_GROWTH:
+                raise _limit(f"{what}占用内存过多", f"memory grew by more than {MAX_MEMORY_GROWTH >> 20} MB")
+
+    def trace_line(frame, event, arg):
+        if event == "line":
+            check_deadline()
+        return trace_line
+
+    def trace_call(frame, event, arg):
+        if frame.f_code.co_filename != _FILENAME:
+            return None  # helpers and guards run untraced
+        check_deadline()
+        return trace_line
+
+    globs.update(_GUARDS, __builtins__=dict(_BUILTINS), _check_deadline_=check_deadline)
+    previous = sys.gettrace()
+    sys.settrace(trace_call)
+    try:
+        return finish(eval(code.code, globs), globs)  # eval of exec-mode code runs it and returns None
+    except SandboxError as exc:  # ours or a helper's: passed through, just located
+        if exc.source is None:
+            exc.source = code.source
+        if exc.lineno is None and code.mode == "exec":
+            exc.lineno = _lineno(exc.__traceback__)
+        raise
+    except Exception as exc:
+        if getattr(type(exc), "sandbox_passthrough", False):
+            raise  # a domain action's own validation error
+        raise _runtime_error(exc, code, what) from exc
+    finally:
+        sys.settrace(previous)
+
+
+def evaluate(code: CompiledCode, namespace: Mapping[str, Any], *, time_limit: float = 1.0) -> Any:
+    """Value of a compiled expression in namespace (task data plus helpers); namespace is not mutated."""
+    if code.mode != "eval":
+        raise ValueError("evaluate() needs code from compile_expression()")
+
+    def finish(value, globs):
+        if isinstance(value, types.GeneratorType) or getattr(getattr(value, "__code__", None), "co_filename", None) == _FILENAME:
+            raise SandboxError("表达式的结果不能是函数或生成器（expression returned a function or generator）")
+        _measure(value)  # the caller will store or serialise it
+        return value
+
+    return _run(code, namespace, time_limit, finish)
+
+
+def execute(code: CompiledCode, namespace: dict[str, Any], *, time_limit: float = 1.0) -> dict[str, Any]:
+    """Run a compiled script on a copy of namespace; return the plain-data variables it created or changed
+    (no "_" names, callables, modules or other objects). Deleting a variable is not reported."""
+    if code.mode != "exec":
+        raise ValueError("execute() needs code from compile_script()")
+
+    def finish(_, globs):
+        changed = {}
+        for name, value in globs.items():
+            if name.startswith("_"):
+                continue
+            try:
+                plain = _measure(value)[1]
+            except SandboxError:
+                raise _limit(f'脚本变量 "{name}" 的数据量过大', f"variable {name!r} exceeds {MAX_DATA_SIZE} items/characters") from None
+            if plain and not (name in namespace and _same(value, namespace[name])):
+                changed[name] = value
+        return changed
+
+    return _run(code, namespace, time_limit, finish)
+
+
+def _same(a, b) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:
+        return False

@@ -1,0 +1,47 @@
+"""Domain errors. Services raise these; the API and the web layer map them to HTTP answers
+(JSON `{"error": {"code", "message", "fields"}}` for the API)."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+class AuthError(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class ValidationFailed(DomainError):
+    status, code = 422, "validation_failed"
+
+
+class Throttled(DomainError):
+    status, code = 429, "too_many_attempts"
+
+
+class ProcessError(DomainError):
+    """A process definition cannot be deployed or a step of a case failed in the engine."""
+
+    status, code = 422, "process_error"

@@ -1,0 +1,1 @@
+"""Organisation: departments (districts, municipal departments), civil servants and users with roles."""

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.clock import clock
+from app.db_types import UTCDateTime
+from app.extensions import db
+
+ROLES = {
+    "recorder": "信息录入员",
+    "reviewer": "审核员",
+    "handler": "经办人",
+    "supervisor": "督导员",
+    "designer": "流程设计员",
+    "admin": "系统管理员",
+}
+
+DEPARTMENT_KINDS = {"district": "区政府", "municipal": "市级部门", "agency": "市级机构"}
+
+
+class Department(db.Model):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # A department inside a district (e.g. a district bureau) points at the district government;
+    # district-scoped reviewers and supervisors see cases of the whole district.
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    district: Mapped[Department | None] = relationship(remote_side=[id])
+
+    @property
+    def district_root_id(self) -> int | None:
+        if self.kind == "district":
+            return self.id
+        return self.district_id
+
+
+class CivilServant(db.Model):
+    __tablename__ = "civil_servant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    staff_number: Mapped[str] = mapped_column(String(40), unique=True)
+    position: Mapped[str | None] = mapped_column(String(80))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+
+    department: Mapped[Department] = relationship()
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    # For reviewers and supervisors: None = city-wide, else limited to this district.
+    scope_district_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    email: Mapped[str | None] = mapped_column(String(120))
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    department: Mapped[Department] = relationship(foreign_keys=[department_id])
+    scope_district: Mapped[Department | None] = relationship(foreign_keys=[scope_district_id])
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def set_roles(self, roles) -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles: {sorted(unknown)}")
+        self.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.cases.models import Case
+from app.clock import clock
+from app.db_types import UTCDateTime
+from app.extensions import db
+from app.org.models import User
+
+TASK_STATUSES = {"open": "待办", "completed": "已办结", "cancelled": "已取消"}
+
+
+class HumanTask(db.Model):
+    """A READY user task, written after every engine step. The inbox reads only this table."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_inbox", "status", "role", "department_id"),
+        Index("ix_human_task_district", "status", "role", "district_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # the lane
+    # The unit that must act (handler: the subject's unit; recorder: the recording unit); None: any.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    form_key: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    case: Mapped[Case] = relationship()
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    __mapper_args__ = {"version_id_col": row_version}

@@ -1,0 +1,79 @@
+"""Who may see and act on what. One place for the scope rules (DOMAIN.md "Roles"):
+- handler: tasks and cases whose subject is their own department (or one of its civil servants);
+- recorder: tasks and cases their own department recorded;
+- reviewer, supervisor: city-wide, or one district when `scope_district_id` is set.
+The BPMN lane says which role acts; these rules say which unit of that role."""
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_, select, true
+
+from app.cases.models import Case
+from app.org.models import Department, User
+from app.tasks.models import HumanTask
+
+UNIT_ROLES = {"handler": "subject_department_id", "recorder": "recording_department_id"}
+DISTRICT_ROLES = ("reviewer", "supervisor")
+CASE_ROLES = (*UNIT_ROLES, *DISTRICT_ROLES)
+
+
+def task_scope(role: str, case: Case) -> tuple[int | None, int | None]:
+    """(department_id, district_id) written on a new human task of this lane."""
+    attr = UNIT_ROLES.get(role)
+    return (getattr(case, attr) if attr else None), case.district_id
+
+
+def _district_ok(user: User, district_id: int | None) -> bool:
+    return user.scope_district_id is None or district_id == user.scope_district_id
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    for role in user.roles:
+        if role in UNIT_ROLES and getattr(case, UNIT_ROLES[role]) == user.department_id:
+            return True
+        if role in DISTRICT_ROLES and _district_ok(user, case.district_id):
+            return True
+    return False
+
+
+def can_act_on(user: User, task: HumanTask) -> bool:
+    """Holds the lane's role and the task is in the user's scope."""
+    if task.role not in user.roles:
+        return False
+    if task.role in UNIT_ROLES:
+        return task.department_id == user.department_id
+    return _district_ok(user, task.district_id)
+
+
+def case_filter(user: User):
+    """SQL condition: the cases this user may see."""
+    clauses = []
+    for role in user.roles:
+        if role in UNIT_ROLES:
+            clauses.append(getattr(Case, UNIT_ROLES[role]) == user.department_id)
+        elif role in DISTRICT_ROLES:
+            if user.scope_district_id is None:
+                return true()
+            clauses.append(Case.subject_department_id.in_(_district_departments(user.scope_district_id)))
+    return or_(*clauses) if clauses else false()
+
+
+def _district_departments(district_id: int):
+    return select(Department.id).where(or_(Department.id == district_id, Department.district_id == district_id))
+
+
+def task_filter(user: User):
+    """SQL condition: open tasks this user may act on (by role and scope)."""
+    clauses = []
+    for role in user.roles:
+        if role in UNIT_ROLES:
+            clauses.append(and_(HumanTask.role == role, HumanTask.department_id == user.department_id))
+        elif role in DISTRICT_ROLES:
+            cond = HumanTask.role == role
+            if user.scope_district_id is not None:
+                cond = and_(cond, HumanTask.district_id == user.scope_district_id)
+            clauses.append(cond)
+    return or_(*clauses) if clauses else false()
+
+
+def supervises(user: User, task: HumanTask) -> bool:
+    return user.has_role("supervisor") and _district_ok(user, task.district_id)

@@ -1,0 +1,138 @@
+"""Task services: inbox queries (on `human_task` only), claim, release, reassign and complete.
+Completing is one transaction: lock the instance, validate the form, run, step the engine,
+sync tasks, write the timeline, save. A stale or concurrent completion gets a 409."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app import engine, forms
+from app.cases.models import Case
+from app.cases.service import check_attachment_ids
+from app.cases.timeline import record_event
+from app.clock import clock
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.org.models import User
+from app.tasks.models import HumanTask
+from app.tasks.routing import can_act_on, can_view_case, supervises, task_filter
+from app.tasks.sync import apply_step, bindings_for
+from app.transaction import unit_of_work
+
+SCOPES = ("mine", "available", "completed", "supervised")
+
+
+def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page: int = 20,
+               case_id: int | None = None) -> tuple[list[HumanTask], int]:
+    if scope == "mine":
+        query = select(HumanTask).where(HumanTask.status == "open", HumanTask.claimed_by_id == user.id)
+    elif scope == "available":
+        query = select(HumanTask).where(HumanTask.status == "open", HumanTask.claimed_by_id.is_(None), task_filter(user))
+    elif scope == "completed":
+        query = select(HumanTask).where(HumanTask.status == "completed", HumanTask.completed_by_id == user.id)
+    elif scope == "supervised":
+        if not user.has_role("supervisor"):
+            raise Forbidden("只有督导员可以查看全部待办")
+        query = select(HumanTask).where(HumanTask.status == "open")
+        if user.scope_district_id is not None:
+            query = query.where(HumanTask.district_id == user.scope_district_id)
+    else:
+        raise ValidationFailed("参数有误", {"scope": [f"scope 必须是 {' / '.join(SCOPES)} 之一"]})
+    if case_id is not None:
+        query = query.where(HumanTask.case_id == case_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    if scope == "completed":
+        query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+    else:
+        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    items = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
+    return list(items), total
+
+
+def get_task(user: User, task_id: int) -> HumanTask:
+    """404 when the case is outside the user's scope; 403 when they may see the case but not this task."""
+    task = db.session.get(HumanTask, task_id)
+    if task is None or not can_view_case(user, task.case):
+        raise NotFound("任务不存在")
+    if not (can_act_on(user, task) or supervises(user, task) or task.claimed_by_id == user.id
+            or task.completed_by_id == user.id):
+        raise Forbidden("您没有办理该任务的角色或权限")
+    return task
+
+
+def _actionable(user: User, task_id: int) -> HumanTask:
+    task = get_task(user, task_id)
+    if task.status != "open":
+        raise Conflict(f"任务已{'办结' if task.status == 'completed' else '取消'}，不能再办理")
+    if not can_act_on(user, task):
+        raise Forbidden("您没有办理该任务的角色或权限")
+    return task
+
+
+def claim(user: User, task_id: int) -> HumanTask:
+    with unit_of_work():
+        task = _actionable(user, task_id)
+        if task.claimed_by_id not in (None, user.id):
+            raise Conflict(f"该任务已由 {task.claimed_by.full_name} 认领")
+        if task.claimed_by_id is None:
+            task.claimed_by_id, task.claimed_at = user.id, clock.now()
+            record_event(task.case, "task.claimed", f"{user.full_name} 认领：{task.name}", {"task_id": task.id},
+                         actor_id=user.id)
+    return task
+
+
+def release(user: User, task_id: int) -> HumanTask:
+    with unit_of_work():
+        task = get_task(user, task_id)
+        if task.status != "open":
+            raise Conflict("任务已结束，无需释放")
+        if task.claimed_by_id is None:
+            raise Conflict("该任务尚未被认领")
+        if task.claimed_by_id != user.id and not supervises(user, task):
+            raise Forbidden("只能释放自己认领的任务")
+        record_event(task.case, "task.released", f"{user.full_name} 释放：{task.name}",
+                     {"task_id": task.id, "was_claimed_by": task.claimed_by_id}, actor_id=user.id)
+        task.claimed_by_id, task.claimed_at = None, None
+    return task
+
+
+def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
+    with unit_of_work():
+        task = get_task(user, task_id)
+        if not supervises(user, task):
+            raise Forbidden("只有督导员可以改派任务")
+        if task.status != "open":
+            raise Conflict("任务已结束，不能改派")
+        assignee = db.session.get(User, assignee_id) if isinstance(assignee_id, int) else None
+        if assignee is None or not assignee.active or not can_act_on(assignee, task):
+            raise ValidationFailed("不能改派给该用户", {"assignee_id": ["该用户不存在、已停用或没有办理该任务的角色和权限"]})
+        record_event(task.case, "task.reassigned", f"{user.full_name} 将“{task.name}”改派给 {assignee.full_name}",
+                     {"task_id": task.id, "from": task.claimed_by_id, "to": assignee.id}, actor_id=user.id)
+        task.claimed_by_id, task.claimed_at = assignee.id, clock.now()
+    return task
+
+
+def eligible_assignees(task: HumanTask) -> list[User]:
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
+    return [u for u in users if can_act_on(u, task)]
+
+
+def complete(user: User, task_id: int, data) -> tuple[HumanTask, Case, list[HumanTask]]:
+    with unit_of_work():
+        task = _actionable(user, task_id)
+        if task.claimed_by_id not in (None, user.id):
+            raise Forbidden(f"该任务已由 {task.claimed_by.full_name} 认领，请联系其释放或由督导员改派")
+        case = task.case
+        data = forms.validate(task.form_key, data)
+        check_attachment_ids(case, task.form_key, data)
+        # Lock the instance row (PostgreSQL); the version column catches any concurrent writer anyway.
+        instance = db.session.get(engine.ProcessInstance, task.instance_id, with_for_update=True,
+                                  populate_existing=True)
+        now = clock.now()
+        task.status, task.completed_by_id, task.completed_at = "completed", user.id, now
+        if task.claimed_by_id is None:
+            task.claimed_by_id, task.claimed_at = user.id, now
+        record_event(case, "task.completed", f"{user.full_name} 办理：{task.name}",
+                     {"task_id": task.id, "element": task.bpmn_id, "data": data}, actor_id=user.id)
+        result = engine.complete(instance, task.task_guid, data, bindings_for(case))
+        created = apply_step(case, instance, result)
+    return task, case, created

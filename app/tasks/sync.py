@@ -1,0 +1,68 @@
+"""After every engine step: materialise READY user tasks into `human_task`, cancel the ones the
+engine dropped (e.g. a boundary timer closed the objection window), and write the timeline."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.calendar.service import add_working_days
+from app.cases.models import Case
+from app.cases.timeline import record_event
+from app.clock import clock, local_midnight_after
+from app.engine import Bindings, ProcessInstance, StepResult
+from app.org.models import ROLES
+from app.tasks.models import HumanTask
+from app.tasks.routing import task_scope
+from app.extensions import db
+
+_PASSED_KINDS = {
+    "ScriptTask": "process.step",
+    "IntermediateCatchEvent": "timer.fired",
+    "BoundaryEvent": "timer.fired",
+    "EndEvent": "process.ended",
+    "StartEvent": "process.started",
+    "IntermediateThrowEvent": "process.step",
+}
+
+
+def bindings_for(case: Case) -> Bindings:
+    return Bindings(subject=case, fields={
+        "id": case.id, "number": case.number, "title": case.title, "subject_type": case.subject_type,
+        "subject_name": case.subject_name, "tier": case.tier, "key_area": case.key_area,
+        "source_type": case.source_type, "record_status": case.record_status,
+    })
+
+
+def apply_step(case: Case, instance: ProcessInstance, result: StepResult) -> list[HumanTask]:
+    """Bring `human_task` and the timeline in line with the engine. Returns the new tasks."""
+    for passed in result.passed:
+        record_event(case, _PASSED_KINDS.get(passed.kind, "process.step"), passed.name,
+                     {"element": passed.bpmn_id})
+    open_tasks = {t.task_guid: t for t in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+    ready = {r.guid for r in result.ready}
+    for guid, task in open_tasks.items():
+        if guid not in ready:
+            task.status = "cancelled"
+            record_event(case, "task.cancelled", f"任务已取消：{task.name}", {"task_id": task.id, "element": task.bpmn_id})
+    created = []
+    for r in result.ready:
+        if r.guid in open_tasks:
+            continue
+        department_id, district_id = task_scope(r.lane, case)
+        due_at = None
+        if r.due_working_days is not None:
+            due_at = local_midnight_after(add_working_days(clock.today(), r.due_working_days))
+        task = HumanTask(
+            task_guid=r.guid, case_id=case.id, instance_id=instance.id, bpmn_id=r.bpmn_id, name=r.name,
+            role=r.lane or "", department_id=department_id, district_id=district_id, form_key=r.form,
+            due_at=due_at, status="open", created_at=clock.now(),
+        )
+        db.session.add(task)
+        created.append(task)
+        record_event(case, "task.created", f"待办：{r.name}（{ROLES.get(r.lane, r.lane)}）",
+                     {"element": r.bpmn_id, "role": r.lane, "due_at": due_at.isoformat() if due_at else None})
+    if result.finished and case.closed_at is None:
+        case.closed_at = clock.now()
+    case.updated_at = clock.now()
+    db.session.flush()
+    return created

@@ -1,0 +1,32 @@
+"""One transaction per user action: services run their work inside `unit_of_work()`."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.errors import Conflict
+from app.extensions import db
+
+CONCURRENT_CHANGE = "该案件刚刚被其他人更新，本次操作未保存，请刷新后重试"
+
+
+@contextmanager
+def unit_of_work():
+    try:
+        yield
+        db.session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        db.session.rollback()
+        if isinstance(exc, IntegrityError) and "unique" not in str(exc.orig).lower():
+            raise
+        raise Conflict(CONCURRENT_CHANGE) from exc
+    except OperationalError as exc:
+        db.session.rollback()
+        if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
+            raise Conflict(CONCURRENT_CHANGE) from exc
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
