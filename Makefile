@@ -6,7 +6,7 @@ PORT   ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: install migrate seed run test test-sqlite test-postgres clean
+.PHONY: install migrate seed run test test-sqlite test-postgres clean bench
 
 install: $(VENV)/.installed
 
@@ -47,3 +47,6 @@ test-postgres: install
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache
+
+bench: install
+	$(PY) benchmarks/engine_bench.py

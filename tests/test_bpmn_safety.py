@@ -148,3 +148,13 @@ def test_two_processes_in_one_file_are_refused(deploy_file):
     result = deploy_file(doubled)
     assert result.exit_code == 1 and "只包含一个流程" in result.output
 
+
+
+def test_structural_errors_name_the_element_and_line(deploy_file):
+    dangling = probe_process().replace(b'targetRef="done"', b'targetRef="nowhere"')
+    result = deploy_file(dangling)
+    assert result.exit_code == 1 and "指向不存在的元素 “nowhere”" in result.output
+    unknown_child = probe_process().replace(b'<bpmn:endEvent id="done" name="\xe7\xbb\x93\xe6\x9d\x9f" />',
+                                            b'<bpmn:endEvent id="done"><bpmn:bogus /></bpmn:endEvent>')
+    result = deploy_file(unknown_child)
+    assert result.exit_code == 1 and "bpmn:bogus" in result.output and "行" in result.output

@@ -111,6 +111,7 @@ def _lane_of(node, lanes) -> str | None:
 def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) -> tuple[list[Problem], dict]:
     problems: list[Problem] = []
     lanes = _lanes_by_node(process)
+    node_ids = {n.get("id") for n in process.iter() if _local(n.tag) in _FLOW_NODES}
     meta: dict = {"tasks": {}, "start_form": None, "start_lane": None}
     for node in process.iter():
         tag = _local(node.tag)
@@ -140,6 +141,10 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
                 if form not in forms:
                     problems.append(Problem(*_label(node), f"开始表单 “{form}” 不存在于 forms/ 目录"))
                 meta["start_form"] = form
+        elif tag == "sequenceFlow":
+            for end in ("sourceRef", "targetRef"):
+                if node.get(end) not in node_ids:
+                    problems.append(Problem(*_label(node), f"顺序流的 {end} 指向不存在的元素 “{node.get(end)}”"))
         elif tag == "conditionExpression":
             flow = node.getparent()
             _check_code(problems, flow, node.text, "eval", "条件表达式")
@@ -180,7 +185,10 @@ def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Col
                     task_spec.event_definition = use_clock(task_spec.event_definition)
         spec_json = spec_to_json(spec, subprocess_specs)
     except ValidationException as exc:
-        problems.append(Problem(getattr(exc, "id", "") or "", getattr(exc, "name", "") or "", str(exc)))
+        message = str(exc).replace(f"{{{BPMN_NS}}}", "bpmn:").strip(" .")
+        line = getattr(exc, "line_number", "")
+        problems.append(Problem(getattr(exc, "id", "") or "", getattr(exc, "name", "") or "",
+                                (f"第 {line} 行：" if line else "") + message))
     except SpiffWorkflowException as exc:
         problems.append(Problem("", "", f"流程无法解析：{exc}"))
     if problems:

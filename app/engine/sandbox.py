@@ -12,11 +12,13 @@ Designers upload BPMN, so this code is untrusted. Removing builtins alone is not
 2. Run: a curated builtins dict plus RestrictedPython's guards (getattr, getitem, iter, unpack, write);
    attribute assignment on objects fails. Amplifying operations are bounded: ints <= MAX_INT_BITS,
    sequences <= MAX_SEQUENCE_LENGTH, range() <= MAX_RANGE_LENGTH items, format widths <=
-   MAX_FORMAT_WIDTH, printed/formatted/returned values <= MAX_DATA_SIZE (shared or cyclic parts count
-   every time they are reached, as a printer or JSON encoder would see them).
-3. Time: a per-thread tracer (sys.settrace, no signals) checks the deadline on every line; except and
-   finally blocks and loop bodies re-check it first, because CPython drops the tracer once it raises
-   and a bare `except:` must not swallow the timeout.
+   MAX_FORMAT_WIDTH, printed/formatted/returned values <= MAX_DATA_SIZE (shared parts count every
+   time they are reached, as a printer or JSON encoder would see them; cycles are refused).
+   String methods that pad/replace are size-checked; translate/encode are refused.
+3. Time and memory: a per-thread tracer (sys.settrace, no signals) checks the deadline on every line, and
+   every 2 ms that the process's peak RSS has not grown by more than MAX_MEMORY_GROWTH (many bounded
+   allocations in a loop add up). Except/finally blocks and loop bodies re-check first, because CPython
+   drops the tracer once it raises and a bare `except:` must not swallow the error.
 
 Residual risk: one C-level operation can't be interrupted between lines. The bounds keep the known ones
 cheap, but e.g. comparing deliberately self-similar nested data built by a doubling loop can still burn
@@ -142,9 +144,12 @@ def _measure(value) -> tuple[int, bool]:
         return size, plain
 
     try:
-        return walk(value)
+        size, plain = walk(value)
     except RecursionError:
         raise _limit("数据嵌套过深", "value nested too deeply") from None
+    if size > MAX_DATA_SIZE:
+        raise _limit("数据量过大", f"value larger than {MAX_DATA_SIZE} items/characters")
+    return size, plain
 
 
 def _no_overflow(op, a, b):
@@ -317,13 +322,13 @@ _INPLACE = {
 
 
 class _NoPrint:
-    """RestrictedPython turns print(...) into _print._call_print(...); output is dropped."""
+    """RestrictedPython turns print(...) into _print._call_print(...) and `printed` into _print()."""
 
     def __init__(self, _getattr_=None):
         pass
 
     def _call_print(self, *args, **kwargs):
-        pass
+        pass  # output is dropped
 
     def __call__(self):
         return ""
@@ -665,13 +670,13 @@ def execute(code: CompiledCode, namespace: dict[str, Any], *, time_limit: float 
     def finish(_, globs):
         changed = {}
         for name, value in globs.items():
-            if name.startswith("_"):
+            if name.startswith("_") or name in namespace and _same(value, namespace[name]):
                 continue
             try:
-                plain = _measure(value)[1]
-            except SandboxError:
-                raise _limit(f'脚本变量 "{name}" 的数据量过大', f"variable {name!r} exceeds {MAX_DATA_SIZE} items/characters") from None
-            if plain and not (name in namespace and _same(value, namespace[name])):
+                plain = _measure(value)[1]  # the caller will store and serialise it
+            except SandboxError as exc:
+                raise SandboxError(f'脚本变量 "{name}" 无法保存：{exc}', "limit") from None
+            if plain:
                 changed[name] = value
         return changed
 

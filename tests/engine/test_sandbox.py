@@ -177,6 +177,26 @@ def test_runtime_limits():
     refused("limit", run_script, "a = [1]\nfor i in range(40):\n    a = [a, a]\n")  # can't be returned
 
 
+def test_memory_growth_is_bounded(monkeypatch):
+    # each list is within the per-operation bounds; together they would be 8 GB within the time limit
+    monkeypatch.setattr(sandbox, "MAX_MEMORY_GROWTH", 64 * 2**20)  # keep the test process small
+    err = refused("limit", run_script, "x = [[0] * 100000 for i in range(10000)]", time_limit=30)
+    assert "内存" in str(err)
+    refused("limit", run_script, "x = []\nwhile True:\n    try:\n        x.append([0] * 100000)\n    except:\n        pass\n",
+            time_limit=30)
+
+
+def test_unstorable_results_are_refused():
+    assert "循环引用" in str(refused("limit", run_script, "a = []\na.append(a)\n"))
+    refused("limit", run_expr, "x", {"x": "a" * (sandbox.MAX_DATA_SIZE + 1)})
+    assert run_script("y = 1", {"x": "a" * (sandbox.MAX_DATA_SIZE + 1)}) == {"y": 1}  # unchanged data is fine
+
+
+def test_augmented_item_assignment_message():
+    err = refused("compile", compile_script, "d = {'a': 1}\nd['a'] += 1")
+    assert "d[k] = d[k] + 1" in str(err) and err.lineno == 2
+
+
 def test_timeout_stops_infinite_loop():
     start = time.monotonic()
     err = refused("timeout", run_script, "while True:\n    pass", time_limit=1.0)
