@@ -15,6 +15,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if config_class is None:
         config_class = TestConfig if os.environ.get("FLASK_TESTING") else Config
     app.config.from_object(config_class)
+    app.json.ensure_ascii = False  # Chinese stays readable in API responses
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
     logging.basicConfig(level=logging.INFO)

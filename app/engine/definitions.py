@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from flask import current_app
 from lxml import etree
@@ -236,6 +236,3 @@ def latest_version(key: str) -> ProcessVersion | None:
         .where(ProcessDefinition.key == key).order_by(ProcessVersion.version.desc()).limit(1)
     )
 
-
-def problems_as_dicts(problems: list[Problem]) -> list[dict]:
-    return [asdict(p) for p in problems]

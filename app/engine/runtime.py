@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from app.clock import LOCAL_TZ, clock
+from app.clock import clock
 from app.engine import sandbox
 from app.engine.environment import SandboxedScriptEngine
 from app.engine.helpers import Bindings
@@ -51,7 +51,6 @@ class StepResult:
     next_timer_at: datetime | None
     finished: bool
     passed: list[Passed] = field(default_factory=list)
-    data: dict = field(default_factory=dict)
 
 
 class StepFailed(ProcessError):
@@ -164,8 +163,7 @@ def _finish(instance: ProcessInstance, workflow: BpmnWorkflow, stepper: _Stepper
     instance.updated_at = clock.now()
     if finished:
         instance.status, instance.completed_at = "completed", clock.now()
-    last = workflow.last_task
-    return StepResult(ready, instance.next_timer_at, finished, stepper.passed, dict(last.data) if last else {})
+    return StepResult(ready, instance.next_timer_at, finished, stepper.passed)
 
 
 def start(version: ProcessVersion, data: dict, bindings: Bindings) -> tuple[ProcessInstance, StepResult]:
@@ -206,15 +204,3 @@ def fire_timers(instance: ProcessInstance, bindings: Bindings) -> StepResult:
     stepper.fire_timers()
     return _finish(instance, workflow, stepper)
 
-
-def is_waiting_on(instance: ProcessInstance, task_guid: str, bindings: Bindings) -> bool:
-    workflow = _load(instance, bindings)
-    try:
-        task = workflow.get_task_from_id(uuid.UUID(task_guid))
-    except (TaskNotFoundException, WorkflowException, ValueError):
-        return False
-    return task is not None and task.state == TaskState.READY
-
-
-def local_date(value: datetime) -> str:
-    return value.astimezone(LOCAL_TZ).date().isoformat()
