@@ -6,15 +6,36 @@ PORT   ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: install migrate seed run test test-sqlite test-postgres clean bench
+.PHONY: assets install translations-compile translations-update migrate seed run test test-sqlite test-postgres clean bench screenshots
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed assets translations-compile
+
+VENDOR := app/static/vendor
+# Front-end packages come from npm (package-lock.json) and are copied into app/static: no CDN.
+assets: $(VENDOR)/.copied
+
+$(VENDOR)/.copied: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/bpmn-js
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
+	cp -r node_modules/bpmn-js/dist/assets/. $(VENDOR)/bpmn-js/
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
+
+# UI strings: Chinese source, English in app/translations/en (see babel.cfg).
+translations-compile: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -d app/translations
+
+translations-update: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 migrate: install
 	mkdir -p instance
@@ -50,3 +71,6 @@ clean:
 
 bench: install
 	$(PY) benchmarks/engine_bench.py
+
+screenshots: install
+	$(PY) scripts/screenshots.py

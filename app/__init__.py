@@ -28,15 +28,23 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     csrf.init_app(app)
 
     from app import models  # noqa: F401  (register every table with the metadata)
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.auth.views import bp as auth_bp
+    from app.cases.actions import register_case_actions
+    from app.cases.views import bp as cases_bp
     from app.cli import register_cli
     from app.health import bp as health_bp
-    from app.cases.actions import register_case_actions
+    from app.tasks.views import bp as tasks_bp
+    from app.web import init_web
 
     register_case_actions()
+    init_web(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
+    for bp in (auth_bp, tasks_bp, cases_bp, admin_bp):
+        app.register_blueprint(bp)
     register_cli(app)
 
     @login_manager.user_loader

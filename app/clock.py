@@ -54,3 +54,8 @@ def local_midnight_after(day: date) -> datetime:
     """The instant a whole local day ends (00:00 of the next day, Shanghai), as UTC.
     A deadline "by day D" is due at this instant."""
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc)
+
+
+def local_day_start(day: date) -> datetime:
+    """00:00 of a local (Shanghai) day, as UTC."""
+    return datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc)

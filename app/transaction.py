@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import Conflict
 from app.extensions import db
+from app.i18n import N_
 
-CONCURRENT_CHANGE = "该案件刚刚被其他人更新，本次操作未保存，请刷新后重试"
+CONCURRENT_CHANGE = N_("该案件刚刚被其他人更新，本次操作未保存，请刷新后重试")
 
 
 @contextmanager
@@ -21,11 +23,11 @@ def unit_of_work():
         db.session.rollback()
         if isinstance(exc, IntegrityError) and "unique" not in str(exc.orig).lower():
             raise
-        raise Conflict(CONCURRENT_CHANGE) from exc
+        raise Conflict(_(CONCURRENT_CHANGE)) from exc
     except OperationalError as exc:
         db.session.rollback()
         if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
-            raise Conflict(CONCURRENT_CHANGE) from exc
+            raise Conflict(_(CONCURRENT_CHANGE)) from exc
         raise
     except BaseException:
         db.session.rollback()

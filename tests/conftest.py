@@ -80,6 +80,10 @@ def _clean(app) -> None:
             else:
                 for t in tables:
                     conn.execute(t.delete())
+        from app.org.models import User
+
+        db.session.execute(db.update(User).values(locale="zh_CN"))  # a language switch must not leak
+        db.session.commit()
         # Calendar years a test imported (beyond what the package seeds) are removed again.
         from app.calendar.models import CalendarDay, CalendarYear
         from sqlalchemy import delete, extract, select

@@ -138,3 +138,11 @@ def test_a_stale_instance_write_is_refused_not_lost(app, api):
     assert outcome == [409]
     db.session.expire_all()
     assert db.session.get(ProcessInstance, instance_id).state_json != "{}"
+
+
+def test_every_missing_required_field_gets_its_own_message(api):
+    r = api.as_("recorder").post("/cases", {"process": "dishonesty_record", "data": {"title": "只有标题"}})
+    fields = r.get_json()["error"]["fields"]
+    assert r.status_code == 422
+    assert fields["tier"] == ["“失信程度”为必填项"] and fields["facts"] == ["“失信事实”为必填项"]
+    assert fields["subject_department"] == ["“被记录单位”为必填项"]

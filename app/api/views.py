@@ -5,8 +5,16 @@ from flask import g, jsonify, request, send_file
 
 from app.api import bp, json_body, page_args
 from app.api.schemas import (
-    AttachmentSchema, CaseCreateSchema, CaseSchema, CompleteSchema, ReassignSchema,
-    TaskDetailSchema, TaskSchema, TimelineEventSchema, TokenRequestSchema, UserSchema,
+    AttachmentSchema,
+    CaseCreateSchema,
+    CaseSchema,
+    CompleteSchema,
+    ReassignSchema,
+    TaskDetailSchema,
+    TaskSchema,
+    TimelineEventSchema,
+    TokenRequestSchema,
+    UserSchema,
 )
 from app.auth import service as auth
 from app.calendar.service import missing_years

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from app.auth.models import ApiToken, LoginFailure
@@ -28,12 +29,12 @@ def authenticate(username: str, password: str, remote_addr: str | None = None) -
         .where(LoginFailure.username == username, LoginFailure.at >= window_start)
     )
     if failures >= cfg["LOGIN_MAX_FAILURES"]:
-        raise Throttled(f"登录失败次数过多，请 {cfg['LOGIN_LOCK_MINUTES']} 分钟后再试")
+        raise Throttled(_("登录失败次数过多，请 %(n)s 分钟后再试", n=cfg["LOGIN_LOCK_MINUTES"]))
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not user.check_password(password):
         db.session.add(LoginFailure(username=username, remote_addr=remote_addr))
         db.session.commit()
-        raise AuthError("用户名或密码错误")
+        raise AuthError(_("用户名或密码错误"))
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     db.session.commit()
     return user

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.clock import clock
 from app.db_types import UTCDateTime
 from app.extensions import db
+from app.i18n import N_
 
-DAY_KINDS = {"holiday": "法定节假日", "workday": "调休上班"}
+DAY_KINDS = {"holiday": N_("法定节假日"), "workday": N_("调休上班")}
 
 
 class CalendarYear(db.Model):

@@ -164,7 +164,7 @@ def seed_from_package(first_year: int = 2024) -> list[int]:
     for year in known:
         if year < first_year or year in have:
             continue
-        days = [(d, "holiday", _holiday_name(chinese_calendar, d)) for d in holidays if d.year == year and d.weekday() < 5]
+        days = [(d, "holiday", _holiday_name(chinese_calendar, d)) for d in holidays if d.year == year]
         days += [(d, "workday", "调休上班") for d in workdays if d.year == year]
         replace_year(year, days, source=f"chinesecalendar {chinese_calendar.__version__}")
         seeded.append(year)
@@ -182,3 +182,28 @@ _HOLIDAY_NAMES = {
 def _holiday_name(chinese_calendar, day: date) -> str:
     _, name = chinese_calendar.get_holiday_detail(day)
     return _HOLIDAY_NAMES.get(name, name or "")
+
+
+def year_days(year: int) -> dict[date, CalendarDay]:
+    """The exceptional days (holidays and make-up working days) of one year, by date."""
+    rows = db.session.scalars(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
+                                                        CalendarDay.day <= date(year, 12, 31)))
+    return {row.day: row for row in rows}
+
+
+def set_day(day: date, kind: str | None, name: str = "") -> None:
+    """Make one day a holiday, a make-up working day, or (kind None) an ordinary day, in the
+    current transaction (caller commits). Only a day of a loaded year can be changed."""
+    if kind is not None and kind not in DAY_KINDS:
+        raise ValidationFailed(f"{day.isoformat()}: 类型必须是 holiday 或 workday，而不是 {kind!r}")
+    if db.session.get(CalendarYear, day.year) is None:
+        raise CalendarNotLoaded(day.year)
+    row = db.session.get(CalendarDay, day)
+    if kind is None:
+        if row is not None:
+            db.session.delete(row)
+        return
+    if row is None:
+        db.session.add(CalendarDay(day=day, kind=kind, name=name))
+    else:
+        row.kind, row.name = kind, name

@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.errors import ValidationFailed
 
@@ -29,15 +30,15 @@ def check_file(filename: str, content: bytes) -> str:
     """Returns the content type, or raises ValidationFailed naming the problem."""
     cfg = current_app.config
     if not content:
-        raise ValidationFailed("文件为空", {"file": ["文件为空"]})
+        raise ValidationFailed(_("文件为空"), {"file": [_("文件为空")]})
     if len(content) > cfg["ATTACHMENT_MAX_BYTES"]:
         limit = cfg["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
-        raise ValidationFailed(f"文件超过 {limit} MB 上限", {"file": [f"文件超过 {limit} MB 上限"]})
+        raise ValidationFailed(_("文件超过 %(n)s MB 上限", n=limit), {"file": [_("文件超过 %(n)s MB 上限", n=limit)]})
     ext = Path(filename).suffix.lower().lstrip(".")
     content_type = cfg["ATTACHMENT_TYPES"].get(ext)
     if content_type is None:
         allowed = "、".join(sorted(cfg["ATTACHMENT_TYPES"]))
-        raise ValidationFailed(f"不支持的文件类型 .{ext}", {"file": [f"只允许上传：{allowed}"]})
+        raise ValidationFailed(_("不支持的文件类型 .%(ext)s", ext=ext), {"file": [_("只允许上传：%(types)s", types=allowed)]})
     if content_type == "text/plain":
         ok = b"\x00" not in content
         try:
@@ -47,7 +48,7 @@ def check_file(filename: str, content: bytes) -> str:
     else:
         ok = content.startswith(_MAGIC[content_type])
     if not ok:
-        raise ValidationFailed("文件内容与扩展名不符", {"file": [f"文件内容不是有效的 .{ext} 文件"]})
+        raise ValidationFailed(_("文件内容与扩展名不符"), {"file": [_("文件内容不是有效的 .%(ext)s 文件", ext=ext)]})
     return content_type
 
 

@@ -2,43 +2,53 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import clock
 from app.db_types import UTCDateTime
 from app.extensions import db
+from app.i18n import N_
 from app.org.models import CivilServant, Department, User
 
 RECORD_STATUSES = {
-    "draft": "草稿",
-    "in_review": "审核中",
-    "returned": "退回补正",
-    "notified": "已告知",
-    "under_objection": "异议处理中",
-    "confirmed": "已确认",
-    "published": "公开中",
-    "repaired": "已修复",
-    "revoked": "已撤销",
-    "exempted": "免责不予记录",
-    "expired": "公开期满",
+    "draft": N_("草稿"),
+    "in_review": N_("审核中"),
+    "returned": N_("退回补正"),
+    "notified": N_("已告知"),
+    "under_objection": N_("异议处理中"),
+    "confirmed": N_("已确认"),
+    "published": N_("公开中"),
+    "repaired": N_("已修复"),
+    "revoked": N_("已撤销"),
+    "exempted": N_("免责不予记录"),
+    "expired": N_("公开期满"),
 }
 SOURCE_TYPES = {
-    "court_judgment": "司法判决",
-    "administrative_penalty": "行政处罚",
-    "disciplinary_sanction": "纪律处分",
-    "accountability_decision": "问责处理",
-    "judgment_debtor": "失信被执行人",
-    "contract_breach": "违约毁约",
-    "statistical_fraud": "统计造假",
+    "court_judgment": N_("司法判决"),
+    "administrative_penalty": N_("行政处罚"),
+    "disciplinary_sanction": N_("纪律处分"),
+    "accountability_decision": N_("问责处理"),
+    "judgment_debtor": N_("失信被执行人"),
+    "contract_breach": N_("违约毁约"),
+    "statistical_fraud": N_("统计造假"),
 }
 KEY_AREAS = [
-    "政府采购", "政府和社会资本合作", "招标投标", "招商引资", "地方政府债务管理", "河道治理",
-    "城市综合管理问题治理", "环境保护", "综合交通管理", "公共安全管理", "互联网+政务服务", "行政审批",
-    "市民服务", "企业服务", "统计", "审计",
+    N_("政府采购"), N_("政府和社会资本合作"), N_("招标投标"), N_("招商引资"), N_("地方政府债务管理"), N_("河道治理"),
+    N_("城市综合管理问题治理"), N_("环境保护"), N_("综合交通管理"), N_("公共安全管理"), N_("互联网+政务服务"), N_("行政审批"),
+    N_("市民服务"), N_("企业服务"), N_("统计"), N_("审计"),
 ]
-TIERS = {"minor": "轻微", "general": "一般", "serious": "严重"}
-SUBJECT_TYPES = {"department": "单位", "civil_servant": "公务员"}
+TIERS = {"minor": N_("轻微"), "general": N_("一般"), "serious": N_("严重")}
+SUBJECT_TYPES = {"department": N_("单位"), "civil_servant": N_("公务员")}
 
 
 class CaseSequence(db.Model):

@@ -3,14 +3,24 @@ is one user action and one transaction."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from app import engine, forms
 from app.cases import attachments
-from app.cases.models import KEY_AREAS, RECORD_STATUSES, Attachment, Case, CaseSequence, TimelineEvent
+from app.cases.models import (
+    KEY_AREAS,
+    RECORD_STATUSES,
+    Attachment,
+    Case,
+    CaseSequence,
+    TimelineEvent,
+)
 from app.cases.timeline import record_event
-from app.clock import clock
+from app.clock import clock, local_day_start
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import CivilServant, Department, User
@@ -49,22 +59,22 @@ def _resolve_subject(data: dict) -> tuple[Department, CivilServant | None]:
     department = db.session.scalar(select(Department).where(Department.code == data.get("subject_department"),
                                                             Department.active.is_(True)))
     if department is None:
-        raise ValidationFailed("表单填写有误，请按提示修改", {"subject_department": ["被记录单位不存在"]})
+        raise ValidationFailed(_("表单填写有误，请按提示修改"), {"subject_department": [_("被记录单位不存在")]})
     servant = None
     if data.get("subject_type") == "civil_servant":
         servant = db.session.get(CivilServant, data.get("civil_servant_id") or 0)
         if servant is None or servant.department_id != department.id:
-            raise ValidationFailed("表单填写有误，请按提示修改",
-                                   {"civil_servant_id": ["该公务员不存在或不属于被记录单位"]})
+            raise ValidationFailed(_("表单填写有误，请按提示修改"),
+                                   {"civil_servant_id": [_("该公务员不存在或不属于被记录单位")]})
     return department, servant
 
 
-def register_case(user: User, process_key: str, data) -> Case:
+def register_case(user: User, process_key: str, data, uploads: dict | None = None) -> Case:
     version = engine.latest_version(process_key)
     if version is None or not version.start_form:
-        raise NotFound(f"流程 {process_key!r} 不存在或不能直接发起")
+        raise NotFound(_("流程 %(key)s 不存在或不能直接发起", key=repr(process_key)))
     if json.loads(version.task_meta_json).get("start_lane") not in user.roles:
-        raise Forbidden("您的角色不能发起该流程")
+        raise Forbidden(_("您的角色不能发起该流程"))
     with unit_of_work():
         data = forms.validate(version.start_form, data)
         department, servant = _resolve_subject(data)
@@ -78,6 +88,8 @@ def register_case(user: User, process_key: str, data) -> Case:
         )
         db.session.add(case)
         db.session.flush()
+        if uploads:
+            data = forms.validate(version.start_form, attach_uploads(user, case, data, uploads))
         record_event(case, "case.registered", f"{user.full_name} 登记：{case.title}", {"data": data}, actor_id=user.id)
         variables = {**current_app.config["PROCESS_DEFAULTS"], **data, "case_number": case.number}
         instance, result = engine.start(version, variables, bindings_for(case))
@@ -91,30 +103,43 @@ def get_case(user: User, case_id: int) -> Case:
     """A case the user may see; 404 for anything else (never reveals cases of other units)."""
     case = db.session.get(Case, case_id)
     if case is None or not can_view_case(user, case):
-        raise NotFound("案件不存在")
+        raise NotFound(_("案件不存在"))
     return case
 
 
-def list_cases(user: User, *, status: str | None = None, area: str | None = None, subject: str | None = None,
-               q: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[Case], int]:
+def _cases_query(user: User, *, status=None, area=None, subject=None, q=None, created_from=None, created_to=None):
     query = select(Case).where(case_filter(user))
     if status:
         if status not in RECORD_STATUSES:
-            raise ValidationFailed("筛选条件有误", {"status": [f"未知状态 {status!r}"]})
+            raise ValidationFailed(_("筛选条件有误"), {"status": [_("未知状态 %(value)s", value=repr(status))]})
         query = query.where(Case.record_status == status)
     if area:
         if area not in KEY_AREAS:
-            raise ValidationFailed("筛选条件有误", {"area": [f"未知领域 {area!r}"]})
+            raise ValidationFailed(_("筛选条件有误"), {"area": [_("未知领域 %(value)s", value=repr(area))]})
         query = query.where(Case.key_area == area)
     if subject:
         query = query.join(Department, Department.id == Case.subject_department_id).where(
             or_(Department.code == subject, Department.name.contains(subject)))
     if q:
         query = query.where(or_(Case.number.contains(q), Case.title.contains(q)))
+    if created_from:
+        query = query.where(Case.created_at >= local_day_start(created_from))
+    if created_to:
+        query = query.where(Case.created_at < local_day_start(created_to + timedelta(days=1)))
+    return query
+
+
+def list_cases(user: User, *, page: int = 1, per_page: int = 20, **filters) -> tuple[list[Case], int]:
+    """Cases in the user's scope, newest first. Filters: status, area, subject, q, created_from/to."""
+    query = _cases_query(user, **filters)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
                                .offset((page - 1) * per_page).limit(per_page)).all()
     return list(items), total
+
+
+def export_rows(user: User, limit: int = 10_000, **filters) -> list[Case]:
+    return list(db.session.scalars(_cases_query(user, **filters).order_by(Case.created_at.desc()).limit(limit)))
 
 
 def timeline(case: Case) -> list[TimelineEvent]:
@@ -127,26 +152,46 @@ def open_tasks(case: Case) -> list[HumanTask]:
                                    .order_by(HumanTask.id)))
 
 
-def add_attachment(user: User, case_id: int, filename: str, content: bytes) -> Attachment:
-    case = get_case(user, case_id)
+def _store_attachment(user: User, case: Case, filename: str, content: bytes) -> Attachment:
+    """Check and store one file in the current transaction (the caller's unit of work)."""
     filename = attachments.clean_filename(filename)
     content_type = attachments.check_file(filename, content)
-    with unit_of_work():
-        digest = attachments.store(content)
-        attachment = Attachment(case_id=case.id, filename=filename, content_type=content_type, size=len(content),
-                                sha256=digest, uploaded_by_id=user.id, uploaded_at=clock.now())
-        db.session.add(attachment)
-        db.session.flush()
-        record_event(case, "attachment.added", f"{user.full_name} 上传附件：{filename}",
-                     {"attachment_id": attachment.id, "sha256": digest, "size": len(content)}, actor_id=user.id)
+    digest = attachments.store(content)
+    attachment = Attachment(case_id=case.id, filename=filename, content_type=content_type, size=len(content),
+                            sha256=digest, uploaded_by_id=user.id, uploaded_at=clock.now())
+    db.session.add(attachment)
+    db.session.flush()
+    record_event(case, "attachment.added", f"{user.full_name} 上传附件：{filename}",
+                 {"attachment_id": attachment.id, "sha256": digest, "size": len(content)}, actor_id=user.id)
     return attachment
+
+
+def add_attachment(user: User, case_id: int, filename: str, content: bytes) -> Attachment:
+    case = get_case(user, case_id)
+    with unit_of_work():
+        return _store_attachment(user, case, filename, content)
+
+
+def attach_uploads(user: User, case: Case, data: dict, uploads: dict[str, list[tuple[str, bytes]]]) -> dict:
+    """Store files submitted with a form (inside the caller's transaction) and put their ids into
+    the form's file fields. A bad file is reported against its field."""
+    data = dict(data)
+    for field, files in uploads.items():
+        ids = list(data.get(field) or [])
+        for filename, content in files:
+            try:
+                ids.append(_store_attachment(user, case, filename, content).id)
+            except ValidationFailed as exc:
+                raise ValidationFailed(exc.message, {field: [f"{attachments.clean_filename(filename)}：{exc.message}"]}) from None
+        data[field] = ids
+    return data
 
 
 def get_attachment(user: User, case_id: int, attachment_id: int) -> Attachment:
     case = get_case(user, case_id)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id != case.id:
-        raise NotFound("附件不存在")
+        raise NotFound(_("附件不存在"))
     return attachment
 
 
@@ -164,7 +209,7 @@ def check_attachment_ids(case: Case, form_key: str, data: dict) -> None:
                                                                        Attachment.case_id == case.id)))
             missing = [i for i in ids if i not in found]
             if missing:
-                errors[field] = [f"附件不存在或不属于本案件：{', '.join(map(str, missing))}"]
+                errors[field] = [_("附件不存在或不属于本案件：%(ids)s", ids=", ".join(map(str, missing)))]
     if errors:
-        raise ValidationFailed("表单填写有误，请按提示修改", errors)
+        raise ValidationFailed(_("表单填写有误，请按提示修改"), errors)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.script_engine.python_environment import (
+    BasePythonScriptEngineEnvironment,
+)
 
 from app.engine import sandbox
 from app.engine.helpers import Bindings, callable_names, namespace_for

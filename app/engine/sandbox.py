@@ -39,7 +39,8 @@ import time
 import types
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, time as dtime, timedelta
+from datetime import date, timedelta
+from datetime import time as dtime
 from typing import Any
 
 try:
@@ -48,8 +49,12 @@ except ImportError:  # Windows: no memory bound, only the per-operation bounds
     resource = None
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
-from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
-                                     guarded_unpack_sequence, safer_getattr_raise)
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr_raise,
+)
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
 __all__ = ["SAFE_BUILTIN_NAMES", "CompiledCode", "SandboxError", "compile_expression", "compile_script",

@@ -10,17 +10,18 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.clock import clock
 from app.db_types import UTCDateTime
 from app.extensions import db
+from app.i18n import N_
 
 ROLES = {
-    "recorder": "信息录入员",
-    "reviewer": "审核员",
-    "handler": "经办人",
-    "supervisor": "督导员",
-    "designer": "流程设计员",
-    "admin": "系统管理员",
+    "recorder": N_("信息录入员"),
+    "reviewer": N_("审核员"),
+    "handler": N_("经办人"),
+    "supervisor": N_("督导员"),
+    "designer": N_("流程设计员"),
+    "admin": N_("系统管理员"),
 }
 
-DEPARTMENT_KINDS = {"district": "区政府", "municipal": "市级部门", "agency": "市级机构"}
+DEPARTMENT_KINDS = {"district": N_("区政府"), "municipal": N_("市级部门"), "agency": N_("市级机构")}
 
 
 class Department(db.Model):

@@ -9,9 +9,10 @@ from app.cases.models import Case
 from app.clock import clock
 from app.db_types import UTCDateTime
 from app.extensions import db
+from app.i18n import N_
 from app.org.models import User
 
-TASK_STATUSES = {"open": "待办", "completed": "已办结", "cancelled": "已取消"}
+TASK_STATUSES = {"open": N_("待办"), "completed": N_("已办结"), "cancelled": N_("已取消")}
 
 
 class HumanTask(db.Model):

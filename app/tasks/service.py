@@ -3,16 +3,17 @@ Completing is one transaction: lock the instance, validate the form, run, step t
 sync tasks, write the timeline, save. A stale or concurrent completion gets a 409."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import engine, forms
 from app.cases.models import Case
-from app.cases.service import check_attachment_ids
+from app.cases.service import attach_uploads, check_attachment_ids
 from app.cases.timeline import record_event
 from app.clock import clock
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.org.models import User
+from app.org.models import Department, User
 from app.tasks.models import HumanTask
 from app.tasks.routing import can_act_on, can_view_case, supervises, task_filter
 from app.tasks.sync import apply_step, bindings_for
@@ -21,24 +22,40 @@ from app.transaction import unit_of_work
 SCOPES = ("mine", "available", "completed", "supervised")
 
 
-def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page: int = 20,
-               case_id: int | None = None) -> tuple[list[HumanTask], int]:
+def _scope_query(user: User, scope: str):
     if scope == "mine":
-        query = select(HumanTask).where(HumanTask.status == "open", HumanTask.claimed_by_id == user.id)
-    elif scope == "available":
-        query = select(HumanTask).where(HumanTask.status == "open", HumanTask.claimed_by_id.is_(None), task_filter(user))
-    elif scope == "completed":
-        query = select(HumanTask).where(HumanTask.status == "completed", HumanTask.completed_by_id == user.id)
-    elif scope == "supervised":
+        return select(HumanTask).where(HumanTask.status == "open", HumanTask.claimed_by_id == user.id)
+    if scope == "available":
+        return select(HumanTask).where(HumanTask.status == "open", HumanTask.claimed_by_id.is_(None), task_filter(user))
+    if scope == "completed":
+        return select(HumanTask).where(HumanTask.status == "completed", HumanTask.completed_by_id == user.id)
+    if scope == "supervised":
         if not user.has_role("supervisor"):
-            raise Forbidden("只有督导员可以查看全部待办")
+            raise Forbidden(_("只有督导员可以查看全部待办"))
         query = select(HumanTask).where(HumanTask.status == "open")
         if user.scope_district_id is not None:
             query = query.where(HumanTask.district_id == user.scope_district_id)
-    else:
-        raise ValidationFailed("参数有误", {"scope": [f"scope 必须是 {' / '.join(SCOPES)} 之一"]})
+        return query
+    raise ValidationFailed(_("参数有误"), {"scope": [_("scope 必须是 %(values)s 之一", values=" / ".join(SCOPES))]})
+
+
+def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page: int = 20,
+               case_id: int | None = None, process: str | None = None, area: str | None = None,
+               department: str | None = None, overdue: bool = False) -> tuple[list[HumanTask], int]:
+    """One page of an inbox tab, read from `human_task` only (plus the case for filters)."""
+    query = _scope_query(user, scope)
     if case_id is not None:
         query = query.where(HumanTask.case_id == case_id)
+    if process or area or department:
+        query = query.join(Case, Case.id == HumanTask.case_id)
+        if process:
+            query = query.where(Case.process_key == process)
+        if area:
+            query = query.where(Case.key_area == area)
+        if department:
+            query = query.join(Department, Department.id == Case.subject_department_id).where(Department.code == department)
+    if overdue:
+        query = query.where(HumanTask.due_at <= clock.now())
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     if scope == "completed":
         query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
@@ -48,23 +65,28 @@ def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page:
     return list(items), total
 
 
+def tab_counts(user: User) -> dict[str, int]:
+    scopes = [s for s in SCOPES if s != "supervised" or user.has_role("supervisor")]
+    return {s: db.session.scalar(select(func.count()).select_from(_scope_query(user, s).subquery())) for s in scopes}
+
+
 def get_task(user: User, task_id: int) -> HumanTask:
     """404 when the case is outside the user's scope; 403 when they may see the case but not this task."""
     task = db.session.get(HumanTask, task_id)
     if task is None or not can_view_case(user, task.case):
-        raise NotFound("任务不存在")
+        raise NotFound(_("任务不存在"))
     if not (can_act_on(user, task) or supervises(user, task) or task.claimed_by_id == user.id
             or task.completed_by_id == user.id):
-        raise Forbidden("您没有办理该任务的角色或权限")
+        raise Forbidden(_("您没有办理该任务的角色或权限"))
     return task
 
 
 def _actionable(user: User, task_id: int) -> HumanTask:
     task = get_task(user, task_id)
     if task.status != "open":
-        raise Conflict(f"任务已{'办结' if task.status == 'completed' else '取消'}，不能再办理")
+        raise Conflict(_("任务已办结，不能再办理") if task.status == "completed" else _("任务已取消，不能再办理"))
     if not can_act_on(user, task):
-        raise Forbidden("您没有办理该任务的角色或权限")
+        raise Forbidden(_("您没有办理该任务的角色或权限"))
     return task
 
 
@@ -72,7 +94,7 @@ def claim(user: User, task_id: int) -> HumanTask:
     with unit_of_work():
         task = _actionable(user, task_id)
         if task.claimed_by_id not in (None, user.id):
-            raise Conflict(f"该任务已由 {task.claimed_by.full_name} 认领")
+            raise Conflict(_("该任务已由 %(name)s 认领", name=task.claimed_by.full_name))
         if task.claimed_by_id is None:
             task.claimed_by_id, task.claimed_at = user.id, clock.now()
             record_event(task.case, "task.claimed", f"{user.full_name} 认领：{task.name}", {"task_id": task.id},
@@ -84,11 +106,11 @@ def release(user: User, task_id: int) -> HumanTask:
     with unit_of_work():
         task = get_task(user, task_id)
         if task.status != "open":
-            raise Conflict("任务已结束，无需释放")
+            raise Conflict(_("任务已结束，无需释放"))
         if task.claimed_by_id is None:
-            raise Conflict("该任务尚未被认领")
+            raise Conflict(_("该任务尚未被认领"))
         if task.claimed_by_id != user.id and not supervises(user, task):
-            raise Forbidden("只能释放自己认领的任务")
+            raise Forbidden(_("只能释放自己认领的任务"))
         record_event(task.case, "task.released", f"{user.full_name} 释放：{task.name}",
                      {"task_id": task.id, "was_claimed_by": task.claimed_by_id}, actor_id=user.id)
         task.claimed_by_id, task.claimed_at = None, None
@@ -99,12 +121,12 @@ def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
     with unit_of_work():
         task = get_task(user, task_id)
         if not supervises(user, task):
-            raise Forbidden("只有督导员可以改派任务")
+            raise Forbidden(_("只有督导员可以改派任务"))
         if task.status != "open":
-            raise Conflict("任务已结束，不能改派")
+            raise Conflict(_("任务已结束，不能改派"))
         assignee = db.session.get(User, assignee_id) if isinstance(assignee_id, int) else None
         if assignee is None or not assignee.active or not can_act_on(assignee, task):
-            raise ValidationFailed("不能改派给该用户", {"assignee_id": ["该用户不存在、已停用或没有办理该任务的角色和权限"]})
+            raise ValidationFailed(_("不能改派给该用户"), {"assignee_id": [_("该用户不存在、已停用或没有办理该任务的角色和权限")]})
         record_event(task.case, "task.reassigned", f"{user.full_name} 将“{task.name}”改派给 {assignee.full_name}",
                      {"task_id": task.id, "from": task.claimed_by_id, "to": assignee.id}, actor_id=user.id)
         task.claimed_by_id, task.claimed_at = assignee.id, clock.now()
@@ -116,12 +138,15 @@ def eligible_assignees(task: HumanTask) -> list[User]:
     return [u for u in users if can_act_on(u, task)]
 
 
-def complete(user: User, task_id: int, data) -> tuple[HumanTask, Case, list[HumanTask]]:
+def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tuple[HumanTask, Case, list[HumanTask]]:
+    """Complete a task with form data (and, from the web form, files for its file fields)."""
     with unit_of_work():
         task = _actionable(user, task_id)
         if task.claimed_by_id not in (None, user.id):
-            raise Forbidden(f"该任务已由 {task.claimed_by.full_name} 认领，请联系其释放或由督导员改派")
+            raise Forbidden(_("该任务已由 %(name)s 认领，请联系其释放或由督导员改派", name=task.claimed_by.full_name))
         case = task.case
+        if uploads:  # stored in this transaction: a later validation error rolls them back too
+            data = attach_uploads(user, case, data, uploads)
         data = forms.validate(task.form_key, data)
         check_attachment_ids(case, task.form_key, data)
         # Lock the instance row (PostgreSQL); the version column catches any concurrent writer anyway.

@@ -9,10 +9,10 @@ from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.clock import clock, local_midnight_after
 from app.engine import Bindings, ProcessInstance, StepResult
+from app.extensions import db
 from app.org.models import ROLES
 from app.tasks.models import HumanTask
 from app.tasks.routing import task_scope
-from app.extensions import db
 
 _PASSED_KINDS = {
     "ScriptTask": "process.step",

@@ -1,0 +1,151 @@
+"""Case pages: list and search, CSV export, case page, evidence, process diagram, start a case."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app import engine, forms
+from app.cases import attachments as files
+from app.cases import service
+from app.cases.models import KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.org.service import form_sources
+from app.tasks.views import next_step_message
+from app.web import back_with_error, local_dt, page_arg, role_required
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+PER_PAGE = 20
+_TRACE_KINDS = {"task.completed", "process.step", "timer.fired", "process.ended", "process.started"}
+
+
+def _filters() -> tuple[dict, dict]:
+    """Filters from the query string, and field errors for values that make no sense."""
+    args, errors = request.args, {}
+    filters = {"q": args.get("q", "").strip() or None, "subject": args.get("subject", "").strip() or None,
+               "status": args.get("status") or None, "area": args.get("area") or None}
+    if filters["status"] and filters["status"] not in RECORD_STATUSES:
+        errors["status"], filters["status"] = _("未知状态"), None
+    if filters["area"] and filters["area"] not in KEY_AREAS:
+        errors["area"], filters["area"] = _("未知领域"), None
+    for key in ("created_from", "created_to"):
+        raw = args.get(key, "")
+        try:
+            filters[key] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors[key], filters[key] = _("日期格式应为 YYYY-MM-DD"), None
+    return filters, errors
+
+
+@bp.get("")
+@login_required
+def index():
+    filters, errors = _filters()
+    page = page_arg()
+    items, total = service.list_cases(current_user, page=page, per_page=PER_PAGE, **filters)
+    return render_template("cases/index.html", items=items, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), filters=filters, errors=errors)
+
+
+@bp.get("/export.csv")
+@login_required
+def export():
+    filters, _errors = _filters()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("案件编号"), _("标题"), _("信用主体"), _("记录来源"), _("来源文书编号"), _("重点领域"), _("失信程度"),
+                     _("记录状态"), _("登记时间"), _("公开开始"), _("公开结束")])
+    for c in service.export_rows(current_user, **filters):
+        writer.writerow([c.number, c.title, c.subject_name, _(SOURCE_TYPES.get(c.source_type, c.source_type or "")),
+                         c.document_number or "", c.key_area or "", _(TIERS.get(c.tier, c.tier or "")),
+                         _(RECORD_STATUSES.get(c.record_status, c.record_status)), local_dt(c.created_at),
+                         c.publication_start or "", c.publication_end or ""])
+    # UTF-8 with BOM so that Excel opens the Chinese text correctly.
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=cases.csv"})
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def show(case_id: int):
+    case = service.get_case(current_user, case_id)
+    timeline = service.timeline(case)
+    history = [e for e in timeline if e.kind == "status.changed"]
+    return render_template("cases/show.html", case=case, timeline=timeline, history=history,
+                           open_tasks=service.open_tasks(case), attachments=service.list_attachments(case))
+
+
+@bp.get("/<int:case_id>/diagram")
+@login_required
+def diagram(case_id: int):
+    """The case's process version as BPMN XML, with the elements passed and the ones waiting."""
+    case = service.get_case(current_user, case_id)
+    instance = db.session.get(engine.ProcessInstance, case.instance_id)
+    done = sorted({e.data.get("element") for e in service.timeline(case)
+                   if e.kind in _TRACE_KINDS and e.data.get("element")})
+    current = sorted({t.bpmn_id for t in service.open_tasks(case)})
+    return jsonify(xml=instance.version.bpmn_xml, done=done, current=current,
+                   version=instance.version.version, process=instance.version.definition.name)
+
+
+@bp.post("/<int:case_id>/attachments")
+@login_required
+def upload(case_id: int):
+    chosen = [f for f in request.files.getlist("file") if f and f.filename]
+    if not chosen:
+        flash(_("请选择要上传的文件"), "warning")
+        return redirect(url_for("cases.show", case_id=case_id) + "#attachments")
+    try:
+        for f in chosen:
+            service.add_attachment(current_user, case_id, f.filename, f.read())
+    except DomainError as exc:
+        return back_with_error(exc, url_for("cases.show", case_id=case_id))
+    flash(_("已上传 %(n)s 个文件", n=len(chosen)), "success")
+    return redirect(url_for("cases.show", case_id=case_id) + "#attachments")
+
+
+@bp.get("/<int:case_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(case_id: int, attachment_id: int):
+    a = service.get_attachment(current_user, case_id, attachment_id)
+    return send_file(files.path_for(a.sha256), mimetype=a.content_type, as_attachment=True, download_name=a.filename)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("recorder", "supervisor")
+def start():
+    processes = service.startable_processes(current_user)
+    if not processes:
+        abort(403)
+    chosen = next((p for p in processes if p["key"] == request.values.get("process")), processes[0])
+    values, errors, status = {}, {}, 200
+    if request.method == "POST":
+        values, uploads = forms.from_html(chosen["form_key"], request.form, request.files)
+        try:
+            case = service.register_case(current_user, chosen["key"], values, uploads)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            errors, status = exc.fields, 422
+        else:
+            flash(_("已登记 %(number)s。", number=case.number) + next_step_message(case, service.open_tasks(case)), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/start.html", processes=processes, chosen=chosen, values=values, errors=errors,
+                           sources=form_sources(), json=json), status

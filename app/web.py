@@ -1,0 +1,163 @@
+"""Shared pieces of the server-rendered pages: language, login and session timeout, error pages,
+template filters. Views stay thin; they call the same services as the API."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime, lazy_gettext
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.clock import LOCAL_TZ, clock
+from app.errors import DomainError
+from app.extensions import babel, login_manager
+
+STATUS_STYLES = {
+    "draft": "secondary", "in_review": "info", "returned": "warning", "notified": "primary",
+    "under_objection": "warning", "confirmed": "dark", "published": "danger", "repaired": "success",
+    "revoked": "success", "exempted": "success", "expired": "secondary",
+}
+
+
+def select_locale() -> str:
+    if not has_request_context():  # CLI, timers, worker threads: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated and current_user.locale in current_app.config["LANGUAGES"]:
+        return current_user.locale
+    return session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def role_required(*roles: str):
+    """A page for these roles only: anyone else gets 403 (after login)."""
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not any(current_user.has_role(r) for r in roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative redirects (no open redirect through ?next=)."""
+    if target and not urlsplit(target).netloc and not urlsplit(target).scheme and target.startswith("/") \
+            and not target.startswith("//"):
+        return target
+    return default
+
+
+def back_with_error(exc: DomainError, default: str):
+    flash(exc.message, "danger")
+    return redirect(safe_next(request.referrer and urlsplit(request.referrer).path, default))
+
+
+def local_dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value.astimezone(LOCAL_TZ), fmt) if value else ""
+
+
+def deadline_day(due: datetime | None) -> str:
+    """A deadline falls due when its last day ends (00:00 of the next day): show that last day."""
+    return (due - timedelta(seconds=1)).astimezone(LOCAL_TZ).date().isoformat() if due else ""
+
+
+def due_state(due: datetime | None) -> str:
+    """'overdue', 'soon' (within 2 days) or ''."""
+    if due is None:
+        return ""
+    now = clock.now()
+    if due <= now:
+        return "overdue"
+    return "soon" if due - now <= timedelta(days=2) else ""
+
+
+def init_web(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("请先登录")
+    login_manager.login_message_category = "warning"
+
+    @app.before_request
+    def keep_session_alive():
+        session.permanent = True  # expires PERMANENT_SESSION_LIFETIME after the last request
+
+    @app.context_processor
+    def template_helpers():
+        from app.calendar.service import missing_years
+        from app.cases.models import KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS
+        from app.org.models import ROLES
+        from app.tasks.routing import CASE_ROLES
+
+        warnings = []
+        does_casework = current_user.is_authenticated and any(r in CASE_ROLES for r in current_user.roles)
+        if does_casework or (current_user.is_authenticated and current_user.has_role("admin")):
+            warnings = [_("%(year)s 年工作日历尚未导入，涉及该年的期限无法计算，请管理员导入。", year=y)
+                        for y in missing_years()]
+        return {"ROLES": ROLES, "RECORD_STATUSES": RECORD_STATUSES, "STATUS_STYLES": STATUS_STYLES,
+                "SOURCE_TYPES": SOURCE_TYPES, "TIERS": TIERS, "KEY_AREAS": KEY_AREAS,
+                "calendar_warnings": warnings, "does_casework": does_casework, "url_with": url_with, "LANGUAGES": app.config["LANGUAGES"], "current_locale": select_locale()}
+
+    app.jinja_env.filters["local_dt"] = local_dt
+    app.jinja_env.filters["due_state"] = due_state
+    app.jinja_env.filters["deadline_day"] = deadline_day
+
+    for code in (400, 403, 404, 405, 409, 413, 429, 500):
+        app.register_error_handler(code, _error_page)
+    app.register_error_handler(DomainError, _domain_error_page)
+
+
+def _titles() -> dict[int, str]:
+    return {400: _("请求有误"), 401: _("需要登录"), 403: _("没有权限"), 404: _("页面不存在"), 405: _("不支持的操作"),
+            409: _("操作冲突"), 413: _("文件过大"), 422: _("填写有误"), 429: _("操作过于频繁"), 500: _("服务器内部错误")}
+
+
+def _render_error(code: int, message: str):
+    return render_template("errors/error.html", code=code, title=_titles().get(code, _("无法完成操作")),
+                           message=message), code
+
+
+def _error_page(exc):
+    code = getattr(exc, "code", 500) or 500
+    if request.path.startswith("/api/"):
+        from app.api import error_response
+
+        return error_response(code, "error", getattr(exc, "description", "") or "")
+    messages = {403: _("您没有访问此页面或执行此操作的权限。"), 404: _("您要找的内容不存在，或不在您的办理范围内。"),
+                413: _("上传的文件超过大小上限。"), 500: _("系统出现错误，已记录。请稍后重试或联系管理员。")}
+    return _render_error(code, messages.get(code, getattr(exc, "description", "")))
+
+
+def _domain_error_page(exc: DomainError):
+    return _render_error(exc.status, exc.message)
+
+
+def page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (for filters and pagination)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    for k, v in changes.items():
+        if v is None:
+            args.pop(k, None)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
