@@ -34,7 +34,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.cases.actions import register_case_actions
     from app.cases.views import bp as cases_bp
     from app.cli import register_cli
+    from app.complaints.views import bp as complaints_bp
     from app.health import bp as health_bp
+    from app.notifications.views import bp as notifications_bp
+    from app.supervision.views import bp as supervision_bp
     from app.tasks.views import bp as tasks_bp
     from app.web import init_web
 
@@ -43,7 +46,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
-    for bp in (auth_bp, tasks_bp, cases_bp, admin_bp):
+    for bp in (auth_bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp):
         app.register_blueprint(bp)
     register_cli(app)
 

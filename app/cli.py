@@ -1,4 +1,4 @@
-"""`flask --app wsgi …` commands: deploy, deploy-all, tick, seed-demo, import-calendar."""
+"""`flask --app wsgi …` commands: deploy, deploy-all, tick, send-mail, seed-demo, import-calendar."""
 from __future__ import annotations
 
 import sys
@@ -47,6 +47,13 @@ def register_cli(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc.message)
 
+    @app.cli.command("send-mail")
+    def send_mail_cmd():
+        """Send what is waiting in the e-mail outbox (tick does this too)."""
+        from app.notifications.mail import deliver_outbox
+
+        click.echo(deliver_outbox())
+
     @app.cli.command("tick")
     @click.option("--now", "now", default=None, help="开发用：以该时间（ISO，上海时间）为当前时间触发")
     @click.option("--every", type=float, default=0, help="每隔 N 秒重复（后台运行）")
@@ -55,6 +62,7 @@ def register_cli(app: Flask) -> None:
         from app.calendar.service import missing_years
         from app.cases.timers import fire_due_timers
         from app.clock import clock
+        from app.notifications.mail import deliver_outbox
 
         if now:
             try:
@@ -65,8 +73,11 @@ def register_cli(app: Flask) -> None:
             click.echo(click.style(f"警告：{year} 年工作日历尚未导入，涉及该年的期限无法计算", fg="yellow"), err=True)
         while True:
             result = fire_due_timers()
+            mail = deliver_outbox()
             if result["fired"] or result["failed"] or not every:
                 click.echo(f"{datetime.now().isoformat(timespec='seconds')} 触发 {result['fired']} 个，失败 {result['failed']} 个")
+            if any(mail.values()):
+                click.echo(f"邮件：发送 {mail['sent']}，待重试 {mail['retried']}，失败 {mail['failed']}")
             if not every:
                 break
             time.sleep(every)

@@ -52,6 +52,17 @@ class Config:
         "correction_days": 5,
         "publication_decision_days": 5,
         "repair_decision_days": 3,
+        # Warning → tracking → rectification (lifecycle 2).
+        "explanation_days": 5,
+        "plan_days": 10,
+        "plan_review_days": 5,
+        "report_interval_days": 10,
+        "report_days": 5,
+        "verification_days": 5,
+        "supervision_days": 3,
+        "reminder_days": 1,
+        "grace_days": 5,
+        "letter_days": 3,
         # NDRC Order 36 (2026-04-01): publication period by tier, in months.
         "publication_windows": {
             "minor": {"min_months": 0, "max_months": 3},
@@ -60,6 +71,20 @@ class Config:
         },
     }
     PAGE_SIZE_MAX = 100
+    # Complaint monitoring (policy §二(二)13–14): at least `threshold` complaints about one unit
+    # within `window_days` days (per category, or any category when None) raise a warning.
+    COMPLAINT_RULES = [{"category": None, "threshold": 5, "window_days": 30}]
+    COMPLAINT_WARNING_DEPARTMENT = os.environ.get("COMPLAINT_WARNING_DEPARTMENT", "dcs")  # raises automatic warnings
+    COMPLAINT_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+    # Mail: sent through SMTP when MAIL_SERVER is set; otherwise written to the log (development).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "chengxin@localhost")
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")  # e.g. https://chengxin.example.gov.cn, for links in mail
     # Web sessions: signed cookie, expires after 30 minutes without activity.
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_MINUTES", 30)) * 60
     SESSION_COOKIE_HTTPONLY = True

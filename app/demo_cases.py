@@ -1,9 +1,12 @@
 """A few demo cases at different stages, driven through the same services as real users."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app.cases.service import open_tasks, register_case
+from app.clock import clock
 from app.extensions import db
 from app.org.models import CivilServant, User
 from app.tasks.service import complete
@@ -54,5 +57,12 @@ def create_demo_cases() -> list[str]:
         "source_type": "statistical_fraud", "document_number": "沪统〔2026〕2号",
         "facts": "因系统故障迟报一日，已主动补报并说明。"})
     _step(exempted, "reviewer", "entry_review", {"entry_decision": "exempt", "review_opinion": "符合容错情形"})
+    warning = register_case(_user("supervisor"), "warning_rectification", {
+        "subject_department": "czj", "title": "企业服务投诉集中", "trigger": "complaints", "key_area": "企业服务",
+        "reason": "近30日企业服务平台涉及该单位的投诉 8 件，其中超期办理 5 件。"})
+    _step(warning, "handler.czj", "explain", {"explanation": "惠企资金审核环节积压，人手不足。", "will_rectify": "yes"})
+    _step(warning, "handler.czj", "submit_plan", {"measures": "增派审核人员，建立限时办结台账，每周通报进度。",
+                                                  "responsible_person": "刘洋（办公室主任）",
+                                                  "rectification_deadline": (clock.today() + timedelta(days=30)).isoformat()})
     return [f"演示案件：{c.number} {c.title}（{c.record_status}）"
-            for c in (in_review, notified, objection, published, exempted)]
+            for c in (in_review, notified, objection, published, exempted, warning)]

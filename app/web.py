@@ -30,6 +30,8 @@ STATUS_STYLES = {
     "draft": "secondary", "in_review": "info", "returned": "warning", "notified": "primary",
     "under_objection": "warning", "confirmed": "dark", "published": "danger", "repaired": "success",
     "revoked": "success", "exempted": "success", "expired": "secondary",
+    "warning_issued": "warning", "explaining": "primary", "planning": "primary", "tracking": "info",
+    "verifying": "info", "closed": "success", "escalated": "danger",
 }
 
 
@@ -99,7 +101,7 @@ def init_web(app: Flask) -> None:
     @app.context_processor
     def template_helpers():
         from app.calendar.service import missing_years
-        from app.cases.models import KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS
+        from app.cases.models import CASE_STATUSES, KEY_AREAS, SOURCE_TYPES, TIERS
         from app.org.models import ROLES
         from app.tasks.routing import CASE_ROLES
 
@@ -108,7 +110,7 @@ def init_web(app: Flask) -> None:
         if does_casework or (current_user.is_authenticated and current_user.has_role("admin")):
             warnings = [_("%(year)s 年工作日历尚未导入，涉及该年的期限无法计算，请管理员导入。", year=y)
                         for y in missing_years()]
-        return {"ROLES": ROLES, "RECORD_STATUSES": RECORD_STATUSES, "STATUS_STYLES": STATUS_STYLES,
+        return {"ROLES": ROLES, "RECORD_STATUSES": CASE_STATUSES, "STATUS_STYLES": STATUS_STYLES,
                 "SOURCE_TYPES": SOURCE_TYPES, "TIERS": TIERS, "KEY_AREAS": KEY_AREAS,
                 "calendar_warnings": warnings, "does_casework": does_casework, "url_with": url_with, "LANGUAGES": app.config["LANGUAGES"], "current_locale": select_locale()}
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import delete, extract, select, text
 
 os.environ.setdefault("FLASK_TESTING", "1")
 
@@ -80,13 +80,18 @@ def _clean(app) -> None:
             else:
                 for t in tables:
                     conn.execute(t.delete())
-        from app.org.models import User
+        from app.demo import DEMO_USERS
+        from app.org.models import User, UserRole
 
-        db.session.execute(db.update(User).values(locale="zh_CN"))  # a language switch must not leak
+        # Users a test created go; the demo users stay as seeded (a language switch must not leak).
+        demo = [u[0] for u in DEMO_USERS]
+        extra = select(User.id).where(User.username.not_in(demo))
+        db.session.execute(delete(UserRole).where(UserRole.user_id.in_(extra)))
+        db.session.execute(delete(User).where(User.username.not_in(demo)))
+        db.session.execute(db.update(User).values(locale="zh_CN"))
         db.session.commit()
         # Calendar years a test imported (beyond what the package seeds) are removed again.
         from app.calendar.models import CalendarDay, CalendarYear
-        from sqlalchemy import delete, extract, select
 
         extra = list(db.session.scalars(select(CalendarYear.year).where(~CalendarYear.source.startswith("chinesecalendar"))))
         if extra:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.cases.models import RECORD_STATUSES, SOURCE_TYPES, TIERS
+from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS
 from app.org.models import ROLES
 
 
@@ -108,7 +108,7 @@ class CaseSchema(Schema):
     tier = fields.String(allow_none=True)
     tier_label = fields.Function(lambda c: TIERS.get(c.tier))
     status = fields.String(attribute="record_status")
-    status_label = fields.Function(lambda c: RECORD_STATUSES.get(c.record_status))
+    status_label = fields.Function(lambda c: CASE_STATUSES.get(c.record_status))
     publication_start = fields.Date(allow_none=True)
     publication_end = fields.Date(allow_none=True)
     repairable_from = fields.Date(allow_none=True)

@@ -2,25 +2,39 @@
 instance belongs to, inside the transaction of the step that called it."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from app.cases.models import KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS, Case
+from app.cases.models import CASE_STATUSES, KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS, WARNING_STAGES, Case
 from app.cases.timeline import record_event
-from app.clock import clock
+from app.clock import LOCAL_TZ, clock
 from app.engine import ActionError, register_action
 
+# Status changes that are a decision the units concerned should hear about.
+DECISION_STATUSES = {"returned", "confirmed", "published", "repaired", "revoked", "exempted", "expired", "escalated"}
 CORRECTABLE = {"title", "facts", "tier", "key_area", "source_type", "document_number"}
 
 
-def set_record_status(case: Case, status: str) -> None:
-    if status not in RECORD_STATUSES:
-        raise ActionError(f"未知的记录状态：{status!r}（可用：{', '.join(RECORD_STATUSES)}）")
+def _set_status(case: Case, status: str, allowed: dict, what: str) -> None:
+    if status not in allowed:
+        raise ActionError(f"未知的{what}：{status!r}（可用：{', '.join(allowed)}）")
     if case.record_status == status:
         return
     old, case.record_status = case.record_status, status
     case.updated_at = clock.now()
-    record_event(case, "status.changed", f"记录状态：{RECORD_STATUSES.get(old, old)} → {RECORD_STATUSES[status]}",
+    record_event(case, "status.changed", f"{what}：{CASE_STATUSES.get(old, old)} → {allowed[status]}",
                  {"from": old, "to": status})
+    if status in DECISION_STATUSES:  # other changes come with a new task, which is notified anyway
+        from app.notifications.service import case_decision
+
+        case_decision(case, f"{case.number} {what}：{allowed[status]}", case.title)
+
+
+def set_record_status(case: Case, status: str) -> None:
+    _set_status(case, status, RECORD_STATUSES, "记录状态")
+
+
+def set_warning_stage(case: Case, stage: str) -> None:
+    _set_status(case, stage, WARNING_STAGES, "预警阶段")
 
 
 def correct_record(case: Case, changes: dict) -> None:
@@ -63,8 +77,116 @@ def end_publication(case: Case) -> None:
     record_event(case, "publication.ended", f"停止公开（{today.isoformat()}）", {"ended_on": today.isoformat()})
 
 
+def set_rectification_deadline(case: Case, day: str) -> None:
+    try:
+        case.due_on = date.fromisoformat(str(day)[:10])
+    except ValueError:
+        raise ActionError(f"整改期限不是有效日期：{day!r}") from None
+    record_event(case, "rectification.deadline", f"整改完成期限：{case.due_on.isoformat()}", {"due_on": case.due_on.isoformat()})
+
+
+def _open_tasks(case: Case, element: str) -> list:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.tasks.models import HumanTask
+
+    tasks = list(db.session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.bpmn_id == element, HumanTask.status == "open")))
+    if not tasks:
+        raise ActionError(f"没有待办的任务“{element}”")
+    return tasks
+
+
+def remind_assignees(case: Case, element: str) -> None:
+    from app.notifications.service import task_reminder
+
+    tasks = _open_tasks(case, element)
+    task_reminder(case, element)
+    record_event(case, "task.reminded", f"已提醒办理：{tasks[0].name}", {"element": element})
+
+
+def report_overdue(case: Case, element: str) -> None:
+    from app.notifications.service import task_overdue
+
+    tasks = _open_tasks(case, element)
+    task_overdue(case, element)
+    record_event(case, "task.overdue", f"任务逾期，已提请督办：{tasks[0].name}", {"element": element})
+
+
+def _move_deadline(case: Case, element: str, working_days, kind: str, summary: str, reason: str) -> None:
+    from app.calendar.service import add_working_days
+    from app.clock import local_midnight_after
+
+    if isinstance(working_days, bool) or not isinstance(working_days, int) or not 1 <= working_days <= 60:
+        raise ActionError(f"工作日数应为 1 到 60 的整数，而不是 {working_days!r}")
+    for task in _open_tasks(case, element):
+        old = task.due_at
+        # An extension adds to the current deadline day (the due instant is the end of that day).
+        deadline_day = (old - timedelta(seconds=1)).astimezone(LOCAL_TZ).date() if old else clock.today()
+        base = max(clock.today(), deadline_day) if kind == "task.extended" else clock.today()
+        task.due_at = local_midnight_after(add_working_days(base, working_days))
+        record_event(case, kind, f"{summary}：{task.name}，新期限 {add_working_days(base, working_days).isoformat()}",
+                     {"element": element, "from": old.isoformat() if old else None, "to": task.due_at.isoformat(),
+                      "reason": reason})
+
+
+def send_supervision_letter(case: Case, element: str, working_days, reason: str) -> None:
+    """督办函: the unit is told in writing to finish within a new, short deadline."""
+    _move_deadline(case, element, working_days, "supervision.letter", "已发送督办函，限期办理", reason)
+    from app.notifications.service import case_decision
+
+    case_decision(case, f"{case.number} 督办函：请限期办理", reason)
+
+
+def extend_task(case: Case, element: str, working_days, reason: str) -> None:
+    _move_deadline(case, element, working_days, "task.extended", "同意延期", reason)
+
+
+def record_public_criticism(case: Case, subject: str) -> None:
+    record_event(case, "public.criticism", f"通报批评：{case.subject_name}（{subject}）",
+                 {"department_id": case.subject_department_id})
+
+
+def notify_decision(case: Case, message: str) -> None:
+    from app.notifications.service import case_decision
+
+    case_decision(case, f"{case.number}：{message}", case.title)
+
+
+def start_linked_record(case: Case, title: str) -> None:
+    """Escalation (policy §二(一)2): the unit's failure to rectify becomes a dishonesty record
+    (lifecycle 1), linked both ways to the warning."""
+    from app.cases.models import CaseLink
+    from app.cases.service import start_case
+    from app.extensions import db
+
+    data = {
+        "subject_type": "department", "subject_department": case.subject_department.code,
+        "title": f"预警整改不力：{title}"[:120], "source_type": "accountability_decision",
+        "document_number": case.number, "key_area": case.key_area or KEY_AREAS[0], "tier": "general",
+        "facts": f"{case.subject_name} 在政务诚信预警 {case.number}（{case.title}）中拒不整改或整改不力，"
+                 f"经督办升级处理，予以通报批评并记入政务失信记录。\n预警事由：{case.facts}"[:5000],
+    }
+    record = start_case("dishonesty_record", data, actor=None, recording_department_id=case.recording_department_id,
+                        origin=f"预警 {case.number} 升级")
+    db.session.add_all([CaseLink(case_id=case.id, linked_case_id=record.id, relation="escalated_to", created_at=clock.now()),
+                        CaseLink(case_id=record.id, linked_case_id=case.id, relation="escalated_from", created_at=clock.now())])
+    record_event(case, "case.linked", f"已记入政务失信记录：{record.number}", {"linked_case_id": record.id})
+    record_event(record, "case.linked", f"由预警 {case.number} 升级而来", {"linked_case_id": case.id})
+
+
 def register_case_actions() -> None:
     register_action("set_record_status", set_record_status, "设置记录状态", ("status",))
     register_action("correct_record", correct_record, "更正记录内容", ("changes",))
     register_action("set_publication", set_publication, "设置公开期", ("start", "end", "repairable_from"))
     register_action("end_publication", end_publication, "停止公开")
+    register_action("set_warning_stage", set_warning_stage, "设置预警阶段", ("stage",))
+    register_action("set_rectification_deadline", set_rectification_deadline, "设置整改期限", ("day",))
+    register_action("remind_assignees", remind_assignees, "提醒办理人", ("element",))
+    register_action("report_overdue", report_overdue, "逾期通知", ("element",))
+    register_action("send_supervision_letter", send_supervision_letter, "发送督办函", ("element", "working_days", "reason"))
+    register_action("extend_task", extend_task, "延长任务期限", ("element", "working_days", "reason"))
+    register_action("record_public_criticism", record_public_criticism, "通报批评", ("subject",))
+    register_action("notify_decision", notify_decision, "通知办理结果", ("message",))
+    register_action("start_linked_record", start_linked_record, "记入政务失信记录（启动失信记录流程）", ("title",))

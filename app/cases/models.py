@@ -47,6 +47,17 @@ KEY_AREAS = [
     N_("城市综合管理问题治理"), N_("环境保护"), N_("综合交通管理"), N_("公共安全管理"), N_("互联网+政务服务"), N_("行政审批"),
     N_("市民服务"), N_("企业服务"), N_("统计"), N_("审计"),
 ]
+WARNING_STAGES = {
+    "warning_issued": N_("已预警"),
+    "explaining": N_("书面说明"),
+    "planning": N_("整改方案"),
+    "tracking": N_("整改跟踪"),
+    "verifying": N_("整改核验"),
+    "closed": N_("整改完成"),
+    "escalated": N_("已通报并记录失信"),
+}
+# Every status a case can show (records and warnings share the status column).
+CASE_STATUSES = {**RECORD_STATUSES, **WARNING_STAGES}
 TIERS = {"minor": N_("轻微"), "general": N_("一般"), "serious": N_("严重")}
 SUBJECT_TYPES = {"department": N_("单位"), "civil_servant": N_("公务员")}
 
@@ -85,7 +96,10 @@ class Case(db.Model):
     publication_start: Mapped[date | None] = mapped_column(Date)
     publication_end: Mapped[date | None] = mapped_column(Date)
     repairable_from: Mapped[date | None] = mapped_column(Date)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # Warnings: the agreed rectification deadline (from the accepted plan).
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # None for cases the system raised itself (a monitoring rule, an escalation).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -93,7 +107,7 @@ class Case(db.Model):
     subject_department: Mapped[Department] = relationship(foreign_keys=[subject_department_id])
     recording_department: Mapped[Department] = relationship(foreign_keys=[recording_department_id])
     civil_servant: Mapped[CivilServant | None] = relationship()
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User | None] = relationship()
 
     @property
     def subject_name(self) -> str:
@@ -126,6 +140,21 @@ class TimelineEvent(db.Model):
 @event.listens_for(TimelineEvent, "before_delete")
 def _append_only(mapper, connection, target):
     raise RuntimeError("timeline events are append-only")
+
+
+class CaseLink(db.Model):
+    """A link between two cases, e.g. a warning escalated into a dishonesty record."""
+
+    __tablename__ = "case_link"
+    __table_args__ = (UniqueConstraint("case_id", "linked_case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    linked_case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(30))  # escalated_to / escalated_from
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    linked_case: Mapped[Case] = relationship(foreign_keys=[linked_case_id])
 
 
 class Attachment(db.Model):

@@ -11,14 +11,7 @@ from sqlalchemy import func, or_, select
 
 from app import engine, forms
 from app.cases import attachments
-from app.cases.models import (
-    KEY_AREAS,
-    RECORD_STATUSES,
-    Attachment,
-    Case,
-    CaseSequence,
-    TimelineEvent,
-)
+from app.cases.models import CASE_STATUSES, KEY_AREAS, Attachment, Case, CaseLink, CaseSequence, TimelineEvent
 from app.cases.timeline import record_event
 from app.clock import clock, local_day_start
 from app.errors import Forbidden, NotFound, ValidationFailed
@@ -70,32 +63,49 @@ def _resolve_subject(data: dict) -> tuple[Department, CivilServant | None]:
 
 
 def register_case(user: User, process_key: str, data, uploads: dict | None = None) -> Case:
-    version = engine.latest_version(process_key)
-    if version is None or not version.start_form:
-        raise NotFound(_("流程 %(key)s 不存在或不能直接发起", key=repr(process_key)))
+    """A user starts a case from the process's start form (one transaction)."""
+    version = _startable_version(process_key)
     if json.loads(version.task_meta_json).get("start_lane") not in user.roles:
         raise Forbidden(_("您的角色不能发起该流程"))
     with unit_of_work():
-        data = forms.validate(version.start_form, data)
-        department, servant = _resolve_subject(data)
-        case = Case(
-            number=_allocate_number(NUMBER_PREFIXES.get(process_key, "AJ"), clock.today().year),
-            process_key=process_key, title=data.get("title", ""), subject_type=data.get("subject_type", "department"),
-            subject_department=department, civil_servant=servant, recording_department_id=user.department_id,
-            source_type=data.get("source_type"), document_number=data.get("document_number"),
-            key_area=data.get("key_area"), tier=data.get("tier"), facts=data.get("facts", ""),
-            record_status="draft", created_by_id=user.id, created_at=clock.now(), updated_at=clock.now(),
-        )
-        db.session.add(case)
-        db.session.flush()
-        if uploads:
-            data = forms.validate(version.start_form, attach_uploads(user, case, data, uploads))
-        record_event(case, "case.registered", f"{user.full_name} 登记：{case.title}", {"data": data}, actor_id=user.id)
-        variables = {**current_app.config["PROCESS_DEFAULTS"], **data, "case_number": case.number}
-        instance, result = engine.start(version, variables, bindings_for(case))
-        db.session.flush()
-        case.instance_id = instance.id
-        apply_step(case, instance, result)
+        return start_case(process_key, data, actor=user, recording_department_id=user.department_id, uploads=uploads)
+
+
+def _startable_version(process_key: str):
+    version = engine.latest_version(process_key)
+    if version is None or not version.start_form:
+        raise NotFound(_("流程 %(key)s 不存在或不能直接发起", key=repr(process_key)))
+    return version
+
+
+def start_case(process_key: str, data, *, actor: User | None, recording_department_id: int,
+               uploads: dict | None = None, origin: str | None = None) -> Case:
+    """Start a case inside the caller's transaction: validate the start form, number the case,
+    start the process and sync its tasks. `actor` None means the system (a monitoring rule or an
+    escalation, described by `origin`)."""
+    version = _startable_version(process_key)
+    data = forms.validate(version.start_form, data)
+    department, servant = _resolve_subject(data)
+    case = Case(
+        number=_allocate_number(NUMBER_PREFIXES.get(process_key, "AJ"), clock.today().year),
+        process_key=process_key, title=data.get("title", ""), subject_type=data.get("subject_type", "department"),
+        subject_department=department, civil_servant=servant, recording_department_id=recording_department_id,
+        source_type=data.get("source_type"), document_number=data.get("document_number"),
+        key_area=data.get("key_area"), tier=data.get("tier"), facts=data.get("facts") or data.get("reason", ""),
+        record_status="draft", created_by_id=actor.id if actor else None, created_at=clock.now(), updated_at=clock.now(),
+    )
+    db.session.add(case)
+    db.session.flush()
+    if uploads and actor is not None:
+        data = forms.validate(version.start_form, attach_uploads(actor, case, data, uploads))
+    who = actor.full_name if actor else (origin or "系统")
+    record_event(case, "case.registered", f"{who} 登记：{case.title}", {"data": data},
+                 actor_id=actor.id if actor else None)
+    variables = {**current_app.config["PROCESS_DEFAULTS"], **data, "case_number": case.number}
+    instance, result = engine.start(version, variables, bindings_for(case))
+    db.session.flush()
+    case.instance_id = instance.id
+    apply_step(case, instance, result)
     return case
 
 
@@ -110,7 +120,7 @@ def get_case(user: User, case_id: int) -> Case:
 def _cases_query(user: User, *, status=None, area=None, subject=None, q=None, created_from=None, created_to=None):
     query = select(Case).where(case_filter(user))
     if status:
-        if status not in RECORD_STATUSES:
+        if status not in CASE_STATUSES:
             raise ValidationFailed(_("筛选条件有误"), {"status": [_("未知状态 %(value)s", value=repr(status))]})
         query = query.where(Case.record_status == status)
     if area:
@@ -145,6 +155,12 @@ def export_rows(user: User, limit: int = 10_000, **filters) -> list[Case]:
 def timeline(case: Case) -> list[TimelineEvent]:
     return list(db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case.id)
                                    .order_by(TimelineEvent.id)))
+
+
+def linked_cases(user: User, case: Case) -> list[tuple[str, Case]]:
+    """(relation, case) for the links of a case, only those the user may see."""
+    links = db.session.scalars(select(CaseLink).where(CaseLink.case_id == case.id).order_by(CaseLink.id))
+    return [(link.relation, link.linked_case) for link in links if can_view_case(user, link.linked_case)]
 
 
 def open_tasks(case: Case) -> list[HumanTask]:

@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 from app import engine, forms
 from app.cases import attachments as files
 from app.cases import service
-from app.cases.models import KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS
+from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.org.service import form_sources
@@ -41,7 +41,7 @@ def _filters() -> tuple[dict, dict]:
     args, errors = request.args, {}
     filters = {"q": args.get("q", "").strip() or None, "subject": args.get("subject", "").strip() or None,
                "status": args.get("status") or None, "area": args.get("area") or None}
-    if filters["status"] and filters["status"] not in RECORD_STATUSES:
+    if filters["status"] and filters["status"] not in CASE_STATUSES:
         errors["status"], filters["status"] = _("未知状态"), None
     if filters["area"] and filters["area"] not in KEY_AREAS:
         errors["area"], filters["area"] = _("未知领域"), None
@@ -75,7 +75,7 @@ def export():
     for c in service.export_rows(current_user, **filters):
         writer.writerow([c.number, c.title, c.subject_name, _(SOURCE_TYPES.get(c.source_type, c.source_type or "")),
                          c.document_number or "", c.key_area or "", _(TIERS.get(c.tier, c.tier or "")),
-                         _(RECORD_STATUSES.get(c.record_status, c.record_status)), local_dt(c.created_at),
+                         _(CASE_STATUSES.get(c.record_status, c.record_status)), local_dt(c.created_at),
                          c.publication_start or "", c.publication_end or ""])
     # UTF-8 with BOM so that Excel opens the Chinese text correctly.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
@@ -89,6 +89,7 @@ def show(case_id: int):
     timeline = service.timeline(case)
     history = [e for e in timeline if e.kind == "status.changed"]
     return render_template("cases/show.html", case=case, timeline=timeline, history=history,
+                           links=service.linked_cases(current_user, case),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case))
 
 

@@ -13,6 +13,7 @@ from app.cases.timeline import record_event
 from app.clock import clock
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.notifications.service import task_assigned
 from app.org.models import Department, User
 from app.tasks.models import HumanTask
 from app.tasks.routing import can_act_on, can_view_case, supervises, task_filter
@@ -130,6 +131,7 @@ def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
         record_event(task.case, "task.reassigned", f"{user.full_name} 将“{task.name}”改派给 {assignee.full_name}",
                      {"task_id": task.id, "from": task.claimed_by_id, "to": assignee.id}, actor_id=user.id)
         task.claimed_by_id, task.claimed_at = assignee.id, clock.now()
+        task_assigned(task)
     return task
 
 

@@ -10,6 +10,7 @@ from app.cases.timeline import record_event
 from app.clock import clock, local_midnight_after
 from app.engine import Bindings, ProcessInstance, StepResult
 from app.extensions import db
+from app.notifications.service import task_assigned
 from app.org.models import ROLES
 from app.tasks.models import HumanTask
 from app.tasks.routing import task_scope
@@ -65,4 +66,6 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult) -> lis
         case.closed_at = clock.now()
     case.updated_at = clock.now()
     db.session.flush()
+    for task in created:
+        task_assigned(task)
     return created

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app import forms
 from app.cases import service as cases
-from app.cases.models import KEY_AREAS, RECORD_STATUSES
+from app.cases.models import KEY_AREAS, CASE_STATUSES
 from app.engine import ProcessDefinition
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -123,7 +123,7 @@ def next_step_message(case, created) -> str:
     if created:
         steps = "、".join(_("%(role)s办理“%(task)s”", role=_(ROLES.get(t.role, t.role)), task=_(t.name)) for t in created)
         return _("已提交，等待%(steps)s", steps=steps)
-    status = _(RECORD_STATUSES.get(case.record_status, case.record_status))
+    status = _(CASE_STATUSES.get(case.record_status, case.record_status))
     if case.closed_at:
         return _("已提交，案件已办结（%(status)s）", status=status)
     return _("已提交，案件 %(number)s 当前状态：%(status)s", number=case.number, status=status)

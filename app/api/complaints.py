@@ -1,0 +1,113 @@
+"""API: complaint import (JSON items or a CSV body) and the complaint list, for supervisors."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, g, jsonify, request
+
+from app.api import bp, json_body, page_args
+from app.complaints import service
+from app.complaints.models import CHANNELS
+from app.errors import BadRequest, DomainError, Forbidden
+
+ROLES = ("supervisor", "admin")
+CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
+
+
+class PayloadTooLarge(DomainError):
+    status, code = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, code = 415, "unsupported_media_type"
+
+
+def _require_role() -> None:
+    if not any(g.user.has_role(r) for r in ROLES):
+        raise Forbidden("只有督导员或系统管理员可以导入和查看投诉")
+
+
+def _body() -> bytes:
+    limit = current_app.config["COMPLAINT_IMPORT_MAX_BYTES"]
+    too_large = PayloadTooLarge(f"请求体超过 {limit // 1024} KB 上限，请分批导入",
+                                {"body": [f"最大 {limit} 字节"]})
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    data = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH when no length was sent
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
+def _rows_from_request() -> list:
+    mimetype = request.mimetype
+    if mimetype in CSV_TYPES:
+        content = _body()
+        charset = request.mimetype_params.get("charset")
+        if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            try:
+                content = content.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                raise BadRequest("无法按声明的字符集读取请求体", {"body": [f"charset={charset} 无法解码"]}) from None
+        return service.parse_csv(content)
+    if request.is_json:
+        _body()  # enforces the size cap; get_json reads the cached body
+        body = json_body()
+        items = body.get("items")
+        if not isinstance(items, list):
+            raise BadRequest("请求格式有误", {"items": ["items 必须是数组"]})
+        rows = []
+        for index, item in enumerate(items, 1):
+            if isinstance(item, dict):
+                rows.append({**{f: item.get(f) for f in service.FIELDS}, "line": index})
+            else:
+                rows.append(item)
+        return rows
+    raise UnsupportedMediaType("请求体应为 JSON（application/json）或 CSV（text/csv）",
+                               {"body": [f"不支持的 Content-Type：{mimetype or '（无）'}"]})
+
+
+@bp.post("/complaints")
+def import_complaints():
+    _require_role()
+    rows = _rows_from_request()
+    report = service.import_complaints(rows, actor=g.user)
+    return jsonify(report.to_dict())
+
+
+def _date_arg(name: str, errors: dict) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = [f"{name} 应为 YYYY-MM-DD"]
+        return None
+
+
+def _dump(complaint, numbers: dict[int, str]) -> dict:
+    return {"id": complaint.id, "external_id": complaint.external_id,
+            "received_on": complaint.received_on.isoformat(), "unit": complaint.department.code,
+            "unit_name": complaint.department.name, "channel": complaint.channel,
+            "channel_label": CHANNELS.get(complaint.channel, complaint.channel), "category": complaint.category,
+            "text": complaint.text, "warning_case_id": complaint.warning_case_id,
+            "warning_case_number": numbers.get(complaint.warning_case_id),
+            "imported_at": complaint.imported_at.isoformat() if complaint.imported_at else None}
+
+
+@bp.get("/complaints")
+def list_complaints():
+    _require_role()
+    page, per_page = page_args()
+    errors: dict = {}
+    date_from, date_to = _date_arg("date_from", errors), _date_arg("date_to", errors)
+    if errors:
+        raise BadRequest("筛选条件有误", errors)
+    items, total = service.list_complaints(
+        department_code=request.args.get("unit", "").strip() or None,
+        category=request.args.get("category", "").strip() or None,
+        channel=request.args.get("channel", "").strip() or None,
+        date_from=date_from, date_to=date_to, page=page, per_page=per_page, user=g.user)
+    numbers = service.case_numbers(items)
+    return jsonify(items=[_dump(c, numbers) for c in items], total=total, page=page, per_page=per_page)

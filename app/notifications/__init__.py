@@ -1,0 +1,1 @@
+"""In-app notifications (unread count in the header) and the e-mail outbox."""

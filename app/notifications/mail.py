@@ -1,0 +1,97 @@
+"""The outbox sender: mails queued by the notification service are sent here, later and apart
+from the step that queued them, with retries and back-off (attempt n waits 2**n minutes).
+
+Without `MAIL_SERVER` (development) a mail is written to the log ("chengxin.mail") and counted
+as sent. Each row's outcome is committed on its own, so one bad address does not hold up the rest.
+Run it from a scheduler, e.g. after every `tick` (needs an app context)."""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.clock import clock
+from app.extensions import db
+from app.notifications.models import EmailOutbox
+
+log = logging.getLogger("chengxin.mail")
+
+SMTP_TIMEOUT_SECONDS = 10
+LEASE = timedelta(minutes=10)  # a row being sent is hidden from other senders this long
+ERROR_MAX = 2000
+
+
+def _message(row: EmailOutbox, sender: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = row.to_address
+    msg["Subject"] = row.subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    msg.set_content(row.body)
+    return msg
+
+
+def _send_smtp(row: EmailOutbox, config) -> None:
+    msg = _message(row, config["MAIL_FROM"])
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(msg)
+
+
+def _lease(row_id: int, now) -> bool:
+    """Take the row for this run (another sender running at the same time skips it)."""
+    result = db.session.execute(
+        update(EmailOutbox)
+        .where(EmailOutbox.id == row_id, EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+    db.session.commit()
+    return bool(result.rowcount)
+
+
+def deliver_outbox(limit: int = 100) -> dict[str, int]:
+    """Send the pending mails that are due. Returns {"sent", "retried", "failed"} for this run."""
+    config = current_app.config
+    now = clock.now()
+    counts = {"sent": 0, "retried": 0, "failed": 0}
+    ids = list(db.session.scalars(
+        select(EmailOutbox.id).where(EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
+        .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(limit)))
+    db.session.commit()  # end the read transaction; every row gets its own
+    max_attempts = max(1, int(config.get("MAIL_MAX_ATTEMPTS", 5)))
+    for row_id in ids:
+        if not _lease(row_id, now):
+            continue
+        row = db.session.get(EmailOutbox, row_id)
+        try:
+            if config.get("MAIL_SERVER"):
+                _send_smtp(row, config)
+            else:
+                log.info("mail (MAIL_SERVER not set, not sent) to %s: %s", row.to_address, row.subject)
+                log.debug("mail body:\n%s", row.body)
+        except Exception as exc:  # noqa: BLE001 — any failure is this row's, never the batch's
+            row.attempts = (row.attempts or 0) + 1
+            row.last_error = (str(exc) or type(exc).__name__)[:ERROR_MAX]
+            if row.attempts >= max_attempts:
+                row.status = "failed"
+                counts["failed"] += 1
+                log.error("mail %s to %s failed after %s attempts: %s", row.id, row.to_address, row.attempts, exc)
+            else:
+                row.next_attempt_at = now + timedelta(minutes=2 ** row.attempts)
+                counts["retried"] += 1
+                log.warning("mail %s to %s failed (attempt %s), retrying at %s: %s", row.id, row.to_address,
+                            row.attempts, row.next_attempt_at.isoformat(), exc)
+        else:
+            row.status, row.sent_at = "sent", clock.now()
+            counts["sent"] += 1
+        db.session.commit()
+    return counts
