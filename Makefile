@@ -12,7 +12,12 @@ install: $(VENV)/.installed assets translations-compile
 
 VENDOR := app/static/vendor
 # Front-end packages come from npm (package-lock.json) and are copied into app/static: no CDN.
-assets: $(VENDOR)/.copied
+DESIGNER := app/static/build/designer.js
+assets: $(VENDOR)/.copied $(DESIGNER)
+
+# The process designer (bpmn-js modeler + our properties panel + lint), bundled by esbuild.
+$(DESIGNER): $(VENDOR)/.copied frontend/build.mjs $(wildcard frontend/designer/*)
+	node frontend/build.mjs
 
 $(VENDOR)/.copied: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -35,6 +35,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.cases.views import bp as cases_bp
     from app.cli import register_cli
     from app.complaints.views import bp as complaints_bp
+    from app.designer.views import bp as designer_bp
+    from app.documents.views import bp as documents_bp
     from app.health import bp as health_bp
     from app.notifications.views import bp as notifications_bp
     from app.supervision.views import bp as supervision_bp
@@ -46,7 +48,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
-    for bp in (auth_bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp):
+    for bp in (auth_bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp):
         app.register_blueprint(bp)
     register_cli(app)
 

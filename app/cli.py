@@ -1,4 +1,5 @@
-"""`flask --app wsgi …` commands: deploy, deploy-all, tick, send-mail, seed-demo, import-calendar."""
+"""`flask --app wsgi …` commands: deploy, deploy-all, tick, send-mail, seed-demo, import-calendar,
+test-processes."""
 from __future__ import annotations
 
 import sys
@@ -18,6 +19,9 @@ def _fail(message: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.process_tests import register_process_tests_cli
+
+    register_process_tests_cli(app)
     @app.cli.command("deploy")
     @click.argument("path", type=click.Path(dir_okay=False))
     @click.option("--comment", default="", help="版本说明")
@@ -95,6 +99,56 @@ def register_cli(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc.message)
         click.echo(f"已导入 {', '.join(map(str, years))} 年的节假日安排")
+
+    @app.cli.group("documents")
+    def documents_group():
+        """Official documents: batch issue case reports, batch re-render as corrected versions."""
+
+    @documents_group.command("reports")
+    @click.option("--status", default=None, help="只为该状态的案件生成")
+    def documents_reports(status: str | None):
+        """Issue a case summary report for every case (or every case in a status)."""
+        from sqlalchemy import select
+
+        from app.cases.models import Case
+        from app.documents.service import issue
+        from app.transaction import unit_of_work
+        from app.extensions import db
+
+        query = select(Case.id).order_by(Case.id)
+        if status:
+            query = query.where(Case.record_status == status)
+        ids = list(db.session.scalars(query))
+        with click.progressbar(ids, label="生成案件报告", show_pos=True) as bar:
+            for case_id in bar:
+                with unit_of_work():
+                    issue(db.session.get(Case, case_id), "case_report")
+        click.echo(f"已生成 {len(ids)} 份案件办理情况报告")
+
+    @documents_group.command("rerender")
+    @click.option("--type", "doc_type", required=True, help="文书类型，如 notification")
+    @click.option("--reason", required=True, help="更正原因（写入每份新版本）")
+    def documents_rerender(doc_type: str, reason: str):
+        """Re-render the newest version of every document of a type as a corrected version
+        (e.g. after a template fix); the old versions are kept."""
+        from sqlalchemy import func, select
+
+        from app.documents.models import Document
+        from app.documents.service import correct
+        from app.extensions import db
+        from app.org.models import User
+
+        latest = select(Document.number, func.max(Document.version).label("v")).where(
+            Document.doc_type == doc_type).group_by(Document.number).subquery()
+        ids = list(db.session.scalars(select(Document.id).join(latest, (Document.number == latest.c.number)
+                                                                & (Document.version == latest.c.v))))
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        if admin is None:
+            _fail("需要 admin 用户作为更正人")
+        with click.progressbar(ids, label="重新出具", show_pos=True) as bar:
+            for document_id in bar:
+                correct(admin, document_id, reason)
+        click.echo(f"已重新出具 {len(ids)} 份文书")
 
     @app.cli.command("seed-demo")
     def seed_demo_cmd():

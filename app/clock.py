@@ -4,10 +4,15 @@ in milliseconds."""
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+_local_now: ContextVar[datetime | None] = ContextVar("chengxin_local_now", default=None)
 
 
 class Clock:
@@ -17,6 +22,9 @@ class Clock:
 
     def now(self) -> datetime:
         """Current time, timezone-aware UTC."""
+        local = _local_now.get()
+        if local is not None:
+            return local
         with self._lock:
             if self._frozen is not None:
                 return self._frozen
@@ -45,6 +53,26 @@ class Clock:
     @property
     def is_frozen(self) -> bool:
         return self._frozen is not None
+
+    @contextmanager
+    def travel(self, when: datetime):
+        """Time for the current context only (one request or thread), e.g. a designer's process
+        test moving through a 5-day window while the rest of the server keeps real time.
+        Inside, `advance_local` moves this context's time."""
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=LOCAL_TZ)
+        token = _local_now.set(when.astimezone(timezone.utc))
+        try:
+            yield self
+        finally:
+            _local_now.reset(token)
+
+    def advance_local(self, delta: timedelta) -> datetime:
+        current = _local_now.get()
+        if current is None:
+            raise RuntimeError("advance_local outside clock.travel()")
+        _local_now.set(current + delta)
+        return current + delta
 
 
 clock = Clock()

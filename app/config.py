@@ -84,6 +84,9 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "chengxin@localhost")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
+    # Document numbers: 沪信〔2026〕15号 — the prefix of the issuing unit (by department code).
+    DOCUMENT_PREFIXES = {"xyzx": "沪信", "fgw": "沪发改信", "dcs": "沪府督", "czj": "沪财信"}
+    DOCUMENT_DEFAULT_PREFIX = "沪政信"
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")  # e.g. https://chengxin.example.gov.cn, for links in mail
     # Web sessions: signed cookie, expires after 30 minutes without activity.
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_MINUTES", 30)) * 60

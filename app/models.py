@@ -8,3 +8,6 @@ from app.tasks.models import HumanTask  # noqa: F401
 from app.cases.models import CaseLink  # noqa: F401,E402
 from app.complaints.models import Complaint, ComplaintAlert  # noqa: F401,E402
 from app.notifications.models import EmailOutbox, Notification  # noqa: F401,E402
+from app.engine.models import ProcessDraft  # noqa: F401,E402
+from app.forms.models import FormVersion  # noqa: F401,E402
+from app.documents.models import Document, DocumentSequence  # noqa: F401,E402

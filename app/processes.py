@@ -1,6 +1,7 @@
 """Deploying process definitions from files (CLI, start-up sync; the designer later)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flask import current_app
@@ -11,9 +12,19 @@ from app.transaction import unit_of_work
 
 
 def deploy_bytes(data: bytes, filename: str, *, author_id: int | None = None, comment: str = ""):
+    """Validate and deploy (one transaction). The new version records the form versions it uses
+    and what changed against the previous version."""
     with unit_of_work():
+        forms.sync_form_files()
         version, created = engine.deploy(data, filename, roles=ROLES, forms=forms.form_keys(),
                                          author_id=author_id, comment=comment)
+        if created:
+            meta = json.loads(version.task_meta_json)
+            used = {t["form"] for t in meta["tasks"].values() if t.get("form")} | ({meta["start_form"]} - {None})
+            version.forms_json = json.dumps(forms.latest_versions(used), ensure_ascii=False)
+            previous = engine.previous_version(version)
+            version.change_summary_json = json.dumps(
+                engine.change_summary(previous.bpmn_xml if previous else None, version.bpmn_xml), ensure_ascii=False)
     return version, created
 
 

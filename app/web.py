@@ -64,6 +64,19 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+def home_url() -> str:
+    """Where a user starts: the inbox for casework, else their own area."""
+    from app.tasks.routing import CASE_ROLES
+
+    if any(current_user.has_role(r) for r in CASE_ROLES):
+        return url_for("tasks.inbox")
+    if current_user.has_role("designer"):
+        return url_for("designer.index")
+    if current_user.has_role("admin"):
+        return url_for("admin.users")
+    return url_for("tasks.inbox")
+
+
 def back_with_error(exc: DomainError, default: str):
     flash(exc.message, "danger")
     return redirect(safe_next(request.referrer and urlsplit(request.referrer).path, default))

@@ -45,7 +45,7 @@ def main() -> None:
                 page.get_by_label("用户名").fill(username)
                 page.get_by_label("密码").fill(DEMO_PASSWORD)
                 page.get_by_role("button", name="登录").click()
-                page.wait_for_url("**/tasks**")
+                page.wait_for_url(lambda url: "/login" not in url)
             return page
 
         def shot(page, name: str, url: str | None = None, wait: str | None = None):

@@ -158,3 +158,24 @@ def test_structural_errors_name_the_element_and_line(deploy_file):
                                             b'<bpmn:endEvent id="done"><bpmn:bogus /></bpmn:endEvent>')
     result = deploy_file(unknown_child)
     assert result.exit_code == 1 and "bpmn:bogus" in result.output and "行" in result.output
+
+
+def test_a_lane_may_carry_its_role_as_cx_role_with_a_chinese_name(deploy_file, api):
+    named = probe_process().replace(b'<bpmn:lane id="l_rev" name="reviewer">',
+                                    b'<bpmn:lane id="l_rev" name="\xe5\xae\xa1\xe6\xa0\xb8\xe5\x91\x98" cx:role="reviewer">')
+    assert deploy_file(named).exit_code == 0
+    case = start_probe(api).get_json()
+    assert case["open_tasks"][0]["role"] == "reviewer"
+
+
+def test_service_tasks_run_a_whitelisted_action_with_sandboxed_params(deploy_file, api):
+    service = ('<bpmn:serviceTask id="svc" name="设置状态" cx:action="set_record_status" cx:params="\'notified\'" />')
+    xml = probe_process().replace(b'<bpmn:userTask id="review"', service.encode() + b'<bpmn:userTask id="review"')
+    xml = xml.replace(b'sourceRef="begin" targetRef="review"', b'sourceRef="begin" targetRef="svc" /><bpmn:sequenceFlow id="fs" sourceRef="svc" targetRef="review"')
+    xml = xml.replace(b"<bpmn:flowNodeRef>review</bpmn:flowNodeRef>", b"<bpmn:flowNodeRef>svc</bpmn:flowNodeRef><bpmn:flowNodeRef>review</bpmn:flowNodeRef>")
+    assert deploy_file(xml).exit_code == 0, deploy_file(xml).output
+    assert start_probe(api).get_json()["status"] == "notified"
+    unknown = deploy_file(xml.replace(b'cx:action="set_record_status"', b'cx:action="rm_rf"'))
+    assert unknown.exit_code == 1 and "svc" in unknown.output and "不在允许的动作中" in unknown.output
+    bad_params = deploy_file(xml.replace(b"cx:params=\"'notified'\"", b'cx:params="__import__(1)"'))
+    assert bad_params.exit_code == 1 and "服务任务参数" in bad_params.output

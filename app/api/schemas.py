@@ -69,9 +69,9 @@ class TaskDetailSchema(TaskSchema):
     form = fields.Method("_form")
 
     def _form(self, task):
-        from app import forms
+        from app.tasks.service import task_form
 
-        return forms.load_form(task.form_key) if task.form_key else None
+        return task_form(task)[0] if task.form_key else None
 
 
 class TimelineEventSchema(Schema):

@@ -1,7 +1,7 @@
 """API routes: thin — parse, call a service, serialise."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, send_file
+from flask import g, jsonify, request, send_file, url_for
 
 from app.api import bp, json_body, page_args
 from app.api.schemas import (
@@ -20,6 +20,7 @@ from app.auth import service as auth
 from app.calendar.service import missing_years
 from app.cases import attachments
 from app.cases import service as cases
+from app.documents import service as documents
 from app.errors import BadRequest
 from app.tasks import service as tasks
 
@@ -48,6 +49,10 @@ def _detail_dict(case) -> dict:
     body["timeline"] = TimelineEventSchema(many=True).dump(cases.timeline(case))
     body["open_tasks"] = TaskSchema(many=True).dump(cases.open_tasks(case))
     body["attachments"] = AttachmentSchema(many=True).dump(cases.list_attachments(case))
+    body["documents"] = [{"id": d.id, "type": d.doc_type, "title": d.title, "number": d.number, "version": d.version,
+                          "issued_at": d.issued_at.isoformat(), "sha256": d.sha256, "verification_code": d.verification_code,
+                          "url": url_for("documents.download", case_id=case.id, document_id=d.id)}
+                         for d in documents.for_case(case)]
     return body
 
 

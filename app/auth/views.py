@@ -17,7 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import service
 from app.errors import AuthError, Throttled
 from app.extensions import db
-from app.web import safe_next
+from app.web import home_url, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -25,7 +25,7 @@ bp = Blueprint("auth", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("tasks.inbox"))
+        return redirect(home_url())
     error, username = None, ""
     if request.method == "POST":
         username = request.form.get("username", "").strip()
@@ -42,7 +42,7 @@ def login():
                 login_user(user)
                 session.permanent = True
                 flash(_("欢迎，%(name)s", name=user.full_name), "success")
-                return redirect(safe_next(request.args.get("next"), url_for("tasks.inbox")))
+                return redirect(safe_next(request.args.get("next"), home_url()))
     return render_template("auth/login.html", error=error, username=username), (200 if not error else 401)
 
 
@@ -68,4 +68,4 @@ def set_language():
 
 @bp.get("/")
 def index():
-    return redirect(url_for("tasks.inbox") if current_user.is_authenticated else url_for("auth.login"))
+    return redirect(home_url() if current_user.is_authenticated else url_for("auth.login"))

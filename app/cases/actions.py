@@ -134,9 +134,25 @@ def _move_deadline(case: Case, element: str, working_days, kind: str, summary: s
 def send_supervision_letter(case: Case, element: str, working_days, reason: str) -> None:
     """督办函: the unit is told in writing to finish within a new, short deadline."""
     _move_deadline(case, element, working_days, "supervision.letter", "已发送督办函，限期办理", reason)
+    task = _open_tasks(case, element)[0]
+    issue_document(case, "supervision_letter", {"overdue_task": task.name, "supervision_reason": reason,
+                                                "deadline": task.due_at.isoformat()})
     from app.notifications.service import case_decision
 
     case_decision(case, f"{case.number} 督办函：请限期办理", reason)
+
+
+def issue_document(case: Case, doc_type: str, data: dict | None = None) -> None:
+    """Issue an official document (PDF, numbered, verifiable) in this step's transaction."""
+    from app.documents.service import issue
+    from app.errors import ValidationFailed
+
+    if data is not None and not isinstance(data, dict):
+        raise ActionError("issue_document 的第二个参数必须是字段字典")
+    try:
+        issue(case, doc_type, data)
+    except ValidationFailed as exc:
+        raise ActionError(exc.message) from None
 
 
 def extend_task(case: Case, element: str, working_days, reason: str) -> None:
@@ -189,4 +205,5 @@ def register_case_actions() -> None:
     register_action("extend_task", extend_task, "延长任务期限", ("element", "working_days", "reason"))
     register_action("record_public_criticism", record_public_criticism, "通报批评", ("subject",))
     register_action("notify_decision", notify_decision, "通知办理结果", ("message",))
+    register_action("issue_document", issue_document, "出具文书（告知书、决定书、通知书、督办函）", ("doc_type", "data"))
     register_action("start_linked_record", start_linked_record, "记入政务失信记录（启动失信记录流程）", ("title",))

@@ -33,7 +33,9 @@ def startable_processes(user: User) -> list[dict]:
         meta = json.loads(version.task_meta_json)
         if version.start_form and meta.get("start_lane") in user.roles:
             result.append({"key": definition.key, "name": definition.name, "version": version.version,
-                           "form_key": version.start_form, "form": forms.load_form(version.start_form)})
+                           "form_key": version.start_form,
+                           "form_version": forms.version_in(version, version.start_form),
+                           "form": forms.load_form(version.start_form, forms.version_in(version, version.start_form))})
     return result
 
 
@@ -84,7 +86,8 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
     start the process and sync its tasks. `actor` None means the system (a monitoring rule or an
     escalation, described by `origin`)."""
     version = _startable_version(process_key)
-    data = forms.validate(version.start_form, data)
+    form_version = forms.version_in(version, version.start_form)
+    data = forms.validate(version.start_form, data, form_version)
     department, servant = _resolve_subject(data)
     case = Case(
         number=_allocate_number(NUMBER_PREFIXES.get(process_key, "AJ"), clock.today().year),
@@ -97,7 +100,7 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
     db.session.add(case)
     db.session.flush()
     if uploads and actor is not None:
-        data = forms.validate(version.start_form, attach_uploads(actor, case, data, uploads))
+        data = forms.validate(version.start_form, attach_uploads(actor, case, data, uploads), form_version)
     who = actor.full_name if actor else (origin or "系统")
     record_event(case, "case.registered", f"{who} 登记：{case.title}", {"data": data},
                  actor_id=actor.id if actor else None)
@@ -215,10 +218,10 @@ def list_attachments(case: Case) -> list[Attachment]:
     return list(db.session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)))
 
 
-def check_attachment_ids(case: Case, form_key: str, data: dict) -> None:
+def check_attachment_ids(case: Case, form_key: str, data: dict, form_version: int | None = None) -> None:
     """File fields of a form hold attachment ids; each must belong to this case."""
     errors = {}
-    for field in forms.file_fields(form_key):
+    for field in forms.file_fields(form_key, form_version):
         ids = data.get(field) or []
         if ids:
             found = set(db.session.scalars(select(Attachment.id).where(Attachment.id.in_(ids),

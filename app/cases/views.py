@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from app import engine, forms
 from app.cases import attachments as files
 from app.cases import service
+from app.documents import service as documents
 from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -89,7 +90,7 @@ def show(case_id: int):
     timeline = service.timeline(case)
     history = [e for e in timeline if e.kind == "status.changed"]
     return render_template("cases/show.html", case=case, timeline=timeline, history=history,
-                           links=service.linked_cases(current_user, case),
+                           links=service.linked_cases(current_user, case), documents=documents.for_case(case),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case))
 
 
@@ -138,7 +139,7 @@ def start():
     chosen = next((p for p in processes if p["key"] == request.values.get("process")), processes[0])
     values, errors, status = {}, {}, 200
     if request.method == "POST":
-        values, uploads = forms.from_html(chosen["form_key"], request.form, request.files)
+        values, uploads = forms.from_html(chosen["form_key"], request.form, request.files, chosen["form_version"])
         try:
             case = service.register_case(current_user, chosen["key"], values, uploads)
         except ValidationFailed as exc:

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 
 from flask import current_app
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 
 from app.engine import sandbox
-from app.engine.helpers import callable_names
+from app.engine.helpers import ACTIONS, callable_names
 from app.engine.models import ProcessDefinition, ProcessVersion
 from app.engine.serializer import spec_to_json
+from app.engine.service_tasks import ChengxinBpmnParser
 from app.engine.timers import use_clock
 from app.engine.xmlsafe import parse_xml
 from app.errors import ProcessError
@@ -89,11 +90,16 @@ def _check_code(problems, node, source, mode, what):
         problems.append(Problem(*_label(node), f"{what}无效：{exc}"))
 
 
+def lane_role(lane) -> str:
+    """A lane's role code: our `cx:role` attribute, else the lane's name (plain BPMN files)."""
+    return lane.get(f"{{{CX_NS}}}role") or lane.get("name") or ""
+
+
 def _lanes_by_node(process) -> dict[str, str]:
     lanes = {}
     for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS):
         if ref.text:
-            lanes[ref.text.strip()] = ref.getparent().get("name") or ""
+            lanes[ref.text.strip()] = lane_role(ref.getparent())
     return lanes
 
 
@@ -154,6 +160,13 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
         elif tag == "scriptTask":
             script = node.find("bpmn:script", NS)
             _check_code(problems, node, script.text if script is not None else "", "exec", "脚本")
+        elif tag == "serviceTask":
+            action = node.get(f"{{{CX_NS}}}action")
+            if action not in ACTIONS:
+                problems.append(Problem(*_label(node), f"服务任务的动作（cx:action）“{action or ''}”不在允许的动作中"
+                                                       f"（{', '.join(sorted(ACTIONS))}）"))
+            else:
+                _check_code(problems, node, f"{action}({node.get(f'{{{CX_NS}}}params') or ''})", "exec", "服务任务参数")
         elif tag == "exclusiveGateway":
             outgoing = process.xpath(".//bpmn:sequenceFlow[@sourceRef=$id]", namespaces=NS, id=node_id)
             if len(outgoing) > 1 and not node.get("default"):
@@ -175,7 +188,7 @@ def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Col
     problems, meta = _check_our_rules(process, roles, forms)
     spec_json = ""
     try:
-        parser = BpmnParser(validator=BpmnValidator())
+        parser = ChengxinBpmnParser(validator=BpmnValidator())
         parser.add_bpmn_xml(root, filename)
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
@@ -236,3 +249,30 @@ def latest_version(key: str) -> ProcessVersion | None:
         .where(ProcessDefinition.key == key).order_by(ProcessVersion.version.desc()).limit(1)
     )
 
+
+
+def previous_version(version: ProcessVersion) -> ProcessVersion | None:
+    return db.session.scalar(
+        select(ProcessVersion).where(ProcessVersion.definition_id == version.definition_id,
+                                     ProcessVersion.version < version.version)
+        .order_by(ProcessVersion.version.desc()).limit(1))
+
+
+def _elements(xml: str | None) -> dict[str, bytes]:
+    """{element id: canonical XML} for the flow elements of a process (diagram shapes ignored)."""
+    if not xml:
+        return {}
+    root = etree.fromstring(xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+    result = {}
+    for process in root.iterfind("bpmn:process", NS):
+        for node in process.iter():
+            if isinstance(node.tag, str) and node.get("id") and node is not process:
+                result[node.get("id")] = etree.tostring(node, method="c14n")
+    return result
+
+
+def change_summary(old_xml: str | None, new_xml: str) -> dict[str, list[str]]:
+    """Element ids added, removed and changed between two versions of a process."""
+    old, new = _elements(old_xml), _elements(new_xml)
+    return {"added": sorted(new.keys() - old.keys()), "removed": sorted(old.keys() - new.keys()),
+            "changed": sorted(k for k in old.keys() & new.keys() if old[k] != new[k])}

@@ -46,8 +46,25 @@ class ProcessVersion(db.Model):
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # {"added": [...], "removed": [...], "changed": [...]} element ids against the previous version.
+    change_summary_json: Mapped[str] = mapped_column(Text, default="{}")
+    # {form key: form version} the process was deployed with: tasks validate against these.
+    forms_json: Mapped[str] = mapped_column(Text, default="{}")
 
     definition: Mapped[ProcessDefinition] = relationship(back_populates="versions")
+    deployed_by = relationship("User")
+
+
+class ProcessDraft(db.Model):
+    """A designer's work in progress for a process (one per process key), not yet deployed."""
+
+    __tablename__ = "process_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class ProcessInstance(db.Model):

@@ -10,10 +10,12 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import (
 )
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 
+from app.engine.service_tasks import ActionServiceTask, ActionServiceTaskConverter
 from app.engine.timers import REPLACEMENTS
 
 _config = dict(DEFAULT_CONFIG)
 _config.update({cls: TimerConditionalEventDefinitionConverter for cls in REPLACEMENTS.values()})
+_config[ActionServiceTask] = ActionServiceTaskConverter
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 _SPEC_KEYS = ("spec", "subprocess_specs")
 

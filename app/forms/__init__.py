@@ -1,21 +1,27 @@
-"""Task forms: JSON Schemas in `forms/*.json` (Chinese labels), validated server-side on every
-completion. Error messages name the field, in Chinese."""
+"""Task forms: JSON Schemas (Chinese labels), versioned in the database — `forms/*.json` files are
+synced in, the designer's form editor adds versions — and validated server-side on every
+completion against the version the process was deployed with. Error messages name the field."""
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+from sqlalchemy import func, select
 
 from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.forms.models import FormVersion
 from app.i18n import N_
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_WIDGETS = {"textarea", "file", "date", "checkbox"}
+_SOURCES = {"departments", "civil_servants"}
 
 
 def _forms_dir() -> Path:
@@ -23,24 +29,107 @@ def _forms_dir() -> Path:
 
 
 def form_keys() -> frozenset[str]:
-    return frozenset(p.stem for p in _forms_dir().glob("*.json") if _KEY.match(p.stem))
+    return frozenset(db.session.scalars(select(FormVersion.key).distinct()))
 
 
-def load_form(key: str) -> dict:
+def _not_found(key):
+    return NotFound(_("表单 %(key)s 不存在", key=repr(key)))
+
+
+def latest_versions(keys=None) -> dict[str, int]:
+    """{form key: newest version number}, for all forms or the given keys."""
+    query = select(FormVersion.key, func.max(FormVersion.version)).group_by(FormVersion.key)
+    if keys is not None:
+        query = query.where(FormVersion.key.in_(list(keys)))
+    return dict(db.session.execute(query).all())
+
+
+def load_form(key: str, version: int | None = None) -> dict:
+    """A form's JSON Schema: the given version, or the newest."""
     if not key or not _KEY.match(key):
-        raise NotFound(_("表单 %(key)s 不存在", key=repr(key)))
-    path = _forms_dir() / f"{key}.json"
-    if not path.is_file():
-        raise NotFound(_("表单 %(key)s 不存在", key=repr(key)))
-    return _load(str(path), os.path.getmtime(path))
+        raise _not_found(key)
+    if version is None:
+        version = latest_versions([key]).get(key)
+        if version is None:
+            raise _not_found(key)
+    return _load(key, version)
 
 
-@lru_cache(maxsize=128)
-def _load(path: str, mtime: float) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        schema = json.load(fh)
-    Draft202012Validator.check_schema(schema)
-    return schema
+def _load(key: str, version: int) -> dict:
+    text = db.session.scalar(select(FormVersion.schema_json).where(FormVersion.key == key, FormVersion.version == version))
+    if text is None:
+        raise _not_found(key)
+    return json.loads(text)
+
+
+def version_in(process_version, key: str) -> int | None:
+    """The version of form `key` a process version was deployed with (None: the newest)."""
+    return json.loads(process_version.forms_json or "{}").get(key)
+
+
+def schema_problems(schema) -> list[str]:
+    """What is wrong with a form schema, in Chinese (empty when it is usable)."""
+    if not isinstance(schema, dict):
+        return [_("表单必须是 JSON 对象")]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        return [_("不是有效的 JSON Schema：%(detail)s", detail=exc.message)]
+    problems = []
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict) or not schema["properties"]:
+        problems.append(_("表单的 type 必须是 object，并至少有一个字段（properties）"))
+        return problems
+    if not schema.get("title"):
+        problems.append(_("表单需要标题（title）"))
+    for name, prop in schema["properties"].items():
+        if not re.match(r"^[a-z][a-z0-9_]{0,63}$", name):
+            problems.append(_("字段名 %(name)s 只能用小写字母、数字和下划线，并以字母开头", name=name))
+        if not isinstance(prop, dict) or not prop.get("title"):
+            problems.append(_("字段 %(name)s 需要中文标题（title）", name=name))
+            continue
+        if prop.get("x-widget") and prop["x-widget"] not in _WIDGETS:
+            problems.append(_("字段 %(name)s 的 x-widget 不受支持：%(value)s", name=name, value=prop["x-widget"]))
+        if prop.get("x-source") and prop["x-source"] not in _SOURCES:
+            problems.append(_("字段 %(name)s 的 x-source 不受支持：%(value)s", name=name, value=prop["x-source"]))
+        labels = prop.get("x-enum-labels")
+        if labels is not None and len(labels) != len(prop.get("enum", [])):
+            problems.append(_("字段 %(name)s 的 x-enum-labels 数量与 enum 不一致", name=name))
+    for name in schema.get("required", []):
+        if name not in schema["properties"]:
+            problems.append(_("必填字段 %(name)s 不在 properties 中", name=name))
+    return problems
+
+
+def save_form(key: str, schema: dict, *, author_id: int | None, comment: str = "", source: str = "editor") -> FormVersion | None:
+    """Add a version of a form (in the caller's transaction) unless the content is unchanged.
+    Raises ValidationFailed naming each problem."""
+    if not _KEY.match(key or ""):
+        raise ValidationFailed(_("表单代码无效"), {"key": [_("只能用小写字母、数字和下划线，并以字母开头")]})
+    problems = schema_problems(schema)
+    if problems:
+        raise ValidationFailed(_("表单定义有误"), {"schema": problems})
+    text = json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    latest = db.session.scalar(select(FormVersion).where(FormVersion.key == key).order_by(FormVersion.version.desc()).limit(1))
+    if latest is not None and latest.content_hash == digest:
+        return None
+    row = FormVersion(key=key, version=(latest.version + 1) if latest else 1, schema_json=text, content_hash=digest,
+                      source=source, comment=comment, created_by_id=author_id)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def sync_form_files() -> list[tuple[str, int]]:
+    """Add a new version of every forms/*.json whose content changed (caller commits)."""
+    added = []
+    for path in sorted(_forms_dir().glob("*.json")):
+        if _KEY.match(path.stem):
+            row = save_form(path.stem, json.loads(path.read_text(encoding="utf-8")), author_id=None,
+                            comment=f"forms/{path.name}", source="file")
+            if row is not None:
+                added.append((row.key, row.version))
+    return added
 
 
 def _title(schema: dict, field: str) -> str:
@@ -88,10 +177,10 @@ _TYPES = {"string": N_("文本"), "integer": N_("整数"), "number": N_("数字"
 _FORMATS = {"date": N_("YYYY-MM-DD 日期"), "date-time": N_("日期时间"), "email": N_("电子邮箱")}
 
 
-def validate(key: str, data) -> dict:
+def validate(key: str, data, version: int | None = None) -> dict:
     """Validate submitted data against a form. Returns the data; raises ValidationFailed (422)
     with `fields: {field: [messages]}`."""
-    schema = load_form(key)
+    schema = load_form(key, version)
     if not isinstance(data, dict):
         raise ValidationFailed(_("表单数据必须是 JSON 对象"), {"data": [_("表单数据必须是 JSON 对象")]})
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
@@ -106,16 +195,16 @@ def validate(key: str, data) -> dict:
     return data
 
 
-def file_fields(key: str) -> list[str]:
+def file_fields(key: str, version: int | None = None) -> list[str]:
     """Fields holding attachment ids (rendered as file uploads)."""
-    props = load_form(key).get("properties", {})
+    props = load_form(key, version).get("properties", {})
     return [name for name, p in props.items() if p.get("x-widget") == "file"]
 
 
-def from_html(key: str, formdata, files) -> tuple[dict, dict[str, list[tuple[str, bytes]]]]:
+def from_html(key: str, formdata, files, version: int | None = None) -> tuple[dict, dict[str, list[tuple[str, bytes]]]]:
     """Turn a submitted HTML form into typed data for the schema, plus uploaded files per file field.
     Values that cannot be converted are kept as text so validation names the field."""
-    props = load_form(key).get("properties", {})
+    props = load_form(key, version).get("properties", {})
     data: dict = {}
     uploads: dict[str, list[tuple[str, bytes]]] = {}
     for name, prop in props.items():

@@ -135,6 +135,13 @@ def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
     return task
 
 
+def task_form(task: HumanTask) -> tuple[dict, int | None]:
+    """The form (JSON Schema) of a task as its process version was deployed, and that version."""
+    instance = db.session.get(engine.ProcessInstance, task.instance_id)
+    version = forms.version_in(instance.version, task.form_key)
+    return forms.load_form(task.form_key, version), version
+
+
 def eligible_assignees(task: HumanTask) -> list[User]:
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
     return [u for u in users if can_act_on(u, task)]
@@ -147,13 +154,14 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
         if task.claimed_by_id not in (None, user.id):
             raise Forbidden(_("该任务已由 %(name)s 认领，请联系其释放或由督导员改派", name=task.claimed_by.full_name))
         case = task.case
-        if uploads:  # stored in this transaction: a later validation error rolls them back too
-            data = attach_uploads(user, case, data, uploads)
-        data = forms.validate(task.form_key, data)
-        check_attachment_ids(case, task.form_key, data)
         # Lock the instance row (PostgreSQL); the version column catches any concurrent writer anyway.
         instance = db.session.get(engine.ProcessInstance, task.instance_id, with_for_update=True,
                                   populate_existing=True)
+        form_version = forms.version_in(instance.version, task.form_key)
+        if uploads:  # stored in this transaction: a later validation error rolls them back too
+            data = attach_uploads(user, case, data, uploads)
+        data = forms.validate(task.form_key, data, form_version)
+        check_attachment_ids(case, task.form_key, data, form_version)
         now = clock.now()
         task.status, task.completed_by_id, task.completed_at = "completed", user.id, now
         if task.claimed_by_id is None:

@@ -85,7 +85,7 @@ def reassign(task_id: int):
 
 def _task_page(task, values=None, errors=None, status=200):
     case = task.case
-    schema = forms.load_form(task.form_key) if task.form_key else {"properties": {}}
+    schema = service.task_form(task)[0] if task.form_key else {"properties": {}}
     may_act = task.status == "open" and can_act_on(current_user, task) and task.claimed_by_id in (None, current_user.id)
     return render_template(
         "tasks/task.html", task=task, case=case, schema=schema, values=values or {}, errors=errors or {},
@@ -105,7 +105,7 @@ def show(task_id: int):
 @login_required
 def complete(task_id: int):
     task = service.get_task(current_user, task_id)
-    data, uploads = forms.from_html(task.form_key, request.form, request.files)
+    data, uploads = forms.from_html(task.form_key, request.form, request.files, service.task_form(task)[1])
     try:
         task, case, created = service.complete(current_user, task_id, data, uploads)
     except ValidationFailed as exc:

@@ -48,7 +48,7 @@ def login_as(browser, live_server):
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录").click()
-        page.wait_for_url("**/tasks**")
+        page.wait_for_url(lambda url: "/login" not in url)
         return page
 
     yield _login

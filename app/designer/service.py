@@ -1,0 +1,227 @@
+"""Designer services. Validation and deployment go through the same engine code as the CLI."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app import engine, forms
+from app.cases.models import Case
+from app.cases.timeline import record_event
+from app.clock import clock
+from app.engine import sandbox
+from app.engine.definitions import BPMN_NS
+from app.engine.xmlsafe import UnsafeXml, parse_xml
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.org.models import ROLES, User
+from app.processes import deploy_bytes
+from app.tasks.sync import apply_step, bindings_for
+from app.transaction import unit_of_work
+
+
+@dataclass
+class VersionInfo:
+    version: engine.ProcessVersion
+    running: int
+    total: int
+    summary: dict
+
+
+def definitions() -> list[engine.ProcessDefinition]:
+    return list(db.session.scalars(select(engine.ProcessDefinition).order_by(engine.ProcessDefinition.key)))
+
+
+def get_definition(key: str) -> engine.ProcessDefinition:
+    definition = db.session.scalar(select(engine.ProcessDefinition).where(engine.ProcessDefinition.key == key))
+    if definition is None:
+        raise NotFound(_("流程 %(key)s 不存在", key=key))
+    return definition
+
+
+def versions(definition: engine.ProcessDefinition) -> list[VersionInfo]:
+    counts = dict(db.session.execute(
+        select(engine.ProcessInstance.version_id, func.count()).where(engine.ProcessInstance.status == "running")
+        .group_by(engine.ProcessInstance.version_id)).all())
+    totals = dict(db.session.execute(
+        select(engine.ProcessInstance.version_id, func.count()).group_by(engine.ProcessInstance.version_id)).all())
+    return [VersionInfo(v, counts.get(v.id, 0), totals.get(v.id, 0), json.loads(v.change_summary_json or "{}"))
+            for v in reversed(definition.versions)]
+
+
+def draft(key: str) -> engine.ProcessDraft | None:
+    return db.session.scalar(select(engine.ProcessDraft).where(engine.ProcessDraft.key == key))
+
+
+NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:cx="https://chengxin.example.org/schema/bpmn/1.0"
+  id="defs_{key}" targetNamespace="https://chengxin.example.org/processes">
+  <bpmn:collaboration id="collab_{key}"><bpmn:participant id="pool_{key}" name="{name}" processRef="{key}" /></bpmn:collaboration>
+  <bpmn:process id="{key}" name="{name}" isExecutable="true">
+    <bpmn:laneSet id="lanes_{key}">
+      <bpmn:lane id="lane_recorder" name="信息录入员" cx:role="recorder"><bpmn:flowNodeRef>begin</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="lane_reviewer" name="审核员" cx:role="reviewer"><bpmn:flowNodeRef>finish</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="begin" name="开始" cx:form="record_register"><bpmn:outgoing>flow_1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:endEvent id="finish" name="结束"><bpmn:incoming>flow_1</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="flow_1" sourceRef="begin" targetRef="finish" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="diagram_{key}"><bpmndi:BPMNPlane id="plane_{key}" bpmnElement="collab_{key}">
+    <bpmndi:BPMNShape id="pool_{key}_di" bpmnElement="pool_{key}" isHorizontal="true"><dc:Bounds x="100" y="60" width="900" height="400" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="lane_recorder_di" bpmnElement="lane_recorder" isHorizontal="true"><dc:Bounds x="130" y="60" width="870" height="200" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="lane_reviewer_di" bpmnElement="lane_reviewer" isHorizontal="true"><dc:Bounds x="130" y="260" width="870" height="200" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="begin_di" bpmnElement="begin"><dc:Bounds x="200" y="142" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="finish_di" bpmnElement="finish"><dc:Bounds x="800" y="342" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="flow_1_di" bpmnElement="flow_1"><di:waypoint x="236" y="160" /><di:waypoint x="818" y="160" /><di:waypoint x="818" y="342" /></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def xml_for(key: str, source: str = "draft") -> str:
+    """The XML to open in the modeler: the draft if any, else the newest version (or version N)."""
+    if source.isdigit():
+        version = db.session.scalar(select(engine.ProcessVersion).join(engine.ProcessDefinition).where(
+            engine.ProcessDefinition.key == key, engine.ProcessVersion.version == int(source)))
+        if version is None:
+            raise NotFound(_("流程 %(key)s 没有第 %(n)s 版", key=key, n=source))
+        return version.bpmn_xml
+    if source == "draft" and (row := draft(key)) is not None:
+        return row.bpmn_xml
+    latest = engine.latest_version(key)
+    if latest is None:
+        return NEW_PROCESS.format(key=key, name=_("新流程"))
+    return latest.bpmn_xml
+
+
+def _process_key(data: bytes) -> str:
+    root = parse_xml(data, max_bytes=_max_bytes(), filename="draft.bpmn")
+    processes = root.findall(f"{{{BPMN_NS}}}process")
+    if len(processes) != 1 or not processes[0].get("id"):
+        raise ValidationFailed(_("文件必须只包含一个有 id 的流程"), {"bpmn": [_("文件必须只包含一个有 id 的流程")]})
+    return processes[0].get("id")
+
+
+def _max_bytes() -> int:
+    from flask import current_app
+
+    return current_app.config["BPMN_MAX_BYTES"]
+
+
+def save_draft(user: User, key: str | None, data: bytes) -> engine.ProcessDraft:
+    """Save work in progress (checked for safe, well-formed XML, not for deployability)."""
+    try:
+        found = _process_key(data)
+    except UnsafeXml as exc:
+        raise ValidationFailed(exc.message, {"bpmn": [exc.message]}) from None
+    if key and found != key:
+        raise ValidationFailed(_("流程 id 不能修改（应为 %(key)s，实际为 %(found)s）", key=key, found=found),
+                               {"bpmn": [_("流程 id 不能修改")]})
+    with unit_of_work():
+        row = draft(found) or engine.ProcessDraft(key=found)
+        row.bpmn_xml, row.updated_by_id, row.updated_at = data.decode("utf-8"), user.id, clock.now()
+        db.session.add(row)
+    return row
+
+
+def validate(data: bytes) -> list[engine.Problem]:
+    """Every problem the server finds (the same checks as deployment); [] when deployable."""
+    try:
+        engine.parse_bpmn(data, "draft.bpmn", roles=ROLES, forms=forms.form_keys())
+    except engine.DeployRefused as exc:
+        return exc.problems
+    except UnsafeXml as exc:
+        return [engine.Problem("", "", exc.message)]
+    return []
+
+
+def compile_source(source: str, mode: str) -> tuple[bool, str]:
+    try:
+        if mode == "script":
+            sandbox.compile_script(source, functions=engine.callable_names())
+        else:
+            sandbox.compile_expression(source, functions=engine.callable_names())
+    except sandbox.SandboxError as exc:
+        return False, str(exc)
+    return True, _("可以运行")
+
+
+def deploy(user: User, data: bytes, comment: str) -> engine.ProcessVersion:
+    """Deploy a new version from the modeler; the draft is discarded once deployed."""
+    if not comment.strip():
+        raise ValidationFailed(_("请填写版本说明"), {"comment": [_("请填写版本说明")]})
+    key = _process_key(data)
+    version, created = deploy_bytes(data, f"{key}.bpmn", author_id=user.id, comment=comment.strip())
+    if not created:
+        raise ValidationFailed(_("内容与第 %(n)s 版相同，没有部署新版本", n=version.version),
+                               {"bpmn": [_("内容与第 %(n)s 版相同", n=version.version)]})
+    with unit_of_work():
+        if (row := draft(key)) is not None:
+            db.session.delete(row)
+    return version
+
+
+def _version(definition: engine.ProcessDefinition, number: int) -> engine.ProcessVersion:
+    for v in definition.versions:
+        if v.version == number:
+            return v
+    raise NotFound(_("流程 %(key)s 没有第 %(n)s 版", key=definition.key, n=number))
+
+
+def migration_plan(key: str, source: int, target: int) -> list[tuple[Case, engine.MigrationPlan]]:
+    """Dry run: what would move from version `source` to `target`, and what cannot and why."""
+    definition = get_definition(key)
+    src, dst = _version(definition, source), _version(definition, target)
+    instances = db.session.scalars(select(engine.ProcessInstance).where(
+        engine.ProcessInstance.version_id == src.id, engine.ProcessInstance.status == "running")
+        .order_by(engine.ProcessInstance.id))
+    result = []
+    for instance in instances:
+        case = db.session.scalar(select(Case).where(Case.instance_id == instance.id))
+        result.append((case, engine.plan_migration(instance, dst)))
+    return result
+
+
+def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], list[str]]:
+    """Move every movable running case of `source` to `target` (one transaction). Returns
+    (moved case numbers, refused case numbers)."""
+    moved, refused = [], []
+    with unit_of_work():
+        definition = get_definition(key)
+        dst = _version(definition, target)
+        for case, plan in migration_plan(key, source, target):
+            if not plan.possible:
+                refused.append(case.number)
+                continue
+            instance = db.session.get(engine.ProcessInstance, case.instance_id, with_for_update=True)
+            result = engine.migrate(instance, dst, bindings_for(case))
+            apply_step(case, instance, result)
+            record_event(case, "process.migrated", f"{user.full_name} 将流程从第 {source} 版迁移到第 {target} 版",
+                         {"from": source, "to": target, "waiting": plan.waiting}, actor_id=user.id)
+            moved.append(case.number)
+    return moved, refused
+
+
+def form_overview() -> list[dict]:
+    from app.forms.models import FormVersion
+
+    rows = db.session.execute(select(FormVersion.key, func.max(FormVersion.version)).group_by(FormVersion.key)
+                              .order_by(FormVersion.key)).all()
+    return [{"key": key, "version": version, "title": forms.load_form(key, version).get("title", key)}
+            for key, version in rows]
+
+
+def save_form(user: User, key: str, text: str, comment: str):
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(_("JSON 格式错误：第 %(line)s 行 %(msg)s", line=exc.lineno, msg=exc.msg),
+                               {"schema": [_("JSON 格式错误：第 %(line)s 行 %(msg)s", line=exc.lineno, msg=exc.msg)]}) from None
+    with unit_of_work():
+        row = forms.save_form(key, schema, author_id=user.id, comment=comment)
+    return row
+

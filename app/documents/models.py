@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.cases.models import Case
+from app.clock import clock
+from app.db_types import UTCDateTime
+from app.extensions import db
+from app.org.models import Department, User
+
+
+class DocumentSequence(db.Model):
+    """The last number issued by a unit in a year; locked while a number is taken (no gaps)."""
+
+    __tablename__ = "document_sequence"
+    __table_args__ = (UniqueConstraint("issuer_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Document(db.Model):
+    __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("number", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(30))
+    number: Mapped[str] = mapped_column(String(40))
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(100))
+    addressee: Mapped[str] = mapped_column(String(120))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer, default=1)
+    verification_code: Mapped[str] = mapped_column(String(20), unique=True)
+    context: Mapped[dict] = mapped_column(JSON, default=dict)  # what was rendered, for re-rendering and audit
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    case: Mapped[Case] = relationship()
+    issuer: Mapped[Department] = relationship()
+    issued_by: Mapped[User | None] = relationship()
+
+
+@event.listens_for(Document, "before_update")
+@event.listens_for(Document, "before_delete")
+def _immutable(mapper, connection, target):
+    raise RuntimeError("issued documents are immutable; issue a corrected version instead")

@@ -1,0 +1,193 @@
+"""Issuing official documents. `issue` runs inside the caller's transaction (a process step or
+a user action): the number is taken from a locked per-unit, per-year sequence, so numbers have
+no gaps and no duplicates even when documents are issued concurrently; if the step fails, the
+whole transaction — number included — is rolled back."""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from app.cases import attachments
+from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
+from app.cases.timeline import record_event
+from app.clock import LOCAL_TZ, clock
+from app.documents.models import Document, DocumentSequence
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.org.models import Department, User
+from app.transaction import unit_of_work
+
+OUTCOME_LABELS = {
+    "objection_outcome": {"uphold": "维持原记录", "correct": "更正记录", "revoke": "撤销记录"},
+    "repair_decision": {"grant": "准予信用修复", "refuse": "不予信用修复"},
+}
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L: read off paper
+
+
+def _prefix(issuer: Department) -> str:
+    return current_app.config["DOCUMENT_PREFIXES"].get(issuer.code, current_app.config["DOCUMENT_DEFAULT_PREFIX"])
+
+
+def _next_sequence(issuer: Department, year: int) -> int:
+    row = db.session.scalar(select(DocumentSequence).where(DocumentSequence.issuer_id == issuer.id,
+                                                           DocumentSequence.year == year).with_for_update())
+    if row is None:
+        row = DocumentSequence(issuer_id=issuer.id, year=year, last=0)
+        db.session.add(row)
+    row.last += 1
+    db.session.flush()
+    return row.last
+
+
+def _verification_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i:i + 4] for i in (0, 4, 8))
+
+
+def _day(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is not None:
+        # A deadline instant is the end of its last day (00:00 of the next one).
+        return (parsed.astimezone(LOCAL_TZ) - timedelta(seconds=1)).date()
+    return parsed.date()
+
+
+def _verify_url(code: str) -> str:
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    try:
+        path = url_for("documents.verify", code=code)
+    except RuntimeError:  # outside a request (timers, CLI)
+        path = f"/verify/{code}"
+    return base + path
+
+
+def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
+    from app.documents.render import DOC_TYPES
+
+    data = dict(data or {})
+    for key, labels in OUTCOME_LABELS.items():
+        if key in data:
+            data[f"{key}_label"] = labels.get(data[key], data[key])
+    return {
+        "doc_type": doc_type, "title": DOC_TYPES[doc_type], "addressee": case.subject_department.name,
+        "issuer": case.recording_department.name,
+        "case": {
+            "number": case.number, "title": case.title, "subject": case.subject_name, "facts": case.facts,
+            "tier_label": TIERS.get(case.tier), "source_label": SOURCE_TYPES.get(case.source_type),
+            "document_number": case.document_number, "key_area": case.key_area,
+            "status_label": CASE_STATUSES.get(case.record_status), "publication_start": case.publication_start,
+            "publication_end": case.publication_end, "repairable_from": case.repairable_from, "due_on": case.due_on,
+            "process_name": case.process_key,
+        },
+        "data": data, "deadline": _day(data.pop("deadline", None)),
+    }
+
+
+def _render_and_store(context: dict) -> tuple[bytes, str, int]:
+    from app.documents.render import render_pdf_with_pages
+
+    pdf, pages = render_pdf_with_pages(context["doc_type"], context)
+    return pdf, attachments.store(pdf), pages
+
+
+def _json_ready(context: dict) -> dict:
+    def convert(value):
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        return value
+    return convert(context)
+
+
+def issue(case: Case, doc_type: str, data: dict | None = None, *, actor_id: int | None = None) -> Document:
+    """Issue a document for a case in the current transaction (the caller commits)."""
+    from app.documents.render import DOC_TYPES
+
+    if doc_type not in DOC_TYPES:
+        raise ValidationFailed(f"未知的文书类型：{doc_type}", {"doc_type": [f"可用：{', '.join(DOC_TYPES)}"]})
+    issuer = case.recording_department
+    today = clock.today()
+    sequence = _next_sequence(issuer, today.year)
+    number = f"{_prefix(issuer)}〔{today.year}〕{sequence}号"
+    context = build_context(case, doc_type, data)
+    if doc_type == "case_report":
+        from app.cases.service import timeline
+
+        context["timeline"] = [{"at": e.at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                                "actor": e.actor.full_name if e.actor else "系统", "summary": e.summary}
+                               for e in timeline(case)]
+    code = _verification_code()
+    context.update(number=number, version=1, correction_reason=None, issued_on=today, verification_code=code,
+                   verify_url=_verify_url(code))
+    pdf, digest, pages = _render_and_store(context)
+    document = Document(case_id=case.id, doc_type=doc_type, number=number, issuer_id=issuer.id, year=today.year,
+                        sequence=sequence, version=1, title=context["title"], addressee=context["addressee"],
+                        sha256=digest, size=len(pdf), pages=pages,
+                        verification_code=code, context=_json_ready(context), issued_at=clock.now(), issued_by_id=actor_id)
+    db.session.add(document)
+    db.session.flush()
+    record_event(case, "document.issued", f"出具{context['title']}：{number}",
+                 {"document_id": document.id, "number": number, "sha256": digest}, actor_id=actor_id)
+    return document
+
+
+def correct(user: User, document_id: int, reason: str) -> Document:
+    """A corrected version: same number, the reason stated, the old version kept (one transaction)."""
+    if not reason.strip():
+        raise ValidationFailed("请填写更正原因", {"reason": ["请填写更正原因"]})
+    with unit_of_work():
+        old = db.session.get(Document, document_id)
+        if old is None:
+            raise NotFound("文书不存在")
+        latest = db.session.scalar(select(Document).where(Document.number == old.number)
+                                   .order_by(Document.version.desc()).limit(1))
+        context = build_context(old.case, old.doc_type, old.context.get("data"))
+        code = _verification_code()
+        context.update(number=old.number, version=latest.version + 1, correction_reason=reason.strip(),
+                       issued_on=clock.today(), verification_code=code, verify_url=_verify_url(code),
+                       timeline=old.context.get("timeline"))
+        pdf, digest, pages = _render_and_store(context)
+        document = Document(case_id=old.case_id, doc_type=old.doc_type, number=old.number, issuer_id=old.issuer_id,
+                            year=old.year, sequence=old.sequence, version=latest.version + 1, supersedes_id=latest.id,
+                            correction_reason=reason.strip(), title=old.title, addressee=context["addressee"],
+                            sha256=digest, size=len(pdf), pages=pages, verification_code=code,
+                            context=_json_ready(context), issued_at=clock.now(), issued_by_id=user.id)
+        db.session.add(document)
+        db.session.flush()
+        record_event(old.case, "document.corrected", f"更正{old.title}：{old.number}（第 {document.version} 版）",
+                     {"document_id": document.id, "supersedes": latest.id, "reason": reason.strip()}, actor_id=user.id)
+    return document
+
+
+def issue_report(user: User, case: Case) -> Document:
+    with unit_of_work():
+        return issue(case, "case_report", actor_id=user.id)
+
+
+def for_case(case: Case) -> list[Document]:
+    return list(db.session.scalars(select(Document).where(Document.case_id == case.id)
+                                   .order_by(Document.issued_at, Document.id)))
+
+
+def get(case: Case, document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None or document.case_id != case.id:
+        raise NotFound("文书不存在")
+    return document
+
+
+def verify(code: str) -> Document | None:
+    code = (code or "").strip().upper()
+    if len(code) != 14:
+        return None
+    return db.session.scalar(select(Document).where(Document.verification_code == code))

@@ -1,0 +1,53 @@
+"""Documents on the case page, and the public verification page (no login)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.cases import attachments
+from app.cases.service import get_case
+from app.documents import service
+from app.errors import DomainError
+from app.web import back_with_error, role_required
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.get("/cases/<int:case_id>/documents/<int:document_id>.pdf")
+@login_required
+def download(case_id: int, document_id: int):
+    document = service.get(get_case(current_user, case_id), document_id)
+    name = f"{document.number}{'-v' + str(document.version) if document.version > 1 else ''}.pdf"
+    return send_file(attachments.path_for(document.sha256), mimetype="application/pdf", download_name=name)
+
+
+@bp.post("/cases/<int:case_id>/documents/report")
+@role_required("reviewer", "supervisor")
+def report(case_id: int):
+    case = get_case(current_user, case_id)
+    document = service.issue_report(current_user, case)
+    flash(_("已生成案件办理情况报告 %(number)s", number=document.number), "success")
+    return redirect(url_for("cases.show", case_id=case.id) + "#documents")
+
+
+@bp.post("/cases/<int:case_id>/documents/<int:document_id>/correct")
+@role_required("reviewer", "supervisor")
+def correct(case_id: int, document_id: int):
+    case = get_case(current_user, case_id)
+    service.get(case, document_id)
+    try:
+        document = service.correct(current_user, document_id, request.form.get("reason", ""))
+    except DomainError as exc:
+        return back_with_error(exc, url_for("cases.show", case_id=case.id))
+    flash(_("已出具更正版本：%(number)s 第 %(v)s 版", number=document.number, v=document.version), "success")
+    return redirect(url_for("cases.show", case_id=case.id) + "#documents")
+
+
+@bp.get("/verify")
+@bp.get("/verify/<code>")
+def verify(code: str | None = None):
+    code = code or request.args.get("code", "")
+    document = service.verify(code) if code else None
+    status = 200 if document or not code else 404
+    return render_template("documents/verify.html", code=code, document=document), status

@@ -1,0 +1,232 @@
+// Client-side lint: our rules (the same ones app/engine/definitions.py enforces on deploy), written
+// as bpmnlint rules and served by a static resolver, plus a few stock bpmnlint rules as warnings.
+// The server stays authoritative; this only gives the designer early, on-canvas feedback.
+import StaticResolver from 'bpmnlint/lib/resolver/static-resolver';
+import startEventRequired from 'bpmnlint/rules/start-event-required';
+import endEventRequired from 'bpmnlint/rules/end-event-required';
+import noDisconnected from 'bpmnlint/rules/no-disconnected';
+import noDuplicateSequenceFlows from 'bpmnlint/rules/no-duplicate-sequence-flows';
+import singleEventDefinition from 'bpmnlint/rules/single-event-definition';
+import conditionalFlows from 'bpmnlint/rules/conditional-flows';
+
+export const RESERVED_IDS = [ 'Start', 'End', 'Root' ];
+const TIMER_KINDS = [ 'timeDate', 'timeDuration', 'timeCycle' ];
+
+function is(node, type) {
+  return !!node && typeof node.$instanceOf === 'function' && node.$instanceOf(type);
+}
+
+function isReservedId(id) {
+  return !!id && (RESERVED_IDS.includes(id) || id.endsWith('.EndJoin'));
+}
+
+/** A lane's role code: cx:role, else the lane's name (what the server does for plain BPMN files). */
+export function laneRole(lane) {
+  return (lane.get ? lane.get('cx:role') : lane['cx:role']) || lane.name || '';
+}
+
+function collectLanes(laneSets, map) {
+  (laneSets || []).forEach((laneSet) => {
+    (laneSet.lanes || []).forEach((lane) => {
+      (lane.flowNodeRef || []).forEach((node) => {
+        if (node && node.id) map.set(node.id, lane);
+      });
+      if (lane.childLaneSet) collectLanes([ lane.childLaneSet ], map);
+    });
+  });
+  return map;
+}
+
+function laneOf(node, lanes) {
+  let current = node;
+  while (current && !is(current, 'bpmn:Process')) {
+    if (lanes.has(current.id)) return lanes.get(current.id);
+    current = current.$parent;
+  }
+  return null;
+}
+
+function processOf(node) {
+  let current = node;
+  while (current && !is(current, 'bpmn:Process')) current = current.$parent;
+  return current;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// our rules
+
+/** Every user task lies in a lane whose role is a known role code. */
+function userTaskLane(config) {
+  const roles = (config && config.roles) || [];
+  // a rule instance lives for one lint run: lane membership is read once per run and process
+  const laneCache = new Map();
+  const lanesFor = (process) => {
+    if (!laneCache.has(process)) laneCache.set(process, collectLanes(process.laneSets, new Map()));
+    return laneCache.get(process);
+  };
+  return {
+    check(node, reporter) {
+      if (!is(node, 'bpmn:UserTask')) return;
+      const process = processOf(node);
+      if (!process) return;
+      const lane = laneOf(node, lanesFor(process));
+      if (!lane) {
+        reporter.report(node.id, '用户任务必须位于设置了角色的泳道中');
+        return;
+      }
+      const explicit = lane.get('cx:role');
+      const role = laneRole(lane);
+      const laneName = lane.name || lane.id;
+      if (!role) {
+        reporter.report(node.id, '所在泳道“' + laneName + '”未设置角色');
+      } else if (roles.includes(role)) {
+        return;
+      } else if (explicit) {
+        reporter.report(node.id, '泳道“' + laneName + '”的角色“' + role + '”不是已知角色');
+      } else {
+        reporter.report(node.id, '所在泳道“' + laneName + '”未设置角色（泳道名称也不是角色代码）');
+      }
+    }
+  };
+}
+
+/** Every user task has a known form; a start event's form, when set, is known. */
+function userTaskForm(config) {
+  const forms = (config && config.forms) || [];
+  return {
+    check(node, reporter) {
+      if (is(node, 'bpmn:UserTask')) {
+        const form = node.get('cx:form');
+        if (!form) reporter.report(node.id, '用户任务缺少表单（cx:form）');
+        else if (!forms.includes(form)) reporter.report(node.id, '表单“' + form + '”不存在');
+      } else if (is(node, 'bpmn:StartEvent')) {
+        const form = node.get('cx:form');
+        if (form && !forms.includes(form)) reporter.report(node.id, '开始表单“' + form + '”不存在');
+      }
+    }
+  };
+}
+
+/** An exclusive gateway with more than one way out names its default flow. */
+function gatewayDefault() {
+  return {
+    check(node, reporter) {
+      if (!is(node, 'bpmn:ExclusiveGateway')) return;
+      if ((node.outgoing || []).length > 1 && !node.default) {
+        reporter.report(node.id, '排他网关有多个出口时必须指定默认流');
+      }
+    }
+  };
+}
+
+/** A service task names a known action (cx:action). */
+function serviceTaskAction(config) {
+  const actions = (config && config.actions) || [];
+  return {
+    check(node, reporter) {
+      if (!is(node, 'bpmn:ServiceTask')) return;
+      const action = node.get('cx:action');
+      if (!action) reporter.report(node.id, '服务任务缺少动作（cx:action）');
+      else if (actions.length && !actions.includes(action)) reporter.report(node.id, '动作“' + action + '”不在允许的动作中');
+    }
+  };
+}
+
+/** Ids the engine uses internally. */
+function reservedIds() {
+  return {
+    check(node, reporter) {
+      if (!(is(node, 'bpmn:FlowNode') || is(node, 'bpmn:SequenceFlow'))) return;
+      if (isReservedId(node.id)) {
+        reporter.report(node.id, '元素 id “' + node.id + '” 是引擎保留字，请改名');
+      }
+    }
+  };
+}
+
+/** Scripts, timers and conditions that are present but empty are refused on deploy. */
+function codeRequired() {
+  return {
+    check(node, reporter) {
+      if (is(node, 'bpmn:ScriptTask') && !(node.script || '').trim()) {
+        reporter.report(node.id, '脚本为空');
+      }
+      if (is(node, 'bpmn:SequenceFlow') && node.conditionExpression && !(node.conditionExpression.body || '').trim()) {
+        reporter.report(node.id, '条件表达式为空');
+      }
+      if (is(node, 'bpmn:Event')) {
+        (node.eventDefinitions || []).forEach((def) => {
+          if (!is(def, 'bpmn:TimerEventDefinition')) return;
+          const kind = TIMER_KINDS.find((k) => def[k]);
+          if (!kind || !(def[kind].body || '').trim()) {
+            reporter.report(node.id, '定时器缺少表达式');
+          }
+        });
+      }
+    }
+  };
+}
+
+const OUR_RULES = {
+  'user-task-lane': userTaskLane,
+  'user-task-form': userTaskForm,
+  'gateway-default': gatewayDefault,
+  'service-task-action': serviceTaskAction,
+  'reserved-ids': reservedIds,
+  'code-required': codeRequired
+};
+
+const STOCK_RULES = {
+  'start-event-required': startEventRequired,
+  'end-event-required': endEventRequired,
+  'no-disconnected': noDisconnected,
+  'no-duplicate-sequence-flows': noDuplicateSequenceFlows,
+  'single-event-definition': singleEventDefinition,
+  'conditional-flows': conditionalFlows
+};
+
+/**
+ * The `{ config, resolver }` object bpmn-js-bpmnlint wants, built from the page config
+ * (known role codes and form keys).
+ */
+export function buildLintConfig(pageConfig) {
+  const roles = ((pageConfig && pageConfig.roles) || []).map((r) => r.code);
+  const forms = ((pageConfig && pageConfig.forms) || []).map((f) => f.key);
+  const actions = ((pageConfig && pageConfig.actions) || []).map((a) => a.name);
+  const cache = {};
+  Object.entries(OUR_RULES).forEach(([ name, rule ]) => {
+    cache['rule:bpmnlint-plugin-chengxin/' + name] = rule;
+  });
+  Object.entries(STOCK_RULES).forEach(([ name, rule ]) => {
+    cache['rule:bpmnlint/' + name] = rule;
+  });
+  const rules = {
+    'chengxin/user-task-lane': [ 'error', { roles } ],
+    'chengxin/user-task-form': [ 'error', { forms } ],
+    'chengxin/gateway-default': 'error',
+    'chengxin/service-task-action': [ 'error', { actions } ],
+    'chengxin/reserved-ids': 'error',
+    'chengxin/code-required': 'error'
+  };
+  Object.keys(STOCK_RULES).forEach((name) => { rules[name] = 'warn'; });
+  return { config: { rules }, resolver: new StaticResolver(cache) };
+}
+
+/** Flatten the issues of a `linting.completed` event into problem rows. */
+export function flattenIssues(issues) {
+  const rows = [];
+  Object.values(issues || {}).forEach((reports) => {
+    reports.forEach((report) => {
+      rows.push({
+        element_id: report.actualElementId || report.id,
+        message: report.message,
+        // a rule that crashed ('rule-error') is our bug: show it, but do not block deploy on it
+        category: report.category === 'error' ? 'error' : (report.category === 'info' ? 'info' : 'warning'),
+        rule: report.rule
+      });
+    });
+  });
+  rows.sort((a, b) => (a.category === b.category ? 0 : a.category === 'error' ? -1 : 1));
+  return rows;
+}
