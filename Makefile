@@ -6,7 +6,7 @@ PORT   ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: assets install translations-compile translations-update migrate seed run test test-sqlite test-postgres clean bench screenshots
+.PHONY: assets install translations-compile translations-update migrate seed run test test-sqlite test-postgres clean bench screenshots run-prod
 
 install: $(VENV)/.installed assets translations-compile
 
@@ -54,6 +54,20 @@ run: seed
 	@$(FLASK) tick --every 5 & tick=$$!; trap "kill $$tick 2>/dev/null" EXIT INT TERM; \
 	echo "诚信 Chengxin: http://127.0.0.1:$(PORT)  (API: /api/v1, health: /healthz)"; \
 	$(FLASK) run --port $(PORT)
+
+# The production shape on one machine: PostgreSQL, gunicorn (4 workers), Celery worker + beat on Redis.
+PROD_DATABASE_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/chengxin
+CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+run-prod: install
+	@$(PY) -c "import psycopg; c=psycopg.connect('postgresql://postgres:postgres@127.0.0.1:5432/postgres', autocommit=True); \
+	  c.execute('CREATE DATABASE chengxin') if not c.execute(\"SELECT 1 FROM pg_database WHERE datname='chengxin'\").fetchone() else None"
+	DATABASE_URL=$(PROD_DATABASE_URL) $(FLASK) db upgrade
+	DATABASE_URL=$(PROD_DATABASE_URL) $(FLASK) seed-demo
+	@export DATABASE_URL=$(PROD_DATABASE_URL) CELERY_BROKER_URL=$(CELERY_BROKER_URL); \
+	$(VENV)/bin/celery -A app.worker worker --loglevel=warning --concurrency=2 & worker=$$!; \
+	$(VENV)/bin/celery -A app.worker beat --loglevel=warning --schedule=instance/celerybeat-schedule & beat=$$!; \
+	trap "kill $$worker $$beat 2>/dev/null" EXIT INT TERM; \
+	$(VENV)/bin/gunicorn -w 4 -b 127.0.0.1:$(PORT) --access-logfile - 'wsgi:app'
 
 test: test-sqlite test-postgres
 

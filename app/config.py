@@ -87,6 +87,9 @@ class Config:
     # Document numbers: 沪信〔2026〕15号 — the prefix of the issuing unit (by department code).
     DOCUMENT_PREFIXES = {"xyzx": "沪信", "fgw": "沪发改信", "dcs": "沪府督", "czj": "沪财信"}
     DOCUMENT_DEFAULT_PREFIX = "沪政信"
+    FAULT_INJECTION = os.environ.get("CHENGXIN_FAULT_INJECTION") == "1"  # crash-safety tests only
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")  # e.g. redis://127.0.0.1:6379/0
+    TICK_SECONDS = float(os.environ.get("TICK_SECONDS", 5))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")  # e.g. https://chengxin.example.gov.cn, for links in mail
     # Web sessions: signed cookie, expires after 30 minutes without activity.
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_MINUTES", 30)) * 60

@@ -1,5 +1,8 @@
 """Firing due timers: instances store their next due time (indexed), so `tick` reads only the
-due ones. Each instance is its own transaction; a failing one is marked and the rest go on."""
+due ones. Each instance is its own transaction; a failing one is marked and the rest go on.
+Several tickers may run at once (Celery beat, `flask tick` on several nodes): each instance is
+locked with SKIP LOCKED and re-checked, and its version column refuses a second writer, so every
+due timer fires exactly once."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +13,7 @@ from app import engine
 from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.clock import clock
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
@@ -30,14 +33,19 @@ def fire_due_timers() -> dict[str, int]:
     for instance_id in due_instance_ids():
         try:
             with unit_of_work():
-                instance = db.session.get(engine.ProcessInstance, instance_id, with_for_update=True,
-                                          populate_existing=True)
-                if instance.status != "running" or instance.next_timer_at is None or instance.next_timer_at > clock.now():
-                    continue  # another worker got there first
+                # SKIP LOCKED: with several tickers, an instance another one is firing is left to it.
+                instance = db.session.scalar(
+                    select(engine.ProcessInstance).where(engine.ProcessInstance.id == instance_id)
+                    .with_for_update(skip_locked=True).execution_options(populate_existing=True))
+                if instance is None or instance.status != "running" or instance.next_timer_at is None \
+                        or instance.next_timer_at > clock.now():
+                    continue  # another ticker got there first
                 case = db.session.scalar(select(Case).where(Case.instance_id == instance.id))
                 result = engine.fire_timers(instance, bindings_for(case))
                 apply_step(case, instance, result)
             fired += 1
+        except Conflict:
+            continue  # another ticker fired it between our read and our write: nothing lost
         except DomainError as exc:
             failed += 1
             log.error("timer of instance %s failed: %s", instance_id, exc.message)

@@ -13,6 +13,7 @@ from app.cases.timeline import record_event
 from app.clock import clock
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.faults import crash_point
 from app.notifications.service import task_assigned
 from app.org.models import Department, User
 from app.tasks.models import HumanTask
@@ -170,4 +171,6 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
                      {"task_id": task.id, "element": task.bpmn_id, "data": data}, actor_id=user.id)
         result = engine.complete(instance, task.task_guid, data, bindings_for(case))
         created = apply_step(case, instance, result)
+        db.session.flush()
+        crash_point("complete.before_commit")
     return task, case, created
