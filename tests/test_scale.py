@@ -217,3 +217,34 @@ def test_a_worker_killed_in_the_middle_of_completing_leaves_the_task_completable
     with app.app_context():
         assert db.session.get(Case, case_id).record_status == "confirmed"
         assert count("task.completed", case_id, "respond_notice") == 1
+
+
+def test_a_celery_worker_on_redis_fires_due_timers(app, tmp_path):
+    from celery import Celery
+
+    clock.set(datetime(2026, 1, 5, 9, tzinfo=LOCAL_TZ))  # notified long ago: the window closed on 2026-01-12
+    [case_id] = notified_cases(app, 1)
+    clock.reset()  # the worker reads real time
+    broker = "redis://127.0.0.1:6379/15"
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "CELERY_BROKER_URL": broker,
+           "UPLOAD_DIR": app.config["UPLOAD_DIR"]}
+    env.pop("FLASK_TESTING", None)
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app.worker", "worker", "--pool=solo",
+                               "--loglevel=warning", "-Q", "celery"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "celery.log", "w"))
+    try:
+        Celery(broker=broker).send_task("chengxin.tick")
+        status = None
+        for _ in range(300):
+            with app.app_context():
+                db.session.expire_all()
+                status = db.session.get(Case, case_id).record_status
+            if status == "confirmed":
+                break
+            time.sleep(0.1)
+        assert status == "confirmed", (tmp_path / "celery.log").read_text()
+        with app.app_context():
+            assert count("timer.fired", case_id, "objection_window_closed") == 1
+    finally:
+        worker.terminate()
+        worker.wait(20)
