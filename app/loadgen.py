@@ -31,7 +31,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import click
@@ -145,7 +145,11 @@ def _start_data(process: str, code: str, i: int) -> dict:
 def _step_data(data: dict) -> dict:
     out = dict(data)
     if isinstance(out.get("rectification_deadline"), str) and out["rectification_deadline"].startswith("+"):
-        out["rectification_deadline"] = (clock.today() + timedelta(days=int(out["rectification_deadline"][1:]))).isoformat()
+        # Kept inside the current year: deadlines past it need next year's working-day calendar,
+        # which is only published (and importable) in the autumn.
+        today = clock.today()
+        wanted = min(today + timedelta(days=int(out["rectification_deadline"][1:])), date(today.year, 12, 15))
+        out["rectification_deadline"] = max(wanted, today + timedelta(days=3)).isoformat()
     return out
 
 

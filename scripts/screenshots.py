@@ -3,6 +3,7 @@ data, the app on localhost, Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -74,6 +75,27 @@ def main() -> None:
         admin = session("admin")
         shot(admin, "08-admin-users", "/admin/users")
         shot(admin, "09-admin-calendar", "/admin/calendar?year=2026")
+        supervisor = session("supervisor")
+        shot(supervisor, "10-supervision", "/supervision")
+        shot(supervisor, "11-warning-case", "/cases/6", wait="#diagram[data-ready='1']")
+        shot(session("handler.czj"), "12-notifications", "/notifications")
+        designer = session("designer")
+        designer.goto("/designer/dishonesty_record/modeler")
+        designer.wait_for_function("() => !document.querySelector('#designer-status').textContent.includes('正在加载')")
+        designer.evaluate("() => { const m = window.chengxinModeler; m.get('selection').select(m.get('elementRegistry').get('objection_review')); }")
+        shot(designer, "13-designer-modeler")
+        shot(designer, "14-form-editor", "/designer/forms/objection_review", wait="#preview label")
+        with app.app_context():
+            from app.documents.models import Document
+            from app.extensions import db
+            from app.cases import attachments
+
+            notice = db.session.scalars(db.select(Document).where(Document.doc_type == "notification")).first()
+            pdf_path, code = attachments.path_for(notice.sha256), notice.verification_code
+        subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf_path),
+                        str(OUT / "15-document-notification")], check=True)
+        print("docs/screenshots/15-document-notification.png")
+        shot(session(None), "16-verify-document", f"/verify/{code}")
         browser.close()
     server.shutdown()
 
