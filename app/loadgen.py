@@ -31,14 +31,14 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import click
 from flask import Flask
 from sqlalchemy import func, insert, select, text
 
-from app.cases.models import KEY_AREAS, Case, CaseSequence, TimelineEvent
+from app.cases.models import KEY_AREAS, Attachment, Case, CaseSequence, TimelineEvent
 from app.clock import LOCAL_TZ, clock
 from app.engine.models import ProcessInstance
 from app.extensions import db
@@ -56,6 +56,10 @@ RECORDER_UNITS = ("xyzx", "fgw", "czj", "pudong")
 _APPROVE = ("reviewer", "entry_review", {"entry_decision": "approve", "review_opinion": "事实清楚，证据充分，同意告知"})
 _ACCEPT = ("handler", "respond_notice", {"response": "accept"})
 _EXPLAIN = ("handler", "explain", {"explanation": "审核环节积压，人手不足，已着手整改。", "will_rectify": "yes"})
+_TIMER = ("timer", "", {})  # fire the instance's due timers as of now (the case was started weeks ago)
+_TO_TRACKING = [_EXPLAIN, ("handler", "submit_plan", {
+    "measures": "完善制度，专人督办，按月报送进展。", "responsible_person": "分管副主任", "rectification_deadline": "+45"}),
+    ("supervisor", "review_plan", {"plan_decision": "accept", "plan_opinion": "方案可行"})]
 STAGES: dict[str, tuple[str, float, list]] = {
     "in_review": ("dishonesty_record", 0.16, []),
     "returned": ("dishonesty_record", 0.05, [("reviewer", "entry_review",
@@ -73,13 +77,11 @@ STAGES: dict[str, tuple[str, float, list]] = {
     "plan_review": ("warning_rectification", 0.06, [_EXPLAIN, ("handler", "submit_plan", {
         "measures": "增派审核人员，建立限时办结台账，每周通报进度。", "responsible_person": "办公室主任",
         "rectification_deadline": "+30"})]),
-    "tracking": ("warning_rectification", 0.12, [_EXPLAIN, ("handler", "submit_plan", {
-        "measures": "完善制度，专人督办，按月报送进展。", "responsible_person": "分管副主任",
-        "rectification_deadline": "+45"}), ("supervisor", "review_plan", {"plan_decision": "accept", "plan_opinion": "方案可行"})]),
-    "verifying": ("warning_rectification", 0.08, [_EXPLAIN, ("handler", "submit_plan", {
-        "measures": "完善制度，专人督办，按月报送进展。", "responsible_person": "分管副主任",
-        "rectification_deadline": "+45"}), ("supervisor", "review_plan", {"plan_decision": "accept", "plan_opinion": "方案可行"}),
-        ("handler", "report_progress", {"progress": "整改措施已全部落实。", "completed": True})]),
+    "tracking": ("warning_rectification", 0.08, _TO_TRACKING),
+    "reporting": ("warning_rectification", 0.06, [*_TO_TRACKING, _TIMER]),
+    "verifying": ("warning_rectification", 0.06, [*_TO_TRACKING, _TIMER, ("handler", "report_progress", {
+        "progress": "整改措施已全部落实。", "completed": True,
+        "_uploads": {"progress_files": [("整改完成证明.txt", "整改措施已全部落实，附台账。".encode())]}})]),
 }
 TITLES = {
     "dishonesty_record": ["拖欠中标企业合同款", "招商引资政策承诺未兑现", "违规干预政府采购评审", "河道整治公开承诺逾期未完成",
@@ -153,7 +155,22 @@ def _step_data(data: dict) -> dict:
     return out
 
 
-def _make_template(stage: str, i: int, departments: dict, actors: dict) -> int:
+def _fire_timers(case: Case) -> None:
+    """What `tick` does, for this one case."""
+    from app import engine
+    from app.tasks.sync import apply_step, bindings_for
+    from app.transaction import unit_of_work
+
+    with unit_of_work():
+        instance = db.session.get(ProcessInstance, case.instance_id, populate_existing=True)
+        if instance.next_timer_at is None or instance.next_timer_at > clock.now():
+            raise RuntimeError(f"{case.number}: no timer due at {clock.now()}")
+        apply_step(case, instance, engine.fire_timers(instance, bindings_for(case)))
+
+
+def _make_template(stage: str, i: int, departments: dict, actors: dict, when: datetime, now: datetime) -> int:
+    """One real case driven to `stage` through the services, started at `when`. A timer step
+    moves to `now` (the template was started long enough ago for the timer to be due)."""
     from app.cases.service import open_tasks, register_case
     from app.tasks.service import complete
 
@@ -165,16 +182,19 @@ def _make_template(stage: str, i: int, departments: dict, actors: dict) -> int:
     else:
         units = list(actors["recorder"])
         starter = actors["recorder"][units[i % len(units)]]
-    case = register_case(starter, process, _start_data(process, code, i))
+    with clock.travel(when):
+        case = register_case(starter, process, _start_data(process, code, i))
     for role, element, data in steps:
-        task = next(t for t in open_tasks(case) if t.bpmn_id == element)
-        if role == "handler":
-            user = actors["handler"][code]
-        elif role == "recorder":
-            user = starter
-        else:
-            user = actors[role]
-        complete(user, task.id, _step_data(data))
+        if role == "timer":
+            when = now
+            with clock.travel(when):
+                _fire_timers(case)
+            continue
+        with clock.travel(when):
+            task = next(t for t in open_tasks(case) if t.bpmn_id == element)
+            user = actors["handler"][code] if role == "handler" else starter if role == "recorder" else actors[role]
+            complete(user, task.id, _step_data({k: v for k, v in data.items() if k != "_uploads"}),
+                     uploads=data.get("_uploads"))
     return case.id
 
 
@@ -183,11 +203,12 @@ def _create_templates(n: int, departments: dict, actors: dict, progress: Progres
     ids = []
     now = clock.now().astimezone(LOCAL_TZ)
     for i, stage in enumerate(_plan_templates(n)):
-        # 0..MAX_DAYS_BACK days ago, during office hours: deadlines vary, some have passed.
-        back = now - timedelta(days=rng.randint(0, MAX_DAYS_BACK))
-        when = back.replace(hour=rng.randint(9, 16), minute=rng.randint(0, 59), second=rng.randint(0, 59))
-        with clock.travel(min(when, now)):
-            ids.append(_make_template(stage, i, departments, actors))
+        # Started 0..MAX_DAYS_BACK days ago during office hours, so deadlines vary and some have
+        # passed; stages behind a timer (the 10-working-day report interval) three weeks ago.
+        days = 21 + rng.randint(0, 3) if _TIMER in STAGES[stage][2] else rng.randint(0, MAX_DAYS_BACK)
+        when = (now - timedelta(days=days)).replace(hour=rng.randint(9, 16), minute=rng.randint(0, 59),
+                                                    second=rng.randint(0, 59))
+        ids.append(_make_template(stage, i, departments, actors, min(when, now), now))
         if progress:
             progress(1)
     return ids
@@ -204,6 +225,9 @@ class _Template:
         self.instance = {c.key: getattr(instance, c.key) for c in ProcessInstance.__table__.columns}
         self.tasks = [{c.key: getattr(t, c.key) for c in HumanTask.__table__.columns}
                       for t in db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id).order_by(HumanTask.id))]
+        self.attachments = [{c.key: getattr(a, c.key) for c in Attachment.__table__.columns}
+                            for a in db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                                                        .order_by(Attachment.id))]
         self.events = [{c.key: getattr(e, c.key) for c in TimelineEvent.__table__.columns}
                        for e in db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case.id)
                                                    .order_by(TimelineEvent.id))
@@ -285,7 +309,8 @@ def _clone_batch(batch: list[_Template], rng: random.Random) -> None:
     case_ids = _reserve_ids("case", len(batch))
     instance_ids = _reserve_ids("process_instance", len(batch))
     task_ids = iter(_reserve_ids("human_task", sum(len(t.tasks) for t in batch)))
-    instances, cases, tasks, events = [], [], [], []
+    attachment_ids = iter(_reserve_ids("attachment", sum(len(t.attachments) for t in batch)))
+    instances, cases, tasks, attachments, events = [], [], [], [], []
     for k, tpl in enumerate(batch):
         shift = timedelta(seconds=rng.randint(0, 6 * 3600))  # created a little earlier than the template
         new_uuids = [_new_uuid(rng) for _ in tpl.uuids]
@@ -302,10 +327,16 @@ def _clone_batch(batch: list[_Template], rng: random.Random) -> None:
             task_map[t["id"]] = new_id
             tasks.append(dict(t, id=new_id, task_guid=guid_map.get(t["task_guid"]) or _new_uuid(rng),
                               case_id=case_ids[k], instance_id=instance_ids[k], created_at=t["created_at"] - shift))
+        attachment_map = {}
+        for a in tpl.attachments:  # the same stored file (by SHA-256), now evidence of this case too
+            attachment_map[a["id"]] = next(attachment_ids)
+            attachments.append(dict(a, id=attachment_map[a["id"]], case_id=case_ids[k], uploaded_at=a["uploaded_at"] - shift))
         for e in tpl.events:
             data = e["data"]
             if isinstance(data, dict) and data.get("task_id") in task_map:
                 data = dict(data, task_id=task_map[data["task_id"]])
+            if isinstance(data, dict) and data.get("attachment_id") in attachment_map:
+                data = dict(data, attachment_id=attachment_map[data["attachment_id"]])
             row = dict(e, case_id=case_ids[k], data=data, at=e["at"] - shift,
                        summary=e["summary"].replace(tpl.number, number))
             row.pop("id")
@@ -313,6 +344,8 @@ def _clone_batch(batch: list[_Template], rng: random.Random) -> None:
     db.session.execute(insert(ProcessInstance.__table__), instances)
     db.session.execute(insert(Case.__table__), cases)
     db.session.execute(insert(HumanTask.__table__), tasks)
+    if attachments:
+        db.session.execute(insert(Attachment.__table__), attachments)
     db.session.execute(insert(TimelineEvent.__table__), events)
     db.session.commit()
 

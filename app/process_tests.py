@@ -95,7 +95,7 @@ from sqlalchemy import event, select
 from app import engine, forms
 from app.calendar.service import add_working_days
 from app.cases.models import Attachment, Case, CaseLink, TimelineEvent
-from app.cases.service import start_case
+from app.cases.service import check_attachment_ids, start_case
 from app.cases.timeline import record_event
 from app.clock import LOCAL_TZ, clock, local_midnight_after
 from app.errors import DomainError
@@ -474,12 +474,8 @@ class _Run:
             department_id = actor.department_id
         else:
             department_id = _department(spec["recording_department"], "登记单位").id
-        latest = engine.latest_version(self.key)
-        if self.version.id == latest.id:
-            self.case = start_case(self.key, spec["data"], actor=actor, recording_department_id=department_id,
-                                   origin="流程测试")
-        else:
-            self.case = _start_older_version(self.version, spec["data"], actor, department_id)
+        self.case = start_case(self.key, spec["data"], actor=actor, recording_department_id=department_id,
+                               origin="流程测试", version=self.version)
 
     # steps
     def complete(self, step: dict) -> None:
@@ -501,7 +497,7 @@ class _Run:
         if step.get("files"):
             data = self._attach(task, actor, data, step["files"], form_version)
         data = forms.validate(task.form_key, data, form_version)
-        _check_attachment_ids(self.case, task.form_key, data, form_version)
+        check_attachment_ids(self.case, task.form_key, data, form_version)
         now = clock.now()
         task.status, task.completed_by_id, task.completed_at = "completed", actor.id if actor else None, now
         if task.claimed_by_id is None and actor is not None:
@@ -626,52 +622,6 @@ def _eligible(task: HumanTask) -> list[User]:
     from app.notifications.service import eligible_users
 
     return eligible_users(task)
-
-
-def _check_attachment_ids(case: Case, form_key: str, data: dict, form_version) -> None:
-    """File fields hold attachment ids of this case (as `cases.service.check_attachment_ids`)."""
-    from app.errors import ValidationFailed
-
-    errors = {}
-    for name in forms.file_fields(form_key, form_version):
-        ids = data.get(name) or []
-        if ids:
-            found = set(db.session.scalars(select(Attachment.id).where(Attachment.id.in_(ids), Attachment.case_id == case.id)))
-            missing = [i for i in ids if i not in found]
-            if missing:
-                errors[name] = [f"附件不存在或不属于本案件：{', '.join(map(str, missing))}"]
-    if errors:
-        raise ValidationFailed("表单填写有误，请按提示修改", errors)
-
-
-def _start_older_version(version: engine.ProcessVersion, data, actor: User | None, department_id: int) -> Case:
-    """What `start_case` does, for a version that is not the latest (start_case always starts the
-    latest)."""
-    from flask import current_app as app
-
-    from app.cases.service import NUMBER_PREFIXES, _allocate_number, _resolve_subject
-
-    data = forms.validate(version.start_form, data, forms.version_in(version, version.start_form))
-    department, servant = _resolve_subject(data)
-    key = version.definition.key
-    case = Case(
-        number=_allocate_number(NUMBER_PREFIXES.get(key, "AJ"), clock.today().year),
-        process_key=key, title=data.get("title", ""), subject_type=data.get("subject_type", "department"),
-        subject_department=department, civil_servant=servant, recording_department_id=department_id,
-        source_type=data.get("source_type"), document_number=data.get("document_number"),
-        key_area=data.get("key_area"), tier=data.get("tier"), facts=data.get("facts") or data.get("reason", ""),
-        record_status="draft", created_by_id=actor.id if actor else None, created_at=clock.now(), updated_at=clock.now(),
-    )
-    db.session.add(case)
-    db.session.flush()
-    record_event(case, "case.registered", f"{actor.full_name if actor else '流程测试'} 登记：{case.title}", {"data": data},
-                 actor_id=actor.id if actor else None)
-    variables = {**app.config["PROCESS_DEFAULTS"], **data, "case_number": case.number}
-    instance, result = engine.start(version, variables, bindings_for(case))
-    db.session.flush()
-    case.instance_id = instance.id
-    apply_step(case, instance, result)
-    return case
 
 
 def _plain(value):

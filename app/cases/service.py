@@ -81,11 +81,11 @@ def _startable_version(process_key: str):
 
 
 def start_case(process_key: str, data, *, actor: User | None, recording_department_id: int,
-               uploads: dict | None = None, origin: str | None = None) -> Case:
+               uploads: dict | None = None, origin: str | None = None, version=None) -> Case:
     """Start a case inside the caller's transaction: validate the start form, number the case,
-    start the process and sync its tasks. `actor` None means the system (a monitoring rule or an
-    escalation, described by `origin`)."""
-    version = _startable_version(process_key)
+    start the process (the newest version, or `version`) and sync its tasks. `actor` None means the
+    system (a monitoring rule or an escalation, described by `origin`)."""
+    version = version or _startable_version(process_key)
     form_version = forms.version_in(version, version.start_form)
     data = forms.validate(version.start_form, data, form_version)
     department, servant = _resolve_subject(data)
