@@ -66,6 +66,7 @@ def register_cli(app: Flask) -> None:
         from app.calendar.service import missing_years
         from app.cases.timers import fire_due_timers
         from app.clock import clock
+        from app.documents.service import render_pending
         from app.notifications.mail import deliver_outbox
 
         if now:
@@ -77,6 +78,7 @@ def register_cli(app: Flask) -> None:
             click.echo(click.style(f"警告：{year} 年工作日历尚未导入，涉及该年的期限无法计算", fg="yellow"), err=True)
         while True:
             result = fire_due_timers()
+            render_pending()
             mail = deliver_outbox()
             if result["fired"] or result["failed"] or not every:
                 click.echo(f"{datetime.now().isoformat(timespec='seconds')} 触发 {result['fired']} 个，失败 {result['failed']} 个")

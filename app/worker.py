@@ -15,9 +15,11 @@ celery.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, timezone="
 
 @celery.task(name="chengxin.tick")
 def tick() -> dict:
-    """Fire due timers and send queued mail. Safe to run on several workers at once."""
+    """Fire due timers, render documents issued in the background, send queued mail. Safe to run
+    on several workers at once."""
     from app.cases.timers import fire_due_timers
+    from app.documents.service import render_pending
     from app.notifications.mail import deliver_outbox
 
     with flask_app.app_context():
-        return {"timers": fire_due_timers(), "mail": deliver_outbox()}
+        return {"timers": fire_due_timers(), "documents": render_pending(), "mail": deliver_outbox()}

@@ -190,3 +190,25 @@ def test_a_corrected_record_reply_states_the_corrected_facts(api):
     assert reply.doc_type == "objection_reply" and reply.pages >= 1
     text = pdf_text(reply)
     assert "更正记录" in text and "80 万元" in text
+
+
+def test_with_a_worker_configured_documents_are_rendered_outside_the_request(app, api, client):
+    from app.documents.service import render_pending
+
+    app.config["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/15"
+    try:
+        case_id = notified(api)
+    finally:
+        app.config["CELERY_BROKER_URL"] = ""
+    [notice] = docs(case_id)
+    assert notice.status == "pending" and notice.sha256 is None and re.fullmatch(r"沪信〔2026〕\d+号", notice.number)
+    listed = api.as_("handler.fgw").case(case_id)["documents"]
+    assert listed[0]["status"] == "pending"
+    assert render_pending() == 1
+    [notice] = docs(case_id)
+    assert notice.status == "rendered" and notice.number in pdf_text(notice) and notice.pages >= 1
+    notice.addressee = "tampered"  # rendered documents stay immutable
+    with pytest.raises(RuntimeError, match="immutable"):
+        db.session.flush()
+    db.session.rollback()
+    assert render_pending() == 0

@@ -50,6 +50,7 @@ def _detail_dict(case) -> dict:
     body["open_tasks"] = TaskSchema(many=True).dump(cases.open_tasks(case))
     body["attachments"] = AttachmentSchema(many=True).dump(cases.list_attachments(case))
     body["documents"] = [{"id": d.id, "type": d.doc_type, "title": d.title, "number": d.number, "version": d.version,
+                          "status": d.status,
                           "issued_at": d.issued_at.isoformat(), "sha256": d.sha256, "verification_code": d.verification_code,
                           "url": url_for("documents.download", case_id=case.id, document_id=d.id)}
                          for d in documents.for_case(case)]

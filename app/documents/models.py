@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.models import Case
@@ -40,8 +40,10 @@ class Document(db.Model):
     correction_reason: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(String(100))
     addressee: Mapped[str] = mapped_column(String(120))
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
+    # None while a background worker has not rendered it yet (status "pending").
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="rendered", server_default="rendered")
     pages: Mapped[int] = mapped_column(Integer, default=1)
     verification_code: Mapped[str] = mapped_column(String(20), unique=True)
     context: Mapped[dict] = mapped_column(JSON, default=dict)  # what was rendered, for re-rendering and audit
@@ -54,6 +56,16 @@ class Document(db.Model):
 
 
 @event.listens_for(Document, "before_update")
-@event.listens_for(Document, "before_delete")
 def _immutable(mapper, connection, target):
+    # The one change allowed: a pending document gets its rendered PDF, once.
+    state = inspect(target)
+    changed = {a.key for a in state.attrs if a.history.has_changes()}
+    was_pending = state.attrs.status.history.deleted == ["pending"] or (
+        target.status == "pending" and "status" not in changed)
+    if not (was_pending and changed <= {"sha256", "size", "pages", "status"}):
+        raise RuntimeError("issued documents are immutable; issue a corrected version instead")
+
+
+@event.listens_for(Document, "before_delete")
+def _undeletable(mapper, connection, target):
     raise RuntimeError("issued documents are immutable; issue a corrected version instead")

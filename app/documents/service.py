@@ -129,16 +129,48 @@ def issue(case: Case, doc_type: str, data: dict | None = None, *, actor_id: int 
     code = _verification_code()
     context.update(number=number, version=1, correction_reason=None, issued_on=today, verification_code=code,
                    verify_url=_verify_url(code))
-    pdf, digest, pages = _render_and_store(context)
     document = Document(case_id=case.id, doc_type=doc_type, number=number, issuer_id=issuer.id, year=today.year,
                         sequence=sequence, version=1, title=context["title"], addressee=context["addressee"],
-                        sha256=digest, size=len(pdf), pages=pages,
                         verification_code=code, context=_json_ready(context), issued_at=clock.now(), issued_by_id=actor_id)
+    if in_background():
+        document.status = "pending"  # number, code and content are fixed now; the worker renders the PDF
+    else:
+        pdf, document.sha256, document.pages = _render_and_store(context)
+        document.size = len(pdf)
     db.session.add(document)
     db.session.flush()
     record_event(case, "document.issued", f"出具{context['title']}：{number}",
-                 {"document_id": document.id, "number": number, "sha256": digest}, actor_id=actor_id)
+                 {"document_id": document.id, "number": number, "sha256": document.sha256}, actor_id=actor_id)
     return document
+
+
+def in_background() -> bool:
+    """With a Celery broker configured, PDFs are rendered by the worker, outside the request."""
+    return bool(current_app.config.get("CELERY_BROKER_URL"))
+
+
+def render_pending(limit: int = 50) -> int:
+    """Render documents issued in the background (the worker's tick calls this). Each in its own
+    transaction; the stored context makes the PDF exactly what was issued."""
+    rendered = 0
+    ids = list(db.session.scalars(select(Document.id).where(Document.status == "pending").order_by(Document.id)
+                                  .limit(limit)))
+    for document_id in ids:
+        with unit_of_work():
+            document = db.session.scalar(select(Document).where(Document.id == document_id, Document.status == "pending")
+                                         .with_for_update(skip_locked=True))
+            if document is None:
+                continue
+            pdf, document.sha256, document.pages = _render_and_store(_restored(document.context))
+            document.size, document.status = len(pdf), "rendered"
+            rendered += 1
+    return rendered
+
+
+def _restored(context: dict) -> dict:
+    context = dict(context)
+    context["issued_on"] = date.fromisoformat(context["issued_on"])
+    return context
 
 
 def correct(user: User, document_id: int, reason: str) -> Document:
