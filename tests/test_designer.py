@@ -202,3 +202,18 @@ def test_migrating_a_case_waiting_on_a_task_with_boundary_timers_keeps_its_timer
         moved = Api(app.test_client()).as_("reviewer").case(case["id"])
         assert moved["status"] == "confirmed"
         assert any(e["summary"] == "逾期未答复，视为无异议" for e in moved["timeline"])
+
+
+def test_an_edited_form_is_not_reverted_by_the_next_deploy_of_the_shipped_files(designer, app, runner):
+    token = csrf_token(designer, "/designer/forms/entry_review")
+    with app.app_context():
+        from app import forms
+
+        schema = forms.load_form("entry_review")
+    schema["title"] = "录入审核（修订）"
+    designer.post("/designer/forms/entry_review", data={"csrf_token": token, "schema": json.dumps(schema, ensure_ascii=False)})
+    assert runner.invoke(args=["deploy-all"]).exit_code == 0
+    with app.app_context():
+        from app import forms
+
+        assert forms.load_form("entry_review")["title"] == "录入审核（修订）"

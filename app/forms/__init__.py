@@ -121,14 +121,22 @@ def save_form(key: str, schema: dict, *, author_id: int | None, comment: str = "
 
 
 def sync_form_files() -> list[tuple[str, int]]:
-    """Add a new version of every forms/*.json whose content changed (caller commits)."""
+    """Add a new version of every forms/*.json whose content changed since it was last synced
+    (caller commits). A designer's edits in the form editor are never overwritten by an unchanged
+    file: only a changed file makes a new version."""
     added = []
     for path in sorted(_forms_dir().glob("*.json")):
-        if _KEY.match(path.stem):
-            row = save_form(path.stem, json.loads(path.read_text(encoding="utf-8")), author_id=None,
-                            comment=f"forms/{path.name}", source="file")
-            if row is not None:
-                added.append((row.key, row.version))
+        if not _KEY.match(path.stem):
+            continue
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        digest = hashlib.sha256(json.dumps(schema, ensure_ascii=False, indent=2).encode()).hexdigest()
+        synced = db.session.scalar(select(FormVersion.content_hash).where(
+            FormVersion.key == path.stem, FormVersion.source == "file").order_by(FormVersion.version.desc()).limit(1))
+        if synced == digest:
+            continue
+        row = save_form(path.stem, schema, author_id=None, comment=f"forms/{path.name}", source="file")
+        if row is not None:
+            added.append((row.key, row.version))
     return added
 
 
