@@ -89,7 +89,7 @@ clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache
 
 bench: install
-	$(PY) benchmarks/engine_bench.py
+	$(PY) bench/scale_bench.py --quick
 
 screenshots: install
 	$(PY) scripts/screenshots.py

@@ -84,9 +84,9 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "chengxin@localhost")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
-    # Document numbers: 沪信〔2026〕15号 — the prefix of the issuing unit (by department code).
+    # Document numbers: 沪信〔2026〕15号 — the prefix of the issuing unit (by department code);
+    # a unit without one numbers with its name, e.g. 浦东新区人民政府〔2026〕3号.
     DOCUMENT_PREFIXES = {"xyzx": "沪信", "fgw": "沪发改信", "dcs": "沪府督", "czj": "沪财信"}
-    DOCUMENT_DEFAULT_PREFIX = "沪政信"
     FAULT_INJECTION = os.environ.get("CHENGXIN_FAULT_INJECTION") == "1"  # crash-safety tests only
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")  # e.g. redis://127.0.0.1:6379/0
     TICK_SECONDS = float(os.environ.get("TICK_SECONDS", 5))

@@ -56,8 +56,7 @@ from app.tasks.models import HumanTask
 BATCH_CASES = 1000          # clones per transaction
 DEFAULT_TEMPLATES = 200     # real cases through the services per call (fewer when n_cases is smaller)
 MAX_DAYS_BACK = 8           # templates are created 0..8 days ago, so some deadlines have passed
-# Recording units. Only one of them may fall back to DOCUMENT_DEFAULT_PREFIX: document numbers are
-# counted per issuer but share that prefix, so two such issuers would issue the same number.
+# Recording units (each numbers its documents with its own prefix or name).
 RECORDER_UNITS = ("xyzx", "fgw", "czj", "pudong")
 
 # stage -> (process, share of all cases, steps after registering: (role, element, form data))

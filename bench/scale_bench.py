@@ -11,12 +11,15 @@ and dropped here — never any other database):
 2. the same approval through the service layer and over HTTP (gunicorn -w 2, JSON API v1 with
    bearer tokens): median and p95 per step, and the ratio to the floor;
 3. inbox (`list_tasks` / `GET /api/v1/tasks?scope=available`) and case list at 10k and 100k open
-   tasks (`app.loadgen.generate_load`; `--quick`: 10k only), p50/p95;
-4. throughput: two-lane cases completed per second over HTTP with 1, 2 and 4 gunicorn workers;
+   tasks (`app.loadgen.generate_load`; `--quick`: 10k only), p50/p95 — and again with the partial
+   indexes proposed in docs/performance.md, created in the bench database only and dropped after;
+4. throughput: two-lane cases completed per second over HTTP with 1, 2 and 4 gunicorn workers (on
+   SQLite also with the proposed WAL/BEGIN IMMEDIATE settings, installed by a gunicorn config file);
 5. instance-state size per case, and the step cost as a case's history grows (the
    dishonesty_record return-for-correction loop).
 
-Everything listens on 127.0.0.1 only; every gunicorn started here is stopped in a `finally`."""
+Nothing in the app is changed. Everything listens on 127.0.0.1 only; every gunicorn started here
+is stopped in a `finally`. Results and their interpretation: docs/performance.md."""
 from __future__ import annotations
 
 import argparse

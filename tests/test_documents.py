@@ -212,3 +212,20 @@ def test_with_a_worker_configured_documents_are_rendered_outside_the_request(app
         db.session.flush()
     db.session.rollback()
     assert render_pending() == 0
+
+
+def test_units_without_a_prefix_number_with_their_own_name(app, api):
+    from app.org.models import Department
+
+    with app.app_context():
+        cases = []
+        for code in ("pudong", "xuhui"):
+            case = db.session.get(Case, api.as_("recorder").register(subject_department=code)["id"])
+            case.recording_department = db.session.scalar(select(Department).where(Department.code == code))
+            cases.append(case)
+        db.session.commit()
+        numbers = []
+        for case in cases:
+            with unit_of_work():
+                numbers.append(issue(case, "case_report").number)
+    assert numbers == ["浦东新区人民政府〔2026〕1号", "徐汇区人民政府〔2026〕1号"]

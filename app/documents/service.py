@@ -28,7 +28,8 @@ _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L: read off pap
 
 
 def _prefix(issuer: Department) -> str:
-    return current_app.config["DOCUMENT_PREFIXES"].get(issuer.code, current_app.config["DOCUMENT_DEFAULT_PREFIX"])
+    """The unit's own prefix (沪信 …), else its name: numbers never collide between units."""
+    return current_app.config["DOCUMENT_PREFIXES"].get(issuer.code) or issuer.name
 
 
 def _next_sequence(issuer: Department, year: int) -> int:

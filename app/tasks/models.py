@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.models import Case
@@ -19,9 +19,15 @@ class HumanTask(db.Model):
     """A READY user task, written after every engine step. The inbox reads only this table."""
 
     __tablename__ = "human_task"
+    # The "available" inbox: unclaimed open tasks of a role (and unit or district), in deadline
+    # order. Partial indexes on the unclaimed rows serve the filter and the sort together.
     __table_args__ = (
         Index("ix_human_task_inbox", "status", "role", "department_id"),
         Index("ix_human_task_district", "status", "role", "district_id"),
+        *(Index(name, "status", "role", *scope, text("(due_at IS NULL)"), "due_at", "id",
+                sqlite_where=text("claimed_by_id IS NULL"), postgresql_where=text("claimed_by_id IS NULL"))
+          for name, scope in (("ix_human_task_available", ()), ("ix_human_task_unit_available", ("department_id",)),
+                              ("ix_human_task_district_available", ("district_id",)))),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

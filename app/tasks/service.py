@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app import engine, forms
 from app.cases.models import Case
@@ -63,7 +64,8 @@ def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page:
         query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
     else:
         query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-    items = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
+    items = db.session.scalars(query.options(joinedload(HumanTask.case)).offset((page - 1) * per_page)
+                               .limit(per_page)).all()
     return list(items), total
 
 
