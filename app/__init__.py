@@ -6,6 +6,7 @@ import os
 
 from flask import Flask
 
+from app import sqlite
 from app.config import Config, TestConfig
 from app.extensions import csrf, db, login_manager, migrate
 
@@ -23,6 +24,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         logging.getLogger(noisy).setLevel(logging.WARNING)  # one line per task state change otherwise
 
     db.init_app(app)
+    with app.app_context():
+        sqlite.configure(db.engine, synchronous=app.config["SQLITE_SYNCHRONOUS"],
+                         busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

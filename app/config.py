@@ -22,6 +22,13 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("DATABASE_URL", _sqlite_default()))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # SQLite only (see app/sqlite.py): WAL journal, and how a commit is synced. FULL syncs the log on
+    # every commit (a power cut loses nothing committed); NORMAL is faster but may lose the last
+    # commits on a power cut (never consistency).
+    SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL").upper()
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10_000))
+    # Inbox tabs count up to this many tasks and then say "1000+" (counting 40k rows per view is slow).
+    INBOX_COUNT_CAP = int(os.environ.get("INBOX_COUNT_CAP", 1000))
     WORKFLOWS_DIR = os.environ.get("WORKFLOWS_DIR", str(BASE_DIR / "workflows"))
     FORMS_DIR = os.environ.get("FORMS_DIR", str(BASE_DIR / "forms"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))

@@ -10,15 +10,24 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.errors import Conflict
 from app.extensions import db
 from app.i18n import N_
+from app.sqlite import write_transaction
 
 CONCURRENT_CHANGE = N_("该案件刚刚被其他人更新，本次操作未保存，请刷新后重试")
 
 
 @contextmanager
 def unit_of_work():
+    """Commit the block's work as one transaction, or nothing of it. Objects keep their committed
+    values after the commit (the response is built from them without reloading each one)."""
+    session = db.session()
     try:
-        yield
-        db.session.commit()
+        with write_transaction(session):
+            yield
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
         if isinstance(exc, IntegrityError) and "unique" not in str(exc.orig).lower():

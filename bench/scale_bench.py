@@ -11,10 +11,8 @@ and dropped here — never any other database):
 2. the same approval through the service layer and over HTTP (gunicorn -w 2, JSON API v1 with
    bearer tokens): median and p95 per step, and the ratio to the floor;
 3. inbox (`list_tasks` / `GET /api/v1/tasks?scope=available`) and case list at 10k and 100k open
-   tasks (`app.loadgen.generate_load`; `--quick`: 10k only), p50/p95 — and again with the partial
-   indexes proposed in docs/performance.md, created in the bench database only and dropped after;
-4. throughput: two-lane cases completed per second over HTTP with 1, 2 and 4 gunicorn workers (on
-   SQLite also with the proposed WAL/BEGIN IMMEDIATE settings, installed by a gunicorn config file);
+   tasks (`app.loadgen.generate_load`; `--quick`: 10k only), p50/p95;
+4. throughput: two-lane cases completed per second over HTTP with 1, 2 and 4 gunicorn workers;
 5. instance-state size per case, and the step cost as a case's history grows (the
    dishonesty_record return-for-correction loop).
 
@@ -404,36 +402,9 @@ def http_steps(port: int, tok: dict, n: int) -> dict[str, list[float]]:
     return times
 
 
-# The SQLite settings proposed in the report, tried WITHOUT changing app code: installed in each
-# gunicorn worker by a config file. WAL (readers do not block the writer), a busy timeout, and
-# BEGIN IMMEDIATE (a transaction takes the write lock up front instead of failing when it upgrades
-# from a read lock another writer invalidated).
-SQLITE_PROPOSED = """
-def post_worker_init(worker):
-    from sqlalchemy import event
-    from app.extensions import db
-    with worker.wsgi.app_context():
-        engine = db.engine
-        if engine.dialect.name != "sqlite":
-            return
-        engine.dispose()
-
-        @event.listens_for(engine, "connect")
-        def on_connect(dbapi_conn, record):
-            dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event below emits BEGIN
-            for pragma in ("journal_mode=WAL", "busy_timeout=10000", "synchronous=NORMAL"):
-                dbapi_conn.execute("PRAGMA " + pragma)
-
-        @event.listens_for(engine, "begin")
-        def on_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-"""
-
-
-def throughput(url: str, uploads: str, log_dir: str, workers: int, seconds: float,
-               config: str | None = None) -> tuple[float, int, int, list[float]]:
+def throughput(url: str, uploads: str, log_dir: str, workers: int, seconds: float) -> tuple[float, int, int, list[float]]:
     """Cases start → end per second with `workers` gunicorn workers and 2×workers client threads."""
-    with Gunicorn(url, uploads, workers, log_dir, config) as server:
+    with Gunicorn(url, uploads, workers, log_dir) as server:
         tok = tokens(server.port, ["recorder", "reviewer"])
         for _ in range(2 * workers):  # warm every worker (imports, first queries)
             http_case(server.port, tok, listing=False)
@@ -508,6 +479,10 @@ def service_inbox(runs: int, only_tasks: bool = False) -> list[list]:
                 if i >= 2:
                     samples.append(dt)
                 total = result[1] if isinstance(result, tuple) else result.get("available")
+            if what != "list_cases":  # the capped count the user sees, and the real one (not timed)
+                exact = db.session.scalar(select(func.count()).select_from(
+                    tasks._scope_query(fresh_user(name), "available").subquery()))
+                total = f"{exact} (shown: {total})"
             rows.append([f"{what} — {label}", total, ms(statistics.median(samples)), ms(p95(samples))])
     db.session.remove()
     return rows
@@ -531,41 +506,6 @@ def http_inbox(port: int, tok: dict, runs: int, only_tasks: bool = False) -> lis
                 total = body["total"]
             rows.append([f"{what} — {label}", total, ms(statistics.median(samples)), ms(p95(samples))])
     return rows
-
-
-def proposed_indexes():
-    """The inbox indexes proposed in the report (partial: unclaimed tasks only; ordered like the
-    inbox, `due_at IS NULL, due_at, id`), as SQLAlchemy objects — created in the bench database
-    only, to measure them, then dropped."""
-    from sqlalchemy import Index
-
-    from app.tasks.models import HumanTask as T
-
-    unclaimed = T.claimed_by_id.is_(None)
-    order = (T.due_at.is_(None), T.due_at, T.id)
-    return [Index(name, *cols, *order, sqlite_where=unclaimed, postgresql_where=unclaimed)
-            for name, cols in (("ix_human_task_available", (T.status, T.role)),
-                               ("ix_human_task_unit_available", (T.status, T.role, T.department_id)),
-                               ("ix_human_task_district_available", (T.status, T.role, T.district_id)))]
-
-
-@contextmanager
-def with_proposed_indexes():
-    indexes = proposed_indexes()
-    t = time.perf_counter()
-    with db.engine.begin() as conn:
-        for ix in indexes:
-            ix.create(conn)
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE human_task"))
-    created = time.perf_counter() - t
-    try:
-        yield created
-    finally:
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for ix in indexes:
-                ix.drop(conn)
 
 
 def clone_check(k: int = 5) -> str:
@@ -725,25 +665,15 @@ def run_backend(kind: str, quick: bool, floor: dict | None) -> dict:
                        "HTTP p95 ms", "× engine floor (service / HTTP)"], rows + base_rows)
 
                 tp_rows = []
-                variants = [("as shipped", None)]
-                if kind == "sqlite":
-                    conf = Path(log_dir) / "sqlite_proposed.py"
-                    conf.write_text(SQLITE_PROPOSED)
-                    variants.append(("proposed: WAL + busy_timeout + BEGIN IMMEDIATE", str(conf)))
-                for label, config in variants:
-                    for workers in (1, 2, 4):
-                        rate, ok, failed, lat = throughput(url, uploads, log_dir, workers, seconds, config)
-                        tp_rows.append([label, workers, 2 * workers, f"{rate:.1f}", ok, failed,
-                                        ms(statistics.median(lat)) if lat else "—", ms(p95(lat)) if lat else "—"])
-                        db.session.remove()
-                if kind == "sqlite":  # back to the shipped journal mode for what follows
-                    db.engine.dispose()
-                    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-                        conn.execute("PRAGMA journal_mode=DELETE")
+                for workers in (1, 2, 4):
+                    rate, ok, failed, lat = throughput(url, uploads, log_dir, workers, seconds)
+                    tp_rows.append([workers, 2 * workers, f"{rate:.1f}", ok, failed,
+                                    ms(statistics.median(lat)) if lat else "—", ms(p95(lat)) if lat else "—"])
+                    db.session.remove()
                 table(f"4. Throughput, {kind}: two-lane cases start → end over HTTP (3 POSTs per case), {seconds} s each",
-                      ["SQLite settings" if kind == "sqlite" else "settings", "gunicorn workers", "client threads",
-                       "cases/s", "cases done", "cases failed (HTTP 409)", "case median ms", "case p95 ms"], tp_rows)
-                if any(r[5] for r in tp_rows):
+                      ["gunicorn workers", "client threads", "cases/s", "cases done", "cases failed (HTTP 409)",
+                       "case median ms", "case p95 ms"], tp_rows)
+                if any(r[4] for r in tp_rows):
                     print(f"\n(a failure: {_HttpError.last})")
 
                 table(f"5b. Step cost as history grows, {kind}: dishonesty_record, the entry review returned for "
@@ -764,15 +694,10 @@ def run_backend(kind: str, quick: bool, floor: dict | None) -> dict:
                         tok = tokens(server.port, ["recorder", "reviewer", "supervisor", "handler.fgw"])
                         http_rows = http_inbox(server.port, tok, runs)
                         web = http_steps(server.port, tok, 20 if quick else 40)
-                        with with_proposed_indexes() as created:
-                            fixed_rows = service_inbox(runs, only_tasks=True) + http_inbox(server.port, tok, runs, only_tasks=True)
                     open_now = open_task_count()
                     table(f"3. Inbox and case list, {kind}, {open_now} open tasks ({runs} runs each; "
                           "HTTP: gunicorn -w 2)", ["query — user", "total in scope", "p50 ms", "p95 ms"],
                           scale_rows + http_rows)
-                    table(f"3b. Inbox with the proposed partial indexes, {kind}, {open_now} open tasks "
-                          f"(created in the bench database only in {created:.2f} s, then dropped)",
-                          ["query — user", "total in scope", "p50 ms", "p95 ms"], fixed_rows)
                     table(f"2b. Two-lane approval over HTTP with {open_now} open tasks, {kind}",
                           ["step", "HTTP median ms", "HTTP p95 ms"],
                           [[st, ms(statistics.median(web[st])), ms(p95(web[st]))] for st in STEPS])

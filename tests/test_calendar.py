@@ -63,3 +63,21 @@ def test_reimporting_a_year_replaces_it_whole(ctx):
     assert is_working_day(date(2027, 1, 4))
     with pytest.raises(ValidationFailed):
         import_schedule("", "empty.csv")
+
+
+def test_an_edited_day_counts_at_once_although_the_year_is_cached(ctx):
+    """The schedule of a year is cached per process; an edit gives the year a new revision in the
+    database, so every process (this one included) reads the year again."""
+    from app.calendar.service import set_day
+    from app.extensions import db
+
+    monday, tuesday = date(2026, 9, 21), date(2026, 9, 22)
+    assert add_working_days(monday, 1) == tuesday  # 2026 is now cached
+    set_day(tuesday, "holiday", "测试假日")
+    db.session.commit()
+    try:
+        assert add_working_days(monday, 1) == date(2026, 9, 23)
+    finally:
+        set_day(tuesday, None)
+        db.session.commit()
+    assert add_working_days(monday, 1) == tuesday

@@ -191,6 +191,40 @@ def test_fifty_parallel_completes_and_claims_through_two_gunicorn_workers(app, g
                 HumanTask.case_id == case_id, HumanTask.bpmn_id == "publication_decision")) == 1
 
 
+def test_parallel_registrations_and_completes_all_succeed_through_two_gunicorn_workers(app, gunicorn):
+    """No false conflicts: users acting on different cases at the same moment all succeed, and
+    case numbers stay unique and gap-free. (On SQLite a user action takes the write lock when it
+    begins, so its reads — the number sequence, the task — cannot go stale before it writes;
+    without that, two registrations read the same last number and one is refused with a 409.)"""
+    from tests.support import RECORD
+
+    clock.reset()
+    ids = notified_cases(app, 12)
+    base = gunicorn()
+    recorder, handler = tokens(app, "recorder", "handler.fgw")
+    tasks = open_task_ids(app, ids)
+    jobs = [("/api/v1/cases", recorder, {"process": "dishonesty_record", "data": RECORD})] * 24
+    jobs += [(f"/api/v1/tasks/{t}/complete", handler, {"data": {"response": "accept"}}) for t in tasks]
+    results, barrier = [], threading.Barrier(len(jobs))
+
+    def run(path, token, data):
+        barrier.wait(30)
+        results.append((path, *call(base, path, token, data)))
+    threads = [threading.Thread(target=run, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    assert len(results) == len(jobs)
+    assert [r for r in results if r[1] not in (200, 201)] == []
+    with app.app_context():
+        numbers = sorted(int(n.rsplit("-", 1)[1]) for n in db.session.scalars(select(Case.number)))
+        assert numbers == list(range(1, 37))
+        for case_id in ids:
+            assert db.session.get(Case, case_id).record_status == "confirmed"
+            assert count("task.completed", case_id, "respond_notice") == 1
+
+
 def test_a_worker_killed_in_the_middle_of_completing_leaves_the_task_completable(app, gunicorn):
     clock.reset()
     [case_id] = notified_cases(app, 1)

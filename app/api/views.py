@@ -100,7 +100,8 @@ def download_attachment(case_id: int, attachment_id: int):
 def list_tasks():
     page, per_page = page_args()
     items, total = tasks.list_tasks(g.user, request.args.get("scope", "available"), page=page, per_page=per_page)
-    return jsonify(items=TaskSchema(many=True).dump(items), total=total, page=page, per_page=per_page)
+    return jsonify(items=TaskSchema(many=True).dump(items), total=int(total), total_capped=total.capped, page=page,
+                   per_page=per_page)
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import uuid4
 
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +22,8 @@ class CalendarYear(db.Model):
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # A new random token whenever the year's days change: processes cache a year until it differs.
+    revision: Mapped[str] = mapped_column(String(32), default=lambda: uuid4().hex, server_default="initial")
 
 
 class CalendarDay(db.Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from uuid import uuid4
 
 from sqlalchemy import delete, select
 
@@ -34,16 +35,37 @@ class _Year:
         self.holidays, self.workdays = holidays, workdays
 
 
+# {year: (revision, schedule)} shared by the requests of this process; a year is re-read when its
+# revision in the database differs (every change writes a new one), so an edit by an administrator
+# in another process is seen by the next deadline computed here.
+_years: dict[int, tuple[str, _Year]] = {}
+
+
 def _load_year(year: int, cache: dict[int, _Year]) -> _Year:
+    """One year's schedule; `cache` holds what this computation already looked at."""
     if year not in cache:
-        if db.session.get(CalendarYear, year) is None:
+        revision = db.session.scalar(select(CalendarYear.revision).where(CalendarYear.year == year))
+        if revision is None:
             raise CalendarNotLoaded(year)
-        rows = db.session.execute(
-            select(CalendarDay.day, CalendarDay.kind)
-            .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
-        ).all()
-        cache[year] = _Year({d for d, k in rows if k == "holiday"}, {d for d, k in rows if k == "workday"})
+        known = _years.get(year)
+        if known is not None and known[0] == revision:
+            cache[year] = known[1]
+        else:
+            rows = db.session.execute(
+                select(CalendarDay.day, CalendarDay.kind)
+                .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+            ).all()
+            cache[year] = _Year(frozenset(d for d, k in rows if k == "holiday"),
+                                frozenset(d for d, k in rows if k == "workday"))
+            _years[year] = (revision, cache[year])
     return cache[year]
+
+
+def _touch(year: int) -> None:
+    """Mark a year's schedule as changed (a new revision), in the current transaction."""
+    row = db.session.get(CalendarYear, year)
+    if row is not None:
+        row.revision = uuid4().hex
 
 
 def _is_working(day: date, cache: dict[int, _Year]) -> bool:
@@ -108,7 +130,7 @@ def replace_year(year: int, days: list[tuple[date, str, str]], source: str) -> N
         if kind not in DAY_KINDS:
             raise ValidationFailed(f"{d.isoformat()}: 类型必须是 holiday 或 workday，而不是 {kind!r}")
     db.session.execute(delete(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)))
-    db.session.merge(CalendarYear(year=year, source=source, loaded_at=clock.now()))
+    db.session.merge(CalendarYear(year=year, source=source, loaded_at=clock.now(), revision=uuid4().hex))
     db.session.add_all(CalendarDay(day=d, kind=k, name=name) for d, k, name in days)
 
 
@@ -198,6 +220,7 @@ def set_day(day: date, kind: str | None, name: str = "") -> None:
         raise ValidationFailed(f"{day.isoformat()}: 类型必须是 holiday 或 workday，而不是 {kind!r}")
     if db.session.get(CalendarYear, day.year) is None:
         raise CalendarNotLoaded(day.year)
+    _touch(day.year)
     row = db.session.get(CalendarDay, day)
     if kind is None:
         if row is not None:

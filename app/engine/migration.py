@@ -70,7 +70,7 @@ def migrate(instance: ProcessInstance, target: ProcessVersion, bindings: Binding
     plan = plan_migration(instance, target)
     if not plan.possible:
         raise ValueError("；".join(plan.reasons))
-    workflow = workflow_from_json(instance.state_json, target.spec_json, _script_engine(bindings))
+    workflow = workflow_from_json(instance.state_json, target, _script_engine(bindings))
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
         # Forget the paths ahead that the old diagram predicted and predict them from the target's.
         task._drop_children(force=True)

@@ -38,8 +38,9 @@ class ProcessVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(200))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    spec_json: Mapped[str] = mapped_column(Text)
+    # The two big columns load only when read: a step takes the spec from the in-memory cache.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     # Our attributes per element (form, due, lane role, ...), read from the XML at deploy time.
     task_meta_json: Mapped[str] = mapped_column(Text)
     start_form: Mapped[str | None] = mapped_column(String(100))

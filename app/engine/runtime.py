@@ -7,6 +7,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from flask import current_app
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -23,7 +24,8 @@ from app.engine import sandbox
 from app.engine.environment import SandboxedScriptEngine
 from app.engine.helpers import Bindings
 from app.engine.models import ProcessInstance, ProcessVersion
-from app.engine.serializer import SERIALIZER, state_to_json, workflow_from_json
+from app.engine.history import prune
+from app.engine.serializer import state_to_json, version_specs, workflow_from_json
 from app.errors import Conflict, DomainError, ProcessError
 from app.extensions import db
 
@@ -66,18 +68,21 @@ def _script_engine(bindings: Bindings) -> SandboxedScriptEngine:
 
 
 def _new_workflow(version: ProcessVersion, bindings: Bindings) -> BpmnWorkflow:
-    specs = json.loads(version.spec_json)
-    spec = SERIALIZER.from_dict(specs["spec"])
-    subprocess_specs = {name: SERIALIZER.from_dict(s) for name, s in specs["subprocess_specs"].items()}
+    spec, subprocess_specs = version_specs(version)
     return BpmnWorkflow(spec, subprocess_specs, script_engine=_script_engine(bindings))
 
 
 def _load(instance: ProcessInstance, bindings: Bindings) -> BpmnWorkflow:
-    return workflow_from_json(instance.state_json, instance.version.spec_json, _script_engine(bindings))
+    return workflow_from_json(instance.state_json, instance.version, _script_engine(bindings))
+
+
+@lru_cache(maxsize=64)
+def _parsed_meta(content_hash: str, task_meta_json: str) -> dict:
+    return json.loads(task_meta_json)
 
 
 def _meta(version: ProcessVersion) -> dict:
-    return json.loads(version.task_meta_json)
+    return _parsed_meta(version.content_hash, version.task_meta_json)
 
 
 class _Stepper:
@@ -162,6 +167,7 @@ def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
 def _finish(instance: ProcessInstance, workflow: BpmnWorkflow, stepper: _Stepper) -> StepResult:
     ready = _ready_tasks(workflow, _meta(instance.version))
     finished = workflow.is_completed()
+    prune(workflow)  # the finished past is in our timeline; the engine keeps only what can still run
     instance.state_json = state_to_json(workflow)
     instance.next_timer_at = None if finished else _next_timer(workflow)
     instance.updated_at = clock.now()

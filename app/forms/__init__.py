@@ -56,9 +56,15 @@ def load_form(key: str, version: int | None = None) -> dict:
 
 
 def _load(key: str, version: int) -> dict:
-    text = db.session.scalar(select(FormVersion.schema_json).where(FormVersion.key == key, FormVersion.version == version))
+    """A form version is immutable: read it once per session (a request validates and checks a
+    form more than once). A copy, so a caller may change what it gets."""
+    memo = db.session.info.setdefault("form_versions", {})
+    text = memo.get((key, version))
     if text is None:
-        raise _not_found(key)
+        text = db.session.scalar(select(FormVersion.schema_json).where(FormVersion.key == key, FormVersion.version == version))
+        if text is None:
+            raise _not_found(key)
+        memo[(key, version)] = text
     return json.loads(text)
 
 

@@ -97,11 +97,12 @@ def _locale_of(user: User) -> str:
 
 
 def _notify(users: Iterable[User], kind: str, case: Case, task: HumanTask | None,
-            render: Callable[[], tuple[str, str]]) -> list[Notification]:
+            render: Callable[[], tuple[str, str]], *, new_task: bool = False) -> list[Notification]:
     """One notification (and, with an address, one mail) per user, not twice for the same
-    (user, kind, task). `render` builds (title, body) and is called in each user's language."""
+    (user, kind, task). `render` builds (title, body) and is called in each user's language.
+    A task created in this step (`new_task`) has no notifications yet: nothing to look up."""
     seen: set[int] = set()
-    if task is not None:
+    if task is not None and not new_task:
         seen = set(db.session.scalars(select(Notification.user_id).where(
             Notification.kind == kind, Notification.task_id == task.id)))
     created: list[Notification] = []
@@ -153,14 +154,15 @@ def _open_tasks(case: Case, element: str) -> list[HumanTask]:
 
 # --- feeding (inside the caller's transaction) -------------------------------------------------
 
-def task_assigned(task: HumanTask) -> None:
-    """A new task: everyone who may act on it, or only its claimant."""
+def task_assigned(task: HumanTask, *, new: bool = False) -> None:
+    """A new task (`new`: created in this step) or a reassigned one: everyone who may act on it,
+    or only its claimant."""
     task, case = _ready(task)
 
     def render():
         return (_("新任务：%(task)s（%(number)s）", task=_t(task.name), number=case.number), _task_body(task, case))
 
-    _notify(_task_recipients(task), "task.assigned", case, task, render)
+    _notify(_task_recipients(task), "task.assigned", case, task, render, new_task=new)
 
 
 def task_reminder(case: Case, element: str) -> None:

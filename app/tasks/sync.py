@@ -67,5 +67,5 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult) -> lis
     case.updated_at = clock.now()
     db.session.flush()
     for task in created:
-        task_assigned(task)
+        task_assigned(task, new=True)
     return created

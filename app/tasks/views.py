@@ -38,7 +38,7 @@ def inbox():
     items, total = service.list_tasks(current_user, tab, page=page, per_page=PER_PAGE, **filters)
     processes = db.session.scalars(db.select(ProcessDefinition).order_by(ProcessDefinition.key)).all()
     return render_template("tasks/inbox.html", tab=tab, tabs={k: TABS[k] for k in counts}, counts=counts,
-                           items=items, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
+                           items=items, total=total, page=page, pages=max(1, -(-total // PER_PAGE) + total.capped),
                            filters=filters, processes=processes, departments=department_choices())
 
 
