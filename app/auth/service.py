@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import ApiToken, LoginFailure
 from app.clock import clock
@@ -49,7 +50,8 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    """The active user an unexpired token belongs to (one query for both, one for the roles)."""
-    user = db.session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-        ApiToken.token_hash == _hash(token), ApiToken.expires_at > clock.now(), User.active.is_(True)))
-    return user
+    """The active user an unexpired token belongs to, with their roles: one query."""
+    return db.session.scalars(
+        select(User).join(ApiToken, ApiToken.user_id == User.id).options(joinedload(User.role_rows))
+        .where(ApiToken.token_hash == _hash(token), ApiToken.expires_at > clock.now(), User.active.is_(True))
+    ).unique().first()

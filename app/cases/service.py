@@ -70,7 +70,8 @@ def register_case(user: User, process_key: str, data, uploads: dict | None = Non
     if json.loads(version.task_meta_json).get("start_lane") not in user.roles:
         raise Forbidden(_("您的角色不能发起该流程"))
     with unit_of_work():
-        return start_case(process_key, data, actor=user, recording_department_id=user.department_id, uploads=uploads)
+        return start_case(process_key, data, actor=user, recording_department_id=user.department_id, uploads=uploads,
+                          version=version)
 
 
 def _startable_version(process_key: str):

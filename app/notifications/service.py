@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.cases.models import Case
 from app.clock import LOCAL_TZ, clock
@@ -32,11 +33,11 @@ TITLE_MAX = 200  # Notification.title / EmailOutbox.subject
 # --- who -------------------------------------------------------------------------------------
 
 def _users_with_role(role: str, department_id: int | None = None) -> list[User]:
-    query = (select(User).join(UserRole, UserRole.user_id == User.id)
+    query = (select(User).join(UserRole, UserRole.user_id == User.id).options(joinedload(User.role_rows))
              .where(User.active.is_(True), UserRole.role == role).order_by(User.id))
     if department_id is not None:
         query = query.where(User.department_id == department_id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query).unique())
 
 
 def eligible_users(task: HumanTask) -> list[User]:
