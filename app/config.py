@@ -27,8 +27,8 @@ class Config:
     # commits on a power cut (never consistency).
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL").upper()
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10_000))
-    # Inbox tabs count up to this many tasks and then say "1000+" (counting 40k rows per view is slow).
-    INBOX_COUNT_CAP = int(os.environ.get("INBOX_COUNT_CAP", 1000))
+    # Inbox tabs and case lists count up to this many rows and then say "1000+" (see app/pagination.py).
+    LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", 1000))
     WORKFLOWS_DIR = os.environ.get("WORKFLOWS_DIR", str(BASE_DIR / "workflows"))
     FORMS_DIR = os.environ.get("FORMS_DIR", str(BASE_DIR / "forms"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))

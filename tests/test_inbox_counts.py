@@ -1,4 +1,4 @@
-"""Inbox counts stop at a cap (`INBOX_COUNT_CAP`): a city-wide tab with tens of thousands of tasks
+"""List counts stop at a cap (`LIST_COUNT_CAP`): a city-wide tab with tens of thousands of tasks
 says "1000+" instead of counting every row on each view; paging on past the cap still works."""
 import re
 
@@ -15,10 +15,10 @@ def five_open_reviews(app):
         api = Api(app.test_client())
         for _ in range(5):
             api.as_("recorder").register()
-    saved = app.config["INBOX_COUNT_CAP"]
-    app.config["INBOX_COUNT_CAP"] = 3
+    saved = app.config["LIST_COUNT_CAP"]
+    app.config["LIST_COUNT_CAP"] = 3
     yield
-    app.config["INBOX_COUNT_CAP"] = saved
+    app.config["LIST_COUNT_CAP"] = saved
 
 
 def test_api_total_stops_at_the_cap_and_says_so(app, five_open_reviews):
@@ -40,3 +40,12 @@ def test_inbox_tabs_show_the_capped_count(app, client, five_open_reviews):
     assert re.search(r'data-count="mine">([^<]+)<', html).group(1) == "0"
     # The list under the tab counts at least as far as its page of 20 rows: here, all five.
     assert "共 5 项" in html and html.count('data-element="entry_review"') == 5
+
+
+def test_case_list_total_stops_at_the_cap_too(app, client, five_open_reviews):
+    with app.app_context():
+        reviewer = Api(app.test_client()).as_("reviewer")
+        body = reviewer.get("/cases?per_page=2").get_json()
+        assert (body["total"], body["total_capped"], len(body["items"])) == (3, True, 2)
+        body = reviewer.get("/cases?per_page=2&page=3").get_json()
+        assert (body["total"], body["total_capped"], len(body["items"])) == (5, False, 1)

@@ -72,7 +72,8 @@ def list_cases():
     items, total = cases.list_cases(g.user, status=request.args.get("status"), area=request.args.get("area"),
                                     subject=request.args.get("subject"), q=request.args.get("q"),
                                     page=page, per_page=per_page)
-    return jsonify(items=CaseSchema(many=True).dump(items), total=total, page=page, per_page=per_page)
+    return jsonify(items=CaseSchema(many=True).dump(items), total=int(total), total_capped=total.capped, page=page,
+                   per_page=per_page)
 
 
 @bp.get("/cases/<int:case_id>")

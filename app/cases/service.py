@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from app import engine, forms
 from app.cases import attachments
@@ -17,6 +17,7 @@ from app.clock import clock, local_day_start
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import CivilServant, Department, User
+from app.pagination import Total, count_capped
 from app.tasks.models import HumanTask
 from app.tasks.routing import can_view_case, case_filter
 from app.tasks.sync import apply_step, bindings_for
@@ -143,10 +144,11 @@ def _cases_query(user: User, *, status=None, area=None, subject=None, q=None, cr
     return query
 
 
-def list_cases(user: User, *, page: int = 1, per_page: int = 20, **filters) -> tuple[list[Case], int]:
-    """Cases in the user's scope, newest first. Filters: status, area, subject, q, created_from/to."""
+def list_cases(user: User, *, page: int = 1, per_page: int = 20, **filters) -> tuple[list[Case], Total]:
+    """Cases in the user's scope, newest first. Filters: status, area, subject, q, created_from/to.
+    The total is counted up to a cap (`app.pagination`)."""
     query = _cases_query(user, **filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = count_capped(query, page, per_page)
     items = db.session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
                                .offset((page - 1) * per_page).limit(per_page)).all()
     return list(items), total

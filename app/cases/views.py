@@ -29,6 +29,7 @@ from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.org.service import form_sources
+from app.pagination import page_count
 from app.tasks.views import next_step_message
 from app.web import back_with_error, local_dt, page_arg, role_required
 
@@ -62,7 +63,7 @@ def index():
     page = page_arg()
     items, total = service.list_cases(current_user, page=page, per_page=PER_PAGE, **filters)
     return render_template("cases/index.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), filters=filters, errors=errors)
+                           pages=page_count(total, PER_PAGE), filters=filters, errors=errors)
 
 
 @bp.get("/export.csv")

@@ -3,9 +3,8 @@ Completing is one transaction: lock the instance, validate the form, run, step t
 sync tasks, write the timeline, save. A stale or concurrent completion gets a 409."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app import engine, forms
@@ -18,6 +17,7 @@ from app.extensions import db
 from app.faults import crash_point
 from app.notifications.service import task_assigned
 from app.org.models import Department, User
+from app.pagination import Total, count_capped
 from app.tasks.models import HumanTask
 from app.tasks.routing import can_act_on, can_view_case, supervises, task_filter
 from app.tasks.sync import apply_step, bindings_for
@@ -43,40 +43,11 @@ def _scope_query(user: User, scope: str):
     raise ValidationFailed(_("参数有误"), {"scope": [_("scope 必须是 %(values)s 之一", values=" / ".join(SCOPES))]})
 
 
-class Total(int):
-    """How many items a list has, counted no further than a cap: a city-wide reviewer's tab
-    with 40,000 tasks says "1000+" instead of counting every row on each page view. `capped`
-    says there are more than the number; str() shows the "+" (templates print it as is)."""
-
-    capped: bool
-
-    def __new__(cls, value: int, capped: bool = False):
-        total = super().__new__(cls, value)
-        total.capped = capped
-        return total
-
-    def __str__(self) -> str:
-        return f"{int(self)}+" if self.capped else str(int(self))
-
-    __repr__ = __str__
-
-
-def count_capped(query, cap: int) -> Total:
-    """`select count(*)` of the query's rows, stopping after cap + 1."""
-    n = db.session.scalar(select(func.count()).select_from(query.limit(cap + 1).subquery()))
-    return Total(min(n, cap), n > cap)
-
-
-def _count_cap(page: int = 1, per_page: int = 0) -> int:
-    # Never below the rows up to the requested page: "next" keeps working past the cap.
-    return max(current_app.config["INBOX_COUNT_CAP"], page * per_page)
-
-
 def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page: int = 20,
                case_id: int | None = None, process: str | None = None, area: str | None = None,
                department: str | None = None, overdue: bool = False) -> tuple[list[HumanTask], Total]:
     """One page of an inbox tab, read from `human_task` only (plus the case for filters). The
-    total is counted up to a cap (`INBOX_COUNT_CAP`, or further when a later page is asked for)."""
+    total is counted up to a cap (`app.pagination`)."""
     query = _scope_query(user, scope)
     if case_id is not None:
         query = query.where(HumanTask.case_id == case_id)
@@ -90,7 +61,7 @@ def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page:
             query = query.join(Department, Department.id == Case.subject_department_id).where(Department.code == department)
     if overdue:
         query = query.where(HumanTask.due_at <= clock.now())
-    total = count_capped(query, _count_cap(page, per_page))
+    total = count_capped(query, page, per_page)
     if scope == "completed":
         query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
     else:
@@ -102,7 +73,7 @@ def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page:
 
 def tab_counts(user: User) -> dict[str, Total]:
     scopes = [s for s in SCOPES if s != "supervised" or user.has_role("supervisor")]
-    return {s: count_capped(_scope_query(user, s), _count_cap()) for s in scopes}
+    return {s: count_capped(_scope_query(user, s)) for s in scopes}
 
 
 def get_task(user: User, task_id: int) -> HumanTask:

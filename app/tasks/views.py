@@ -14,6 +14,7 @@ from app.extensions import db
 from app.i18n import N_
 from app.org.models import ROLES
 from app.org.service import department_choices, form_sources
+from app.pagination import page_count
 from app.tasks import service
 from app.tasks.routing import can_act_on, supervises
 from app.web import back_with_error, page_arg
@@ -38,7 +39,7 @@ def inbox():
     items, total = service.list_tasks(current_user, tab, page=page, per_page=PER_PAGE, **filters)
     processes = db.session.scalars(db.select(ProcessDefinition).order_by(ProcessDefinition.key)).all()
     return render_template("tasks/inbox.html", tab=tab, tabs={k: TABS[k] for k in counts}, counts=counts,
-                           items=items, total=total, page=page, pages=max(1, -(-total // PER_PAGE) + total.capped),
+                           items=items, total=total, page=page, pages=page_count(total, PER_PAGE),
                            filters=filters, processes=processes, departments=department_choices())
 
 
