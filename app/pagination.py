@@ -4,7 +4,7 @@ than the page. Lists count up to a cap (`LIST_COUNT_CAP`) and say "1000+" beyond
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from app.extensions import db
 
@@ -30,7 +30,9 @@ def count_capped(query, page: int = 1, per_page: int = 0) -> Total:
     """`count(*)` of the query's rows, stopping after the cap — never before the rows up to the
     requested page, so "next" keeps working past the cap."""
     cap = max(current_app.config["LIST_COUNT_CAP"], page * per_page)
-    n = db.session.scalar(select(func.count()).select_from(query.limit(cap + 1).subquery()))
+    # Count constants, not rows: the database may answer from the index without reading the table.
+    rows = query.with_only_columns(literal_column("1"), maintain_column_froms=True).limit(cap + 1)
+    n = db.session.scalar(select(func.count()).select_from(rows.subquery()))
     return Total(min(n, cap), n > cap)
 
 

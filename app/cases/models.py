@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -76,6 +77,12 @@ class CaseSequence(db.Model):
 
 class Case(db.Model):
     __tablename__ = "case"
+    # A unit's case list (handler: its own unit as subject; recorder: the unit that recorded) is
+    # read newest first: these find a unit's newest cases without sorting or skipping others'.
+    __table_args__ = (
+        Index("ix_case_subject_listing", "subject_department_id", "created_at", "id"),
+        Index("ix_case_recording_listing", "recording_department_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -84,7 +91,7 @@ class Case(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     subject_type: Mapped[str] = mapped_column(String(20))
     # The responsible unit: the department itself, or the civil servant's department.
-    subject_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    subject_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     civil_servant_id: Mapped[int | None] = mapped_column(ForeignKey("civil_servant.id"))
     recording_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     source_type: Mapped[str | None] = mapped_column(String(40))
