@@ -61,13 +61,6 @@ def _load_year(year: int, cache: dict[int, _Year]) -> _Year:
     return cache[year]
 
 
-def _touch(year: int) -> None:
-    """Mark a year's schedule as changed (a new revision), in the current transaction."""
-    row = db.session.get(CalendarYear, year)
-    if row is not None:
-        row.revision = uuid4().hex
-
-
 def _is_working(day: date, cache: dict[int, _Year]) -> bool:
     year = _load_year(day.year, cache)
     if day in year.holidays:
@@ -218,9 +211,10 @@ def set_day(day: date, kind: str | None, name: str = "") -> None:
     current transaction (caller commits). Only a day of a loaded year can be changed."""
     if kind is not None and kind not in DAY_KINDS:
         raise ValidationFailed(f"{day.isoformat()}: 类型必须是 holiday 或 workday，而不是 {kind!r}")
-    if db.session.get(CalendarYear, day.year) is None:
+    year = db.session.get(CalendarYear, day.year)
+    if year is None:
         raise CalendarNotLoaded(day.year)
-    _touch(day.year)
+    year.revision = uuid4().hex  # every process re-reads the year before its next deadline
     row = db.session.get(CalendarDay, day)
     if kind is None:
         if row is not None:

@@ -77,12 +77,12 @@ def _load(instance: ProcessInstance, bindings: Bindings) -> BpmnWorkflow:
 
 
 @lru_cache(maxsize=64)
-def _parsed_meta(content_hash: str, task_meta_json: str) -> dict:
+def _parsed_meta(task_meta_json: str) -> dict:
     return json.loads(task_meta_json)
 
 
 def _meta(version: ProcessVersion) -> dict:
-    return _parsed_meta(version.content_hash, version.task_meta_json)
+    return _parsed_meta(version.task_meta_json)  # read-only: shared by every step of the version
 
 
 class _Stepper:
