@@ -109,7 +109,10 @@ def init_web(app: Flask) -> None:
 
     @app.before_request
     def keep_session_alive():
-        session.permanent = True  # expires PERMANENT_SESSION_LIFETIME after the last request
+        # expires PERMANENT_SESSION_LIFETIME after the last request; the bearer-token API has no
+        # session (no cookie to sign and send on each call)
+        if request.blueprint != "api":
+            session.permanent = True
 
     @app.context_processor
     def template_helpers():

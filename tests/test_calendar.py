@@ -81,3 +81,28 @@ def test_an_edited_day_counts_at_once_although_the_year_is_cached(ctx):
         set_day(tuesday, None)
         db.session.commit()
     assert add_working_days(monday, 1) == tuesday
+
+
+def test_a_request_checks_a_year_once_and_the_next_request_checks_again(ctx):
+    """A step computing several deadlines asks the database for the year's revision once; the next
+    request (a new session) asks again, so an edit made by another process in between is seen."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    sent = []
+
+    def count(*_):
+        sent.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        add_working_days(date(2026, 9, 21), 1)
+        first = len(sent)
+        add_working_days(date(2026, 9, 28), 5)
+        assert len(sent) == first, "the year was checked again in the same request"
+        db.session.remove()  # the request ends
+        add_working_days(date(2026, 9, 21), 1)
+        assert len(sent) > first, "a new request must check the year's revision again"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

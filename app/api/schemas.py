@@ -114,3 +114,20 @@ class CaseSchema(Schema):
     repairable_from = fields.Date(allow_none=True)
     created_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
+
+
+# Built once per process: building a schema costs more than dumping one object with it, and load/dump
+# keep no state on the instance.
+token_request = TokenRequestSchema()
+case_create = CaseCreateSchema()
+complete_request = CompleteSchema()
+reassign_request = ReassignSchema()
+user_out = UserSchema()
+task_out = TaskSchema()
+tasks_out = TaskSchema(many=True)
+task_detail_out = TaskDetailSchema()
+timeline_out = TimelineEventSchema(many=True)
+attachment_out = AttachmentSchema()
+attachments_out = AttachmentSchema(many=True)
+case_out = CaseSchema()
+cases_out = CaseSchema(many=True)

@@ -3,19 +3,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, send_file, url_for
 
-from app.api import bp, json_body, page_args
-from app.api.schemas import (
-    AttachmentSchema,
-    CaseCreateSchema,
-    CaseSchema,
-    CompleteSchema,
-    ReassignSchema,
-    TaskDetailSchema,
-    TaskSchema,
-    TimelineEventSchema,
-    TokenRequestSchema,
-    UserSchema,
-)
+from app.api import bp, json_body, page_args, schemas
 from app.auth import service as auth
 from app.calendar.service import missing_years
 from app.cases import attachments
@@ -27,7 +15,7 @@ from app.tasks import service as tasks
 
 @bp.post("/auth/token")
 def issue_token():
-    creds = TokenRequestSchema().load(json_body())
+    creds = schemas.token_request.load(json_body())
     user = auth.authenticate(creds["username"], creds["password"], request.remote_addr)
     return jsonify(token=auth.issue_token(user), token_type="Bearer"), 201
 
@@ -35,7 +23,7 @@ def issue_token():
 @bp.get("/me")
 def me():
     warnings = [f"{y} 年工作日历尚未导入，涉及该年的期限无法计算" for y in missing_years()]
-    return jsonify(user=UserSchema().dump(g.user), warnings=warnings)
+    return jsonify(user=schemas.user_out.dump(g.user), warnings=warnings)
 
 
 @bp.get("/processes")
@@ -44,11 +32,11 @@ def processes():
 
 
 def _detail_dict(case) -> dict:
-    body = CaseSchema().dump(case)
+    body = schemas.case_out.dump(case)
     body["facts"] = case.facts
-    body["timeline"] = TimelineEventSchema(many=True).dump(cases.timeline(case))
-    body["open_tasks"] = TaskSchema(many=True).dump(cases.open_tasks(case))
-    body["attachments"] = AttachmentSchema(many=True).dump(cases.list_attachments(case))
+    body["timeline"] = schemas.timeline_out.dump(cases.timeline(case))
+    body["open_tasks"] = schemas.tasks_out.dump(cases.open_tasks(case))
+    body["attachments"] = schemas.attachments_out.dump(cases.list_attachments(case))
     body["documents"] = [{"id": d.id, "type": d.doc_type, "title": d.title, "number": d.number, "version": d.version,
                           "status": d.status,
                           "issued_at": d.issued_at.isoformat(), "sha256": d.sha256, "verification_code": d.verification_code,
@@ -59,10 +47,10 @@ def _detail_dict(case) -> dict:
 
 @bp.post("/cases")
 def create_case():
-    payload = CaseCreateSchema().load(json_body())
+    payload = schemas.case_create.load(json_body())
     case = cases.register_case(g.user, payload["process"], payload["data"])
-    body = CaseSchema().dump(case)
-    body["open_tasks"] = TaskSchema(many=True).dump(cases.open_tasks(case))
+    body = schemas.case_out.dump(case)
+    body["open_tasks"] = schemas.tasks_out.dump(cases.open_tasks(case))
     return jsonify(body), 201
 
 
@@ -72,7 +60,7 @@ def list_cases():
     items, total = cases.list_cases(g.user, status=request.args.get("status"), area=request.args.get("area"),
                                     subject=request.args.get("subject"), q=request.args.get("q"),
                                     page=page, per_page=per_page)
-    return jsonify(items=CaseSchema(many=True).dump(items), total=int(total), total_capped=total.capped, page=page,
+    return jsonify(items=schemas.cases_out.dump(items), total=int(total), total_capped=total.capped, page=page,
                    per_page=per_page)
 
 
@@ -87,7 +75,7 @@ def upload_attachment(case_id: int):
     if upload is None:
         raise BadRequest("缺少文件", {"file": ["请以 multipart/form-data 的 file 字段上传文件"]})
     attachment = cases.add_attachment(g.user, case_id, upload.filename or "", upload.read())
-    return jsonify(AttachmentSchema().dump(attachment)), 201
+    return jsonify(schemas.attachment_out.dump(attachment)), 201
 
 
 @bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")
@@ -101,34 +89,34 @@ def download_attachment(case_id: int, attachment_id: int):
 def list_tasks():
     page, per_page = page_args()
     items, total = tasks.list_tasks(g.user, request.args.get("scope", "available"), page=page, per_page=per_page)
-    return jsonify(items=TaskSchema(many=True).dump(items), total=int(total), total_capped=total.capped, page=page,
+    return jsonify(items=schemas.tasks_out.dump(items), total=int(total), total_capped=total.capped, page=page,
                    per_page=per_page)
 
 
 @bp.get("/tasks/<int:task_id>")
 def get_task(task_id: int):
-    return jsonify(TaskDetailSchema().dump(tasks.get_task(g.user, task_id)))
+    return jsonify(schemas.task_detail_out.dump(tasks.get_task(g.user, task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/claim")
 def claim_task(task_id: int):
-    return jsonify(TaskSchema().dump(tasks.claim(g.user, task_id)))
+    return jsonify(schemas.task_out.dump(tasks.claim(g.user, task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/release")
 def release_task(task_id: int):
-    return jsonify(TaskSchema().dump(tasks.release(g.user, task_id)))
+    return jsonify(schemas.task_out.dump(tasks.release(g.user, task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
 def reassign_task(task_id: int):
-    payload = ReassignSchema().load(json_body())
-    return jsonify(TaskSchema().dump(tasks.reassign(g.user, task_id, payload["assignee_id"])))
+    payload = schemas.reassign_request.load(json_body())
+    return jsonify(schemas.task_out.dump(tasks.reassign(g.user, task_id, payload["assignee_id"])))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int):
-    payload = CompleteSchema().load(json_body())
+    payload = schemas.complete_request.load(json_body())
     task, case, created = tasks.complete(g.user, task_id, payload["data"])
-    return jsonify(task=TaskSchema().dump(task), case=CaseSchema().dump(case),
-                   next_tasks=TaskSchema(many=True).dump(created))
+    return jsonify(task=schemas.task_out.dump(task), case=schemas.case_out.dump(case),
+                   next_tasks=schemas.tasks_out.dump(created))

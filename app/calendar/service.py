@@ -41,8 +41,20 @@ class _Year:
 _years: dict[int, tuple[str, _Year]] = {}
 
 
+def _checked() -> dict[int, _Year]:
+    """Years this session (one request) already checked against the database: a step computing
+    two deadlines asks once. Changing a year here forgets them (`_changed`)."""
+    return db.session.info.setdefault("calendar_years", {})
+
+
+def _changed() -> None:
+    db.session.info.pop("calendar_years", None)
+
+
 def _load_year(year: int, cache: dict[int, _Year]) -> _Year:
     """One year's schedule; `cache` holds what this computation already looked at."""
+    if year not in cache and year in _checked():
+        cache[year] = _checked()[year]
     if year not in cache:
         revision = db.session.scalar(select(CalendarYear.revision).where(CalendarYear.year == year))
         if revision is None:
@@ -58,6 +70,7 @@ def _load_year(year: int, cache: dict[int, _Year]) -> _Year:
             cache[year] = _Year(frozenset(d for d, k in rows if k == "holiday"),
                                 frozenset(d for d, k in rows if k == "workday"))
             _years[year] = (revision, cache[year])
+        _checked()[year] = cache[year]
     return cache[year]
 
 
@@ -124,6 +137,7 @@ def replace_year(year: int, days: list[tuple[date, str, str]], source: str) -> N
             raise ValidationFailed(f"{d.isoformat()}: 类型必须是 holiday 或 workday，而不是 {kind!r}")
     db.session.execute(delete(CalendarDay).where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)))
     db.session.merge(CalendarYear(year=year, source=source, loaded_at=clock.now(), revision=uuid4().hex))
+    _changed()
     db.session.add_all(CalendarDay(day=d, kind=k, name=name) for d, k, name in days)
 
 
@@ -215,6 +229,7 @@ def set_day(day: date, kind: str | None, name: str = "") -> None:
     if year is None:
         raise CalendarNotLoaded(day.year)
     year.revision = uuid4().hex  # every process re-reads the year before its next deadline
+    _changed()
     row = db.session.get(CalendarDay, day)
     if kind is None:
         if row is not None:

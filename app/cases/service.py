@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from app import engine, forms
 from app.cases import attachments
@@ -41,14 +41,17 @@ def startable_processes(user: User) -> list[dict]:
 
 
 def _allocate_number(prefix: str, year: int) -> str:
-    seq = db.session.scalar(select(CaseSequence).where(CaseSequence.prefix == prefix, CaseSequence.year == year)
-                            .with_for_update())
-    if seq is None:
-        seq = CaseSequence(prefix=prefix, year=year, last=0)
-        db.session.add(seq)
-    seq.last += 1
-    db.session.flush()
-    return f"{prefix}-{year}-{seq.last:06d}"
+    """The next number of the year's sequence: one atomic UPDATE … RETURNING (the row stays locked
+    until the transaction ends), or the year's first number."""
+    last = db.session.scalar(
+        update(CaseSequence).where(CaseSequence.prefix == prefix, CaseSequence.year == year)
+        .values(last=CaseSequence.last + 1).returning(CaseSequence.last),
+        execution_options={"synchronize_session": False})
+    if last is None:
+        last = 1
+        db.session.add(CaseSequence(prefix=prefix, year=year, last=last))
+        db.session.flush()
+    return f"{prefix}-{year}-{last:06d}"
 
 
 def _resolve_subject(data: dict) -> tuple[Department, CivilServant | None]:
@@ -110,7 +113,7 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
     instance, result = engine.start(version, variables, bindings_for(case))
     db.session.flush()
     case.instance_id = instance.id
-    apply_step(case, instance, result)
+    apply_step(case, instance, result, started=True)
     return case
 
 

@@ -152,6 +152,18 @@ def eligible_assignees(task: HumanTask) -> list[User]:
     return [u for u in users if can_act_on(u, task)]
 
 
+def _locked_instance(instance_id: int) -> engine.ProcessInstance:
+    """The instance, fresh, with its version, and locked for this transaction (PostgreSQL locks the
+    instance row only: completions of other cases of the version go on; the lock_version column
+    catches any concurrent writer anyway)."""
+    return db.session.scalars(
+        select(engine.ProcessInstance).where(engine.ProcessInstance.id == instance_id)
+        .options(joinedload(engine.ProcessInstance.version, innerjoin=True))
+        .with_for_update(of=engine.ProcessInstance)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tuple[HumanTask, Case, list[HumanTask]]:
     """Complete a task with form data (and, from the web form, files for its file fields)."""
     with unit_of_work():
@@ -159,9 +171,7 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
         if task.claimed_by_id not in (None, user.id):
             raise Forbidden(_("该任务已由 %(name)s 认领，请联系其释放或由督导员改派", name=task.claimed_by.full_name))
         case = task.case
-        # Lock the instance row (PostgreSQL); the version column catches any concurrent writer anyway.
-        instance = db.session.get(engine.ProcessInstance, task.instance_id, with_for_update=True,
-                                  populate_existing=True)
+        instance = _locked_instance(task.instance_id)
         form_version = forms.version_in(instance.version, task.form_key)
         if uploads:  # stored in this transaction: a later validation error rolls them back too
             data = attach_uploads(user, case, data, uploads)

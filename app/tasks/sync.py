@@ -33,38 +33,45 @@ def bindings_for(case: Case) -> Bindings:
     })
 
 
-def apply_step(case: Case, instance: ProcessInstance, result: StepResult) -> list[HumanTask]:
-    """Bring `human_task` and the timeline in line with the engine. Returns the new tasks."""
-    for passed in result.passed:
-        record_event(case, _PASSED_KINDS.get(passed.kind, "process.step"), passed.name,
-                     {"element": passed.bpmn_id})
-    open_tasks = {t.task_guid: t for t in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
-    ready = {r.guid for r in result.ready}
-    for guid, task in open_tasks.items():
-        if guid not in ready:
-            task.status = "cancelled"
-            record_event(case, "task.cancelled", f"任务已取消：{task.name}", {"task_id": task.id, "element": task.bpmn_id})
-    created = []
-    for r in result.ready:
-        if r.guid in open_tasks:
-            continue
-        department_id, district_id = task_scope(r.lane, case)
-        due_at = None
-        if r.due_working_days is not None:
-            due_at = local_midnight_after(add_working_days(clock.today(), r.due_working_days))
-        task = HumanTask(
-            task_guid=r.guid, case_id=case.id, instance_id=instance.id, bpmn_id=r.bpmn_id, name=r.name,
-            role=r.lane or "", department_id=department_id, district_id=district_id, form_key=r.form,
-            due_at=due_at, status="open", created_at=clock.now(),
-        )
-        db.session.add(task)
-        created.append(task)
-        record_event(case, "task.created", f"待办：{r.name}（{ROLES.get(r.lane, r.lane)}）",
-                     {"element": r.bpmn_id, "role": r.lane, "due_at": due_at.isoformat() if due_at else None})
-    if result.finished and case.closed_at is None:
-        case.closed_at = clock.now()
-    case.updated_at = clock.now()
+def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, started: bool = False) -> list[HumanTask]:
+    """Bring `human_task` and the timeline in line with the engine. Returns the new tasks.
+    `started`: the instance was created by this step, so it has no tasks yet."""
+    with db.session.no_autoflush:  # one flush for the whole step
+        for passed in result.passed:
+            record_event(case, _PASSED_KINDS.get(passed.kind, "process.step"), passed.name,
+                         {"element": passed.bpmn_id})
+        # Read without flushing: the step's changes (the completed task among them) are written
+        # in one flush below, so the caller's task is open in the database but not here.
+        open_tasks = {} if started else {t.task_guid: t for t in db.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
+            if t.status == "open"}
+        ready = {r.guid for r in result.ready}
+        for guid, task in open_tasks.items():
+            if guid not in ready:
+                task.status = "cancelled"
+                record_event(case, "task.cancelled", f"任务已取消：{task.name}",
+                             {"task_id": task.id, "element": task.bpmn_id})
+        created = []
+        for r in result.ready:
+            if r.guid in open_tasks:
+                continue
+            department_id, district_id = task_scope(r.lane, case)
+            due_at = None
+            if r.due_working_days is not None:
+                due_at = local_midnight_after(add_working_days(clock.today(), r.due_working_days))
+            task = HumanTask(
+                task_guid=r.guid, case_id=case.id, instance_id=instance.id, bpmn_id=r.bpmn_id, name=r.name,
+                role=r.lane or "", department_id=department_id, district_id=district_id, form_key=r.form,
+                due_at=due_at, status="open", created_at=clock.now(),
+            )
+            db.session.add(task)
+            created.append(task)
+            record_event(case, "task.created", f"待办：{r.name}（{ROLES.get(r.lane, r.lane)}）",
+                         {"element": r.bpmn_id, "role": r.lane, "due_at": due_at.isoformat() if due_at else None})
+        if result.finished and case.closed_at is None:
+            case.closed_at = clock.now()
+        if not started:  # a case registered in this step already carries its time
+            case.updated_at = clock.now()
     db.session.flush()
     for task in created:
         task_assigned(task, new=True)

@@ -1,0 +1,63 @@
+"""The SQL a user action sends is a budget. On a small machine each statement through the ORM
+costs a fraction of a millisecond and a write step is a dozen of them, so one more per step is
+what separates a step under 10 ms from one over it (docs/performance.md). These tests count the
+statements of real requests on the real database; raising a budget needs a reason in the commit."""
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from app.extensions import db
+from tests.support import RECORD
+
+APPROVE = {"entry_decision": "approve", "review_opinion": "事实清楚，证据充分"}
+
+
+@contextmanager
+def statements():
+    sent: list[str] = []
+
+    def count(_conn, _cursor, statement, *_):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_registering_and_completing_stay_within_their_statement_budgets(api):
+    recorder, reviewer = api.as_("recorder"), api.as_("reviewer")
+    recorder.register()  # the first case of a year starts its sequence; the process is parsed once
+    with statements() as sent:
+        r = recorder.post("/cases", {"process": "dishonesty_record", "data": RECORD})
+    assert r.status_code == 201, r.get_json()
+    case = r.get_json()
+    register = list(sent)
+    # token, version, BEGIN, unit, number (one UPDATE … RETURNING), case, timeline, the start
+    # script's status, instance, calendar (once for both deadlines), the step's timeline rows (one
+    # INSERT each on SQLite), the case's instance link, the task, recipients, notification, and the
+    # response's open tasks
+    assert len(register) <= 18, "\n".join(register)
+    assert not any(s.lstrip().upper().startswith("SELECT") and "case_sequence" in s for s in register), \
+        "the case number comes from one UPDATE … RETURNING, not a read and a write"
+
+    task = reviewer.task_for(case["id"], "entry_review")
+    with statements() as sent:
+        r = reviewer.post(f"/tasks/{task['id']}/complete", {"data": APPROVE})
+    assert r.status_code == 200, r.get_json()
+    complete = list(sent)
+    # token, BEGIN, task with case, instance with version, form, timeline, the review's script
+    # (status, the notice and its number), open tasks, calendar (once), timeline, instance, task
+    # completed, next task, recipients, notification
+    assert len(complete) <= 21, "\n".join(complete)
+    # the instance comes with its version in one (locking) read
+    assert not any(s.lstrip().upper().startswith("SELECT") and s.split("FROM")[1].strip().startswith("process_version")
+                   for s in complete if "FROM" in s), "\n".join(complete)
+
+
+def test_api_calls_send_no_session_cookie(api):
+    """The API authenticates each call by its bearer token: there is no session to sign and send."""
+    r = api.as_("reviewer").get("/tasks?scope=available")
+    assert r.status_code == 200
+    assert "Set-Cookie" not in r.headers
