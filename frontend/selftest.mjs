@@ -18,6 +18,8 @@ const result = await build({
   jsx: 'automatic',
   jsxImportSource: '@bpmn-io/properties-panel/preact',
   loader: { '.js': 'jsx' },
+  // the i18n checks read the designer's sources from the repository (the bundle runs from a temp dir)
+  define: { __REPO_ROOT__: JSON.stringify(root) },
   // CommonJS modules inside an ES module bundle still call require() for Node built-ins
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }
 });

@@ -8,6 +8,7 @@ from app.cases.models import CASE_STATUSES, KEY_AREAS, RECORD_STATUSES, SOURCE_T
 from app.cases.timeline import record_event
 from app.clock import LOCAL_TZ, clock
 from app.engine import ActionError, register_action
+from app.i18n import N_
 
 # Status changes that are a decision the units concerned should hear about.
 DECISION_STATUSES = {"returned", "confirmed", "published", "repaired", "revoked", "exempted", "expired", "escalated"}
@@ -193,17 +194,17 @@ def start_linked_record(case: Case, title: str) -> None:
 
 
 def register_case_actions() -> None:
-    register_action("set_record_status", set_record_status, "设置记录状态", ("status",))
-    register_action("correct_record", correct_record, "更正记录内容", ("changes",))
-    register_action("set_publication", set_publication, "设置公开期", ("start", "end", "repairable_from"))
-    register_action("end_publication", end_publication, "停止公开")
-    register_action("set_warning_stage", set_warning_stage, "设置预警阶段", ("stage",))
-    register_action("set_rectification_deadline", set_rectification_deadline, "设置整改期限", ("day",))
-    register_action("remind_assignees", remind_assignees, "提醒办理人", ("element",))
-    register_action("report_overdue", report_overdue, "逾期通知", ("element",))
-    register_action("send_supervision_letter", send_supervision_letter, "发送督办函", ("element", "working_days", "reason"))
-    register_action("extend_task", extend_task, "延长任务期限", ("element", "working_days", "reason"))
-    register_action("record_public_criticism", record_public_criticism, "通报批评", ("subject",))
-    register_action("notify_decision", notify_decision, "通知办理结果", ("message",))
-    register_action("issue_document", issue_document, "出具文书（告知书、决定书、通知书、督办函）", ("doc_type", "data"))
-    register_action("start_linked_record", start_linked_record, "记入政务失信记录（启动失信记录流程）", ("title",))
+    register_action("set_record_status", set_record_status, N_("设置记录状态"), ("status",))
+    register_action("correct_record", correct_record, N_("更正记录内容"), ("changes",))
+    register_action("set_publication", set_publication, N_("设置公开期"), ("start", "end", "repairable_from"))
+    register_action("end_publication", end_publication, N_("停止公开"))
+    register_action("set_warning_stage", set_warning_stage, N_("设置预警阶段"), ("stage",))
+    register_action("set_rectification_deadline", set_rectification_deadline, N_("设置整改期限"), ("day",))
+    register_action("remind_assignees", remind_assignees, N_("提醒办理人"), ("element",))
+    register_action("report_overdue", report_overdue, N_("逾期通知"), ("element",))
+    register_action("send_supervision_letter", send_supervision_letter, N_("发送督办函"), ("element", "working_days", "reason"))
+    register_action("extend_task", extend_task, N_("延长任务期限"), ("element", "working_days", "reason"))
+    register_action("record_public_criticism", record_public_criticism, N_("通报批评"), ("subject",))
+    register_action("notify_decision", notify_decision, N_("通知办理结果"), ("message",))
+    register_action("issue_document", issue_document, N_("出具文书（告知书、决定书、通知书、督办函）"), ("doc_type", "data"))
+    register_action("start_linked_record", start_linked_record, N_("记入政务失信记录（启动失信记录流程）"), ("title",))

@@ -14,7 +14,7 @@ from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.org.models import ROLES
 from app.org.service import form_sources
-from app.web import role_required
+from app.web import role_required, select_locale
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 designer_only = role_required("designer")
@@ -55,8 +55,10 @@ def _modeler(key: str | None, title: str):
         "versionsUrl": url_for("designer.versions", key=key) if key else url_for("designer.index"),
         "roles": [{"code": code, "label": _(label)} for code, label in ROLES.items()],
         "forms": [{"key": f["key"], "title": f["title"]} for f in service.form_overview()],
-        "actions": [{"name": a.name, "label": a.label, "params": list(a.params)} for a in engine.ACTIONS.values()],
-        "helpers": [{"name": name, "label": HELPER_LABELS.get(name, "")} for name in engine.HELPERS],
+        "actions": [{"name": a.name, "label": _(a.label), "params": list(a.params)} for a in engine.ACTIONS.values()],
+        "helpers": [{"name": name, "label": _(HELPER_LABELS[name]) if name in HELPER_LABELS else ""}
+                    for name in engine.HELPERS],
+        "locale": select_locale(),  # the modeler's own texts (frontend/designer/translations.js)
     }
     definition = db.session.scalar(db.select(engine.ProcessDefinition).where(engine.ProcessDefinition.key == key)) if key else None
     return render_template("designer/modeler.html", definition=definition, config=config)

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from app.calendar.service import add_working_days as _add_working_days
 from app.clock import LOCAL_TZ, clock, local_midnight_after
+from app.i18n import N_
 
 
 class ActionError(Exception):
@@ -103,13 +104,13 @@ HELPERS: dict[str, Callable[..., Any]] = {
 }
 
 HELPER_LABELS = {
-    "today": "今天的日期（上海时间）",
-    "now": "当前时间",
-    "add_working_days": "某日之后第 n 个工作日",
-    "working_days_deadline": "从今天起 n 个工作日的期限（当日结束时）",
-    "end_of_day": "某日结束的时刻",
-    "start_of_day": "某日开始的时刻",
-    "add_months": "某日加 n 个月",
+    "today": N_("今天的日期（上海时间）"),
+    "now": N_("当前时间"),
+    "add_working_days": N_("某日之后第 n 个工作日"),
+    "working_days_deadline": N_("从今天起 n 个工作日的期限（当日结束时）"),
+    "end_of_day": N_("某日结束的时刻"),
+    "start_of_day": N_("某日开始的时刻"),
+    "add_months": N_("某日加 n 个月"),
 }
 
 

@@ -1,4 +1,5 @@
 // Talking to the server: CSRF header on every write, JSON errors turned into readable messages.
+import { t } from './translations';
 
 function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -31,11 +32,11 @@ function messageOf(status, body) {
     if (body.message) return body.message;
   }
   if (status === 400 && typeof body === 'string' && /CSRF/i.test(body)) {
-    return '页面已过期（CSRF 校验失败），请刷新页面后重试';
+    return t('页面已过期（CSRF 校验失败），请刷新页面后重试');
   }
-  if (status === 401 || status === 403) return '没有权限，或登录已过期（HTTP ' + status + '）';
-  if (status === 413) return '文件太大（HTTP 413）';
-  return '服务器错误（HTTP ' + status + '）';
+  if (status === 401 || status === 403) return t('没有权限，或登录已过期（HTTP {status}）', { status });
+  if (status === 413) return t('文件太大（HTTP 413）');
+  return t('服务器错误（HTTP {status}）', { status });
 }
 
 /**
@@ -51,7 +52,7 @@ export async function request(url, { method = 'GET', body, contentType, accept =
     response = await fetch(url, { method, body, headers, credentials: 'same-origin', signal });
   } catch (err) {
     if (err && err.name === 'AbortError') throw err;
-    throw new HttpError('无法连接服务器：' + (err && err.message || err), 0, null);
+    throw new HttpError(t('无法连接服务器：{error}', { error: (err && err.message) || String(err) }), 0, null);
   }
   const parsed = await parseBody(response);
   if (response.ok || accept.includes(response.status)) {

@@ -2,6 +2,7 @@
 // Results are cached by (mode, source); requests for one field are debounced, and an answer that
 // arrives after a newer request for the same field was started is dropped.
 import { sendJson } from './api';
+import { t } from './translations';
 
 export const DEBOUNCE_MS = 400;
 
@@ -47,14 +48,14 @@ export default class CompileChecker {
           if (!body || typeof body !== 'object' || !('ok' in body)) {
             // not an answer from the sandbox (a CSRF failure, a proxy error page...): do not cache
             const message = (body && body.error && body.error.message) || ('HTTP ' + status);
-            return { ok: false, unavailable: true, message: '无法检查：' + message };
+            return { ok: false, unavailable: true, message: t('无法检查：{error}', { error: message }) };
           }
           const result = { ok: !!body.ok, message: body.message || '' };
           this._cache.set(cacheKey, result);
           return result;
         }, (err) => {
           if (err && err.name === 'AbortError') return null;
-          return { ok: false, unavailable: true, message: '无法检查：' + (err && err.message || err) };
+          return { ok: false, unavailable: true, message: t('无法检查：{error}', { error: (err && err.message) || String(err) }) };
         })
         .then((result) => {
           const current = this._pending.get(fieldKey);

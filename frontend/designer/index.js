@@ -1,6 +1,7 @@
-// 诚信 process designer: bpmn-js Modeler (Chinese UI), the stock properties panel plus our
-// "诚信属性" group, in-browser lint, and a toolbar talking to the lead's JSON APIs.
-// The page (app/templates/designer/modeler.html) passes its config as JSON in #designer-config.
+// 诚信 process designer: bpmn-js Modeler (Chinese or English UI, config.locale), the stock
+// properties panel plus our "诚信属性" group, in-browser lint, and a toolbar talking to the lead's
+// JSON APIs. The page (app/templates/designer/modeler.html) passes its config as JSON in
+// #designer-config.
 import Modeler from 'bpmn-js/lib/Modeler';
 import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
@@ -14,7 +15,7 @@ import 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css';
 import './designer.css';
 
 import cxModdle from './cx-moddle.json';
-import translateModule from './translations';
+import translateModule, { setLocale, t } from './translations';
 import ChengxinPropertiesProvider from './provider';
 import CompileChecker from './compile-checker';
 import { buildLintConfig, flattenIssues } from './lint';
@@ -42,6 +43,9 @@ function $(id) {
 }
 
 export function createDesigner(config) {
+  config = config || {};
+  // before anything translates: the modeler, the lint rules and our provider all use t()
+  setLocale(config.locale);
   const statusEl = $('designer-status');
   const dirtyEl = $('designer-dirty');
   const deployBtn = $('btn-deploy');
@@ -123,7 +127,7 @@ export function createDesigner(config) {
   function focusElement(id) {
     const element = findShape(id);
     if (!element) {
-      setStatus('元素 “' + id + '” 不在图上', 'warning');
+      setStatus(t('元素 “{id}” 不在图上', { id }), 'warning');
       return false;
     }
     if (canvas.findRoot) {
@@ -150,13 +154,13 @@ export function createDesigner(config) {
     }
     if (deployBlocked) {
       deployBlocked.hidden = !blocked;
-      deployBlocked.textContent = blocked ? '本地检查发现 ' + errors + ' 个错误，修正后才能部署' : '';
+      deployBlocked.textContent = blocked ? t('本地检查发现 {count} 个错误，修正后才能部署', { count: errors }) : '';
     }
   }
 
   eventBus.on('linting.completed', (event) => {
-    const translate = modeler.get('translate');
-    const rows = flattenIssues(event.issues).map((row) => ({ ...row, message: translate(row.message) }));
+    // stock bpmnlint rules report in English (translated here); ours report translated already
+    const rows = flattenIssues(event.issues).map((row) => ({ ...row, message: t(row.message) }));
     problems.setLint(rows);
     updateDeployState();
   });
@@ -191,24 +195,25 @@ export function createDesigner(config) {
 
   async function load() {
     if (!config.xmlUrl) {
-      setStatus('未提供流程地址（xmlUrl）', 'danger');
+      setStatus(t('未提供流程地址（xmlUrl）'), 'danger');
       return;
     }
-    setStatus('正在加载流程…');
+    setStatus(t('正在加载流程…'));
     try {
       const xml = await getText(config.xmlUrl);
       const warnings = await importXml(xml);
       setDirty(false);
-      setStatus('已加载' + (config.title ? '“' + config.title + '”' : '流程') +
-        (warnings.length ? '（导入时有 ' + warnings.length + ' 条警告）' : ''), warnings.length ? 'warning' : null);
+      const loaded = config.title ? t('已加载“{title}”', { title: config.title }) : t('已加载流程');
+      setStatus(warnings.length ? t('{loaded}（导入时有 {count} 条警告）', { loaded, count: warnings.length }) : loaded,
+        warnings.length ? 'warning' : null);
     } catch (err) {
       console.error(err);
-      setStatus('无法加载流程：' + (err && err.message || err), 'danger');
+      setStatus(t('无法加载流程：{error}', { error: errorText(err) }), 'danger');
     }
   }
 
   async function currentXml() {
-    if (!modeler.getDefinitions()) throw new Error('没有已加载的流程');
+    if (!modeler.getDefinitions()) throw new Error(t('没有已加载的流程'));
     const { xml } = await modeler.saveXML({ format: true });
     return xml;
   }
@@ -236,40 +241,45 @@ export function createDesigner(config) {
   }
 
   async function saveDraft() {
-    if (!config.draftUrl) return setStatus('未提供草稿地址（draftUrl）', 'danger');
+    if (!config.draftUrl) return setStatus(t('未提供草稿地址（draftUrl）'), 'danger');
     await withBusy($('btn-save'), async () => {
-      setStatus('正在保存草稿…');
+      setStatus(t('正在保存草稿…'));
       try {
         const xml = await currentXml();
         const { status, body } = await sendXml(config.draftUrl, 'PUT', xml, [ 422 ]);
         if (status === 422) {
           const error = (body && body.error) || {};
-          const fields = error.fields ? Object.values(error.fields).flat().join('；') : '';
-          setStatus('草稿未保存：' + (error.message || '内容无效') + (fields ? '（' + fields + '）' : ''), 'danger');
+          const fields = error.fields ? Object.values(error.fields).flat().join(t('；')) : '';
+          const reason = error.message || t('内容无效');
+          setStatus(fields ? t('草稿未保存：{reason}（{fields}）', { reason, fields }) : t('草稿未保存：{reason}', { reason }),
+            'danger');
           return;
         }
         setDirty(false);
-        setStatus('已保存草稿' + (body && body.saved_at ? '（' + formatTime(body.saved_at) + '）' : ''), 'success');
+        setStatus(body && body.saved_at ? t('已保存草稿（{time}）', { time: formatTime(body.saved_at) }) : t('已保存草稿'), 'success');
       } catch (err) {
-        setStatus('草稿未保存：' + errorText(err), 'danger');
+        setStatus(t('草稿未保存：{reason}', { reason: errorText(err) }), 'danger');
       }
     });
   }
 
   async function validate() {
-    if (!config.validateUrl) return setStatus('未提供校验地址（validateUrl）', 'danger');
+    if (!config.validateUrl) return setStatus(t('未提供校验地址（validateUrl）'), 'danger');
     await withBusy($('btn-validate'), async () => {
-      setStatus('正在校验…');
+      setStatus(t('正在校验…'));
       try {
         const xml = await currentXml();
         const { body } = await sendXml(config.validateUrl, 'POST', xml, [ 422 ]);
         const list = (body && body.problems) || [];
-        const note = '服务器校验（' + formatTime(new Date().toISOString()) + '）：' + (list.length ? list.length + ' 个问题' : '通过');
+        const time = formatTime(new Date().toISOString());
+        const note = list.length
+          ? t('服务器校验（{time}）：{count} 个问题', { time, count: list.length })
+          : t('服务器校验（{time}）：通过', { time });
         problems.setServer(list, note);
-        if (body && body.ok && !list.length) setStatus('校验通过', 'success');
-        else setStatus('校验发现 ' + list.length + ' 个问题', 'danger');
+        if (body && body.ok && !list.length) setStatus(t('校验通过'), 'success');
+        else setStatus(t('校验发现 {count} 个问题', { count: list.length }), 'danger');
       } catch (err) {
-        setStatus('无法校验：' + errorText(err), 'danger');
+        setStatus(t('无法校验：{error}', { error: errorText(err) }), 'danger');
       }
     });
   }
@@ -284,7 +294,7 @@ export function createDesigner(config) {
   function openDeploy() {
     if (problems.lintErrorCount() > 0) {
       updateDeployState();
-      setStatus('本地检查有错误，不能部署', 'danger');
+      setStatus(t('本地检查有错误，不能部署'), 'danger');
       return;
     }
     const m = modal();
@@ -316,9 +326,9 @@ export function createDesigner(config) {
     resultEl.textContent = '';
     const title = document.createElement('div');
     title.className = 'fw-bold';
-    title.textContent = '已部署第 ' + body.version + ' 版';
+    title.textContent = t('已部署第 {version} 版', { version: body.version });
     resultEl.appendChild(title);
-    const parts = [ [ 'added', '新增' ], [ 'removed', '删除' ], [ 'changed', '修改' ] ];
+    const parts = [ [ 'added', t('新增') ], [ 'removed', t('删除') ], [ 'changed', t('修改') ] ];
     const ul = document.createElement('ul');
     ul.className = 'mb-1 small deploy-summary';
     let any = false;
@@ -328,12 +338,12 @@ export function createDesigner(config) {
       any = true;
       const li = document.createElement('li');
       li.setAttribute('data-change', key);
-      li.textContent = label + '（' + items.length + '）：' + items.map(describeChange).join('、');
+      li.textContent = t('{label}（{count}）：{items}', { label, count: items.length, items: items.map(describeChange).join(t('、')) });
       ul.appendChild(li);
     });
     if (!any) {
       const li = document.createElement('li');
-      li.textContent = '与上一版相比没有元素增删改';
+      li.textContent = t('与上一版相比没有元素增删改');
       ul.appendChild(li);
     }
     resultEl.appendChild(ul);
@@ -341,13 +351,13 @@ export function createDesigner(config) {
       const a = document.createElement('a');
       a.href = versionsUrl;
       a.id = 'deploy-versions-link';
-      a.textContent = '查看所有版本';
+      a.textContent = t('查看所有版本');
       resultEl.appendChild(a);
     }
     const close = document.createElement('button');
     close.type = 'button';
     close.className = 'btn-close float-end';
-    close.setAttribute('aria-label', '关闭');
+    close.setAttribute('aria-label', t('关闭'));
     close.addEventListener('click', () => { resultEl.hidden = true; });
     resultEl.insertBefore(close, resultEl.firstChild);
     resultEl.hidden = false;
@@ -360,12 +370,12 @@ export function createDesigner(config) {
   }
 
   async function deploy() {
-    if (!config.deployUrl) return setStatus('未提供部署地址（deployUrl）', 'danger');
+    if (!config.deployUrl) return setStatus(t('未提供部署地址（deployUrl）'), 'danger');
     const comment = ($('deploy-comment').value || '').trim();
     const confirmBtn = $('deploy-confirm');
     confirmBtn.disabled = true;
     await withBusy(deployBtn, async () => {
-      setStatus('正在部署…');
+      setStatus(t('正在部署…'));
       if (resultEl) resultEl.hidden = true;
       try {
         const xml = await currentXml();
@@ -373,18 +383,19 @@ export function createDesigner(config) {
         closeDeploy();
         if (status === 422 || !(body && body.ok)) {
           const list = (body && body.problems) || [];
-          problems.setServer(list, '部署被拒绝：' + list.length + ' 个问题');
-          setStatus('部署被拒绝：' + list.length + ' 个问题', 'danger');
+          const refused = t('部署被拒绝：{count} 个问题', { count: list.length });
+          problems.setServer(list, refused);
+          setStatus(refused, 'danger');
           return;
         }
         problems.clearServer();
         $('deploy-comment').value = '';
         setDirty(false);
-        setStatus('已部署第 ' + body.version + ' 版', 'success');
+        setStatus(t('已部署第 {version} 版', { version: body.version }), 'success');
         showDeployResult(body);
       } catch (err) {
         closeDeploy();
-        setStatus('部署失败：' + errorText(err), 'danger');
+        setStatus(t('部署失败：{error}', { error: errorText(err) }), 'danger');
       } finally {
         confirmBtn.disabled = false;
       }
@@ -404,9 +415,9 @@ export function createDesigner(config) {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
-      setStatus('已下载 ' + name, 'success');
+      setStatus(t('已下载 {name}', { name }), 'success');
     } catch (err) {
-      setStatus('无法下载：' + errorText(err), 'danger');
+      setStatus(t('无法下载：{error}', { error: errorText(err) }), 'danger');
     }
   }
 
@@ -424,14 +435,19 @@ export function createDesigner(config) {
         setDirty(true);
         const processId = processIdOf();
         const otherKey = config.processKey && processId && processId !== config.processKey;
-        setStatus('已导入 ' + file.name + (warnings.length ? '（' + warnings.length + ' 条警告，见浏览器控制台）' : '') +
-          '；尚未保存' + (otherKey ? '。注意：文件中的流程 id “' + processId + '” 与本流程 “' + config.processKey + '” 不同' : ''),
-          warnings.length || otherKey ? 'warning' : 'success');
+        const imported = warnings.length
+          ? t('已导入 {name}（{count} 条警告，见浏览器控制台）；尚未保存', { name: file.name, count: warnings.length })
+          : t('已导入 {name}；尚未保存', { name: file.name });
+        setStatus(otherKey
+          ? t('{imported}。注意：文件中的流程 id “{processId}” 与本流程 “{processKey}” 不同',
+            { imported, processId, processKey: config.processKey })
+          : imported,
+        warnings.length || otherKey ? 'warning' : 'success');
       } catch (err) {
         if (previous && !modeler.getDefinitions()) {
           try { await modeler.importXML(previous); } catch (e) { /* keep the error below */ }
         }
-        setStatus('无法导入 ' + file.name + '：不是有效的 BPMN 文件（' + errorText(err) + '）', 'danger');
+        setStatus(t('无法导入 {name}：不是有效的 BPMN 文件（{error}）', { name: file.name, error: errorText(err) }), 'danger');
       }
     } finally {
       input.value = '';
@@ -482,7 +498,7 @@ function describeChange(item) {
   if (typeof item === 'string') return item;
   const id = item.element_id || item.id || '';
   const name = item.element_name || item.name || '';
-  return name ? name + '（' + id + '）' : id;
+  return name ? t('{name}（{id}）', { name, id }) : id;
 }
 
 function start() {

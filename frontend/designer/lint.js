@@ -9,6 +9,8 @@ import noDuplicateSequenceFlows from 'bpmnlint/rules/no-duplicate-sequence-flows
 import singleEventDefinition from 'bpmnlint/rules/single-event-definition';
 import conditionalFlows from 'bpmnlint/rules/conditional-flows';
 
+import { t } from './translations';
+
 export const RESERVED_IDS = [ 'Start', 'End', 'Root' ];
 const TIMER_KINDS = [ 'timeDate', 'timeDuration', 'timeCycle' ];
 
@@ -54,7 +56,7 @@ function processOf(node) {
 
 
 // ---------------------------------------------------------------------------------------------
-// our rules
+// our rules (messages are translated when reported: they carry the element's values)
 
 /** Every user task lies in a lane whose role is a known role code. */
 function userTaskLane(config) {
@@ -72,20 +74,20 @@ function userTaskLane(config) {
       if (!process) return;
       const lane = laneOf(node, lanesFor(process));
       if (!lane) {
-        reporter.report(node.id, '用户任务必须位于设置了角色的泳道中');
+        reporter.report(node.id, t('用户任务必须位于设置了角色的泳道中'));
         return;
       }
       const explicit = lane.get('cx:role');
       const role = laneRole(lane);
       const laneName = lane.name || lane.id;
       if (!role) {
-        reporter.report(node.id, '所在泳道“' + laneName + '”未设置角色');
+        reporter.report(node.id, t('所在泳道“{lane}”未设置角色', { lane: laneName }));
       } else if (roles.includes(role)) {
         return;
       } else if (explicit) {
-        reporter.report(node.id, '泳道“' + laneName + '”的角色“' + role + '”不是已知角色');
+        reporter.report(node.id, t('泳道“{lane}”的角色“{role}”不是已知角色', { lane: laneName, role }));
       } else {
-        reporter.report(node.id, '所在泳道“' + laneName + '”未设置角色（泳道名称也不是角色代码）');
+        reporter.report(node.id, t('所在泳道“{lane}”未设置角色（泳道名称也不是角色代码）', { lane: laneName }));
       }
     }
   };
@@ -98,11 +100,11 @@ function userTaskForm(config) {
     check(node, reporter) {
       if (is(node, 'bpmn:UserTask')) {
         const form = node.get('cx:form');
-        if (!form) reporter.report(node.id, '用户任务缺少表单（cx:form）');
-        else if (!forms.includes(form)) reporter.report(node.id, '表单“' + form + '”不存在');
+        if (!form) reporter.report(node.id, t('用户任务缺少表单（cx:form）'));
+        else if (!forms.includes(form)) reporter.report(node.id, t('表单“{form}”不存在', { form }));
       } else if (is(node, 'bpmn:StartEvent')) {
         const form = node.get('cx:form');
-        if (form && !forms.includes(form)) reporter.report(node.id, '开始表单“' + form + '”不存在');
+        if (form && !forms.includes(form)) reporter.report(node.id, t('开始表单“{form}”不存在', { form }));
       }
     }
   };
@@ -114,7 +116,7 @@ function gatewayDefault() {
     check(node, reporter) {
       if (!is(node, 'bpmn:ExclusiveGateway')) return;
       if ((node.outgoing || []).length > 1 && !node.default) {
-        reporter.report(node.id, '排他网关有多个出口时必须指定默认流');
+        reporter.report(node.id, t('排他网关有多个出口时必须指定默认流'));
       }
     }
   };
@@ -127,8 +129,8 @@ function serviceTaskAction(config) {
     check(node, reporter) {
       if (!is(node, 'bpmn:ServiceTask')) return;
       const action = node.get('cx:action');
-      if (!action) reporter.report(node.id, '服务任务缺少动作（cx:action）');
-      else if (actions.length && !actions.includes(action)) reporter.report(node.id, '动作“' + action + '”不在允许的动作中');
+      if (!action) reporter.report(node.id, t('服务任务缺少动作（cx:action）'));
+      else if (actions.length && !actions.includes(action)) reporter.report(node.id, t('动作“{action}”不在允许的动作中', { action }));
     }
   };
 }
@@ -139,7 +141,7 @@ function reservedIds() {
     check(node, reporter) {
       if (!(is(node, 'bpmn:FlowNode') || is(node, 'bpmn:SequenceFlow'))) return;
       if (isReservedId(node.id)) {
-        reporter.report(node.id, '元素 id “' + node.id + '” 是引擎保留字，请改名');
+        reporter.report(node.id, t('元素 id “{id}” 是引擎保留字，请改名', { id: node.id }));
       }
     }
   };
@@ -150,17 +152,17 @@ function codeRequired() {
   return {
     check(node, reporter) {
       if (is(node, 'bpmn:ScriptTask') && !(node.script || '').trim()) {
-        reporter.report(node.id, '脚本为空');
+        reporter.report(node.id, t('脚本为空'));
       }
       if (is(node, 'bpmn:SequenceFlow') && node.conditionExpression && !(node.conditionExpression.body || '').trim()) {
-        reporter.report(node.id, '条件表达式为空');
+        reporter.report(node.id, t('条件表达式为空'));
       }
       if (is(node, 'bpmn:Event')) {
         (node.eventDefinitions || []).forEach((def) => {
           if (!is(def, 'bpmn:TimerEventDefinition')) return;
           const kind = TIMER_KINDS.find((k) => def[k]);
           if (!kind || !(def[kind].body || '').trim()) {
-            reporter.report(node.id, '定时器缺少表达式');
+            reporter.report(node.id, t('定时器缺少表达式'));
           }
         });
       }

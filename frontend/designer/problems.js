@@ -1,8 +1,14 @@
 // The problems list (#problems): lint issues (live) and the server's problems (from 校验/部署).
 // Each row is a `.problem[data-element-id]`; activating it selects the element on the canvas.
+import { t } from './translations';
 
-const SOURCE_LABEL = { server: '服务器', lint: '本地检查' };
-const CATEGORY_LABEL = { error: '错误', warning: '警告', info: '提示' };
+// translated when shown (the locale is set after this module is loaded)
+const SOURCE_LABEL = { server: () => t('服务器'), lint: () => t('本地检查') };
+const CATEGORY_LABEL = { error: () => t('错误'), warning: () => t('警告'), info: () => t('提示') };
+
+function label(labels, key) {
+  return labels[key] ? labels[key]() : key;
+}
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -87,13 +93,14 @@ export default class ProblemsPanel {
       'data-category': category,
       tabindex: clickable ? '0' : null,
       role: clickable ? 'button' : null,
-      title: clickable ? '在图中选中此元素' : null
+      title: clickable ? t('在图中选中此元素') : null
     },
     el('span', { class: 'problem-badge badge ' + (category === 'error' ? 'text-bg-danger' : category === 'warning' ? 'text-bg-warning' : 'text-bg-secondary'),
-      text: SOURCE_LABEL[source] + (category === 'error' ? '' : '·' + CATEGORY_LABEL[category]) }),
+      text: category === 'error' ? label(SOURCE_LABEL, source)
+        : t('{source}·{category}', { source: label(SOURCE_LABEL, source), category: label(CATEGORY_LABEL, category) }) }),
     ' ',
-    id ? el('code', { class: 'problem-id', text: id }) : el('span', { class: 'problem-id text-muted', text: '整个文件' }),
-    name ? el('span', { class: 'problem-name', text: '（' + name + '）' }) : null,
+    id ? el('code', { class: 'problem-id', text: id }) : el('span', { class: 'problem-id text-muted', text: t('整个文件') }),
+    name ? el('span', { class: 'problem-name', text: t('（{name}）', { name }) }) : null,
     el('div', { class: 'problem-message', text: problem.message }));
   }
 
@@ -101,17 +108,17 @@ export default class ProblemsPanel {
     const list = this.list;
     list.textContent = '';
     if (this.serverNote || this.server.length) {
-      list.appendChild(el('li', { class: 'list-group-item problems-heading', text: this.serverNote || '服务器校验' }));
+      list.appendChild(el('li', { class: 'list-group-item problems-heading', text: this.serverNote || t('服务器校验') }));
       this.server.forEach((p) => list.appendChild(this._row(p, 'server')));
     }
     this.lint.forEach((p) => list.appendChild(this._row(p, 'lint')));
     if (!this.server.length && !this.lint.length) {
-      list.appendChild(el('li', { class: 'list-group-item text-muted problems-empty', text: '没有发现问题' }));
+      list.appendChild(el('li', { class: 'list-group-item text-muted problems-empty', text: t('没有发现问题') }));
     }
     const errors = this.server.length + this.lintErrorCount();
     const warnings = this.lint.length - this.lintErrorCount();
     if (this.counter) {
-      this.counter.textContent = errors + ' 个错误，' + warnings + ' 个警告';
+      this.counter.textContent = t('{errors} 个错误，{warnings} 个警告', { errors, warnings });
       this.counter.className = 'badge ' + (errors ? 'text-bg-danger' : warnings ? 'text-bg-warning' : 'text-bg-success');
     }
   }

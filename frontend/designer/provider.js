@@ -19,12 +19,21 @@ import {
 import { useService } from 'bpmn-js-properties-panel';
 import { useEffect, useMemo, useRef, useState } from '@bpmn-io/properties-panel/preact/hooks';
 
+import { t } from './translations';
+
 export const GROUP_ID = 'chengxin';
-export const GROUP_LABEL = '诚信属性';
+// labels are translated when shown: the locale is set after this module is loaded
+export function groupLabel() {
+  return t('诚信属性');
+}
 const LOW_PRIORITY = 500;
 const DAYS_RE = /^\s*working_days_deadline\(\s*(\d+)\s*\)\s*$/;
 const TIMER_KINDS = [ 'timeDate', 'timeDuration', 'timeCycle' ];
-const TIMER_KIND_LABEL = { timeDate: '时间点 timeDate', timeDuration: '时长 timeDuration', timeCycle: '周期 timeCycle' };
+const TIMER_KIND_LABEL = {
+  timeDate: () => t('时间点 timeDate'),
+  timeDuration: () => t('时长 timeDuration'),
+  timeCycle: () => t('周期 timeCycle')
+};
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -56,9 +65,10 @@ function isDefaultFlow(element) {
   return !!gateway && gateway.get('default') === getBusinessObject(element);
 }
 
-function withUnknown(options, current, what) {
+/** `unknownLabel(value)`: the label of a current value that is not among the options. */
+function withUnknown(options, current, unknownLabel) {
   if (current && !options.some((o) => o.value === current)) {
-    return [ ...options, { value: current, label: current + '（未知' + what + '）' } ];
+    return [ ...options, { value: current, label: unknownLabel(current) } ];
   }
   return options;
 }
@@ -70,14 +80,14 @@ function CompileStatus({ result, forId }) {
   let text = '';
   let state = 'idle';
   if (result && result.pending) {
-    text = '正在检查…';
+    text = t('正在检查…');
     state = 'pending';
   } else if (result && result.unavailable) {
     state = 'unavailable';
     text = result.message;
   } else if (result) {
     state = result.ok ? 'ok' : 'error';
-    text = result.message || (result.ok ? '可以编译' : '无法编译');
+    text = result.message || (result.ok ? t('可以编译') : t('无法编译'));
   }
   return (
     <div class={ 'cx-compile cx-compile-' + state } id={ forId + '-compile' } data-compile-for={ forId }
@@ -167,18 +177,19 @@ function RoleEntry({ element, id }) {
   const byName = !explicit ? roles.find((r) => r.code === name) : null;
   const current = explicit || (byName ? byName.code : '');
   const description = explicit
-    ? '泳道内的用户任务由该角色办理；泳道名称可以自由填写。'
+    ? t('泳道内的用户任务由该角色办理；泳道名称可以自由填写。')
     : byName
-      ? '未设置 cx:role，按泳道名称识别为“' + byName.label + '”。另选角色会写入 cx:role。'
-      : '请选择角色：泳道内的用户任务由该角色办理。';
+      ? t('未设置 cx:role，按泳道名称识别为“{role}”。另选角色会写入 cx:role。', { role: byName.label })
+      : t('请选择角色：泳道内的用户任务由该角色办理。');
   const getOptions = () => withUnknown(
-    [ { value: '', label: '（未设置）' }, ...roles.map((r) => ({ value: r.code, label: r.label + '（' + r.code + '）' })) ],
-    current, '角色');
+    [ { value: '', label: t('（未设置）') },
+      ...roles.map((r) => ({ value: r.code, label: t('{label}（{code}）', { label: r.label, code: r.code }) })) ],
+    current, (value) => t('{value}（未知角色）', { value }));
   return (
     <SelectEntry
       element={ element }
       id={ id }
-      label="角色"
+      label={ t('角色') }
       description={ description }
       getValue={ () => current }
       setValue={ (value) => modeling.updateProperties(element, { 'cx:role': value || undefined }) }
@@ -195,15 +206,15 @@ function FormEntry({ element, id }) {
   const current = bo.get('cx:form') || '';
   const isStart = is(element, 'bpmn:StartEvent');
   const getOptions = () => withUnknown(
-    [ { value: '', label: isStart ? '（无开始表单）' : '（未设置）' },
-      ...forms.map((f) => ({ value: f.key, label: f.title + '（' + f.key + '）' })) ],
-    current, '表单');
+    [ { value: '', label: isStart ? t('（无开始表单）') : t('（未设置）') },
+      ...forms.map((f) => ({ value: f.key, label: t('{label}（{code}）', { label: f.title, code: f.key }) })) ],
+    current, (value) => t('{value}（未知表单）', { value }));
   return (
     <SelectEntry
       element={ element }
       id={ id }
-      label="表单"
-      description={ isStart ? '登记时填写的表单（可选）。' : '办理人填写的表单（必填），取自 forms/ 目录。' }
+      label={ t('表单') }
+      description={ isStart ? t('登记时填写的表单（可选）。') : t('办理人填写的表单（必填），取自 forms/ 目录。') }
       getValue={ () => bo.get('cx:form') || '' }
       setValue={ (value) => modeling.updateProperties(element, { 'cx:form': value || undefined }) }
       getOptions={ getOptions }
@@ -218,10 +229,10 @@ function DueEntry({ element, id }) {
     <CodeEntry
       element={ element }
       id={ id }
-      label="办理期限（工作日）"
+      label={ t('办理期限（工作日）') }
       mode="expression"
-      placeholder="如 5 或 explanation_days"
-      description="工作日数：数字，或给出天数的流程变量/表达式。留空表示无期限。"
+      placeholder={ t('如 5 或 explanation_days') }
+      description={ t('工作日数：数字，或给出天数的流程变量/表达式。留空表示无期限。') }
       getValue={ () => bo.get('cx:due') || '' }
       setValue={ (value) => modeling.updateProperties(element, { 'cx:due': value || undefined }) }
     />
@@ -255,11 +266,11 @@ function ConditionEntry({ element, id }) {
     <CodeEntry
       element={ element }
       id={ id }
-      label="条件"
+      label={ t('条件') }
       mode="expression"
       disabled={ isDefault }
-      placeholder="如 entry_decision == 'return'"
-      description={ isDefault ? '默认流在其他条件都不成立时走，不需要条件。' : 'Python 表达式，为真时走这条顺序流。' }
+      placeholder={ t("如 entry_decision == 'return'") }
+      description={ isDefault ? t('默认流在其他条件都不成立时走，不需要条件。') : t('Python 表达式，为真时走这条顺序流。') }
       getValue={ getValue }
       setValue={ setValue }
     />
@@ -287,8 +298,8 @@ function DefaultFlowEntry({ element, id }) {
     <CheckboxEntry
       element={ element }
       id={ id }
-      label="设为默认流"
-      description="网关的其他条件都不成立时走默认流；设为默认流会清除本流的条件。"
+      label={ t('设为默认流') }
+      description={ t('网关的其他条件都不成立时走默认流；设为默认流会清除本流的条件。') }
       getValue={ () => isDefaultFlow(element) }
       setValue={ setValue }
     />
@@ -331,10 +342,10 @@ function TimerEntry({ element, id }) {
         <NumberFieldEntry
           element={ element }
           id={ id + '-days' }
-          label="时限（工作日）"
+          label={ t('时限（工作日）') }
           min={ 1 }
           step={ 1 }
-          description={ '写作 working_days_deadline(N)：从到达此处起 N 个工作日，当日结束时触发。' }
+          description={ t('写作 working_days_deadline(N)：从到达此处起 N 个工作日，当日结束时触发。') }
           getValue={ () => (match ? parseInt(match[1], 10) : undefined) }
           setValue={ (n) => {
             const days = Math.trunc(Number(n));
@@ -343,7 +354,7 @@ function TimerEntry({ element, id }) {
           debounce={ debounce }
         />
         <button type="button" class="cx-link-button" onClick={ () => { advancedTimers.add(element.id); forceRender((x) => x + 1); } }>
-          改用自定义表达式（高级）
+          { t('改用自定义表达式（高级）') }
         </button>
       </div>
     );
@@ -354,16 +365,16 @@ function TimerEntry({ element, id }) {
       <CodeEntry
         element={ element }
         id={ id + '-expression' }
-        label={ '定时器表达式（' + TIMER_KIND_LABEL[currentKind] + '）' }
+        label={ t('定时器表达式（{kind}）', { kind: TIMER_KIND_LABEL[currentKind]() }) }
         mode="expression"
-        placeholder="如 start_of_day(publication_end)"
-        description="Python 表达式，结果为 ISO 日期时间，例如 working_days_deadline(5)、start_of_day(repairable_from)。"
+        placeholder={ t('如 start_of_day(publication_end)') }
+        description={ t('Python 表达式，结果为 ISO 日期时间，例如 working_days_deadline(5)、start_of_day(repairable_from)。') }
         getValue={ () => timerExpression(timerDef) }
         setValue={ (value) => write(currentKind, value || '') }
       />
       { DAYS_RE.test(expression) && currentKind === 'timeDate' ? (
         <button type="button" class="cx-link-button" onClick={ () => { advancedTimers.delete(element.id); forceRender((x) => x + 1); } }>
-          改用工作日数
+          { t('改用工作日数') }
         </button>
       ) : null }
     </div>
@@ -378,13 +389,14 @@ function ScriptEntry({ element, id }) {
     <CodeEntry
       element={ element }
       id={ id }
-      label="脚本"
+      label={ t('脚本') }
       mode="script"
       multiline
       rows={ 6 }
       placeholder="set_record_status('confirmed')"
-      description={ 'Python 脚本，可读写流程变量并调用下方列出的函数。' +
-        (format && format.toLowerCase() !== 'python' ? '（当前 scriptFormat 为 “' + format + '”，保存时改为 python）' : '') }
+      description={ format && format.toLowerCase() !== 'python'
+        ? t('Python 脚本，可读写流程变量并调用下方列出的函数。（当前 scriptFormat 为 “{format}”，保存时改为 python）', { format })
+        : t('Python 脚本，可读写流程变量并调用下方列出的函数。') }
       getValue={ () => bo.get('script') || '' }
       setValue={ (value) => modeling.updateProperties(element, { script: value || undefined, scriptFormat: 'python' }) }
     />
@@ -398,14 +410,15 @@ function ActionEntry({ element, id }) {
   const actions = config.actions || [];
   const current = bo.get('cx:action') || '';
   const getOptions = () => withUnknown(
-    [ { value: '', label: '（未设置）' }, ...actions.map((a) => ({ value: a.name, label: a.label + '（' + a.name + '）' })) ],
-    current, '动作');
+    [ { value: '', label: t('（未设置）') },
+      ...actions.map((a) => ({ value: a.name, label: t('{label}（{code}）', { label: a.label, code: a.name }) })) ],
+    current, (value) => t('{value}（未知动作）', { value }));
   return (
     <SelectEntry
       element={ element }
       id={ id }
-      label="动作"
-      description="服务任务执行的业务动作。"
+      label={ t('动作') }
+      description={ t('服务任务执行的业务动作。') }
       getValue={ () => bo.get('cx:action') || '' }
       setValue={ (value) => modeling.updateProperties(element, { 'cx:action': value || undefined }) }
       getOptions={ getOptions }
@@ -428,11 +441,13 @@ function ParamsEntry({ element, id }) {
     <CodeEntry
       element={ element }
       id={ id }
-      label="参数"
+      label={ t('参数') }
       mode={ actionName ? 'script' : 'expression' }
       toSource={ toSource }
-      placeholder={ params ? '按顺序填写：' + params : "如 'confirmed'" }
-      description={ 'Python 表达式，多个参数以逗号分隔' + (params ? '，依次为：' + params : '') + '。' }
+      placeholder={ params ? t('按顺序填写：{params}', { params }) : t("如 'confirmed'") }
+      description={ params
+        ? t('Python 表达式，多个参数以逗号分隔，依次为：{params}。', { params })
+        : t('Python 表达式，多个参数以逗号分隔。') }
       getValue={ () => bo.get('cx:params') || '' }
       setValue={ (value) => modeling.updateProperties(element, { 'cx:params': value || undefined }) }
     />
@@ -447,7 +462,7 @@ function FunctionsHelp({ id }) {
   if (!helpers.length && !actions.length) return null;
   return (
     <details class="cx-functions bio-properties-panel-entry" data-entry-id={ id }>
-      <summary>可调用的函数</summary>
+      <summary>{ t('可调用的函数') }</summary>
       <ul>
         { helpers.map((h) => <li key={ h.name }><code>{ h.name }()</code> — { h.label }</li>) }
         { actions.map((a) => (
@@ -507,7 +522,7 @@ export default class ChengxinPropertiesProvider {
       groups = groups.filter((g) => g.id !== 'timer');
       const entries = chengxinEntries(element);
       if (!entries.length) return groups;
-      const group = { id: GROUP_ID, label: GROUP_LABEL, entries, component: Group, shouldOpen: true };
+      const group = { id: GROUP_ID, label: groupLabel(), entries, component: Group, shouldOpen: true };
       const general = groups.findIndex((g) => g.id === 'general');
       groups.splice(general >= 0 ? general + 1 : 0, 0, group);
       return groups;

@@ -1,5 +1,10 @@
-// Chinese UI for the modeler: the community bpmn-js-i18n `zn` table, plus the strings of the
-// properties panel and the linter that it lacks, plus a few wording fixes for our users.
+// The designer's one i18n module. The page picks the language (config.locale: 'zh_CN' by
+// default, or 'en'); createDesigner() calls setLocale() before the modeler is built.
+//  - Chinese: bpmn-js's own English strings go through the community bpmn-js-i18n `zn` table,
+//    plus the strings of the properties panel and the linter that it lacks, plus a few wording
+//    fixes for our users (EXTRA). Our own strings are written in Chinese and pass through.
+//  - English: our own Chinese strings go through EN; bpmn-js's English strings pass through.
+// t() is the translate function of bpmn-js, of the properties panel and of our own code.
 import zn from 'bpmn-js-i18n/translations/zn';
 
 const EXTRA = {
@@ -119,12 +124,166 @@ const EXTRA = {
 
 export const translations = { ...zn, ...EXTRA };
 
-export function customTranslate(template, replacements) {
+// English for our own strings: key = the exact Chinese source text (with its {name}
+// placeholders), value = the English text with the same placeholders.
+export const EN = {
+  // api.js, compile-checker.js: talking to the server
+  '页面已过期（CSRF 校验失败），请刷新页面后重试': 'The page has expired (CSRF check failed). Please reload the page and try again.',
+  '没有权限，或登录已过期（HTTP {status}）': 'Permission denied, or your session has expired (HTTP {status})',
+  '文件太大（HTTP 413）': 'File too large (HTTP 413)',
+  '服务器错误（HTTP {status}）': 'Server error (HTTP {status})',
+  '无法连接服务器：{error}': 'Cannot reach the server: {error}',
+  '无法检查：{error}': 'Cannot check: {error}',
+
+  // index.js: status line, toolbar, deploy result
+  '元素 “{id}” 不在图上': 'Element “{id}” is not on the diagram',
+  '本地检查发现 {count} 个错误，修正后才能部署': 'Local checks found {count} error(s); fix them before deploying',
+  '未提供流程地址（xmlUrl）': 'No process URL provided (xmlUrl)',
+  '正在加载流程…': 'Loading process…',
+  '已加载“{title}”': 'Loaded “{title}”',
+  '已加载流程': 'Loaded the process',
+  '{loaded}（导入时有 {count} 条警告）': '{loaded} ({count} import warning(s))',
+  '无法加载流程：{error}': 'Cannot load the process: {error}',
+  '没有已加载的流程': 'No process is loaded',
+  '未提供草稿地址（draftUrl）': 'No draft URL provided (draftUrl)',
+  '正在保存草稿…': 'Saving draft…',
+  '；': '; ',
+  '内容无效': 'Invalid content',
+  '草稿未保存：{reason}（{fields}）': 'Draft not saved: {reason} ({fields})',
+  '草稿未保存：{reason}': 'Draft not saved: {reason}',
+  '已保存草稿（{time}）': 'Draft saved ({time})',
+  '已保存草稿': 'Draft saved',
+  '未提供校验地址（validateUrl）': 'No validation URL provided (validateUrl)',
+  '正在校验…': 'Validating…',
+  '服务器校验（{time}）：{count} 个问题': 'Server validation ({time}): {count} problem(s)',
+  '服务器校验（{time}）：通过': 'Server validation ({time}): passed',
+  '校验通过': 'Validation passed',
+  '校验发现 {count} 个问题': 'Validation found {count} problem(s)',
+  '无法校验：{error}': 'Cannot validate: {error}',
+  '本地检查有错误，不能部署': 'Local checks found errors; cannot deploy',
+  '已部署第 {version} 版': 'Deployed version {version}',
+  '新增': 'Added',
+  '删除': 'Removed',
+  '修改': 'Changed',
+  '{label}（{count}）：{items}': '{label} ({count}): {items}',
+  '、': ', ',
+  '与上一版相比没有元素增删改': 'No elements added, removed or changed since the previous version',
+  '查看所有版本': 'View all versions',
+  '关闭': 'Close',
+  '未提供部署地址（deployUrl）': 'No deployment URL provided (deployUrl)',
+  '正在部署…': 'Deploying…',
+  '部署被拒绝：{count} 个问题': 'Deployment refused: {count} problem(s)',
+  '部署失败：{error}': 'Deployment failed: {error}',
+  '已下载 {name}': 'Downloaded {name}',
+  '无法下载：{error}': 'Cannot download: {error}',
+  '已导入 {name}（{count} 条警告，见浏览器控制台）；尚未保存': 'Imported {name} ({count} warning(s), see the browser console); not saved yet',
+  '已导入 {name}；尚未保存': 'Imported {name}; not saved yet',
+  '{imported}。注意：文件中的流程 id “{processId}” 与本流程 “{processKey}” 不同': '{imported}. Note: the process id “{processId}” in the file differs from this process, “{processKey}”',
+  '无法导入 {name}：不是有效的 BPMN 文件（{error}）': 'Cannot import {name}: not a valid BPMN file ({error})',
+  '{name}（{id}）': '{name} ({id})',
+
+  // lint.js: our lint rules
+  '用户任务必须位于设置了角色的泳道中': 'A user task must lie in a lane that has a role',
+  '所在泳道“{lane}”未设置角色': 'Its lane “{lane}” has no role',
+  '泳道“{lane}”的角色“{role}”不是已知角色': 'The role “{role}” of lane “{lane}” is not a known role',
+  '所在泳道“{lane}”未设置角色（泳道名称也不是角色代码）': 'Its lane “{lane}” has no role (and the lane name is not a role code)',
+  '用户任务缺少表单（cx:form）': 'User task has no form (cx:form)',
+  '表单“{form}”不存在': 'Form “{form}” does not exist',
+  '开始表单“{form}”不存在': 'Start form “{form}” does not exist',
+  '排他网关有多个出口时必须指定默认流': 'An exclusive gateway with several outgoing flows must have a default flow',
+  '服务任务缺少动作（cx:action）': 'Service task has no action (cx:action)',
+  '动作“{action}”不在允许的动作中': 'Action “{action}” is not an allowed action',
+  '元素 id “{id}” 是引擎保留字，请改名': 'Element id “{id}” is reserved by the engine; please rename it',
+  '脚本为空': 'Script is empty',
+  '条件表达式为空': 'Condition expression is empty',
+  '定时器缺少表达式': 'Timer has no expression',
+
+  // problems.js: the problems list
+  '服务器': 'Server',
+  '本地检查': 'Local check',
+  '错误': 'Error',
+  '警告': 'Warning',
+  '提示': 'Info',
+  '在图中选中此元素': 'Select this element in the diagram',
+  '{source}·{category}': '{source} · {category}',
+  '整个文件': 'Whole file',
+  '（{name}）': ' ({name})',
+  '服务器校验': 'Server validation',
+  '没有发现问题': 'No problems found',
+  '{errors} 个错误，{warnings} 个警告': '{errors} error(s), {warnings} warning(s)',
+
+  // provider.js: our properties group
+  '诚信属性': 'Chengxin properties',
+  '时间点 timeDate': 'point in time, timeDate',
+  '时长 timeDuration': 'duration, timeDuration',
+  '周期 timeCycle': 'cycle, timeCycle',
+  '正在检查…': 'Checking…',
+  '可以编译': 'Compiles',
+  '无法编译': 'Does not compile',
+  '泳道内的用户任务由该角色办理；泳道名称可以自由填写。': 'User tasks in this lane are handled by this role; the lane name is free text.',
+  '未设置 cx:role，按泳道名称识别为“{role}”。另选角色会写入 cx:role。': 'No cx:role set; recognised as “{role}” from the lane name. Choosing another role writes cx:role.',
+  '请选择角色：泳道内的用户任务由该角色办理。': 'Choose a role: user tasks in this lane are handled by it.',
+  '（未设置）': '(not set)',
+  '{label}（{code}）': '{label} ({code})',
+  '{value}（未知角色）': '{value} (unknown role)',
+  '角色': 'Role',
+  '（无开始表单）': '(no start form)',
+  '{value}（未知表单）': '{value} (unknown form)',
+  '表单': 'Form',
+  '登记时填写的表单（可选）。': 'The form filled in at registration (optional).',
+  '办理人填写的表单（必填），取自 forms/ 目录。': 'The form the handler fills in (required), from the forms/ directory.',
+  '办理期限（工作日）': 'Deadline (working days)',
+  '如 5 或 explanation_days': 'e.g. 5 or explanation_days',
+  '工作日数：数字，或给出天数的流程变量/表达式。留空表示无期限。': 'Working days: a number, or a process variable or expression giving the days. Leave empty for no deadline.',
+  '条件': 'Condition',
+  "如 entry_decision == 'return'": "e.g. entry_decision == 'return'",
+  '默认流在其他条件都不成立时走，不需要条件。': 'The default flow is taken when no other condition holds; it needs no condition.',
+  'Python 表达式，为真时走这条顺序流。': 'Python expression; this sequence flow is taken when it is true.',
+  '设为默认流': 'Use as default flow',
+  '网关的其他条件都不成立时走默认流；设为默认流会清除本流的条件。': 'The gateway takes the default flow when no other condition holds; making this the default flow clears its condition.',
+  '时限（工作日）': 'Time limit (working days)',
+  '写作 working_days_deadline(N)：从到达此处起 N 个工作日，当日结束时触发。': 'Written as working_days_deadline(N): fires at the end of the Nth working day after arriving here.',
+  '改用自定义表达式（高级）': 'Use a custom expression (advanced)',
+  '定时器表达式（{kind}）': 'Timer expression ({kind})',
+  '如 start_of_day(publication_end)': 'e.g. start_of_day(publication_end)',
+  'Python 表达式，结果为 ISO 日期时间，例如 working_days_deadline(5)、start_of_day(repairable_from)。': 'Python expression giving an ISO date-time, e.g. working_days_deadline(5) or start_of_day(repairable_from).',
+  '改用工作日数': 'Use a number of working days',
+  '脚本': 'Script',
+  'Python 脚本，可读写流程变量并调用下方列出的函数。（当前 scriptFormat 为 “{format}”，保存时改为 python）': 'Python script; it can read and write process variables and call the functions listed below. (The current scriptFormat is “{format}”; it becomes python on save.)',
+  'Python 脚本，可读写流程变量并调用下方列出的函数。': 'Python script; it can read and write process variables and call the functions listed below.',
+  '{value}（未知动作）': '{value} (unknown action)',
+  '动作': 'Action',
+  '服务任务执行的业务动作。': 'The business action the service task performs.',
+  '参数': 'Parameters',
+  '按顺序填写：{params}': 'In order: {params}',
+  "如 'confirmed'": "e.g. 'confirmed'",
+  'Python 表达式，多个参数以逗号分隔，依次为：{params}。': 'Python expressions separated by commas, in order: {params}.',
+  'Python 表达式，多个参数以逗号分隔。': 'Python expressions, several parameters separated by commas.',
+  '可调用的函数': 'Functions you can call'
+};
+
+let english = false;
+
+/** 'en' selects English; anything else (or nothing) selects Chinese. */
+export function setLocale(locale) {
+  english = locale === 'en';
+}
+
+export function getLocale() {
+  return english ? 'en' : 'zh_CN';
+}
+
+const own = Object.prototype.hasOwnProperty;
+
+/** Translate `text` to the current locale and fill its {name} placeholders from `replacements`. */
+export function t(text, replacements) {
+  if (typeof text !== 'string') return text;
   replacements = replacements || {};
-  const text = translations[template] || template;
-  return text.replace(/{([^}]+)}/g, (_, key) => (key in replacements ? replacements[key] : '{' + key + '}'));
+  const table = english ? EN : translations;
+  const template = (own.call(table, text) && table[text]) || text;
+  return template.replace(/{([^}]+)}/g, (_, key) => (key in replacements ? replacements[key] : '{' + key + '}'));
 }
 
 export default {
-  translate: [ 'value', customTranslate ]
+  translate: [ 'value', t ]
 };

@@ -50,3 +50,41 @@ def test_designer_adds_a_task_fixes_the_form_and_deploys_version_2(app, login_as
     page.goto("/designer/dishonesty_record")
     expect(page.locator('#versions tr[data-version="2"]')).to_contain_text("录入审核后增加复核")
     expect(page.locator('#versions tr[data-version="2"]')).to_contain_text("second_review")
+
+
+def _switch_language(page, label: str, lang: str, button: str) -> None:
+    page.locator("#whoami").click()
+    page.get_by_label(label).select_option(lang)
+    page.get_by_role("button", name=button).click()
+
+
+def test_the_designer_speaks_the_language_the_user_chose(login_as):
+    """The modeler's own texts (bpmn-js palette, our toolbar, status line, properties panel and
+    lint messages) follow the user's language: English when chosen, Chinese by default."""
+    page = login_as("designer")
+    _switch_language(page, "语言", "en", "切换")
+    try:
+        page.goto("/designer/dishonesty_record/modeler")
+        expect(page.locator("#designer-status")).to_contain_text("Loaded", timeout=20_000)
+        expect(page.locator("#btn-save")).to_have_text("Save draft")
+        expect(page.locator("#btn-validate")).to_have_text("Validate")
+        expect(page.locator('.djs-palette [data-action="create.start-event"]')).to_have_attribute(
+            "aria-label", "Create start event")
+        page.evaluate("""() => {
+            const m = window.chengxinModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
+            const lane = reg.get('Lane_reviewer'), review = reg.get('entry_review');
+            const task = modeling.createShape({ type: 'bpmn:UserTask' },
+                { x: review.x + review.width / 2, y: lane.y + lane.height - 45 }, lane.parent);
+            modeling.updateProperties(task, { id: 'no_form_yet', name: 'x' });
+        }""")
+        problem = page.locator('#problems .problem[data-element-id="no_form_yet"]').first
+        expect(problem).to_contain_text("form")
+        expect(problem).not_to_contain_text("表单")
+        problem.click()
+        expect(page.locator("#properties").get_by_label("Form", exact=True)).to_be_visible()
+    finally:
+        _switch_language(page, "Language", "zh_CN", "Switch")
+    page.goto("/designer/dishonesty_record/modeler")
+    expect(page.locator("#designer-status")).to_contain_text("已加载", timeout=20_000)
+    expect(page.locator("#btn-save")).to_have_text("保存草稿")
+    expect(page.locator('.djs-palette [data-action="create.start-event"]')).to_have_attribute("aria-label", "创建开始事件")
