@@ -51,31 +51,28 @@ def _changed() -> None:
     db.session.info.pop("calendar_years", None)
 
 
-def _load_year(year: int, cache: dict[int, _Year]) -> _Year:
-    """One year's schedule; `cache` holds what this computation already looked at."""
-    if year not in cache and year in _checked():
-        cache[year] = _checked()[year]
-    if year not in cache:
+def _load_year(year: int) -> _Year:
+    """One year's schedule, checked against the database once per request."""
+    checked = _checked()
+    if year not in checked:
         revision = db.session.scalar(select(CalendarYear.revision).where(CalendarYear.year == year))
         if revision is None:
             raise CalendarNotLoaded(year)
         known = _years.get(year)
-        if known is not None and known[0] == revision:
-            cache[year] = known[1]
-        else:
+        if known is None or known[0] != revision:
             rows = db.session.execute(
                 select(CalendarDay.day, CalendarDay.kind)
                 .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
             ).all()
-            cache[year] = _Year(frozenset(d for d, k in rows if k == "holiday"),
-                                frozenset(d for d, k in rows if k == "workday"))
-            _years[year] = (revision, cache[year])
-        _checked()[year] = cache[year]
-    return cache[year]
+            known = (revision, _Year(frozenset(d for d, k in rows if k == "holiday"),
+                                     frozenset(d for d, k in rows if k == "workday")))
+            _years[year] = known
+        checked[year] = known[1]
+    return checked[year]
 
 
-def _is_working(day: date, cache: dict[int, _Year]) -> bool:
-    year = _load_year(day.year, cache)
+def is_working_day(day: date) -> bool:
+    year = _load_year(day.year)
     if day in year.holidays:
         return False
     if day in year.workdays:
@@ -83,36 +80,30 @@ def _is_working(day: date, cache: dict[int, _Year]) -> bool:
     return day.weekday() < 5
 
 
-def is_working_day(day: date) -> bool:
-    return _is_working(day, {})
-
-
 def add_working_days(start: date, n: int) -> date:
     """The n-th working day after `start` (start not counted). n == 0 gives `start` itself when it
     is a working day, else the next working day."""
     if not 0 <= n <= MAX_WORKING_DAYS:
         raise ValueError(f"working days must be between 0 and {MAX_WORKING_DAYS}, got {n}")
-    cache: dict[int, _Year] = {}
     day = start
     if n == 0:
-        while not _is_working(day, cache):
+        while not is_working_day(day):
             day += timedelta(days=1)
         return day
     counted = 0
     while counted < n:
         day += timedelta(days=1)
-        if _is_working(day, cache):
+        if is_working_day(day):
             counted += 1
     return day
 
 
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 if end <= start)."""
-    cache: dict[int, _Year] = {}
     count, day = 0, start
     while day < end:
         day += timedelta(days=1)
-        if _is_working(day, cache):
+        if is_working_day(day):
             count += 1
     return count
 
