@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.pop("FLASK_TESTING", None)
 
 from flask_migrate import upgrade
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app import create_app
 from app.config import Config

@@ -122,7 +122,7 @@ const EXTRA = {
   'Sequence flow is missing condition': '顺序流缺少条件（或设为默认流）'
 };
 
-export const translations = { ...zn, ...EXTRA };
+const translations = { ...zn, ...EXTRA };
 
 // English for our own strings: key = the exact Chinese source text (with its {name}
 // placeholders), value = the English text with the same placeholders.
@@ -267,10 +267,6 @@ let english = false;
 /** 'en' selects English; anything else (or nothing) selects Chinese. */
 export function setLocale(locale) {
   english = locale === 'en';
-}
-
-export function getLocale() {
-  return english ? 'en' : 'zh_CN';
 }
 
 const own = Object.prototype.hasOwnProperty;
