@@ -3,16 +3,30 @@
 `N_` marks a string for extraction without translating it where it is defined (labels in
 dictionaries, translated where they are shown). `extract_process_strings` is a Babel extractor
 for the labels that live in data files: forms/*.json (titles, help, option labels) and
-workflows/*.bpmn (element names), so the whole UI is translatable."""
+workflows/*.bpmn (element names), so the whole UI is translatable.
+
+`tr` translates a value that comes from data. Templates use it for every non-literal: Jinja's
+`_()` returns markup-safe text (it trusts its argument as a translator-written literal), so
+`{{ _(name) }}` would put a designer's `<script>` into the page unescaped."""
 from __future__ import annotations
 
 import json
 
+from flask_babel import gettext
 from lxml import etree
 
 
 def N_(text: str) -> str:  # noqa: N802 (gettext convention)
     return text
+
+
+def tr(text: object) -> str:
+    """A data value (BPMN name, form title or option label, a label from a code table) in the
+    user's language: the catalogue's translation when there is one, else the text itself. Always a
+    plain `str`, never markup, so templates escape it; None and '' give ''."""
+    if text is None or text == "":
+        return ""  # gettext("") would answer the catalogue's header
+    return str(gettext(str(text)))
 
 
 def extract_process_strings(fileobj, keywords, comment_tags, options):

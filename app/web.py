@@ -25,6 +25,8 @@ from flask_login import current_user, login_required
 from app.clock import LOCAL_TZ, clock
 from app.errors import DomainError
 from app.extensions import babel, login_manager
+from app.i18n import tr
+from app.security import init_security_headers
 
 STATUS_STYLES = {
     "draft": "secondary", "in_review": "info", "returned": "warning", "notified": "primary",
@@ -103,6 +105,7 @@ def due_state(due: datetime | None) -> str:
 
 def init_web(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    init_security_headers(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("请先登录")
     login_manager.login_message_category = "warning"
@@ -130,6 +133,7 @@ def init_web(app: Flask) -> None:
                 "SOURCE_TYPES": SOURCE_TYPES, "TIERS": TIERS, "KEY_AREAS": KEY_AREAS,
                 "calendar_warnings": warnings, "does_casework": does_casework, "url_with": url_with, "LANGUAGES": app.config["LANGUAGES"], "current_locale": select_locale()}
 
+    app.jinja_env.globals["tr"] = tr  # data in the user's language, escaped like any value
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["due_state"] = due_state
     app.jinja_env.filters["deadline_day"] = deadline_day

@@ -1,10 +1,23 @@
-// htmx requests carry the CSRF token; confirmation for destructive actions is data-confirm.
+// Page behaviour for every page. The Content-Security-Policy allows no inline script or on…=
+// attribute: templates mark elements with data-* attributes and this file acts on them.
+// htmx requests carry the CSRF token.
 document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector('meta[name="csrf-token"]');
   if (token) event.detail.headers["X-CSRFToken"] = token.content;
 });
 document.addEventListener("submit", (event) => {
   const form = event.target;
+  // data-confirm: confirmation for destructive actions
   const message = form.getAttribute("data-confirm");
-  if (message && !window.confirm(message)) event.preventDefault();
+  if (message && !window.confirm(message)) { event.preventDefault(); return; }
+  // data-goto="/base" data-goto-field="key": open /base/<value of that field> instead of submitting
+  const base = form.getAttribute("data-goto");
+  if (base) {
+    event.preventDefault();
+    window.location.href = base + "/" + encodeURIComponent(form.elements[form.getAttribute("data-goto-field")].value);
+  }
+});
+// data-autosubmit: a choice that reloads the page for it (e.g. which process to start)
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
 });
