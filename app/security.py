@@ -30,12 +30,13 @@ PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()"}
 def init_security_headers(app: Flask) -> Talisman:
     """Add the headers to every response of `app` (one Talisman per app: it keeps its options).
     Reads `SESSION_COOKIE_SECURE` (bool) and `SESSION_COOKIE_SAMESITE`; with the former, HTTPS
-    responses (or `X-Forwarded-Proto: https` from the proxy) carry HSTS for a year."""
+    responses (or `X-Forwarded-Proto: https` from the proxy) carry HSTS for 365 days."""
     secure = bool(app.config["SESSION_COOKIE_SECURE"])
     talisman = Talisman(
         app,
         force_https=False,
         strict_transport_security=secure,
+        strict_transport_security_max_age=365 * 24 * 3600,
         session_cookie_secure=secure,
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
         content_security_policy=CONTENT_SECURITY_POLICY,
