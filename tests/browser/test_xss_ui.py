@@ -5,7 +5,6 @@ on it. Every page that shows those texts, opened by the users who see them, show
 text: no element is injected, no script runs, no dialog opens."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
