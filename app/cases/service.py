@@ -270,7 +270,7 @@ def check_attachment_ids(case: Case, form_key: str, data: dict, form_version: in
     for field in forms.file_fields(form_key, form_version):
         ids = data.get(field) or []
         if ids:
-            storable = [i for i in ids if isinstance(i, int) and 0 < i < 2**63]  # others cannot exist
+            storable = [i for i in ids if isinstance(i, int) and 0 < i < 2**31]  # ids are 32-bit: others cannot exist
             found = set(db.session.scalars(select(Attachment.id).where(Attachment.id.in_(storable),
                                                                        Attachment.case_id == case.id)))
             missing = [i for i in ids if i not in found]
