@@ -137,7 +137,7 @@ def issue(case: Case, doc_type: str, data: dict | None = None, *, actor_id: int 
                         verification_code=code, context=_json_ready(context), issued_at=clock.now(), issued_by_id=actor_id)
     _add_pending(document)
     record_event(case, "document.issued", f"出具{context['title']}：{number}",
-                 {"document_id": document.id, "number": number, "sha256": document.sha256}, actor_id=actor_id)
+                 {"document_id": document.id, "number": number}, actor_id=actor_id)
     return document
 
 
