@@ -138,10 +138,14 @@ def register_cli(app: Flask) -> None:
         from sqlalchemy import func, select
 
         from app.documents.models import Document
-        from app.documents.service import correct
+        from app.documents.service import check_reason, correct
         from app.extensions import db
         from app.org.models import User
 
+        try:
+            reason = check_reason(reason)
+        except DomainError as exc:
+            _fail(exc.message)
         latest = select(Document.number, func.max(Document.version).label("v")).where(
             Document.doc_type == doc_type).group_by(Document.number).subquery()
         ids = list(db.session.scalars(select(Document.id).join(latest, (Document.number == latest.c.number)

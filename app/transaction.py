@@ -1,10 +1,13 @@
 """One transaction per user action: services run their work inside `unit_of_work()`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from flask_babel import gettext as _
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import Conflict
@@ -13,6 +16,20 @@ from app.i18n import N_
 from app.sqlite import write_transaction
 
 CONCURRENT_CHANGE = N_("该案件刚刚被其他人更新，本次操作未保存，请刷新后重试")
+_AFTER_COMMIT = "chengxin.after_commit"
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback` (no arguments) once the current unit of work has committed, outside its
+    transaction — never if it rolls back. For slow work that must not hold the write lock (a PDF
+    render); the callback handles its own failures, the committed work stands either way."""
+    db.session().info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_commit(session):
+    # Work rolled back (a failed step, a process test's sandbox) must not leave callbacks behind.
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 @contextmanager
@@ -41,3 +58,7 @@ def unit_of_work():
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        callbacks = session.info.pop(_AFTER_COMMIT, [])
+    for callback in callbacks:
+        callback()

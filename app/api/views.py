@@ -74,7 +74,7 @@ def upload_attachment(case_id: int):
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest("缺少文件", {"file": ["请以 multipart/form-data 的 file 字段上传文件"]})
-    attachment = cases.add_attachment(g.user, case_id, upload.filename or "", upload.read())
+    attachment, = cases.add_attachments(g.user, case_id, [(upload.filename or "", upload.read())])
     return jsonify(schemas.attachment_out.dump(attachment)), 201
 
 

@@ -175,5 +175,9 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The step the file came with: its task (None for the start form, or the recording unit
+    # adding a file outside any task) and the step's name as shown then (None: outside a step).
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    step: Mapped[str | None] = mapped_column(String(200))
 
     uploaded_by: Mapped[User] = relationship()

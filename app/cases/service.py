@@ -19,7 +19,7 @@ from app.extensions import db
 from app.org.models import CivilServant, Department, User
 from app.pagination import Total, count_capped
 from app.tasks.models import HumanTask
-from app.tasks.routing import can_view_case, case_filter
+from app.tasks.routing import can_act_on, can_view_case, case_filter
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
 
@@ -105,7 +105,10 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
     db.session.add(case)
     db.session.flush()
     if uploads and actor is not None:
-        data = forms.validate(version.start_form, attach_uploads(actor, case, data, uploads), form_version)
+        step = forms.load_form(version.start_form, form_version).get("title") or version.start_form
+        data = forms.validate(version.start_form, attach_uploads(actor, case, data, uploads, step=step), form_version)
+    # A new case holds only the files uploaded with its start form: any other id is refused.
+    check_attachment_ids(case, version.start_form, data, form_version)
     who = actor.full_name if actor else (origin or "系统")
     record_event(case, "case.registered", f"{who} 登记：{case.title}", {"data": data},
                  actor_id=actor.id if actor else None)
@@ -177,35 +180,70 @@ def open_tasks(case: Case) -> list[HumanTask]:
                                    .order_by(HumanTask.id)))
 
 
-def _store_attachment(user: User, case: Case, filename: str, content: bytes) -> Attachment:
-    """Check and store one file in the current transaction (the caller's unit of work)."""
+def _store_attachment(user: User, case: Case, filename: str, content: bytes, *,
+                      task: HumanTask | None = None, step: str | None = None) -> Attachment:
+    """Check and store one file in the current transaction (the caller's unit of work), recording
+    the step it came with: `task` (its name is the step) or a named `step` without a task."""
     filename = attachments.clean_filename(filename)
     content_type = attachments.check_file(filename, content)
     digest = attachments.store(content)
     attachment = Attachment(case_id=case.id, filename=filename, content_type=content_type, size=len(content),
-                            sha256=digest, uploaded_by_id=user.id, uploaded_at=clock.now())
+                            sha256=digest, uploaded_by_id=user.id, uploaded_at=clock.now(),
+                            task_id=task.id if task else None, step=task.name if task else step)
     db.session.add(attachment)
     db.session.flush()
     record_event(case, "attachment.added", f"{user.full_name} 上传附件：{filename}",
-                 {"attachment_id": attachment.id, "sha256": digest, "size": len(content)}, actor_id=user.id)
+                 {"attachment_id": attachment.id, "sha256": digest, "size": len(content),
+                  "task_id": attachment.task_id, "step": attachment.step}, actor_id=user.id)
     return attachment
 
 
-def add_attachment(user: User, case_id: int, filename: str, content: bytes) -> Attachment:
-    case = get_case(user, case_id)
+def upload_task(user: User, case: Case) -> HumanTask | None:
+    """The step a user's file added to a case comes with: their current open task on it (the one
+    they claimed first), or None for the recording unit's recorder adding a file outside a task.
+    Raises Forbidden when the case's process has ended, or when the user holds no current task
+    on it and is not its recorder (the caller has already checked that they may see the case)."""
+    instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
+    if instance is None or instance.status != "running":
+        raise Forbidden(_("案件已办结，不能再上传材料"))
+    mine = [t for t in open_tasks(case) if can_act_on(user, t) and t.claimed_by_id in (None, user.id)]
+    if mine:
+        return min(mine, key=lambda t: (t.claimed_by_id != user.id, t.id))
+    if user.has_role("recorder") and user.department_id == case.recording_department_id:
+        return None
+    raise Forbidden(_("只有当前有待办任务的单位和角色（或登记单位）可以上传材料"))
+
+
+def may_upload(user: User, case: Case) -> bool:
+    """Whether `upload_task` lets the user add files to this case (to show the upload form)."""
+    try:
+        upload_task(user, case)
+    except Forbidden:
+        return False
+    return True
+
+
+def add_attachments(user: User, case_id: int, files: list[tuple[str, bytes]]) -> list[Attachment]:
+    """Files (name, content) added from the case page or the API, all or none (one transaction).
+    NotFound outside the user's scope, Forbidden as `upload_task` says, ValidationFailed for a
+    bad file."""
     with unit_of_work():
-        return _store_attachment(user, case, filename, content)
+        case = get_case(user, case_id)
+        task = upload_task(user, case)
+        return [_store_attachment(user, case, filename, content, task=task) for filename, content in files]
 
 
-def attach_uploads(user: User, case: Case, data: dict, uploads: dict[str, list[tuple[str, bytes]]]) -> dict:
+def attach_uploads(user: User, case: Case, data: dict, uploads: dict[str, list[tuple[str, bytes]]], *,
+                   task: HumanTask | None = None, step: str | None = None) -> dict:
     """Store files submitted with a form (inside the caller's transaction) and put their ids into
-    the form's file fields. A bad file is reported against its field."""
+    the form's file fields; each records the step (`task`, or a named `step`). A bad file is
+    reported against its field."""
     data = dict(data)
     for field, files in uploads.items():
         ids = list(data.get(field) or [])
         for filename, content in files:
             try:
-                ids.append(_store_attachment(user, case, filename, content).id)
+                ids.append(_store_attachment(user, case, filename, content, task=task, step=step).id)
             except ValidationFailed as exc:
                 raise ValidationFailed(exc.message, {field: [f"{attachments.clean_filename(filename)}：{exc.message}"]}) from None
         data[field] = ids
@@ -225,12 +263,15 @@ def list_attachments(case: Case) -> list[Attachment]:
 
 
 def check_attachment_ids(case: Case, form_key: str, data: dict, form_version: int | None = None) -> None:
-    """File fields of a form hold attachment ids; each must belong to this case."""
+    """File fields of a form hold attachment ids; each must belong to this case (for a start form:
+    uploaded with it). The one check for start forms and task completion; ValidationFailed names
+    each field and the ids refused."""
     errors = {}
     for field in forms.file_fields(form_key, form_version):
         ids = data.get(field) or []
         if ids:
-            found = set(db.session.scalars(select(Attachment.id).where(Attachment.id.in_(ids),
+            storable = [i for i in ids if isinstance(i, int) and 0 < i < 2**31]  # ids are 32-bit: others cannot exist
+            found = set(db.session.scalars(select(Attachment.id).where(Attachment.id.in_(storable),
                                                                        Attachment.case_id == case.id)))
             missing = [i for i in ids if i not in found]
             if missing:

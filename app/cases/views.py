@@ -26,7 +26,7 @@ from app.cases import attachments as files
 from app.cases import service
 from app.documents import service as documents
 from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
-from app.errors import DomainError, ValidationFailed
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.org.service import form_sources
 from app.pagination import page_count
@@ -92,7 +92,8 @@ def show(case_id: int):
     history = [e for e in timeline if e.kind == "status.changed"]
     return render_template("cases/show.html", case=case, timeline=timeline, history=history,
                            links=service.linked_cases(current_user, case), documents=documents.for_case(case),
-                           open_tasks=service.open_tasks(case), attachments=service.list_attachments(case))
+                           open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
+                           may_upload=service.may_upload(current_user, case))
 
 
 @bp.get("/<int:case_id>/diagram")
@@ -116,9 +117,8 @@ def upload(case_id: int):
         flash(_("请选择要上传的文件"), "warning")
         return redirect(url_for("cases.show", case_id=case_id) + "#attachments")
     try:
-        for f in chosen:
-            service.add_attachment(current_user, case_id, f.filename, f.read())
-    except DomainError as exc:
+        service.add_attachments(current_user, case_id, [(f.filename, f.read()) for f in chosen])
+    except ValidationFailed as exc:  # a bad file: back to the page; 403/404 are answered as such
         return back_with_error(exc, url_for("cases.show", case_id=case_id))
     flash(_("已上传 %(n)s 个文件", n=len(chosen)), "success")
     return redirect(url_for("cases.show", case_id=case_id) + "#attachments")

@@ -1,14 +1,22 @@
 """Issuing official documents. `issue` runs inside the caller's transaction (a process step or
 a user action): the number is taken from a locked per-unit, per-year sequence, so numbers have
 no gaps and no duplicates even when documents are issued concurrently; if the step fails, the
-whole transaction — number included — is rolled back."""
+whole transaction — number included — is rolled back.
+
+The transaction fixes everything the document says (number, verification code, the full text
+context) and stores it "pending"; the PDF is rendered after the commit (0.1–4 s, never while
+holding the write lock) — in-process right after the step, or by the Celery worker when a broker
+is configured — and its hash stored in a second short transaction. A render that fails leaves
+the document pending: the tick renders it again."""
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import select, update
 
 from app.cases import attachments
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
@@ -18,13 +26,14 @@ from app.documents.models import Document, DocumentSequence
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
-from app.transaction import unit_of_work
+from app.transaction import after_commit, unit_of_work
 
 OUTCOME_LABELS = {
     "objection_outcome": {"uphold": "维持原记录", "correct": "更正记录", "revoke": "撤销记录"},
     "repair_decision": {"grant": "准予信用修复", "refuse": "不予信用修复"},
 }
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L: read off paper
+REASON_MAX_CHARS = 500  # a correction reason is printed in the PDF: a sentence or two, not a file
 
 
 def _prefix(issuer: Department) -> str:
@@ -91,13 +100,6 @@ def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
     }
 
 
-def _render_and_store(context: dict) -> tuple[bytes, str, int]:
-    from app.documents.render import render_pdf_with_pages
-
-    pdf, pages = render_pdf_with_pages(context["doc_type"], context)
-    return pdf, attachments.store(pdf), pages
-
-
 def _json_ready(context: dict) -> dict:
     def convert(value):
         if isinstance(value, dict):
@@ -133,16 +135,20 @@ def issue(case: Case, doc_type: str, data: dict | None = None, *, actor_id: int 
     document = Document(case_id=case.id, doc_type=doc_type, number=number, issuer_id=issuer.id, year=today.year,
                         sequence=sequence, version=1, title=context["title"], addressee=context["addressee"],
                         verification_code=code, context=_json_ready(context), issued_at=clock.now(), issued_by_id=actor_id)
-    if in_background():
-        document.status = "pending"  # number, code and content are fixed now; the worker renders the PDF
-    else:
-        pdf, document.sha256, document.pages = _render_and_store(context)
-        document.size = len(pdf)
+    _add_pending(document)
+    record_event(case, "document.issued", f"出具{context['title']}：{number}",
+                 {"document_id": document.id, "number": number}, actor_id=actor_id)
+    return document
+
+
+def _add_pending(document: Document) -> None:
+    """Add a document whose content is fixed but whose PDF is not rendered yet, and have it
+    rendered once the current unit of work has committed (here, or by the worker)."""
+    document.status = "pending"
     db.session.add(document)
     db.session.flush()
-    record_event(case, "document.issued", f"出具{context['title']}：{number}",
-                 {"document_id": document.id, "number": number, "sha256": document.sha256}, actor_id=actor_id)
-    return document
+    if not in_background():
+        after_commit(partial(render_document, document.id, document.context))
 
 
 def in_background() -> bool:
@@ -150,22 +156,34 @@ def in_background() -> bool:
     return bool(current_app.config.get("CELERY_BROKER_URL"))
 
 
+def render_document(document_id: int, context: dict) -> bool:
+    """Render a pending document from its stored `context` (`Document.context`) and store the
+    PDF, then record hash, size and pages in a short transaction of its own. Must run outside a
+    write transaction. Returns False when there is nothing to do (rendered meanwhile, e.g. by
+    another worker) or when rendering or storing failed: the failure is logged and the document
+    stays pending, for the next tick to try again."""
+    from app.documents.render import render_pdf_with_pages
+
+    try:
+        pdf, pages = render_pdf_with_pages(context["doc_type"], _restored(context))
+        digest = attachments.store(pdf)
+    except Exception:  # noqa: BLE001 — whatever broke (fonts, disk), the issued document stands
+        current_app.logger.exception("rendering document %s failed; it stays pending", document_id)
+        return False
+    with unit_of_work():
+        # One conditional UPDATE: only a pending document gets its PDF, once (the rule the
+        # model's immutability check states), whoever rendered it first.
+        done = db.session.execute(update(Document).where(Document.id == document_id, Document.status == "pending")
+                                  .values(sha256=digest, size=len(pdf), pages=pages, status="rendered"))
+    return done.rowcount == 1
+
+
 def render_pending(limit: int = 50) -> int:
-    """Render documents issued in the background (the worker's tick calls this). Each in its own
-    transaction; the stored context makes the PDF exactly what was issued."""
-    rendered = 0
-    ids = list(db.session.scalars(select(Document.id).where(Document.status == "pending").order_by(Document.id)
-                                  .limit(limit)))
-    for document_id in ids:
-        with unit_of_work():
-            document = db.session.scalar(select(Document).where(Document.id == document_id, Document.status == "pending")
-                                         .with_for_update(skip_locked=True))
-            if document is None:
-                continue
-            pdf, document.sha256, document.pages = _render_and_store(_restored(document.context))
-            document.size, document.status = len(pdf), "rendered"
-            rendered += 1
-    return rendered
+    """Render documents still pending (the tick calls this: the worker's own, or ones whose
+    render failed), oldest first. Returns how many were rendered."""
+    rows = db.session.execute(select(Document.id, Document.context).where(Document.status == "pending")
+                              .order_by(Document.id).limit(limit)).all()
+    return sum(render_document(document_id, context) for document_id, context in rows)
 
 
 def _restored(context: dict) -> dict:
@@ -174,10 +192,23 @@ def _restored(context: dict) -> dict:
     return context
 
 
+def check_reason(reason: str) -> str:
+    """The correction reason, stripped; ValidationFailed (field `reason`) when empty or longer
+    than REASON_MAX_CHARS characters."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("请填写更正原因"), {"reason": [_("请填写更正原因")]})
+    if len(reason) > REASON_MAX_CHARS:
+        message = _("更正原因不能超过 %(n)s 个字符（现有 %(len)s 个）", n=REASON_MAX_CHARS, len=len(reason))
+        raise ValidationFailed(message, {"reason": [message]})
+    return reason
+
+
 def correct(user: User, document_id: int, reason: str) -> Document:
-    """A corrected version: same number, the reason stated, the old version kept (one transaction)."""
-    if not reason.strip():
-        raise ValidationFailed("请填写更正原因", {"reason": ["请填写更正原因"]})
+    """A corrected version: same number, the reason stated, the old version kept (one transaction;
+    the PDF is rendered after it). Raises ValidationFailed for a bad reason (`check_reason`),
+    NotFound for an unknown document."""
+    reason = check_reason(reason)
     with unit_of_work():
         old = db.session.get(Document, document_id)
         if old is None:
@@ -186,19 +217,17 @@ def correct(user: User, document_id: int, reason: str) -> Document:
                                    .order_by(Document.version.desc()).limit(1))
         context = build_context(old.case, old.doc_type, old.context.get("data"))
         code = _verification_code()
-        context.update(number=old.number, version=latest.version + 1, correction_reason=reason.strip(),
+        context.update(number=old.number, version=latest.version + 1, correction_reason=reason,
                        issued_on=clock.today(), verification_code=code, verify_url=_verify_url(code),
                        timeline=old.context.get("timeline"))
-        pdf, digest, pages = _render_and_store(context)
         document = Document(case_id=old.case_id, doc_type=old.doc_type, number=old.number, issuer_id=old.issuer_id,
                             year=old.year, sequence=old.sequence, version=latest.version + 1, supersedes_id=latest.id,
-                            correction_reason=reason.strip(), title=old.title, addressee=context["addressee"],
-                            sha256=digest, size=len(pdf), pages=pages, verification_code=code,
-                            context=_json_ready(context), issued_at=clock.now(), issued_by_id=user.id)
-        db.session.add(document)
-        db.session.flush()
+                            correction_reason=reason, title=old.title, addressee=context["addressee"],
+                            verification_code=code, context=_json_ready(context), issued_at=clock.now(),
+                            issued_by_id=user.id)
+        _add_pending(document)
         record_event(old.case, "document.corrected", f"更正{old.title}：{old.number}（第 {document.version} 版）",
-                     {"document_id": document.id, "supersedes": latest.id, "reason": reason.strip()}, actor_id=user.id)
+                     {"document_id": document.id, "supersedes": latest.id, "reason": reason}, actor_id=user.id)
     return document
 
 

@@ -174,7 +174,7 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
         instance = _locked_instance(task.instance_id)
         form_version = forms.version_in(instance.version, task.form_key)
         if uploads:  # stored in this transaction: a later validation error rolls them back too
-            data = attach_uploads(user, case, data, uploads)
+            data = attach_uploads(user, case, data, uploads, task=task)
         data = forms.validate(task.form_key, data, form_version)
         check_attachment_ids(case, task.form_key, data, form_version)
         now = clock.now()
