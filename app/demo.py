@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.calendar.service import seed_from_package
 from app.cases.models import Case
 from app.extensions import db
+from app.transaction import unit_of_work
 from app.org.models import CivilServant, Department, User
 from app.org.seed import seed_departments
 from app.processes import deploy_workflows_dir
@@ -32,8 +33,8 @@ def _department(code: str) -> Department:
 def seed_reference_data() -> list[str]:
     """Departments, calendar and processes — needed by every installation."""
     lines = []
-    added = seed_departments()
-    db.session.commit()
+    with unit_of_work():
+        added = seed_departments()
     lines.append(f"单位：新增 {added} 个")
     years = seed_from_package()
     lines.append("工作日历：" + (f"导入 {years[0]}–{years[-1]} 年" if years else "已是最新"))
@@ -44,16 +45,17 @@ def seed_reference_data() -> list[str]:
 
 def seed_demo() -> list[str]:
     lines = seed_reference_data()
-    for username, full_name, dept, roles in DEMO_USERS:
-        if db.session.scalar(select(User).where(User.username == username)) is None:
-            user = User(username=username, full_name=full_name, department=_department(dept))
-            user.set_password(DEMO_PASSWORD)
-            user.set_roles(roles)
-            db.session.add(user)
-    for name, staff, position, dept in DEMO_SERVANTS:
-        if db.session.scalar(select(CivilServant).where(CivilServant.staff_number == staff)) is None:
-            db.session.add(CivilServant(name=name, staff_number=staff, position=position, department=_department(dept)))
-    db.session.commit()
+    with unit_of_work():
+        for username, full_name, dept, roles in DEMO_USERS:
+            if db.session.scalar(select(User).where(User.username == username)) is None:
+                user = User(username=username, full_name=full_name, department=_department(dept))
+                user.set_password(DEMO_PASSWORD)
+                user.set_roles(roles)
+                db.session.add(user)
+        for name, staff, position, dept in DEMO_SERVANTS:
+            if db.session.scalar(select(CivilServant).where(CivilServant.staff_number == staff)) is None:
+                db.session.add(CivilServant(name=name, staff_number=staff, position=position,
+                                            department=_department(dept)))
     if db.session.scalar(select(Case.id).limit(1)) is None:
         from app.demo_cases import create_demo_cases
 

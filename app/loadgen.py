@@ -52,6 +52,7 @@ from app.engine.models import ProcessInstance
 from app.extensions import db
 from app.org.models import Department, User
 from app.tasks.models import HumanTask
+from app.transaction import unit_of_work
 
 BATCH_CASES = 1000          # clones per transaction
 DEFAULT_TEMPLATES = 200     # real cases through the services per call (fewer when n_cases is smaller)
@@ -128,7 +129,6 @@ def _actors() -> tuple[dict[str, Department], dict]:
         "handler": {code: _ensure_user(f"load.handler.{code}", f"负载经办人（{d.name}）", d, ["handler"])
                     for code, d in departments.items()},
     }
-    db.session.commit()
     return departments, actors
 
 
@@ -355,7 +355,6 @@ def _clone_batch(batch: list[_Template], rng: random.Random) -> None:
     for model, rows in ((ProcessInstance, instances), (Case, cases), (HumanTask, tasks), (Attachment, attachments),
                         (TimelineEvent, events)):
         _bulk_insert(model.__table__, rows)
-    db.session.commit()
 
 
 def _bulk_insert(table, rows: list[dict]) -> None:
@@ -411,23 +410,24 @@ def generate_load(n_cases: int, *, progress: Progress | None = None, templates: 
         raise ValueError("n_cases must be positive")
     started = time.perf_counter()
     seed_reference_data()
-    departments, actors = _actors()
+    with unit_of_work():
+        departments, actors = _actors()
     n_templates = min(n_cases, templates)
     stages = _plan_templates(n_templates)
     template_ids = _create_templates(n_templates, departments, actors, progress)
     templates_done = time.perf_counter()
     prepared = [_Template(db.session.get(Case, cid)) for cid in template_ids]
-    db.session.commit()
     plan = _clone_plan(prepared, stages, n_cases - n_templates)
     rng = random.Random(n_cases * 7919 + len(template_ids))
     for i in range(0, len(plan), BATCH_CASES):
         batch = plan[i:i + BATCH_CASES]
-        _clone_batch(batch, rng)
+        with unit_of_work():
+            _clone_batch(batch, rng)
         if progress:
             progress(len(batch))
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        with unit_of_work():
+            db.session.execute(text("ANALYZE"))
     open_tasks = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == "open"))
     return {"cases": n_cases, "templates": n_templates, "clones": len(plan), "open_tasks_total": open_tasks,
             "template_seconds": round(templates_done - started, 1),

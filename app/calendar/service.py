@@ -15,6 +15,7 @@ from app.calendar.models import DAY_KINDS, CalendarDay, CalendarYear
 from app.clock import clock
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.transaction import unit_of_work
 
 MAX_WORKING_DAYS = 2000  # ~8 years: any deadline beyond is a modelling error
 
@@ -166,9 +167,9 @@ def parse_schedule_csv(text: str) -> dict[int, list[tuple[date, str, str]]]:
 def import_schedule(text: str, source: str) -> list[int]:
     """Import a schedule file; every year in it is replaced whole, in one transaction."""
     years = parse_schedule_csv(text)
-    for year, days in sorted(years.items()):
-        replace_year(year, days, source)
-    db.session.commit()
+    with unit_of_work():
+        for year, days in sorted(years.items()):
+            replace_year(year, days, source)
     return sorted(years)
 
 
@@ -178,17 +179,17 @@ def seed_from_package(first_year: int = 2024) -> list[int]:
     import chinese_calendar
     from chinese_calendar.constants import holidays, workdays
 
-    have = set(loaded_years())
     known = sorted({d.year for d in holidays} | {d.year for d in workdays})
     seeded = []
-    for year in known:
-        if year < first_year or year in have:
-            continue
-        days = [(d, "holiday", _holiday_name(chinese_calendar, d)) for d in holidays if d.year == year]
-        days += [(d, "workday", "调休上班") for d in workdays if d.year == year]
-        replace_year(year, days, source=f"chinesecalendar {chinese_calendar.__version__}")
-        seeded.append(year)
-    db.session.commit()
+    with unit_of_work():
+        have = set(loaded_years())
+        for year in known:
+            if year < first_year or year in have:
+                continue
+            days = [(d, "holiday", _holiday_name(chinese_calendar, d)) for d in holidays if d.year == year]
+            days += [(d, "workday", "调休上班") for d in workdays if d.year == year]
+            replace_year(year, days, source=f"chinesecalendar {chinese_calendar.__version__}")
+            seeded.append(year)
     return seeded
 
 

@@ -17,8 +17,10 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.clock import clock
+from app.errors import Conflict
 from app.extensions import db
 from app.notifications.models import EmailOutbox
+from app.transaction import unit_of_work
 
 log = logging.getLogger("chengxin.mail")
 
@@ -48,14 +50,37 @@ def _send_smtp(row: EmailOutbox, config) -> None:
         smtp.send_message(msg)
 
 
-def _lease(row_id: int, now) -> bool:
-    """Take the row for this run (another sender running at the same time skips it)."""
-    result = db.session.execute(
-        update(EmailOutbox)
-        .where(EmailOutbox.id == row_id, EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
-    db.session.commit()
-    return bool(result.rowcount)
+def _lease(row_id: int, now) -> EmailOutbox | None:
+    """Take the row for this run (another sender running at the same time skips it): the row, or
+    None when another sender has it or a writer held the database past its busy timeout."""
+    try:
+        with unit_of_work():
+            taken = db.session.execute(
+                update(EmailOutbox)
+                .where(EmailOutbox.id == row_id, EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
+                .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False)).rowcount
+            row = db.session.get(EmailOutbox, row_id) if taken else None
+    except Conflict:
+        return None  # still pending: the next run takes it
+    return row
+
+
+def _record(row: EmailOutbox, error: Exception | None, now, max_attempts: int) -> str:
+    """Store one send's outcome in its own transaction; returns "sent", "retried" or "failed"."""
+    with unit_of_work():
+        if error is None:
+            row.status, row.sent_at = "sent", clock.now()
+            return "sent"
+        row.attempts = (row.attempts or 0) + 1
+        row.last_error = (str(error) or type(error).__name__)[:ERROR_MAX]
+        if row.attempts >= max_attempts:
+            row.status = "failed"
+            log.error("mail %s to %s failed after %s attempts: %s", row.id, row.to_address, row.attempts, error)
+            return "failed"
+        row.next_attempt_at = now + timedelta(minutes=2 ** row.attempts)
+        log.warning("mail %s to %s failed (attempt %s), retrying at %s: %s", row.id, row.to_address,
+                    row.attempts, row.next_attempt_at.isoformat(), error)
+        return "retried"
 
 
 def deliver_outbox(limit: int = 100) -> dict[str, int]:
@@ -66,32 +91,19 @@ def deliver_outbox(limit: int = 100) -> dict[str, int]:
     ids = list(db.session.scalars(
         select(EmailOutbox.id).where(EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
         .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(limit)))
-    db.session.commit()  # end the read transaction; every row gets its own
     max_attempts = max(1, int(config.get("MAIL_MAX_ATTEMPTS", 5)))
     for row_id in ids:
-        if not _lease(row_id, now):
+        row = _lease(row_id, now)
+        if row is None:
             continue
-        row = db.session.get(EmailOutbox, row_id)
-        try:
+        error = None
+        try:  # outside any transaction: SMTP may take seconds, the database is not held meanwhile
             if config.get("MAIL_SERVER"):
                 _send_smtp(row, config)
             else:
                 log.info("mail (MAIL_SERVER not set, not sent) to %s: %s", row.to_address, row.subject)
                 log.debug("mail body:\n%s", row.body)
         except Exception as exc:  # noqa: BLE001 — any failure is this row's, never the batch's
-            row.attempts = (row.attempts or 0) + 1
-            row.last_error = (str(exc) or type(exc).__name__)[:ERROR_MAX]
-            if row.attempts >= max_attempts:
-                row.status = "failed"
-                counts["failed"] += 1
-                log.error("mail %s to %s failed after %s attempts: %s", row.id, row.to_address, row.attempts, exc)
-            else:
-                row.next_attempt_at = now + timedelta(minutes=2 ** row.attempts)
-                counts["retried"] += 1
-                log.warning("mail %s to %s failed (attempt %s), retrying at %s: %s", row.id, row.to_address,
-                            row.attempts, row.next_attempt_at.isoformat(), exc)
-        else:
-            row.status, row.sent_at = "sent", clock.now()
-            counts["sent"] += 1
-        db.session.commit()
+            error = exc
+        counts[_record(row, error, now, max_attempts)] += 1
     return counts
