@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -31,6 +30,7 @@ from app.extensions import db
 from app.org.service import form_sources
 from app.pagination import page_count
 from app.tasks.views import next_step_message
+from app.inputs import parse_date
 from app.web import back_with_error, local_dt, page_arg, role_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -48,11 +48,10 @@ def _filters() -> tuple[dict, dict]:
     if filters["area"] and filters["area"] not in KEY_AREAS:
         errors["area"], filters["area"] = _("未知领域"), None
     for key in ("created_from", "created_to"):
-        raw = args.get(key, "")
         try:
-            filters[key] = date.fromisoformat(raw) if raw else None
-        except ValueError:
-            errors[key], filters[key] = _("日期格式应为 YYYY-MM-DD"), None
+            filters[key] = parse_date(args.get(key), key)
+        except DomainError as exc:
+            errors[key], filters[key] = exc.message, None
     return filters, errors
 
 
@@ -63,7 +62,8 @@ def index():
     page = page_arg()
     items, total = service.list_cases(current_user, page=page, per_page=PER_PAGE, **filters)
     return render_template("cases/index.html", items=items, total=total, page=page,
-                           pages=page_count(total, PER_PAGE), filters=filters, errors=errors)
+                           pages=page_count(total, PER_PAGE), filters=filters,
+                           errors=errors), (422 if errors else 200)
 
 
 @bp.get("/export.csv")
