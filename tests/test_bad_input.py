@@ -109,6 +109,10 @@ def test_integers_beyond_the_database_range_are_404_or_400_naming_the_field(app,
     assert _web(app, "supervisor").get("/tasks?tab=supervised&page=99999999999999999999").status_code == 400
     response = _api(app, client, "supervisor").post(f"/tasks/{task_id}/reassign", {"assignee_id": 10**30})
     assert response.status_code == 400 and "assignee_id" in response.get_json()["error"]["fields"]
+    response = post(_web(app, "admin"), "/admin/users/new", {"username": "big.id", "full_name": "大编号",
+                                                             "department_id": str(10**30), "roles": "recorder",
+                                                             "password": "Big1d-Passw0rd"}, page="/admin/users/new")
+    assert response.status_code == 422  # an unknown unit, named on the form
 
 
 def test_json_nested_100000_deep_is_a_400_naming_the_nesting(app, client):
@@ -148,6 +152,9 @@ def test_unicode_digits_that_int_refuses_are_400(app, client):
     response = post(_web(app, "supervisor"), f"/tasks/{task_id}/reassign", {"assignee_id": "²"})
     assert response.status_code == 302  # back to the task with the message, nothing changed
     assert _web(app, "reviewer").get("/tasks/²").status_code == 404
+    designer = _web(app, "designer")
+    for source in ("²", "99999999999999999999"):
+        assert designer.get(f"/designer/api/dishonesty_record/xml?source={source}").status_code == 400
 
 
 def test_dates_out_of_range_are_422_naming_the_field(app, client):

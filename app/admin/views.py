@@ -263,7 +263,8 @@ def set_day():
     try:
         day = service.set_calendar_day(values["day"], values["kind"], values["name"])
     except ValidationFailed as exc:
-        return _calendar_page(_year(values["day"][:4]) if values["day"][:4] else _year(request.form.get("year")), day_values=values, day_errors=exc.fields, status=422)
+        return _calendar_page(_year(values["day"][:4] or request.form.get("year")), day_values=values,
+                              day_errors=exc.fields, status=422)
     label = _(DAY_KINDS[values["kind"]]) if values["kind"] in DAY_KINDS else _("普通日（周一至周五上班，周末休息）")
     flash(_("已将 %(day)s 设为%(kind)s", day=day.isoformat(), kind=label), "success")
     return redirect(url_for("admin.calendar", year=day.year, day=day.isoformat()) + "#day-form")

@@ -15,7 +15,7 @@ from app.engine import sandbox
 from app.engine.definitions import BPMN_NS
 from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
 from app.errors import NotFound, ValidationFailed
-from app.inputs import load_json
+from app.inputs import load_json, parse_int
 from app.extensions import db
 from app.org.models import ROLES, User
 from app.processes import deploy_bytes
@@ -84,10 +84,13 @@ NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def xml_for(key: str, source: str = "draft") -> str:
-    """The XML to open in the modeler: the draft if any, else the newest version (or version N)."""
-    if source.isdigit():
+    """The XML to open in the modeler: the draft if any, else the newest version (or version N,
+    `source` being its number). Raises NotFound for a version that does not exist, BadRequest for a
+    number beyond any version."""
+    if source[:1].isdigit():
+        number = parse_int(source, "source", minimum=1)
         version = db.session.scalar(select(engine.ProcessVersion).join(engine.ProcessDefinition).where(
-            engine.ProcessDefinition.key == key, engine.ProcessVersion.version == int(source)))
+            engine.ProcessDefinition.key == key, engine.ProcessVersion.version == number))
         if version is None:
             raise NotFound(_("流程 %(key)s 没有第 %(n)s 版", key=key, n=source))
         return version.bpmn_xml

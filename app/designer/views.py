@@ -12,9 +12,9 @@ from app.designer import service
 from app.engine.helpers import HELPER_LABELS
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.inputs import json_object, parse_int
 from app.org.models import ROLES
 from app.org.service import form_sources
-from app.inputs import json_object, parse_int
 from app.web import role_required, select_locale
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")

@@ -19,7 +19,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.forms.models import FormVersion
 from app.i18n import N_
-from app.inputs import DATE_MIN, DATE_MAX
+from app.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WIDGETS = {"textarea", "file", "date", "checkbox"}
@@ -262,7 +262,7 @@ def from_html(key: str, formdata, files, version: int | None = None) -> tuple[di
             chosen = [f for f in files.getlist(name) if f and f.filename]
             if chosen:
                 uploads[name] = [(f.filename, f.read()) for f in chosen]
-            kept = [v for v in formdata.getlist(name) if v.isascii() and v.isdigit()]
+            kept = [v for v in formdata.getlist(name) if v.isascii() and v.isdigit() and int(v) <= DB_INT_MAX]
             if kept:
                 data[name] = [int(v) for v in kept]
             continue
