@@ -9,6 +9,7 @@ from flask import Flask
 from app import sqlite
 from app.config import Config, TestConfig
 from app.extensions import csrf, db, login_manager, migrate
+from app.inputs import init_inputs
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -16,7 +17,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if config_class is None:
         config_class = TestConfig if os.environ.get("FLASK_TESTING") else Config
     app.config.from_object(config_class)
-    app.json.ensure_ascii = False  # Chinese stays readable in API responses
+    init_inputs(app)  # URL int converter, JSON limits, unstorable-text check: before any blueprint
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
     logging.basicConfig(level=logging.INFO)

@@ -2,9 +2,10 @@
 template filters. Views stay thin; they call the same services as the API."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Flask,
@@ -26,8 +27,10 @@ from app.clock import LOCAL_TZ, clock
 from app.errors import DomainError
 from app.extensions import babel, login_manager
 from app.i18n import tr
+from app.inputs import parse_int
 from app.security import init_security_headers
 
+_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 STATUS_STYLES = {
     "draft": "secondary", "in_review": "info", "returned": "warning", "notified": "primary",
     "under_objection": "warning", "confirmed": "dark", "published": "danger", "repaired": "success",
@@ -59,11 +62,18 @@ def role_required(*roles: str):
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative redirects (no open redirect through ?next=)."""
-    if target and not urlsplit(target).netloc and not urlsplit(target).scheme and target.startswith("/") \
-            and not target.startswith("//"):
-        return target
-    return default
+    """Where to go back to after a form: `target` if it is a path on this site, else `default`.
+    Every redirect to a requested place goes through here (no open redirect through next= or the
+    referrer). Refused, raw or percent-decoded: a scheme or host, `//` and `/\\` (browsers read
+    both as another host), any backslash, control character or lone surrogate."""
+    if not target or len(target) > 2000:
+        return default
+    for form in (target, unquote(target)):
+        parts = urlsplit(form)
+        if (parts.scheme or parts.netloc or not form.startswith("/") or form.startswith("//")
+                or "\\" in form or _CONTROL.search(form)):
+            return default
+    return target
 
 
 def home_url() -> str:
@@ -169,10 +179,8 @@ def _domain_error_page(exc: DomainError):
 
 
 def page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    """`?page=`: 1 when absent; BadRequest (400) naming `page` unless an integer 1..2^31-1."""
+    return parse_int(request.args.get("page"), "page", minimum=1) or 1
 
 
 def url_with(**changes) -> str:

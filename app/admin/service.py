@@ -16,8 +16,9 @@ from sqlalchemy import func, or_, select
 from app.calendar import service as cal
 from app.calendar.models import DAY_KINDS, CalendarYear
 from app.clock import clock
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES, Department, User, UserRole
 from app.transaction import unit_of_work
 
@@ -47,12 +48,10 @@ def _add(errors: dict[str, list[str]], name: str, message: str) -> None:
 
 
 def _int_or_none(raw) -> int | None:
-    if raw is None or raw == "":
-        return None
     try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return -1  # never an id: reported as an unknown choice
+        return parse_int(None if raw is None else str(raw), "id")
+    except BadRequest:
+        return -1  # never an id (not digits, or beyond any id): reported as an unknown choice
 
 
 def password_problems(password: str) -> list[str]:

@@ -11,7 +11,8 @@ from flask_login import current_user
 from app.admin import bp, service
 from app.calendar.models import DAY_KINDS
 from app.clock import clock
-from app.errors import DomainError, ValidationFailed
+from app.errors import BadRequest, DomainError, ValidationFailed
+from app.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES
 from app.web import back_with_error, page_arg, role_required, safe_next
 
@@ -23,8 +24,8 @@ def _back(default: str):
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    """An id filter from the query: None when absent; BadRequest (400) naming it when not an id."""
+    return parse_int(request.args.get(name), name)
 
 
 @bp.get("/")
@@ -208,10 +209,12 @@ def activate_department(department_id: int):
 # ---------------------------------------------------------------- calendar
 
 def _year(raw) -> int:
-    raw = str(raw or "")
-    if raw.isdigit() and service.CALENDAR_YEARS[0] <= int(raw) <= service.CALENDAR_YEARS[1]:
-        return int(raw)
-    return service.default_year()
+    """The calendar year asked for, or the default year when absent or not a year of the calendar."""
+    first, last = service.CALENDAR_YEARS
+    try:
+        return parse_int(str(raw or ""), "year", minimum=first, maximum=last) or service.default_year()
+    except BadRequest:
+        return service.default_year()
 
 
 def _calendar_page(year: int, day_values=None, day_errors=None, import_errors=None, status=200):
@@ -260,8 +263,8 @@ def set_day():
     try:
         day = service.set_calendar_day(values["day"], values["kind"], values["name"])
     except ValidationFailed as exc:
-        year = values["day"][:4] if values["day"][:4].isdigit() else request.form.get("year")
-        return _calendar_page(_year(year), day_values=values, day_errors=exc.fields, status=422)
+        return _calendar_page(_year(values["day"][:4] or request.form.get("year")), day_values=values,
+                              day_errors=exc.fields, status=422)
     label = _(DAY_KINDS[values["kind"]]) if values["kind"] in DAY_KINDS else _("普通日（周一至周五上班，周末休息）")
     flash(_("已将 %(day)s 设为%(kind)s", day=day.isoformat(), kind=label), "success")
     return redirect(url_for("admin.calendar", year=day.year, day=day.isoformat()) + "#day-form")

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from app.auth.service import user_for_token
 from app.errors import AuthError, BadRequest, DomainError
 from app.extensions import db
+from app.inputs import DB_INT_MAX, json_object as json_body, parse_int
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -63,26 +64,14 @@ def unexpected(exc: Exception):
     return error_response(500, "internal_error", "服务器内部错误，已记录，请稍后重试")
 
 
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("请求体必须是 JSON 对象", {"body": ["请求体必须是 JSON 对象（Content-Type: application/json）"]})
-    return body
-
-
 def page_args(default_per_page: int = 20, maximum: int = 100) -> tuple[int, int]:
-    errors = {}
-    values = {}
-    for name, default in (("page", 1), ("per_page", default_per_page)):
-        raw = request.args.get(name, str(default))
+    """(page, per_page) from the query; BadRequest (400) naming each bad one."""
+    errors, values = {}, {}
+    for name, default, top in (("page", 1, DB_INT_MAX), ("per_page", default_per_page, maximum)):
         try:
-            value = int(raw)
-        except ValueError:
-            errors[name] = [f"{name} 必须是正整数"]
-            continue
-        if value < 1 or (name == "per_page" and value > maximum):
-            errors[name] = [f"{name} 必须在 1 到 {maximum if name == 'per_page' else '∞'} 之间"]
-        values[name] = value
+            values[name] = parse_int(request.args.get(name), name, minimum=1, maximum=top) or default
+        except BadRequest as exc:
+            errors.update(exc.fields)
     if errors:
         raise BadRequest("分页参数有误", errors)
     return values["page"], values["per_page"]

@@ -1,14 +1,13 @@
 """API: complaint import (JSON items or a CSV body) and the complaint list, for supervisors."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import current_app, g, jsonify, request
 
 from app.api import bp, json_body, page_args
 from app.complaints import service
 from app.complaints.models import CHANNELS
 from app.errors import BadRequest, DomainError, Forbidden
+from app.inputs import parse_date
 
 ROLES = ("supervisor", "admin")
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
@@ -75,17 +74,6 @@ def import_complaints():
     return jsonify(report.to_dict())
 
 
-def _date_arg(name: str, errors: dict) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = [f"{name} 应为 YYYY-MM-DD"]
-        return None
-
-
 def _dump(complaint, numbers: dict[int, str]) -> dict:
     return {"id": complaint.id, "external_id": complaint.external_id,
             "received_on": complaint.received_on.isoformat(), "unit": complaint.department.code,
@@ -100,10 +88,7 @@ def _dump(complaint, numbers: dict[int, str]) -> dict:
 def list_complaints():
     _require_role()
     page, per_page = page_args()
-    errors: dict = {}
-    date_from, date_to = _date_arg("date_from", errors), _date_arg("date_to", errors)
-    if errors:
-        raise BadRequest("筛选条件有误", errors)
+    date_from, date_to = parse_date(request.args.get("date_from"), "date_from"), parse_date(request.args.get("date_to"), "date_to")
     items, total = service.list_complaints(
         department_code=request.args.get("unit", "").strip() or None,
         category=request.args.get("category", "").strip() or None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS
+from app.inputs import DB_INT_MAX
 from app.org.models import ROLES
 
 
@@ -22,7 +23,7 @@ class CompleteSchema(Schema):
 
 
 class ReassignSchema(Schema):
-    assignee_id = fields.Integer(required=True, strict=True)
+    assignee_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=DB_INT_MAX))
 
 
 class DepartmentSchema(Schema):

@@ -1,14 +1,10 @@
 """Case pages: list and search, CSV export, case page, evidence, process diagram, start a case."""
 from __future__ import annotations
 
-import csv
-import io
 import json
-from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -26,8 +22,10 @@ from app.cases import attachments as files
 from app.cases import service
 from app.documents import service as documents
 from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
-from app.errors import ValidationFailed
+from app.csv_export import csv_response
+from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.inputs import parse_date
 from app.org.service import form_sources
 from app.pagination import page_count
 from app.tasks.views import next_step_message
@@ -48,11 +46,10 @@ def _filters() -> tuple[dict, dict]:
     if filters["area"] and filters["area"] not in KEY_AREAS:
         errors["area"], filters["area"] = _("未知领域"), None
     for key in ("created_from", "created_to"):
-        raw = args.get(key, "")
         try:
-            filters[key] = date.fromisoformat(raw) if raw else None
-        except ValueError:
-            errors[key], filters[key] = _("日期格式应为 YYYY-MM-DD"), None
+            filters[key] = parse_date(args.get(key), key)
+        except DomainError as exc:
+            errors[key], filters[key] = exc.message, None
     return filters, errors
 
 
@@ -63,25 +60,22 @@ def index():
     page = page_arg()
     items, total = service.list_cases(current_user, page=page, per_page=PER_PAGE, **filters)
     return render_template("cases/index.html", items=items, total=total, page=page,
-                           pages=page_count(total, PER_PAGE), filters=filters, errors=errors)
+                           pages=page_count(total, PER_PAGE), filters=filters,
+                           errors=errors), (422 if errors else 200)
 
 
 @bp.get("/export.csv")
 @login_required
 def export():
     filters, _errors = _filters()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("案件编号"), _("标题"), _("信用主体"), _("记录来源"), _("来源文书编号"), _("重点领域"), _("失信程度"),
-                     _("记录状态"), _("登记时间"), _("公开开始"), _("公开结束")])
-    for c in service.export_rows(current_user, **filters):
-        writer.writerow([c.number, c.title, c.subject_name, _(SOURCE_TYPES.get(c.source_type, c.source_type or "")),
-                         c.document_number or "", c.key_area or "", _(TIERS.get(c.tier, c.tier or "")),
-                         _(CASE_STATUSES.get(c.record_status, c.record_status)), local_dt(c.created_at),
-                         c.publication_start or "", c.publication_end or ""])
-    # UTF-8 with BOM so that Excel opens the Chinese text correctly.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=cases.csv"})
+    header = [_("案件编号"), _("标题"), _("信用主体"), _("记录来源"), _("来源文书编号"), _("重点领域"), _("失信程度"),
+              _("记录状态"), _("登记时间"), _("公开开始"), _("公开结束")]
+    rows = ([c.number, c.title, c.subject_name, _(SOURCE_TYPES.get(c.source_type, c.source_type or "")),
+             c.document_number or "", c.key_area or "", _(TIERS.get(c.tier, c.tier or "")),
+             _(CASE_STATUSES.get(c.record_status, c.record_status)), local_dt(c.created_at),
+             c.publication_start or "", c.publication_end or ""]
+            for c in service.export_rows(current_user, **filters))
+    return csv_response(header, rows, "cases.csv")
 
 
 @bp.get("/<int:case_id>")

@@ -1,7 +1,6 @@
 """Complaint pages for supervisors: the list with filters and the CSV upload, and the import report."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
@@ -9,7 +8,8 @@ from flask_login import current_user
 
 from app.complaints import service
 from app.complaints.models import CHANNELS
-from app.errors import ValidationFailed
+from app.errors import DomainError, ValidationFailed
+from app.inputs import parse_date
 from app.extensions import db
 from app.web import page_arg, role_required
 
@@ -28,11 +28,10 @@ def _filters() -> tuple[dict, dict]:
     if filters["channel"] and filters["channel"] not in CHANNELS:
         errors["channel"], filters["channel"] = _("未知渠道"), None
     for key in ("date_from", "date_to"):
-        raw = args.get(key, "").strip()
         try:
-            filters[key] = date.fromisoformat(raw) if raw else None
-        except ValueError:
-            errors[key], filters[key] = _("日期格式应为 YYYY-MM-DD"), None
+            filters[key] = parse_date(args.get(key), key)
+        except DomainError as exc:
+            errors[key], filters[key] = exc.message, None
     return filters, errors
 
 
@@ -51,7 +50,8 @@ def index():
     return render_template("complaints/index.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), filters=filters, errors=errors,
                            numbers=service.case_numbers(items), units=service.units_with_complaints(current_user),
-                           categories=service.categories(current_user), CHANNELS=CHANNELS, limit_kb=_limit_kb())
+                           categories=service.categories(current_user), CHANNELS=CHANNELS,
+                           limit_kb=_limit_kb()), (422 if errors else 200)
 
 
 def _file_problem(message: str, status: int = 422):

@@ -13,8 +13,9 @@ from app.cases.timeline import record_event
 from app.clock import clock
 from app.engine import sandbox
 from app.engine.definitions import BPMN_NS
-from app.engine.xmlsafe import UnsafeXml, parse_xml
+from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
 from app.errors import NotFound, ValidationFailed
+from app.inputs import load_json, parse_int
 from app.extensions import db
 from app.org.models import ROLES, User
 from app.processes import deploy_bytes
@@ -83,10 +84,13 @@ NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def xml_for(key: str, source: str = "draft") -> str:
-    """The XML to open in the modeler: the draft if any, else the newest version (or version N)."""
-    if source.isdigit():
+    """The XML to open in the modeler: the draft if any, else the newest version (or version N,
+    `source` being its number). Raises NotFound for a version that does not exist, BadRequest for a
+    number beyond any version."""
+    if source[:1].isdigit():
+        number = parse_int(source, "source", minimum=1)
         version = db.session.scalar(select(engine.ProcessVersion).join(engine.ProcessDefinition).where(
-            engine.ProcessDefinition.key == key, engine.ProcessVersion.version == int(source)))
+            engine.ProcessDefinition.key == key, engine.ProcessVersion.version == number))
         if version is None:
             raise NotFound(_("流程 %(key)s 没有第 %(n)s 版", key=key, n=source))
         return version.bpmn_xml
@@ -98,12 +102,13 @@ def xml_for(key: str, source: str = "draft") -> str:
     return latest.bpmn_xml
 
 
-def _process_key(data: bytes) -> str:
+def _process_key(data: bytes) -> tuple[str, str]:
+    """(process id, the document as text to store) of an uploaded BPMN file."""
     root = parse_xml(data, max_bytes=_max_bytes(), filename="draft.bpmn")
     processes = root.findall(f"{{{BPMN_NS}}}process")
     if len(processes) != 1 or not processes[0].get("id"):
         raise ValidationFailed(_("文件必须只包含一个有 id 的流程"), {"bpmn": [_("文件必须只包含一个有 id 的流程")]})
-    return processes[0].get("id")
+    return processes[0].get("id"), xml_text(data, root)
 
 
 def _max_bytes() -> int:
@@ -115,7 +120,7 @@ def _max_bytes() -> int:
 def save_draft(user: User, key: str | None, data: bytes) -> engine.ProcessDraft:
     """Save work in progress (checked for safe, well-formed XML, not for deployability)."""
     try:
-        found = _process_key(data)
+        found, text = _process_key(data)
     except UnsafeXml as exc:
         raise ValidationFailed(exc.message, {"bpmn": [exc.message]}) from None
     if key and found != key:
@@ -123,7 +128,7 @@ def save_draft(user: User, key: str | None, data: bytes) -> engine.ProcessDraft:
                                {"bpmn": [_("流程 id 不能修改")]})
     with unit_of_work():
         row = draft(found) or engine.ProcessDraft(key=found)
-        row.bpmn_xml, row.updated_by_id, row.updated_at = data.decode("utf-8"), user.id, clock.now()
+        row.bpmn_xml, row.updated_by_id, row.updated_at = text, user.id, clock.now()
         db.session.add(row)
     return row
 
@@ -154,7 +159,7 @@ def deploy(user: User, data: bytes, comment: str) -> engine.ProcessVersion:
     """Deploy a new version from the modeler; the draft is discarded once deployed."""
     if not comment.strip():
         raise ValidationFailed(_("请填写版本说明"), {"comment": [_("请填写版本说明")]})
-    key = _process_key(data)
+    key = _process_key(data)[0]
     version, created = deploy_bytes(data, f"{key}.bpmn", author_id=user.id, comment=comment.strip())
     if not created:
         raise ValidationFailed(_("内容与第 %(n)s 版相同，没有部署新版本", n=version.version),
@@ -215,12 +220,20 @@ def form_overview() -> list[dict]:
             for key, version in rows]
 
 
-def save_form(user: User, key: str, text: str, comment: str):
+def parse_schema(text: str):
+    """A form schema from the editor's text. Raises ValidationFailed naming `schema` when it is
+    not JSON (with line and reason) or is refused by load_json (too deep, NaN, unstorable text)."""
     try:
-        schema = json.loads(text)
+        return load_json(text)
     except json.JSONDecodeError as exc:
-        raise ValidationFailed(_("JSON 格式错误：第 %(line)s 行 %(msg)s", line=exc.lineno, msg=exc.msg),
-                               {"schema": [_("JSON 格式错误：第 %(line)s 行 %(msg)s", line=exc.lineno, msg=exc.msg)]}) from None
+        message = _("JSON 格式错误：第 %(line)s 行 %(msg)s", line=exc.lineno, msg=exc.msg)
+    except ValueError as exc:
+        message = _("JSON 无法使用：%(reason)s", reason=str(exc))
+    raise ValidationFailed(message, {"schema": [message]})
+
+
+def save_form(user: User, key: str, text: str, comment: str):
+    schema = parse_schema(text)
     with unit_of_work():
         row = forms.save_form(key, schema, author_id=user.id, comment=comment)
     return row

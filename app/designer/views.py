@@ -12,6 +12,7 @@ from app.designer import service
 from app.engine.helpers import HELPER_LABELS
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.inputs import json_object, parse_int
 from app.org.models import ROLES
 from app.org.service import form_sources
 from app.web import role_required, select_locale
@@ -113,7 +114,10 @@ def validate():
 @bp.post("/api/compile")
 @designer_only
 def compile_source():
-    body = request.get_json(silent=True) or {}
+    try:
+        body = json_object()
+    except DomainError as exc:
+        return _error(exc)
     source, mode = body.get("source"), body.get("mode", "expression")
     if not isinstance(source, str) or mode not in ("expression", "script"):
         return jsonify(ok=False, message=_("需要 source（文本）和 mode（expression 或 script）")), 400
@@ -124,7 +128,10 @@ def compile_source():
 @bp.post("/api/deploy")
 @designer_only
 def deploy():
-    body = request.get_json(silent=True) or {}
+    try:
+        body = json_object()
+    except DomainError as exc:
+        return _error(exc)
     if not isinstance(body.get("xml"), str):
         return jsonify(ok=False, error={"message": _("缺少 xml")}), 400
     try:
@@ -166,8 +173,10 @@ def download(key: str, number: int):
 @designer_only
 def migrate(key: str):
     try:
-        source, target = int(request.form.get("source", "")), int(request.form.get("target", ""))
-    except ValueError:
+        source, target = parse_int(request.form.get("source"), "source"), parse_int(request.form.get("target"), "target")
+    except DomainError:
+        source = target = None
+    if source is None or target is None:
         flash(_("请选择源版本和目标版本"), "warning")
         return redirect(url_for("designer.versions", key=key))
     if request.form.get("confirm") == "1":
@@ -227,8 +236,9 @@ def form_editor(key: str):
 def form_preview():
     """The form rendered exactly as the task page renders it (same macro), or its problems."""
     try:
-        schema = json.loads(request.form.get("schema", ""))
-    except json.JSONDecodeError as exc:
-        return render_template("designer/_form_preview.html", problems=[_("JSON 格式错误：第 %(line)s 行 %(msg)s", line=exc.lineno, msg=exc.msg)])
+        schema = service.parse_schema(request.form.get("schema", ""))
+    except ValidationFailed as exc:
+        return render_template("designer/_form_preview.html", problems=exc.fields["schema"]), 422
     problems = forms.schema_problems(schema)
-    return render_template("designer/_form_preview.html", problems=problems, schema=schema, sources=form_sources())
+    return render_template("designer/_form_preview.html", problems=problems, schema=schema,
+                           sources=form_sources()), (422 if problems else 200)

@@ -23,7 +23,7 @@ from app.engine.models import ProcessDefinition, ProcessVersion
 from app.engine.serializer import spec_to_json
 from app.engine.service_tasks import ChengxinBpmnParser
 from app.engine.timers import use_clock
-from app.engine.xmlsafe import parse_xml
+from app.engine.xmlsafe import parse_xml, xml_text
 from app.errors import ProcessError
 from app.extensions import db
 
@@ -206,7 +206,7 @@ def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Col
         problems.append(Problem("", "", f"流程无法解析：{exc}"))
     if problems:
         raise DeployRefused(filename, problems)
-    text = data.decode("utf-8")
+    text = xml_text(data, root)
     return ParsedProcess(
         key=key, name=name, filename=filename, xml_text=text,
         content_hash=hashlib.sha256(data).hexdigest(), spec_json=spec_json,

@@ -30,3 +30,16 @@ def parse_xml(data: bytes, *, max_bytes: int, filename: str = "<upload>") -> etr
     if root.getroottree().docinfo.doctype:
         raise UnsafeXml(f"{filename}: 不允许 DOCTYPE 声明")
     return root
+
+
+def xml_text(data: bytes, root: etree._Element) -> str:
+    """The text to store for an uploaded document `data` that parse_xml turned into `root`.
+    UTF-8 uploads are kept as they are; any other declared encoding (UTF-16, GBK, Latin-1…) is
+    re-serialised with a UTF-8 declaration, since stored XML is read back as UTF-8."""
+    encoding = (root.getroottree().docinfo.encoding or "UTF-8").upper().replace("_", "-")
+    if encoding in ("UTF-8", "UTF8"):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:  # undeclared, told by its byte-order mark (UTF-16)
+            pass
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root.getroottree(), encoding="unicode")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 from flask import current_app
@@ -18,6 +19,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.forms.models import FormVersion
 from app.i18n import N_
+from app.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WIDGETS = {"textarea", "file", "date", "checkbox"}
@@ -85,25 +87,49 @@ def schema_problems(schema) -> list[str]:
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict) or not schema["properties"]:
         problems.append(_("表单的 type 必须是 object，并至少有一个字段（properties）"))
         return problems
-    if not schema.get("title"):
+    if not schema.get("title") or not isinstance(schema["title"], str):
         problems.append(_("表单需要标题（title）"))
+    if "then" in schema and not isinstance(schema["then"], dict):
+        problems.append(_("then 必须是 JSON 对象"))
     for name, prop in schema["properties"].items():
         if not re.match(r"^[a-z][a-z0-9_]{0,63}$", name):
             problems.append(_("字段名 %(name)s 只能用小写字母、数字和下划线，并以字母开头", name=name))
-        if not isinstance(prop, dict) or not prop.get("title"):
+        if not isinstance(prop, dict) or not prop.get("title") or not isinstance(prop["title"], str):
             problems.append(_("字段 %(name)s 需要中文标题（title）", name=name))
             continue
-        if prop.get("x-widget") and prop["x-widget"] not in _WIDGETS:
+        # The form macro prints these as text: anything else is a problem here, not a 500 there.
+        for attribute in ("description", "x-widget", "x-source"):
+            if attribute in prop and not isinstance(prop[attribute], str):
+                problems.append(_("字段 %(name)s 的 %(attribute)s 必须是文本", name=name, attribute=attribute))
+        if isinstance(prop.get("x-widget"), str) and prop["x-widget"] and prop["x-widget"] not in _WIDGETS:
             problems.append(_("字段 %(name)s 的 x-widget 不受支持：%(value)s", name=name, value=prop["x-widget"]))
-        if prop.get("x-source") and prop["x-source"] not in _SOURCES:
+        if isinstance(prop.get("x-source"), str) and prop["x-source"] and prop["x-source"] not in _SOURCES:
             problems.append(_("字段 %(name)s 的 x-source 不受支持：%(value)s", name=name, value=prop["x-source"]))
         labels = prop.get("x-enum-labels")
-        if labels is not None and len(labels) != len(prop.get("enum", [])):
+        if labels is not None and (not isinstance(labels, list) or not all(isinstance(x, str) for x in labels)
+                                   or len(labels) != len(prop.get("enum", []))):
             problems.append(_("字段 %(name)s 的 x-enum-labels 数量与 enum 不一致", name=name))
     for name in schema.get("required", []):
         if name not in schema["properties"]:
             problems.append(_("必填字段 %(name)s 不在 properties 中", name=name))
+    if _remote_refs(schema):
+        problems.append(_("表单不能引用外部定义（$ref 只能指向本表单内 #/…）"))
     return problems
+
+
+def _remote_refs(schema) -> bool:
+    """True when a `$ref` points outside the schema (validation would fetch it)."""
+    stack = [schema]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if ref is not None and (not isinstance(ref, str) or not ref.startswith("#")):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def save_form(key: str, schema: dict, *, author_id: int | None, comment: str = "", source: str = "editor") -> FormVersion | None:
@@ -186,6 +212,15 @@ def _message(error, schema: dict) -> tuple[str, str]:
     return field, _("“%(field)s”不符合要求：%(detail)s", field=title or _("表单"), detail=error.message)
 
 
+_FORMAT_CHECKER = FormatChecker()
+
+
+@_FORMAT_CHECKER.checks("date", raises=ValueError)
+def _date_in_range(value) -> bool:
+    """A YYYY-MM-DD date within DATE_MIN..DATE_MAX: deadlines and working days are computed from it."""
+    return not isinstance(value, str) or DATE_MIN <= date.fromisoformat(value) <= DATE_MAX and len(value) == 10
+
+
 _TYPES = {"string": N_("文本"), "integer": N_("整数"), "number": N_("数字"), "boolean": N_("是/否"),
           "array": N_("列表"), "object": N_("对象")}
 _FORMATS = {"date": N_("YYYY-MM-DD 日期"), "date-time": N_("日期时间"), "email": N_("电子邮箱")}
@@ -197,7 +232,7 @@ def validate(key: str, data, version: int | None = None) -> dict:
     schema = load_form(key, version)
     if not isinstance(data, dict):
         raise ValidationFailed(_("表单数据必须是 JSON 对象"), {"data": [_("表单数据必须是 JSON 对象")]})
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
     fields: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator)):
         field, message = _message(error, schema)
@@ -227,7 +262,7 @@ def from_html(key: str, formdata, files, version: int | None = None) -> tuple[di
             chosen = [f for f in files.getlist(name) if f and f.filename]
             if chosen:
                 uploads[name] = [(f.filename, f.read()) for f in chosen]
-            kept = [v for v in formdata.getlist(name) if v.isdigit()]
+            kept = [v for v in formdata.getlist(name) if v.isascii() and v.isdigit() and int(v) <= DB_INT_MAX]
             if kept:
                 data[name] = [int(v) for v in kept]
             continue
@@ -238,7 +273,8 @@ def from_html(key: str, formdata, files, version: int | None = None) -> tuple[di
         if raw == "":
             continue
         if kind == "integer":
-            data[name] = int(raw) if raw.lstrip("-").isdigit() else raw
+            digits = raw.removeprefix("-")
+            data[name] = int(raw) if digits.isascii() and digits.isdigit() and len(digits) <= 19 else raw
         elif kind == "number":
             try:
                 data[name] = float(raw)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.cases.models import KEY_AREAS, WARNING_STAGES
 from app.clock import clock
 from app.extensions import db
+from app.inputs import parse_int
 from app.org.models import Department
 from app.supervision import service
 from app.supervision.service import OPEN_STAGES
@@ -19,8 +20,8 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 @role_required("supervisor")
 def index():
     districts = db.session.scalars(select(Department).where(Department.kind == "district").order_by(Department.id)).all()
-    raw = request.args.get("district", "")
-    district_id = int(raw) if raw.isdigit() and any(d.id == int(raw) for d in districts) else None
+    chosen = parse_int(request.args.get("district"), "district")
+    district_id = chosen if any(d.id == chosen for d in districts) else None
     area = request.args.get("area") if request.args.get("area") in KEY_AREAS else None
     scope = {"district_id": district_id, "area": area}
     return render_template(

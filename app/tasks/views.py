@@ -17,7 +17,8 @@ from app.org.service import department_choices, form_sources
 from app.pagination import page_count
 from app.tasks import service
 from app.tasks.routing import can_act_on, supervises
-from app.web import back_with_error, page_arg
+from app.inputs import parse_int
+from app.web import back_with_error, page_arg, safe_next
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 TABS = {"mine": N_("我的待办"), "available": N_("可认领"), "completed": N_("已办"), "supervised": N_("全部待办（督导）")}
@@ -48,7 +49,7 @@ def _after_action(task_id: int):
     if request.headers.get("HX-Request"):
         task = service.get_task(current_user, task_id)
         return render_template("tasks/_row.html", task=task, tab=request.args.get("tab", "available"))
-    return redirect(request.form.get("next") or url_for("tasks.show", task_id=task_id))
+    return redirect(safe_next(request.form.get("next"), url_for("tasks.show", task_id=task_id)))
 
 
 def _claim_action(task_id: int, action, message: str):
@@ -75,9 +76,8 @@ def release(task_id: int):
 @bp.post("/<int:task_id>/reassign")
 @login_required
 def reassign(task_id: int):
-    raw = request.form.get("assignee_id", "")
     try:
-        task = service.reassign(current_user, task_id, int(raw) if raw.isdigit() else None)
+        task = service.reassign(current_user, task_id, parse_int(request.form.get("assignee_id"), "assignee_id"))
         flash(_("已改派给 %(name)s", name=task.claimed_by.full_name), "success")
     except DomainError as exc:
         return back_with_error(exc, url_for("tasks.show", task_id=task_id))

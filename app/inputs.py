@@ -1,0 +1,157 @@
+"""Hostile input stops at the door: one URL integer converter, one parser for query and form
+integers and dates, one JSON loader, and one check for text no column can store. Each refuses with
+a 400/404/422 that names the field, instead of an overflow, a recursion error or an encoding error
+deep inside a service (a 500)."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from flask import Flask, abort, request
+from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest as HTTPBadRequest
+from werkzeug.routing import IntegerConverter
+
+from app.errors import BadRequest, ValidationFailed
+
+DB_INT_MAX = 2**31 - 1  # ids and counts are PostgreSQL `integer` columns
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)  # time-zone and working-day arithmetic stay in range
+JSON_MAX_DEPTH = 32
+_INT = re.compile(r"-?[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts "²", which int() refuses
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL text) and lone surrogates (UTF-8)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every URL rule: ASCII digits up to the database's integer range; anything else
+    matches no rule (404), so a huge id never reaches a query."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = DB_INT_MAX,
+                 signed: bool = False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_int(raw: str | None, field: str, *, minimum: int = 0, maximum: int = DB_INT_MAX) -> int | None:
+    """An integer from a query or form value; None when empty. Raises BadRequest (400) naming
+    `field` for anything else: not ASCII digits, or outside minimum..maximum."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not _INT.fullmatch(raw) or not minimum <= int(raw) <= maximum:
+        message = _("%(field)s 必须是 %(min)s 到 %(max)s 之间的整数", field=field, min=minimum, max=maximum)
+        raise BadRequest(message, {field: [message]})
+    return int(raw)
+
+
+def parse_date(raw: str | None, field: str) -> date | None:
+    """A YYYY-MM-DD date; None when empty. Raises, naming `field`, BadRequest (400) when it is
+    not a date and ValidationFailed (422) when it lies outside DATE_MIN..DATE_MAX."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        message = _("日期格式应为 YYYY-MM-DD")
+        raise BadRequest(message, {field: [message]}) from None
+    if not DATE_MIN <= value <= DATE_MAX:
+        message = _("日期应在 %(start)s 到 %(end)s 之间", start=DATE_MIN.isoformat(), end=DATE_MAX.isoformat())
+        raise ValidationFailed(message, {field: [message]})
+    return value
+
+
+def unstorable(text: str) -> bool:
+    """True when text holds a character no column can store (NUL, a lone surrogate)."""
+    return _UNSTORABLE.search(text) is not None
+
+
+def _check_json(value) -> None:
+    """Depth and text of a parsed JSON document, walked without recursion. Raises ValueError."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > JSON_MAX_DEPTH:
+                raise ValueError(f"JSON 嵌套超过 {JSON_MAX_DEPTH} 层")
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in children:
+                if isinstance(key, str) and unstorable(key):
+                    raise ValueError("JSON 键含有 NUL 或不成对的代理字符")
+                stack.append((child, depth + 1))
+        elif isinstance(item, str) and unstorable(item):
+            raise ValueError("JSON 文本含有 NUL 或不成对的代理字符")
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"JSON 不允许 {name}")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"数字超出范围：{text[:40]}")
+    return value
+
+
+def load_json(text: str | bytes, **kwargs):
+    """json.loads that also refuses what would fail later: nesting deeper than JSON_MAX_DEPTH,
+    NaN/Infinity, NUL or lone surrogates in text. Raises ValueError (json.JSONDecodeError for
+    syntax) with the reason."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float, **kwargs)
+    except RecursionError:
+        raise ValueError(f"JSON 嵌套超过 {JSON_MAX_DEPTH} 层") from None
+    _check_json(value)
+    return value
+
+
+class InputJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider whose `loads` (behind `request.get_json`) is `load_json`: a refusal
+    is a ValueError, which request.get_json turns into a 400."""
+
+    ensure_ascii = False  # Chinese stays readable in API responses
+
+    def loads(self, s, **kwargs):
+        return load_json(s, **kwargs)
+
+
+def json_object() -> dict:
+    """The request body as a JSON object. Raises BadRequest (400) naming `body` and the reason:
+    not JSON, not an object, or refused by load_json."""
+    body = None
+    if request.is_json:
+        try:
+            body = request.get_json()
+        except HTTPBadRequest as exc:  # outside debug mode get_json hides the reason: the root cause
+            cause: BaseException | None = exc
+            while cause is not None and not isinstance(cause, ValueError):
+                cause = cause.__cause__ or cause.__context__
+            reason = str(cause or exc.description)[:200]
+            raise BadRequest(_("请求体不是有效的 JSON：%(reason)s", reason=reason), {"body": [reason]}) from None
+    if not isinstance(body, dict):
+        message = _("请求体必须是 JSON 对象（Content-Type: application/json）")
+        raise BadRequest(message, {"body": [message]})
+    return body
+
+
+def _refuse_unstorable_text():
+    """Path variables, query and form values and file names: 400 naming the field."""
+    sources = [(request.view_args or {}).items(), request.args.items(multi=True)]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources += [request.form.items(multi=True), ((k, f.filename or "") for k, f in request.files.items(multi=True))]
+    for items in sources:
+        for key, value in items:
+            if unstorable(key) or (isinstance(value, str) and unstorable(value)):
+                abort(400, description=_("“%(field)s”含有不能保存的字符（NUL 或不成对的代理字符）",
+                                         field=key.encode("utf-8", "replace").decode("utf-8")))
+
+
+def init_inputs(app: Flask) -> None:
+    """Install the guards. Call before the blueprints are registered (the converter is looked up
+    when a rule is added)."""
+    app.url_map.converters["int"] = IdConverter
+    app.json = InputJSONProvider(app)
+    app.before_request(_refuse_unstorable_text)
