@@ -103,6 +103,7 @@ def test_a_file_records_the_step_it_came_with(app):
         assert r.status_code == 201, r.get_json()
         attachment = db.session.get(Attachment, r.get_json()["id"])
         assert (attachment.task_id, attachment.step) == (task["id"], task["name"])
+        assert r.get_json()["step"] == task["name"]  # the API says it too
         recorder_file = db.session.get(Attachment, upload(api.as_("recorder"), case_id, "补充.pdf").get_json()["id"])
         assert (recorder_file.task_id, recorder_file.step) == (None, None)  # the recording unit, outside a task
     client = app.test_client()

@@ -92,6 +92,7 @@ class AttachmentSchema(Schema):
     sha256 = fields.String()
     uploaded_by = fields.Function(lambda a: a.uploaded_by.username)
     uploaded_at = fields.DateTime()
+    step = fields.String(allow_none=True)  # the step (task name) the file came with; None: the recorder's own
 
 
 class CaseSchema(Schema):
