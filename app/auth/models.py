@@ -1,7 +1,7 @@
 """Authentication: web sessions and API tokens (revocable credentials), login throttling."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import ClassVar
 
 from sqlalchemy import ForeignKey, String
@@ -18,6 +18,11 @@ class Credential:
     app/auth/service.py: a password change or deactivation bumps that version)."""
 
     LIFETIME_SETTING: ClassVar[str]  # the config key giving its lifetime in hours
+
+    @staticmethod
+    def now() -> datetime:
+        """The time its lifetime is measured in: the application clock (tests move it)."""
+        return clock.now()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -40,6 +45,12 @@ class WebSession(Credential, db.Model):
 
     __tablename__ = "web_session"
     LIFETIME_SETTING = "SESSION_MAX_HOURS"
+
+    @staticmethod
+    def now() -> datetime:
+        """Wall-clock time, like the cookie's own inactivity timeout (PERMANENT_SESSION_LIFETIME):
+        moving the application clock (process tests, timers in tests) logs nobody out."""
+        return datetime.now(timezone.utc)
 
 
 class LoginThrottle(db.Model):

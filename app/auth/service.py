@@ -124,12 +124,12 @@ def _checked_user(username: str, password: str, keys: list[tuple[str, int]]) -> 
 def _new_credential(model: type[Credential], user: User) -> str:
     """Add a credential for `user` stamped with the auth version read with its password hash;
     expired ones of every user go. Runs inside the caller's unit of work. Returns the secret."""
-    now = clock.now()
+    now = model.now()
     db.session.execute(delete(model).where(model.expires_at <= now), execution_options={"synchronize_session": False})
     secret = secrets.token_urlsafe(32)
     hours = current_app.config[model.LIFETIME_SETTING]
     db.session.add(model(user_id=user.id, token_hash=_digest(secret), version=user.auth_version,
-                         expires_at=now + timedelta(hours=hours)))
+                         created_at=now, expires_at=now + timedelta(hours=hours)))
     return secret
 
 
@@ -203,14 +203,14 @@ _SESSION_USER = _user_by(WebSession).where(User.id == bindparam("user_id"))
 
 def user_for_token(token: str) -> User | None:
     """The active user a valid bearer token belongs to, with their roles: one query."""
-    return db.session.scalars(_TOKEN_USER, {"token_hash": _digest(token), "now": clock.now()}).unique().first()
+    return db.session.scalars(_TOKEN_USER, {"token_hash": _digest(token), "now": ApiToken.now()}).unique().first()
 
 
 def user_for_session(user_id: str, session_secret: str | None) -> User | None:
     """The active user of a valid web session (`user_id` as Flask-Login keeps it), with roles."""
     if not session_secret or not user_id.isascii() or not user_id.isdigit():
         return None
-    return db.session.scalars(_SESSION_USER, {"token_hash": _digest(session_secret), "now": clock.now(),
+    return db.session.scalars(_SESSION_USER, {"token_hash": _digest(session_secret), "now": WebSession.now(),
                                               "user_id": int(user_id)}).unique().first()
 
 
