@@ -5,20 +5,26 @@ import logging
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import sqlite
-from app.config import Config, TestConfig
+from app.config import Config, TestConfig, instance_secret_key
 from app.extensions import csrf, db, login_manager, migrate
 from app.inputs import init_inputs
 
 
-def create_app(config_class: type[Config] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(config_class: type[Config] | None = None, instance_path: str | None = None) -> Flask:
+    """The application. `instance_path`: the instance folder (default `instance/` beside `app/`)."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     if config_class is None:
         config_class = TestConfig if os.environ.get("FLASK_TESTING") else Config
     app.config.from_object(config_class)
     init_inputs(app)  # URL int converter, JSON limits, unstorable-text check: before any blueprint
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SECRET_KEY"]:  # never a constant, publicly known key
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if app.config["TRUSTED_PROXY_HOPS"]:  # login throttling needs the client's own address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_HOPS"])
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
     logging.basicConfig(level=logging.INFO)
     for noisy in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
@@ -35,7 +41,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app import models  # noqa: F401  (register every table with the metadata)
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
-    from app.auth.views import bp as auth_bp
+    from app.auth import views as auth_views
     from app.cases.actions import register_case_actions
     from app.cases.views import bp as cases_bp
     from app.cli import register_cli
@@ -53,14 +59,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
-    for bp in (auth_bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp):
+    for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp):
         app.register_blueprint(bp)
     register_cli(app)
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from app.org.models import User
-
-        return db.session.get(User, int(user_id))
-
+    login_manager.user_loader(auth_views.load_user)
     return app

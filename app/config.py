@@ -1,5 +1,7 @@
 """Configuration classes. Everything that differs between machines comes from the environment."""
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,8 +20,37 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+def instance_secret_key(instance_path: str) -> str:
+    """The key of this machine's instance folder (`<instance>/secret_key`, mode 0600), made on
+    first use: a random 64-hex-digit string. Every process of the machine (gunicorn workers, the
+    ticker, Celery, the CLI) reads the same file. Made race-free: the key is written completely to
+    a private temporary file which is then hard-linked into place — linking fails if another
+    process was first, and then everyone reads that one."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd, draft = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(secrets.token_hex(32))
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(draft)
+    with open(path, encoding="ascii") as f:
+        key = f.read().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable secret key: delete it (a new one is made) or set SECRET_KEY")
+    return key
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Unset: the instance folder's own random key (see create_app). Several machines serving one
+    # site must share one SECRET_KEY (docs/deploy.md).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("DATABASE_URL", _sqlite_default()))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # SQLite only (see app/sqlite.py): WAL journal, and how a commit is synced. FULL syncs the log on
@@ -48,6 +79,11 @@ class Config:
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", 12))
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))
+    # Failed sign-ins from one address across all user names within LOGIN_LOCK_MINUTES (an office
+    # behind one NAT address shares it).
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50))
+    # Behind this many reverse proxies (load balancer…), the client address is taken from X-Forwarded-For.
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", 0))
     TIMEZONE = "Asia/Shanghai"
     # Sandbox limits for BPMN scripts and expressions.
     SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SCRIPT_TIME_LIMIT_SECONDS", 1.0))
@@ -100,6 +136,7 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")  # e.g. https://chengxin.example.gov.cn, for links in mail
     # Web sessions: signed cookie, expires after 30 minutes without activity.
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_MINUTES", 30)) * 60
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", 12))  # a login lasts at most this long
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"

@@ -1,5 +1,5 @@
 """Import every model so the metadata (and Alembic) knows all tables."""
-from app.auth.models import ApiToken, LoginFailure  # noqa: F401
+from app.auth.models import ApiToken, LoginThrottle, WebSession  # noqa: F401
 from app.calendar.models import CalendarDay, CalendarYear  # noqa: F401
 from app.cases.models import Attachment, Case, CaseSequence, TimelineEvent  # noqa: F401
 from app.engine.models import ProcessDefinition, ProcessInstance, ProcessVersion  # noqa: F401

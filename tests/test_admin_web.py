@@ -73,7 +73,7 @@ def _dept_id(app, code: str) -> int:
 
 def _new_user(admin, app, username="tst.user", **changes):
     data = {"username": username, "full_name": "测试 用户", "department_id": _dept_id(app, "fgw"),
-            "roles": ["handler"], "password": "Passw0rd!", **changes}
+            "roles": ["handler"], "password": "Qiuyu-lantern-47", **changes}
     return post(admin, "/admin/users/new", data, page="/admin/users/new")
 
 
@@ -141,14 +141,15 @@ def test_create_user_then_that_user_can_log_in(admin, app):
     user = _row(app, User, username="tst.user")
     assert user.full_name == "测试 用户" and user.scope_district_id == _dept_id(app, "pudong")
     other = app.test_client()
-    assert login(other, "tst.user", "Passw0rd!").status_code == 302
+    assert login(other, "tst.user", "Qiuyu-lantern-47").status_code == 302
     assert other.get("/tasks").status_code == 200
 
 
 @pytest.mark.parametrize("changes, field, message", [
     ({"username": "admin"}, "username", "用户名 admin 已被使用"),
     ({"username": "Bad Name"}, "username", "小写字母"),
-    ({"password": "password"}, "password", "必须同时包含字母和数字"),
+    ({"password": "password"}, "password", "密码太容易被猜到"),
+    ({"password": "tst.invalid2026"}, "password", "密码不能包含用户名"),
     ({"password": "abc123"}, "password", "密码至少 8 位"),
     ({"roles": []}, "roles", "请至少选择一个角色"),
     ({"roles": ["handler"], "scope_district_id": "__pudong"}, "scope_district_id", "只有审核员或督导员"),
@@ -173,7 +174,7 @@ def test_deactivated_user_cannot_log_in_until_reactivated(admin, app):
     _new_user(admin, app)
     user_id = _row(app, User, username="tst.user").id
     signed_in = app.test_client()
-    assert login(signed_in, "tst.user", "Passw0rd!").status_code == 302
+    assert login(signed_in, "tst.user", "Qiuyu-lantern-47").status_code == 302
     page = _text(admin.get("/admin/users?q=tst.user"))
     assert f'action="/admin/users/{user_id}/deactivate"' in page and "data-confirm=" in page
     assert 'aria-label="停用 tst.user"' in page
@@ -184,12 +185,12 @@ def test_deactivated_user_cannot_log_in_until_reactivated(admin, app):
     assert "/login" in signed_in.get("/tasks").headers["Location"]  # an open session ends too
 
     other = app.test_client()
-    response = login(other, "tst.user", "Passw0rd!")
+    response = login(other, "tst.user", "Qiuyu-lantern-47")
     assert response.status_code == 401 and "用户名或密码错误" in _text(response)
 
     response = post(admin, f"/admin/users/{user_id}/activate", page="/admin/users")
     assert response.status_code == 302 and _row(app, User, username="tst.user").active
-    assert login(app.test_client(), "tst.user", "Passw0rd!").status_code == 302
+    assert login(app.test_client(), "tst.user", "Qiuyu-lantern-47").status_code == 302
 
 
 def test_admin_cannot_deactivate_self_or_drop_own_admin_role(admin, app):
@@ -234,11 +235,11 @@ def test_reset_password(admin, app):
     response = post(admin, f"/admin/users/{user_id}/password", {"password": "short1"}, page="/admin/users")
     assert response.status_code == 422
     assert re.search(r'id="pw-password-error"[^>]*>密码至少 8 位', _text(response))
-    response = post(admin, f"/admin/users/{user_id}/password", {"password": "NewPassw0rd"}, page="/admin/users")
+    response = post(admin, f"/admin/users/{user_id}/password", {"password": "Bamboo-kettle-93"}, page="/admin/users")
     assert response.status_code == 302
     assert "已重置用户 tst.user 的密码" in _text(admin.get(response.headers["Location"]))
-    assert login(app.test_client(), "tst.user", "Passw0rd!").status_code == 401
-    assert login(app.test_client(), "tst.user", "NewPassw0rd").status_code == 302
+    assert login(app.test_client(), "tst.user", "Qiuyu-lantern-47").status_code == 401
+    assert login(app.test_client(), "tst.user", "Bamboo-kettle-93").status_code == 302
 
 
 # ---------------------------------------------------------------- departments

@@ -134,7 +134,7 @@ def test_login_is_throttled_after_repeated_failures(client):
     for _ in range(5):
         assert login(client, "recorder", "wrong").status_code == 401
     r = login(client, "recorder")
-    assert r.status_code == 401 and "登录失败次数过多" in r.get_data(as_text=True)
+    assert r.status_code == 429 and "登录失败次数过多" in r.get_data(as_text=True)
     clock.advance(timedelta(minutes=16))
     assert login(client, "recorder").status_code == 302
 

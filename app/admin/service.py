@@ -13,6 +13,8 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from app.auth.passwords import password_problems
+from app.auth.service import revoke_credentials
 from app.calendar import service as cal
 from app.calendar.models import DAY_KINDS, CalendarYear
 from app.clock import clock
@@ -25,7 +27,6 @@ from app.transaction import unit_of_work
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 SCOPED_ROLES = {"reviewer", "supervisor"}  # roles that may be limited to one district
-PASSWORD_MIN, PASSWORD_MAX = 8, 128
 CALENDAR_MAX_BYTES = 1024 * 1024
 CALENDAR_EXTENSIONS = (".csv", ".txt")
 CALENDAR_YEARS = (2000, 2100)  # a schedule outside these years is a typing mistake
@@ -52,16 +53,6 @@ def _int_or_none(raw) -> int | None:
         return parse_int(None if raw is None else str(raw), "id")
     except BadRequest:
         return -1  # never an id (not digits, or beyond any id): reported as an unknown choice
-
-
-def password_problems(password: str) -> list[str]:
-    if len(password) < PASSWORD_MIN:
-        return [_("密码至少 %(n)s 位", n=PASSWORD_MIN)]
-    if len(password) > PASSWORD_MAX:
-        return [_("密码不能超过 %(n)s 位", n=PASSWORD_MAX)]
-    if not re.search(r"[A-Za-z]", password) or not re.search(r"[0-9]", password):
-        return [_("密码必须同时包含字母和数字")]
-    return []
 
 
 # ---------------------------------------------------------------- users
@@ -141,7 +132,7 @@ def create_user(actor: User, *, username: str, full_name: str, department_id, ro
         _add(errors, "username", _("用户名 %(name)s 已被使用", name=username))
     department, scope, roles = _check_profile(errors, full_name=full_name, department_id=department_id,
                                               roles=roles, scope_district_id=scope_district_id)
-    for problem in password_problems(password or ""):
+    for problem in password_problems(password or "", username):
         _add(errors, "password", problem)
     _check(errors)
     try:
@@ -173,21 +164,28 @@ def update_user(actor: User, user_id: int, *, full_name: str, department_id, rol
 
 
 def set_user_active(actor: User, user_id: int, active: bool) -> User:
+    """Deactivate or reactivate a user. Either way every web session and token of the user is
+    revoked: a reactivated user signs in anew, nothing issued before comes back."""
     user = get_user(user_id)
     if not active and user.id == actor.id:
         _refuse("active", _("不能停用自己的账号"))
     with unit_of_work():
-        user.active = active
+        if user.active != active:
+            user.active = active
+            revoke_credentials(user)
     return user
 
 
 def reset_password(actor: User, user_id: int, password: str) -> User:
+    """Set a user's password (checked by the password policy) and revoke every web session and
+    token of theirs — the actor's own too, when resetting their own. Raises ValidationFailed."""
     user = get_user(user_id)
-    problems = password_problems(password or "")
+    problems = password_problems(password or "", user.username)
     if problems:
         raise ValidationFailed("；".join(problems), {"password": problems})
     with unit_of_work():
         user.set_password(password)
+        revoke_credentials(user)
     return user
 
 

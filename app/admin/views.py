@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp, service
+from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from app.calendar.models import DAY_KINDS
 from app.clock import clock
 from app.errors import BadRequest, DomainError, ValidationFailed
@@ -65,7 +66,7 @@ def _user_form(user=None, values=None, errors=None, password_errors=None, status
     return render_template("admin/user_form.html", user=user, values=values, errors=errors or {},
                            password_errors=password_errors or [], departments=service.departments_by_kind(),
                            DEPARTMENT_KINDS=DEPARTMENT_KINDS, SCOPED_ROLES=service.SCOPED_ROLES,
-                           password_min=service.PASSWORD_MIN), status
+                           password_min=PASSWORD_MIN, password_max=PASSWORD_MAX), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -25,13 +25,18 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return response
 
 
+def bearer_token() -> str:
+    """The token of the `Authorization: Bearer …` header ("" without one)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 @bp.before_request
 def authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    token = bearer_token()
+    user = user_for_token(token) if token else None
     if user is None:
         raise AuthError("需要有效的访问令牌（Authorization: Bearer …）")
     g.user = user

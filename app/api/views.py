@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, send_file, url_for
 
-from app.api import bp, json_body, page_args, schemas
+from app.api import bearer_token, bp, json_body, page_args, schemas
 from app.auth import service as auth
 from app.calendar.service import missing_years
 from app.cases import attachments
@@ -16,8 +16,15 @@ from app.tasks import service as tasks
 @bp.post("/auth/token")
 def issue_token():
     creds = schemas.token_request.load(json_body())
-    user = auth.authenticate(creds["username"], creds["password"], request.remote_addr)
-    return jsonify(token=auth.issue_token(user), token_type="Bearer"), 201
+    token = auth.request_token(creds["username"], creds["password"], request.remote_addr)
+    return jsonify(token=token, token_type="Bearer"), 201
+
+
+@bp.post("/auth/logout")
+def revoke_token():
+    """Revoke the token this request presents (the user's other tokens stay valid)."""
+    auth.revoke_token(bearer_token())
+    return "", 204
 
 
 @bp.get("/me")

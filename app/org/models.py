@@ -80,6 +80,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Web sessions and API tokens carry the version they were issued under; a new password or a
+    # change of `active` bumps it, which revokes every one of them at once (app/auth/service.py).
+    auth_version: Mapped[int] = mapped_column(default=0)
 
     department: Mapped[Department] = relationship(foreign_keys=[department_id])
     scope_district: Mapped[Department | None] = relationship(foreign_keys=[scope_district_id])
