@@ -309,7 +309,7 @@ def test_hostile_credentials_get_4xx_not_500(app, username, password):
     response = client.post("/login", data={"username": username.encode("utf-8", "surrogatepass"),
                                            "password": password.encode("utf-8", "surrogatepass"),
                                            "csrf_token": csrf_token(client)})
-    assert response.status_code == 401
+    assert response.status_code in (400, 401)  # 400: text that cannot be stored (NUL, lone surrogate)
 
 
 # ---------------------------------------------------------------- 6. weak passwords
