@@ -1,28 +1,49 @@
 """The sandbox every BPMN gateway condition, timer expression and script task runs in.
 
 Designers upload BPMN, so this code is untrusted. Removing builtins alone is not a sandbox
-(`().__class__.__base__.__subclasses__()` reaches `os`), so there are three layers:
+(`().__class__.__base__.__subclasses__()` reaches `os`), so there are four layers:
 
 1. Compile: RestrictedPython with our policy (`_Policy`). Refused: names/attributes starting with "_",
    import, class definitions, `.format`, slice assignment, eval/exec, calls of unknown bare names
    (so a typo fails at deploy time), and constant arithmetic that is already too big (`10**10**10`,
-   reported as kind 'compile'). `**`, `*`, `<<`, `+`, `%` (and their `x op= y` forms), f-string
-   fields, `str(...)` and `[*a, *b]` are rewritten into calls of the bounded guards below.
+   reported as kind 'compile'). `**`, `*`, `<<`, `+`, `%`, `| & - ^` (and their `x op= y` forms), f-string
+   fields, comparisons, set/dict displays, item keys, `except` classes and `[*a, *b]` are rewritten into calls
+   of the bounded guards below.
    Lambdas and `def` are allowed (e.g. `sorted(rows, key=lambda r: r['date'])`).
 2. Run: a curated builtins dict plus RestrictedPython's guards (getattr, getitem, iter, unpack, write);
-   attribute assignment on objects fails. Amplifying operations are bounded: ints <= MAX_INT_BITS,
-   sequences <= MAX_SEQUENCE_LENGTH, range() <= MAX_RANGE_LENGTH items, format widths <=
-   MAX_FORMAT_WIDTH, printed/formatted/returned values <= MAX_DATA_SIZE (shared parts count every
-   time they are reached, as a printer or JSON encoder would see them; cycles are refused).
-   String methods that pad/replace are size-checked; translate/encode are refused.
-3. Time and memory: a per-thread tracer (sys.settrace, no signals) checks the deadline on every line, and
+   attribute assignment on objects fails. Amplifying operations are bounded: ints <= MAX_INT_BITS (also what
+   int() returns; int.from_bytes is refused), sequences <= MAX_SEQUENCE_LENGTH, range() <= MAX_RANGE_LENGTH
+   items, format widths <= MAX_FORMAT_WIDTH, strip() character sets <= MAX_STRIP_CHARS. String methods that
+   pad/replace are size-checked; translate/encode are refused.
+3. C-level work: one C call can't be interrupted (the tracer below runs between lines, and the call holds
+   the GIL, so every other request of the worker waits too). Building a value is cheap, but walking it is not:
+   `a = [a, a]` 28 times is 28 small lists that a comparison, hash, sort or printer visits 2**28 times. So
+   before any C routine walks nested data, the data is measured (`_measure`: slots plus characters, shared
+   parts counted every time they are reached, memoised per object so the walk itself stays small) and refused
+   above MAX_DATA_SIZE or deeper than MAX_DEPTH. Measured are: every operand of a comparison (`x in table` only
+   its left side: a lookup hashes just that), item keys (`d[k]`, `d[k] = v`), set/dict displays and
+   comprehension keys, `| & - ^` operands, what str()/f-strings/`%` print (exceptions through their args, dict
+   views through their dict), isinstance()'s and `except`'s classes, the items of sorted/min/max/set/dict and
+   of the container methods that search or hash (count, index, remove, sort, get, pop, add, update, union, ...),
+   and the keys a sort/min/max key function returns (computed first, then measured together). Bulk hashing
+   (set(), dict(), update, fromkeys, union, ...) also refuses more than MAX_HASH_COLLISIONS distinct keys that
+   share a hash (ints and tuples hash predictably: `i * (2**61 - 1)` all hash to 0, so inserting n of them in
+   one call costs n**2 comparisons), and so does measuring a set/dict. `str`, `set`, `dict`, `int` are bounded
+   stand-ins that still work with isinstance() and for attributes (`str.upper`), so `f = str; f(a)` is bounded
+   too. With every walk bounded, the slowest allowed C call (sorting ~MAX_DATA_SIZE nested items) takes about
+   0.1 s; measuring costs about as much as the operation it guards, so scripts doing the same search many times
+   in a loop run slower, but within the time limit the deadline check stops them between lines.
+   What a script returns or assigns is measured as well (plain data only, no cycles), so nothing unbounded is
+   stored.
+4. Time and memory: a per-thread tracer (sys.settrace, no signals) checks the deadline on every line, and
    every 2 ms that the process's peak RSS has not grown by more than MAX_MEMORY_GROWTH (many bounded
    allocations in a loop add up). Except/finally blocks and loop bodies re-check first, because CPython
    drops the tracer once it raises and a bare `except:` must not swallow the error.
 
-Residual risk: one C-level operation can't be interrupted between lines. The bounds keep the known ones
-cheap, but e.g. comparing deliberately self-similar nested data built by a doubling loop can still burn
-CPU, so worker processes should also run under OS limits (RLIMIT_AS / CPU).
+Evaluation stays in the request's process: the engine evaluates several expressions per step and scripts call
+domain actions on the open transaction, so a killable subprocess per evaluation would cost far more than the
+step itself. Residual risk: the measures bound the walks CPython makes over the types scripts can reach;
+worker processes should still run under OS limits (RLIMIT_AS / CPU) as a last line of defence.
 """
 from __future__ import annotations
 
