@@ -142,8 +142,11 @@ def _check_widths(values) -> None:
 
 _PLAIN = (type(None), bool, int, float, str, date, dtime, timedelta, list, tuple, dict)
 _CONTAINERS = (list, tuple, set, frozenset, dict)
-_TABLES = (set, frozenset, dict)  # hashed: collisions make every lookup compare
+_SEQUENCES = frozenset({list, tuple, set, frozenset})
+_TABLES = frozenset({set, frozenset, dict})  # hashed: collisions make every lookup compare
 _VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+_WITH_METHODS = (*_CONTAINERS, *_VIEWS)
+_LOOKUPS = (set, frozenset, dict, *_VIEWS)  # `x in c` hashes x only
 _ATOMS = frozenset({type(None), bool, int, float, str, bytes, date, dtime, timedelta})
 _FLAT_NUMBERS = frozenset({type(None), bool, int, float})
 _FLAT = _FLAT_NUMBERS | {str}
@@ -155,8 +158,9 @@ def _too_big() -> SandboxError:
 
 def _check_spread(keys, size: int) -> None:
     """Refuse more than MAX_HASH_COLLISIONS distinct keys sharing a hash with another (ints and tuples hash
-    predictably, so a designer can craft keys that turn every set/dict lookup into a scan). keys: distinct."""
-    if size > 1 and size - len(set(map(hash, keys))) > MAX_HASH_COLLISIONS:
+    predictably, so a designer can craft keys that turn every set/dict lookup into a scan; str hashes are
+    salted per process). keys: distinct."""
+    if size > MAX_HASH_COLLISIONS and set(map(type, keys)) != {str} and size - len(set(map(hash, keys))) > MAX_HASH_COLLISIONS:
         raise _limit("数据中哈希冲突过多", f"more than {MAX_HASH_COLLISIONS} hash collisions among set/dict keys")
 
 
@@ -184,14 +188,16 @@ def _measure(value) -> tuple[int, bool]:
             return 1 + len(item), kind is str
         if kind in _ATOMS:
             return 1, True
-        if isinstance(item, _VIEWS):  # d.values() prints and compares its dict's contents
+        if kind is dict:
+            children, plain = (*item, *item.values()), True
+        elif kind in _SEQUENCES:
+            children, plain = item, kind is list or kind is tuple
+        elif isinstance(item, _VIEWS):  # d.values() prints and compares its dict's contents
             children, plain = (*item.mapping, *item.mapping.values()), False
         elif isinstance(item, BaseException):
             children, plain = item.args, False  # str(exc) prints its args
         elif isinstance(item, slice):
             children, plain = (item.start, item.stop, item.step), False  # hashed as a dict key
-        elif isinstance(item, _CONTAINERS):
-            children, plain = item, isinstance(item, _PLAIN)
         else:
             return 1, isinstance(item, _PLAIN)
         key = id(item)  # stable: everything walked stays reachable from value
@@ -202,13 +208,11 @@ def _measure(value) -> tuple[int, bool]:
         if depth > MAX_DEPTH:
             raise _limit(f"数据嵌套过深，超过 {MAX_DEPTH} 层", f"value nested deeper than {MAX_DEPTH} levels")
         memo[key] = None
-        if isinstance(item, _TABLES):
+        if kind in _TABLES:
             _check_spread(item, len(item))
         elif isinstance(item, _VIEWS):
             _check_spread(item.mapping, len(item.mapping))
-        if kind is dict:
-            children = (*item, *item.values())
-        size = _flat_size(children) if isinstance(item, _CONTAINERS) else None
+        size = _flat_size(children) if kind is dict or kind in _SEQUENCES else None
         if size is None:
             size = 1
             for child in children:
@@ -503,7 +507,7 @@ def _traversing(obj, name: str, method):
             return None
         if name == "update" and isinstance(obj, dict):
             return method(_make_dict(*args, **kwargs))
-        args = tuple(a if type(a) in _ATOMS or isinstance(a, (*_CONTAINERS, *_VIEWS)) else list(a) for a in args)
+        args = tuple(a if type(a) in _ATOMS or isinstance(a, _WITH_METHODS) else list(a) for a in args)
         for arg in (*args, *kwargs.values()):
             if _TRAVERSING[name] == "keys" and isinstance(arg, (list, tuple)):
                 _new_keys(arg)
@@ -532,7 +536,7 @@ def _guarded_getattr(obj, name: str):
             _check_len(size)
             return method(*args, **kwargs)
         return bounded
-    if name in _TRAVERSING and isinstance(obj, (*_CONTAINERS, *_VIEWS)):
+    if name in _TRAVERSING and isinstance(obj, _WITH_METHODS):
         return _traversing(obj, name, method)
     if name in _STRIP and text:
         def strip(chars=None):
@@ -591,7 +595,7 @@ _BUILTINS = {
 SAFE_BUILTIN_NAMES: frozenset[str] = frozenset(_BUILTINS) | {"print"}  # print is a no-op
 
 _GUARDS = {
-    "_getattr_": _guarded_getattr, "_getitem_": lambda obj, key: obj[_checked(key)], "_getiter_": iter,
+    "_getattr_": _guarded_getattr, "_getitem_": lambda obj, key: obj[key if type(key) in _ATOMS else _checked(key)], "_getiter_": iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence, "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": full_write_guard,  # dict/list items writable; any other object gets a read-only proxy
     "_inplacevar_": lambda op, x, y: _INPLACE[op](x, y), "_apply_": lambda f, *a, **k: f(*a, **k),
@@ -602,7 +606,7 @@ _GUARDS = {
     "_bounded_and_": functools.partial(_bounded_setop, op=operator.and_),
     "_bounded_xor_": functools.partial(_bounded_setop, op=operator.xor),
     "_bounded_sub_": functools.partial(_bounded_setop, op=operator.sub),
-    "_checked_": _checked, "_checked_member_": lambda c: c if isinstance(c, (*_TABLES, *_VIEWS)) else _checked(c),
+    "_checked_": _checked, "_checked_member_": lambda c: c if isinstance(c, _LOOKUPS) else _checked(c),
     "_make_set_": _make_set, "_make_dict_": _make_dict, "_spread_": _SPREAD,
 }
 _BINOPS = {ast.Pow: "_bounded_pow_", ast.Mult: "_bounded_mul_", ast.LShift: "_bounded_lshift_",
