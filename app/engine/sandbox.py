@@ -1,28 +1,49 @@
 """The sandbox every BPMN gateway condition, timer expression and script task runs in.
 
 Designers upload BPMN, so this code is untrusted. Removing builtins alone is not a sandbox
-(`().__class__.__base__.__subclasses__()` reaches `os`), so there are three layers:
+(`().__class__.__base__.__subclasses__()` reaches `os`), so there are four layers:
 
 1. Compile: RestrictedPython with our policy (`_Policy`). Refused: names/attributes starting with "_",
    import, class definitions, `.format`, slice assignment, eval/exec, calls of unknown bare names
    (so a typo fails at deploy time), and constant arithmetic that is already too big (`10**10**10`,
-   reported as kind 'compile'). `**`, `*`, `<<`, `+`, `%` (and their `x op= y` forms), f-string
-   fields, `str(...)` and `[*a, *b]` are rewritten into calls of the bounded guards below.
+   reported as kind 'compile'). `**`, `*`, `<<`, `+`, `%`, `| & - ^` (and their `x op= y` forms), f-string
+   fields, comparisons, set/dict displays, item keys, `except` classes and `[*a, *b]` are rewritten into calls
+   of the bounded guards below.
    Lambdas and `def` are allowed (e.g. `sorted(rows, key=lambda r: r['date'])`).
 2. Run: a curated builtins dict plus RestrictedPython's guards (getattr, getitem, iter, unpack, write);
-   attribute assignment on objects fails. Amplifying operations are bounded: ints <= MAX_INT_BITS,
-   sequences <= MAX_SEQUENCE_LENGTH, range() <= MAX_RANGE_LENGTH items, format widths <=
-   MAX_FORMAT_WIDTH, printed/formatted/returned values <= MAX_DATA_SIZE (shared parts count every
-   time they are reached, as a printer or JSON encoder would see them; cycles are refused).
-   String methods that pad/replace are size-checked; translate/encode are refused.
-3. Time and memory: a per-thread tracer (sys.settrace, no signals) checks the deadline on every line, and
+   attribute assignment on objects fails. Amplifying operations are bounded: ints <= MAX_INT_BITS (also what
+   int() returns; int.from_bytes is refused), sequences <= MAX_SEQUENCE_LENGTH, range() <= MAX_RANGE_LENGTH
+   items, format widths <= MAX_FORMAT_WIDTH, strip() character sets <= MAX_STRIP_CHARS. String methods that
+   pad/replace are size-checked; translate/encode are refused.
+3. C-level work: one C call can't be interrupted (the tracer below runs between lines, and the call holds
+   the GIL, so every other request of the worker waits too). Building a value is cheap, but walking it is not:
+   `a = [a, a]` 28 times is 28 small lists that a comparison, hash, sort or printer visits 2**28 times. So
+   before any C routine walks nested data, the data is measured (`_measure`: slots plus characters, shared
+   parts counted every time they are reached, memoised per object so the walk itself stays small) and refused
+   above MAX_DATA_SIZE or deeper than MAX_DEPTH. Measured are: every operand of a comparison (`x in table` only
+   its left side: a lookup hashes just that), item keys (`d[k]`, `d[k] = v`), set/dict displays and
+   comprehension keys, `| & - ^` operands, what str()/f-strings/`%` print (exceptions through their args, dict
+   views through their dict), isinstance()'s and `except`'s classes, the items of sorted/min/max/set/dict and
+   of the container methods that search or hash (count, index, remove, sort, get, pop, add, update, union, ...),
+   and the keys a sort/min/max key function returns (computed first, then measured together). Bulk hashing
+   (set(), dict(), update, fromkeys, union, ...) also refuses more than MAX_HASH_COLLISIONS distinct keys that
+   share a hash (ints and tuples hash predictably: `i * (2**61 - 1)` all hash to 0, so inserting n of them in
+   one call costs n**2 comparisons), and so does measuring a set/dict. `str`, `set`, `dict`, `int` are bounded
+   stand-ins that still work with isinstance() and for attributes (`str.upper`), so `f = str; f(a)` is bounded
+   too. With every walk bounded, the slowest allowed C call (sorting ~MAX_DATA_SIZE nested items) takes about
+   0.1 s; measuring costs about as much as the operation it guards, so scripts doing the same search many times
+   in a loop run slower, but within the time limit the deadline check stops them between lines.
+   What a script returns or assigns is measured as well (plain data only, no cycles), so nothing unbounded is
+   stored.
+4. Time and memory: a per-thread tracer (sys.settrace, no signals) checks the deadline on every line, and
    every 2 ms that the process's peak RSS has not grown by more than MAX_MEMORY_GROWTH (many bounded
    allocations in a loop add up). Except/finally blocks and loop bodies re-check first, because CPython
    drops the tracer once it raises and a bare `except:` must not swallow the error.
 
-Residual risk: one C-level operation can't be interrupted between lines. The bounds keep the known ones
-cheap, but e.g. comparing deliberately self-similar nested data built by a doubling loop can still burn
-CPU, so worker processes should also run under OS limits (RLIMIT_AS / CPU).
+Evaluation stays in the request's process: the engine evaluates several expressions per step and scripts call
+domain actions on the open transaction, so a killable subprocess per evaluation would cost far more than the
+step itself. Residual risk: the measures bound the walks CPython makes over the types scripts can reach;
+worker processes should still run under OS limits (RLIMIT_AS / CPU) as a last line of defence.
 """
 from __future__ import annotations
 
@@ -67,6 +88,9 @@ MAX_DATA_SIZE = 1_000_000
 MAX_FORMAT_WIDTH = 1_000
 MAX_ROUND_DIGITS = 100
 MAX_SOURCE_LENGTH = 100_000
+MAX_DEPTH = 100
+MAX_HASH_COLLISIONS = 64
+MAX_STRIP_CHARS = 256
 MAX_MEMORY_GROWTH = 256 * 2**20  # bytes the process peak RSS may grow during one run
 _FILENAME = "<sandbox>"  # every frame of sandboxed code carries it; the tracer keys on it
 
@@ -118,43 +142,108 @@ def _check_widths(values) -> None:
 
 _PLAIN = (type(None), bool, int, float, str, date, dtime, timedelta, list, tuple, dict)
 _CONTAINERS = (list, tuple, set, frozenset, dict)
+_SEQUENCES = frozenset({list, tuple, set, frozenset})
+_TABLES = frozenset({set, frozenset, dict})  # hashed: collisions make every lookup compare
+_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+_WITH_METHODS = (*_CONTAINERS, *_VIEWS)
+_LOOKUPS = (set, frozenset, dict, *_VIEWS)  # `x in c` hashes x only
+_ATOMS = frozenset({type(None), bool, int, float, str, bytes, date, dtime, timedelta})
+_FLAT_NUMBERS = frozenset({type(None), bool, int, float})
+_FLAT = _FLAT_NUMBERS | {str}
+
+
+def _too_big() -> SandboxError:
+    return _limit(f"数据量过大，超过 {MAX_DATA_SIZE} 项/字符", f"value larger than {MAX_DATA_SIZE} items/characters")
+
+
+def _check_spread(keys, size: int) -> None:
+    """Refuse more than MAX_HASH_COLLISIONS distinct keys sharing a hash with another (ints and tuples hash
+    predictably, so a designer can craft keys that turn every set/dict lookup into a scan; str hashes are
+    salted per process). keys: distinct."""
+    if size > MAX_HASH_COLLISIONS and set(map(type, keys)) != {str} and size - len(set(map(hash, keys))) > MAX_HASH_COLLISIONS:
+        raise _limit("数据中哈希冲突过多", f"more than {MAX_HASH_COLLISIONS} hash collisions among set/dict keys")
+
+
+def _flat_size(items: tuple | list | set | frozenset) -> int | None:
+    """Size of a container holding only numbers and strings, computed mostly in C; else None."""
+    kinds = set(map(type, items))
+    if kinds <= _FLAT_NUMBERS:
+        return 1 + len(items)
+    if kinds <= _FLAT:
+        return 1 + len(items) + sum([len(x) for x in items if type(x) is str])
+    return None
 
 
 def _measure(value) -> tuple[int, bool]:
-    """(size, is plain data) of value, size as a printer or JSON encoder sees it: slots plus characters,
-    shared parts counted every time they are reached (memoised per object, so `a = [a, a]` forty times
-    costs forty steps). Refuses sizes above MAX_DATA_SIZE, cycles and absurd nesting."""
+    """(size, is plain data) of value, size as a printer, a comparison or a hash sees it: slots plus
+    characters, shared parts counted every time they are reached (memoised per object, so `a = [a, a]`
+    forty times costs forty steps). Dict views count as their dict, exceptions as their args.
+    Refuses (SandboxError 'limit') sizes above MAX_DATA_SIZE, nesting deeper than MAX_DEPTH, cycles, and
+    sets/dicts with more than MAX_HASH_COLLISIONS colliding keys."""
     memo: dict[int, tuple[int, bool] | None] = {}
 
-    def walk(item) -> tuple[int, bool]:
-        if isinstance(item, (str, bytes)):
-            return 1 + len(item), isinstance(item, str)
-        if isinstance(item, int):
-            return 1 + (item.bit_length() >> 6), True
-        if not isinstance(item, _CONTAINERS):
+    def walk(item, depth: int) -> tuple[int, bool]:
+        kind = type(item)
+        if kind is str or kind is bytes:
+            return 1 + len(item), kind is str
+        if kind in _ATOMS:
+            return 1, True
+        if kind is dict:
+            children, plain = (*item, *item.values()), True
+        elif kind in _SEQUENCES:
+            children, plain = item, kind is list or kind is tuple
+        elif isinstance(item, _VIEWS):  # d.values() prints and compares its dict's contents
+            children, plain = (*item.mapping, *item.mapping.values()), False
+        elif isinstance(item, BaseException):
+            children, plain = item.args, False  # str(exc) prints its args
+        elif isinstance(item, slice):
+            children, plain = (item.start, item.stop, item.step), False  # hashed as a dict key
+        else:
             return 1, isinstance(item, _PLAIN)
         key = id(item)  # stable: everything walked stays reachable from value
         if key in memo:
             if memo[key] is None:
                 raise _limit("数据包含循环引用", "value contains a reference cycle")
             return memo[key]
+        if depth > MAX_DEPTH:
+            raise _limit(f"数据嵌套过深，超过 {MAX_DEPTH} 层", f"value nested deeper than {MAX_DEPTH} levels")
         memo[key] = None
-        size, plain = 1, isinstance(item, _PLAIN)
-        for child in (*item, *item.values()) if isinstance(item, dict) else item:
-            child_size, child_plain = walk(child)
-            size, plain = size + child_size, plain and child_plain
-            if size > MAX_DATA_SIZE:
-                raise _limit("数据量过大", f"value larger than {MAX_DATA_SIZE} items/characters")
+        if kind in _TABLES:
+            _check_spread(item, len(item))
+        elif isinstance(item, _VIEWS):
+            _check_spread(item.mapping, len(item.mapping))
+        size = _flat_size(children) if kind is dict or kind in _SEQUENCES else None
+        if size is None:
+            size = 1
+            for child in children:
+                child_size, child_plain = walk(child, depth + 1)
+                size, plain = size + child_size, plain and child_plain
+                if size > MAX_DATA_SIZE:
+                    raise _too_big()
+        if size > MAX_DATA_SIZE:
+            raise _too_big()
         memo[key] = size, plain
         return size, plain
 
-    try:
-        size, plain = walk(value)
-    except RecursionError:
-        raise _limit("数据嵌套过深", "value nested too deeply") from None
-    if size > MAX_DATA_SIZE:
-        raise _limit("数据量过大", f"value larger than {MAX_DATA_SIZE} items/characters")
+    size, plain = walk(value, 0)
+    if size > MAX_DATA_SIZE:  # a lone string
+        raise _too_big()
     return size, plain
+
+
+def _checked(value):
+    """value, once _measure accepts it: the operand of a comparison, a hash or a printer (all of which walk
+    nested data in C, where neither the deadline nor another thread can interrupt them)."""
+    if type(value) not in _ATOMS:
+        _measure(value)
+    return value
+
+
+def _checked_items(iterable) -> list:
+    """The items of iterable as a list, measured together: what a C function will sort, compare or hash."""
+    items = list(iterable)
+    _measure(items)
+    return items
 
 
 def _no_overflow(op, a, b):
@@ -231,12 +320,6 @@ def _format(value, conversion: int, spec: str) -> str:
     return format(value, spec)
 
 
-def _safe_str(*args, **kwargs) -> str:
-    if args:
-        _measure(args[0])
-    return str(*args, **kwargs)
-
-
 def _checked_len(value):
     _check_len(len(value))
     return value
@@ -266,6 +349,126 @@ def _safe_sum(iterable, /, start=0):
     return sum(iterable, start)
 
 
+def _bounded_setop(a, b, op):
+    """a | b, a & b, a - b, a ^ b: on sets, dicts and dict views these hash or look up every item."""
+    if type(a) not in _ATOMS or type(b) not in _ATOMS:
+        _checked(a), _checked(b)
+    return op(a, b)
+
+
+def _new_keys(keys: list) -> list:
+    """keys (a list, repeats allowed) about to be hashed into one set or dict by a single C call: measured,
+    and refused if more than MAX_HASH_COLLISIONS distinct keys share a hash (each would be compared with
+    all the others). Duplicates are cheap and allowed."""
+    _measure(keys)
+    try:
+        hashes = list(map(hash, keys))
+    except TypeError:
+        return keys  # unhashable: the operation itself reports it
+    if len(set(hashes)) == len(hashes):
+        return keys
+    groups: dict[int, list] = {}
+    for h, key in zip(hashes, keys):
+        groups.setdefault(h, []).append(key)
+    collisions = 0
+    for group in groups.values():
+        distinct: set = set()  # never more than MAX_HASH_COLLISIONS + 1 members, so each add compares few
+        for key in group:
+            distinct.add(key)
+            if collisions + len(distinct) - 1 > MAX_HASH_COLLISIONS:
+                raise _limit("数据中哈希冲突过多", f"more than {MAX_HASH_COLLISIONS} hash collisions among set/dict keys")
+        collisions += len(distinct) - 1
+    return keys
+
+
+def _make_set(items=()):
+    """set(iterable) and set displays `{a, b, *c}`: the items are measured before C hashes them."""
+    return set(_new_keys(list(items)))
+
+
+_SPREAD = object()  # marks `**mapping` in a rewritten dict display
+
+
+def _make_dict(*args, **kwargs):
+    """dict(...) and dict displays `{k: v, **m}` (rewritten as _make_dict_(_spread_, ((k, v), (_spread_, m))))."""
+    if args and args[0] is _SPREAD:
+        _new_keys([key for key, _ in args[1] if key is not _SPREAD])
+        result = {}
+        for key, value in args[1]:
+            if key is _SPREAD:
+                result.update(_make_dict(value))
+            else:
+                result[key] = value
+        return result
+    if len(args) == 1 and not isinstance(args[0], Mapping):
+        pairs = list(args[0])
+        _new_keys([pair[0] for pair in pairs if isinstance(pair, (list, tuple)) and len(pair) == 2])
+        args = (pairs,)
+    elif args:
+        _checked(args[0])
+    return dict(*args, **kwargs)
+
+
+def _keyed(items: list, key) -> list:
+    """The sort/min/max keys of items, measured together (a key function may return big distinct values)."""
+    return items if key is None else _checked_items(key(item) for item in items)
+
+
+def _safe_sorted(iterable, /, *, key=None, reverse=False) -> list:
+    items = _checked_items(iterable)
+    keys = _keyed(items, key)
+    return [items[i] for i in sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)]
+
+
+def _extreme(pick):
+    def bounded(*args, key=None, **kwargs):
+        items = _checked_items(args[0] if len(args) == 1 else args)
+        if not items and "default" in kwargs:
+            return kwargs["default"]
+        keys = _keyed(items, key)
+        return items[pick(range(len(items)), key=keys.__getitem__)]
+
+    bounded.__name__ = pick.__name__
+    return bounded
+
+
+def _safe_isinstance(obj, classinfo) -> bool:
+    return isinstance(obj, _checked(classinfo))  # nested tuples of types are walked recursively
+
+
+def _safe_int(*args, **kwargs) -> int:
+    value = int(*args, **kwargs)
+    if value.bit_length() > MAX_INT_BITS:  # int('f' * 10**5, 16): later // and % would be quadratic
+        raise _too_large()
+    return value
+
+
+class _GuardedType(type):
+    """A builtin type as scripts see it: isinstance() and attributes are the type's, a call is bounded."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.real)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls.real)
+
+    def __call__(cls, *args, **kwargs):
+        return cls.construct(*args, **kwargs)
+
+    def __getattr__(cls, name):
+        return getattr(cls.real, name)
+
+
+def _guarded_type(real: type, construct) -> type:
+    return _GuardedType(real.__name__, (), {"real": real, "construct": staticmethod(construct)})
+
+
+def _safe_str(*args, **kwargs) -> str:
+    if args:
+        _checked(args[0])
+    return str(*args, **kwargs)
+
+
 def _pad_size(s, width, *_):
     return max(len(s), width)
 
@@ -279,17 +482,48 @@ _TEXT_SIZE = {
 }
 _INT_SIZE = {"to_bytes": lambda n, length=1, *_, **__: length}
 _REFUSED = frozenset({"translate", "encode"})  # output size not predictable from the arguments
-_UNBOUND = frozenset(_TEXT_SIZE) | frozenset(_INT_SIZE) | _REFUSED | {"join", "extend"}
+_STRIP = frozenset({"strip", "lstrip", "rstrip"})  # each character is searched for in chars: len(s) * len(chars)
+# Container methods that compare or hash their arguments in C; "*" also walks the container itself.
+# "walk": the method also walks the container itself; "keys": it hashes every item of its iterable arguments.
+_TRAVERSING = {"count": "walk", "index": "walk", "remove": "walk", "sort": "walk", "get": "", "pop": "",
+               "setdefault": "", "add": "", "discard": "", **dict.fromkeys(
+                   ("fromkeys", "update", "union", "intersection", "difference", "symmetric_difference",
+                    "intersection_update", "difference_update", "symmetric_difference_update", "issubset",
+                    "issuperset", "isdisjoint"), "keys")}
+_UNBOUND = (frozenset(_TEXT_SIZE) | frozenset(_INT_SIZE) | _REFUSED | frozenset(_TRAVERSING)
+            | {"join", "extend", "from_bytes"})
 
 
 def _refused_method(name: str) -> SandboxError:
     return _limit(f"不允许使用可能产生超大数据的方法 {name}", f"method {name!r} is not allowed")
 
 
+def _traversing(obj, name: str, method):
+    """method of a list/tuple/set/dict/view with its arguments (and for "*" names the container) measured
+    first; iterators among the arguments are read into lists so that what C hashes is what was measured."""
+    def bounded(*args, **kwargs):
+        if name == "sort":
+            obj[:] = _safe_sorted(obj, **kwargs)
+            return None
+        if name == "update" and isinstance(obj, dict):
+            return method(_make_dict(*args, **kwargs))
+        args = tuple(a if type(a) in _ATOMS or isinstance(a, _WITH_METHODS) else list(a) for a in args)
+        for arg in (*args, *kwargs.values()):
+            if _TRAVERSING[name] == "keys" and isinstance(arg, (list, tuple)):
+                _new_keys(arg)
+            else:
+                _checked(arg)
+        if _TRAVERSING[name] == "walk":
+            _checked(obj)
+        return method(*args, **kwargs)
+    return bounded
+
+
 def _guarded_getattr(obj, name: str):
     """safer_getattr (no "_" names, no str.format) plus size bounds on amplifying methods."""
     text = isinstance(obj, (str, bytes))
-    if name in _REFUSED and text or isinstance(obj, type) and name in _UNBOUND:  # str.ljust(s, n) skips bounds
+    if (name in _REFUSED and text or isinstance(obj, type) and name in _UNBOUND  # str.ljust(s, n) skips bounds
+            or name == "from_bytes"):  # int.from_bytes(10**6 bytes): an int beyond MAX_INT_BITS
         raise _refused_method(name)
     method = safer_getattr_raise(obj, name)
     size_of = _TEXT_SIZE.get(name) if text else _INT_SIZE.get(name) if isinstance(obj, int) else None
@@ -302,6 +536,14 @@ def _guarded_getattr(obj, name: str):
             _check_len(size)
             return method(*args, **kwargs)
         return bounded
+    if name in _TRAVERSING and isinstance(obj, _WITH_METHODS):
+        return _traversing(obj, name, method)
+    if name in _STRIP and text:
+        def strip(chars=None):
+            if chars is not None and len(chars) > MAX_STRIP_CHARS:
+                raise _limit(f"{name} 的字符集过长，最多 {MAX_STRIP_CHARS} 个", f"{name}() chars longer than {MAX_STRIP_CHARS}")
+            return method(chars)
+        return strip
     if name == "join" and text:
         def join(iterable):
             items = list(iterable)
@@ -320,9 +562,10 @@ def _guarded_getattr(obj, name: str):
 _INPLACE = {
     "+=": functools.partial(_bounded_add, op=operator.iadd), "*=": functools.partial(_bounded_mul, op=operator.imul),
     "**=": functools.partial(_bounded_pow, op=operator.ipow), "<<=": functools.partial(_bounded_lshift, op=operator.ilshift),
-    "%=": functools.partial(_bounded_mod, op=operator.imod), "-=": operator.isub, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, ">>=": operator.irshift, "&=": operator.iand, "|=": operator.ior,
-    "^=": operator.ixor, "@=": operator.imatmul,
+    "%=": functools.partial(_bounded_mod, op=operator.imod), "-=": functools.partial(_bounded_setop, op=operator.isub),
+    "/=": operator.itruediv, "//=": operator.ifloordiv, ">>=": operator.irshift,
+    "&=": functools.partial(_bounded_setop, op=operator.iand), "|=": functools.partial(_bounded_setop, op=operator.ior),
+    "^=": functools.partial(_bounded_setop, op=operator.ixor), "@=": operator.imatmul,
 }
 
 
@@ -341,25 +584,34 @@ class _NoPrint:
 
 _BUILTINS = {
     "True": True, "False": False, "None": None,
-    "abs": abs, "all": all, "any": any, "bool": bool, "dict": dict, "enumerate": enumerate, "float": float,
-    "int": int, "isinstance": isinstance, "len": len, "list": list, "max": max, "min": min, "round": _safe_round,
-    "set": set, "sorted": sorted, "str": str, "sum": _safe_sum, "tuple": tuple, "zip": zip, "range": _safe_range,
+    "abs": abs, "all": all, "any": any, "bool": bool, "dict": _guarded_type(dict, _make_dict), "enumerate": enumerate,
+    "float": float, "int": _guarded_type(int, _safe_int), "isinstance": _safe_isinstance, "len": len, "list": list,
+    "max": _extreme(max), "min": _extreme(min), "round": _safe_round, "set": _guarded_type(set, _make_set),
+    "sorted": _safe_sorted, "str": _guarded_type(str, _safe_str), "sum": _safe_sum, "tuple": tuple, "zip": zip,
+    "range": _safe_range,
     **{e.__name__: e for e in (Exception, ArithmeticError, LookupError, ValueError, TypeError, KeyError,
                                IndexError, ZeroDivisionError)},
 }
 SAFE_BUILTIN_NAMES: frozenset[str] = frozenset(_BUILTINS) | {"print"}  # print is a no-op
 
 _GUARDS = {
-    "_getattr_": _guarded_getattr, "_getitem_": operator.getitem, "_getiter_": iter,
+    "_getattr_": _guarded_getattr, "_getitem_": lambda obj, key: obj[key if type(key) in _ATOMS else _checked(key)], "_getiter_": iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence, "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": full_write_guard,  # dict/list items writable; any other object gets a read-only proxy
     "_inplacevar_": lambda op, x, y: _INPLACE[op](x, y), "_apply_": lambda f, *a, **k: f(*a, **k),
-    "_print_": _NoPrint, "_print": _NoPrint(), "_format_": _format, "_safe_str_": _safe_str,
-    "_checked_len_": _checked_len, "_bounded_pow_": _bounded_pow, "_bounded_mul_": _bounded_mul,
-    "_bounded_lshift_": _bounded_lshift, "_bounded_add_": _bounded_add, "_bounded_mod_": _bounded_mod,
+    "_print_": _NoPrint, "_print": _NoPrint(), "_format_": _format, "_checked_len_": _checked_len,
+    "_bounded_pow_": _bounded_pow, "_bounded_mul_": _bounded_mul, "_bounded_lshift_": _bounded_lshift,
+    "_bounded_add_": _bounded_add, "_bounded_mod_": _bounded_mod,
+    "_bounded_or_": functools.partial(_bounded_setop, op=operator.or_),
+    "_bounded_and_": functools.partial(_bounded_setop, op=operator.and_),
+    "_bounded_xor_": functools.partial(_bounded_setop, op=operator.xor),
+    "_bounded_sub_": functools.partial(_bounded_setop, op=operator.sub),
+    "_checked_": _checked, "_checked_member_": lambda c: c if isinstance(c, _LOOKUPS) else _checked(c),
+    "_make_set_": _make_set, "_make_dict_": _make_dict, "_spread_": _SPREAD,
 }
 _BINOPS = {ast.Pow: "_bounded_pow_", ast.Mult: "_bounded_mul_", ast.LShift: "_bounded_lshift_",
-           ast.Add: "_bounded_add_", ast.Mod: "_bounded_mod_"}
+           ast.Add: "_bounded_add_", ast.Mod: "_bounded_mod_", ast.BitOr: "_bounded_or_", ast.BitAnd: "_bounded_and_",
+           ast.BitXor: "_bounded_xor_", ast.Sub: "_bounded_sub_"}
 
 
 # ---------------------------------------------------------------- compile
@@ -388,6 +640,13 @@ def _fold(node):
             except Exception:
                 pass  # e.g. 'a' + 1: left for run time to report
     return _NOT_CONST
+
+
+def _literal(node) -> bool:
+    """A constant or a display of constants: bounded by the source, nothing to measure at run time."""
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(_literal(e) for e in node.elts)
+    return isinstance(node, ast.Constant)
 
 
 def _call(name: str, *args: ast.expr) -> ast.Call:
@@ -419,7 +678,53 @@ class _Policy(RestrictingNodeTransformer):
     def visit_Subscript(self, node):
         if isinstance(node.ctx, ast.Store) and isinstance(node.slice, ast.Slice):  # x[:0] = x doubles x
             self.error(node, "不允许切片赋值（slice assignment is not allowed）")
-        return super().visit_Subscript(node)
+        node = super().visit_Subscript(node)
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, (ast.Slice, ast.Constant)):
+            node.slice = _call("_checked_", node.slice)  # d[key] = v hashes key (loads go through _getitem_)
+        return node
+
+    def visit_Compare(self, node):
+        # Comparisons walk nested data in C: every operand is measured first (`x in table` only hashes x).
+        node = super().visit_Compare(node)
+        if all(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
+            return node
+        operands = [node.left, *node.comparators]
+        for i, operand in enumerate(operands):
+            if not _literal(operand):
+                member = i == len(operands) - 1 and isinstance(node.ops[-1], (ast.In, ast.NotIn))
+                operands[i] = _call("_checked_member_" if member else "_checked_", operand)
+        node.left, node.comparators = operands[0], operands[1:]
+        return node
+
+    def visit_Set(self, node):
+        node = self._starred_display(super().visit_Set(node))
+        if isinstance(node, ast.Set) and not _literal(node):
+            return _call("_make_set_", ast.Tuple(node.elts, ast.Load()))  # items measured before hashing
+        return node
+
+    def visit_Dict(self, node):
+        node = super().visit_Dict(node)
+        if all(k is not None and _literal(k) for k in node.keys):
+            return node
+        pairs = [ast.Tuple([k if k is not None else ast.Name("_spread_", ast.Load()), v], ast.Load())
+                 for k, v in zip(node.keys, node.values)]
+        return _call("_make_dict_", ast.Name("_spread_", ast.Load()), ast.Tuple(pairs, ast.Load()))
+
+    def visit_SetComp(self, node):
+        node = super().visit_SetComp(node)
+        node.elt = _call("_checked_", node.elt)
+        return node
+
+    def visit_DictComp(self, node):
+        node = super().visit_DictComp(node)
+        node.key = _call("_checked_", node.key)
+        return node
+
+    def visit_ExceptHandler(self, node):
+        node = super().visit_ExceptHandler(node)
+        if node.type is not None:
+            node.type = _call("_checked_", node.type)  # `except nested_tuple:` is matched recursively in C
+        return node
 
     def visit_BinOp(self, node):
         guard = _BINOPS.get(type(node.op))
@@ -436,12 +741,6 @@ class _Policy(RestrictingNodeTransformer):
         spec = node.format_spec or ast.Constant("")
         return ast.FormattedValue(_call("_format_", node.value, ast.Constant(node.conversion), spec), -1, None)
 
-    def visit_Call(self, node):
-        node = super().visit_Call(node)
-        if isinstance(node.func, ast.Name) and node.func.id == "str":
-            node.func = ast.Name("_safe_str_", ast.Load())
-        return node
-
     def _starred_display(self, node):
         if isinstance(getattr(node, "ctx", ast.Load()), ast.Load) and any(isinstance(e, ast.Starred) for e in node.elts):
             return _call("_checked_len_", node)  # [*a, *a]
@@ -452,9 +751,6 @@ class _Policy(RestrictingNodeTransformer):
 
     def visit_Tuple(self, node):
         return self._starred_display(super().visit_Tuple(node))
-
-    def visit_Set(self, node):
-        return self._starred_display(super().visit_Set(node))
 
     def visit_While(self, node):
         node = super().visit_While(node)
@@ -689,6 +985,8 @@ def execute(code: CompiledCode, namespace: dict[str, Any], *, time_limit: float 
 
 
 def _same(a, b) -> bool:
+    # Unguarded: b is task data (a tree from JSON, or a script's output already measured), and a comparison
+    # walks both values in step, so it stops within b's size whatever a is.
     try:
         return type(a) is type(b) and bool(a == b)
     except Exception:

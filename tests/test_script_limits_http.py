@@ -1,0 +1,87 @@
+"""A hostile BPMN script fails its step with a clear error (never a 500), and while one runs the same
+worker keeps answering other requests: no C-level operation of a script holds the interpreter long."""
+import http.client
+import json
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from app.auth.service import issue_token
+from app.cases.models import Case
+from app.extensions import db
+from app.org.models import User
+from tests.bpmn_builder import probe_process
+from tests.support import RECORD
+
+NESTED_COMPARE = "a = []\nb = []\nfor i in range(28):\n    a = [a, a]\n    b = [b, b]\nc = a == b\n"
+# Keeps retrying the refused compare until the time limit stops it: the request is busy for a second.
+RETRYING = NESTED_COMPARE.replace("c = a == b\n", "while True:\n    try:\n        c = a == b\n    except Exception:\n        pass\n")
+
+
+@pytest.fixture()
+def deploy(runner, tmp_path):
+    def _deploy(script: str):
+        path = tmp_path / "probe.bpmn"
+        path.write_bytes(probe_process(script=script))
+        result = runner.invoke(args=["deploy", str(path)])
+        assert result.exit_code == 0, result.output
+    return _deploy
+
+
+@pytest.fixture()
+def served(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+
+
+def request(port: int, method: str, path: str, body: dict | None = None, token: str | None = None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    response = conn.getresponse()
+    return response.status, json.loads(response.read() or b"null")
+
+
+def test_the_nested_compare_script_fails_its_step_naming_the_limit(deploy, api):
+    deploy(NESTED_COMPARE)
+    start = time.monotonic()
+    r = api.as_("recorder").post("/cases", {"process": "safety_probe", "data": RECORD})
+    assert time.monotonic() - start < 1.0
+    assert r.status_code == 422, r.get_json()
+    error = r.get_json()["error"]
+    assert error["code"] == "process_error"
+    assert "probe_script" in error["message"] and "数据量过大，超过 1000000 项/字符" in error["message"]
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_healthz_answers_fast_while_a_hostile_script_runs(deploy, served, ctx):
+    deploy(RETRYING)
+    token = issue_token(db.session.scalar(select(User).where(User.username == "recorder")))
+    db.session.commit()
+    outcome = {}
+
+    def start_case():
+        outcome["response"] = request(served, "POST", "/api/v1/cases", {"process": "safety_probe", "data": RECORD}, token)
+
+    worker = threading.Thread(target=start_case)
+    worker.start()
+    time.sleep(0.3)  # the script is now inside its loop of refused comparisons
+    timings = []
+    for _ in range(3):
+        begin = time.monotonic()
+        assert request(served, "GET", "/healthz") == (200, {"status": "ok"})
+        timings.append(time.monotonic() - begin)
+    assert worker.is_alive(), "the hostile request should still be running while /healthz answered"
+    worker.join(30)
+    assert max(timings) < 0.3, timings
+    status, body = outcome["response"]
+    assert status == 422, body
+    assert "probe_script" in body["error"]["message"] and "运行超时" in body["error"]["message"]
