@@ -27,6 +27,11 @@ EXAMPLES = 1500
 # Reference tables the conftest keeps between tests: the fuzzer may edit them, so they are put back.
 RESTORED = ("department", "civil_servant", "user", "user_role", "calendar_year", "calendar_day")
 SKIPPED = {"auth.logout"}
+# Routes that may sign a fuzzing user out (password reset or change, deactivation, API logout): after
+# one of them the run signs the users it affected in again, so later requests still reach the views.
+REVOKING = {"/api/v1/auth/logout", "/account/password", "/admin/users/<int:user_id>/password",
+            "/admin/users/<int:user_id>/deactivate", "/admin/users/<int:user_id>/activate",
+            "/admin/users/<int:user_id>/edit"}
 # Most requests come from a user the route is for (else nearly all would stop at the role check).
 OWNER = {"admin": "admin", "designer": "designer", "complaints": "supervisor", "supervision": "supervisor",
          "documents": "reviewer", "cases": "recorder", "tasks": "reviewer"}
@@ -163,6 +168,39 @@ def _send(app, sessions, tokens, csrf, request):
     return client.open(path, method=method, **kwargs)
 
 
+def _credentials(app) -> dict[str, tuple]:
+    """What signs a fuzzing user in: (active, password hash, auth version) by user name."""
+    with app.app_context():
+        rows = db.session.execute(select(User.username, User.active, User.password_hash, User.auth_version)
+                                  .where(User.username.in_(USERS))).all()
+        db.session.remove()
+    return {r.username: tuple(r)[1:] for r in rows}
+
+
+def _sign_in_again(app, sessions, tokens, csrf, credentials, request) -> list[str]:
+    """Undo what a revoking request did to the fuzzing users (active flag, password) and give those
+    it signed out a new session and token. Returns their names."""
+    now = _credentials(app)
+    affected = [u for u in USERS if now[u] != credentials[u]]
+    if request["rule"] == "/api/v1/auth/logout" and request["user"] and request["user"] not in affected:
+        affected.append(request["user"])  # that token is gone, the user row unchanged
+    with app.app_context():
+        for user in affected:
+            active, password_hash, _version = credentials[user]
+            db.session.execute(db.update(User).where(User.username == user)
+                               .values(active=active, password_hash=password_hash))
+        db.session.commit()
+        for user in affected:
+            tokens[user] = issue_token(db.session.scalar(select(User).where(User.username == user)))
+        db.session.remove()
+    for user in affected:
+        sessions[user] = app.test_client()
+        assert login(sessions[user], user).status_code == 302
+        csrf[user] = csrf_token(sessions[user], "/notifications")
+    credentials.update(_credentials(app))
+    return affected
+
+
 def _snapshot(app) -> dict:
     with app.app_context():
         tables = [t for t in db.metadata.sorted_tables if t.name in RESTORED]
@@ -196,6 +234,8 @@ def test_no_5xx_anywhere_on_the_url_map(app, client, capsys):
         assert login(sessions[user], user).status_code == 302
         csrf[user] = csrf_token(sessions[user], "/notifications")
     snapshot = _snapshot(app)
+    credentials = _credentials(app)
+    signed_in_again: Counter = Counter()
     routes = _routes(app)
     statuses: Counter = Counter()
     failures: dict[tuple[str, str], str] = {}
@@ -212,6 +252,8 @@ def test_no_5xx_anywhere_on_the_url_map(app, client, capsys):
             status, detail = 500, repr(exc)[:300]
             with app.app_context():
                 db.session.rollback()
+        if request["rule"] in REVOKING:
+            signed_in_again.update(_sign_in_again(app, sessions, tokens, csrf, credentials, request))
         statuses[status] += 1
         by_route.setdefault((request["rule"], request["method"]), Counter())[status] += 1
         if status >= 500:
@@ -226,7 +268,7 @@ def test_no_5xx_anywhere_on_the_url_map(app, client, capsys):
     server_errors = sum(n for code, n in statuses.items() if code >= 500)
     with capsys.disabled():
         print(f"\nURL-map fuzz: {len(routes)} routes, {total} requests, {client_errors} 4xx, {server_errors} 5xx; "
-              f"by status {dict(sorted(statuses.items()))}")
+              f"by status {dict(sorted(statuses.items()))}; signed in again after revocation: {dict(signed_in_again)}")
     if os.environ.get("FUZZ_DEBUG"):  # per route, to see what the run reached
         with capsys.disabled():
             for key, counts in sorted(by_route.items()):

@@ -54,7 +54,7 @@ def test_the_nested_compare_script_fails_its_step_naming_the_limit(deploy, api):
     deploy(NESTED_COMPARE)
     start = time.monotonic()
     r = api.as_("recorder").post("/cases", {"process": "safety_probe", "data": RECORD})
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 3.0  # a runaway compare took 20 s
     assert r.status_code == 422, r.get_json()
     error = r.get_json()["error"]
     assert error["code"] == "process_error"
@@ -81,7 +81,7 @@ def test_healthz_answers_fast_while_a_hostile_script_runs(deploy, served, ctx):
         timings.append(time.monotonic() - begin)
     assert worker.is_alive(), "the hostile request should still be running while /healthz answered"
     worker.join(30)
-    assert max(timings) < 0.3, timings
+    assert max(timings) < 1.0, timings  # 5.7 s while a C-level compare held the worker
     status, body = outcome["response"]
     assert status == 422, body
     assert "probe_script" in body["error"]["message"] and "运行超时" in body["error"]["message"]

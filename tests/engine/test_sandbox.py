@@ -200,7 +200,7 @@ def test_augmented_item_assignment_message():
 def test_timeout_stops_infinite_loop():
     start = time.monotonic()
     err = refused("timeout", run_script, "while True:\n    pass", time_limit=1.0)
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 5.0  # bounded (generous: CI machines are shared)
     assert "运行超时" in str(err) and "1 秒" in str(err)
 
 
@@ -213,7 +213,7 @@ def test_timeout_stops_infinite_loop():
 def test_timeout_cannot_be_swallowed(source):
     start = time.monotonic()
     refused("timeout", run_script, source, time_limit=0.3)
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 5.0  # bounded (generous: CI machines are shared)
 
 
 def test_previous_tracer_restored():

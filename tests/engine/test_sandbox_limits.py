@@ -21,7 +21,7 @@ def refused_quickly(source, kind="limit", time_limit=1.0):
         execute(compile_script(source), {}, time_limit=time_limit)
     elapsed = time.monotonic() - start
     assert info.value.kind == kind, str(info.value)
-    assert elapsed < time_limit + (0.5 if kind == "timeout" else 0), f"took {elapsed:.2f} s"
+    assert elapsed < time_limit + (2.0 if kind == "timeout" else 0), f"took {elapsed:.2f} s"
     return info.value
 
 
@@ -149,5 +149,5 @@ def test_sorting_the_largest_allowed_data_is_quick():
     rows = [base + [i] for i in range(8999, -1, -1)]
     start = time.monotonic()
     assert sandbox._BUILTINS["sorted"](rows)[0][-1] == 0  # the sorted() scripts call
-    assert time.monotonic() - start < 0.5
+    assert time.monotonic() - start < 2.0
     assert execute(compile_script("first = sorted(rows)[0][-1]"), {"rows": rows}, time_limit=5)["first"] == 0
