@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.auth.passwords import DEMO_PASSWORD
 from app.calendar.service import seed_from_package
 from app.cases.models import Case
 from app.extensions import db
@@ -11,7 +12,6 @@ from app.org.models import CivilServant, Department, User
 from app.org.seed import seed_departments
 from app.processes import deploy_workflows_dir
 
-DEMO_PASSWORD = "Demo@2026"
 DEMO_USERS = [
     # username, full name, department code, roles
     ("admin", "系统管理员", "xyzx", ["admin"]),

@@ -41,6 +41,14 @@ class Throttled(DomainError):
     status, code = 429, "too_many_attempts"
 
 
+class Busy(DomainError):
+    """The database stayed locked by another writer past its busy timeout (SQLite): nothing was
+    saved; the same request can simply be sent again (HTTP 503 with Retry-After)."""
+
+    status, code = 503, "busy"
+    retry_after_seconds = 5
+
+
 class ProcessError(DomainError):
     """A process definition cannot be deployed or a step of a case failed in the engine."""
 

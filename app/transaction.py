@@ -10,12 +10,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import Conflict
+from app.errors import Busy, Conflict
 from app.extensions import db
 from app.i18n import N_
 from app.sqlite import write_transaction
 
 CONCURRENT_CHANGE = N_("该案件刚刚被其他人更新，本次操作未保存，请刷新后重试")
+BUSY = N_("系统繁忙，本次操作未保存，请稍后重试")
 _AFTER_COMMIT = "chengxin.after_commit"
 
 
@@ -52,8 +53,11 @@ def unit_of_work():
         raise Conflict(_(CONCURRENT_CHANGE)) from exc
     except OperationalError as exc:
         db.session.rollback()
-        if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
+        reason = str(exc.orig).lower()
+        if "deadlock" in reason:  # PostgreSQL chose this transaction to give way to another
             raise Conflict(_(CONCURRENT_CHANGE)) from exc
+        if "locked" in reason:  # SQLite: another writer held the database past the busy timeout
+            raise Busy(_(BUSY)) from exc
         raise
     except BaseException:
         db.session.rollback()

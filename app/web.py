@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.clock import LOCAL_TZ, clock
-from app.errors import DomainError
+from app.errors import Busy, DomainError
 from app.extensions import babel, login_manager
 from app.i18n import tr
 from app.inputs import parse_int
@@ -155,12 +155,13 @@ def init_web(app: Flask) -> None:
 
 def _titles() -> dict[int, str]:
     return {400: _("请求有误"), 401: _("需要登录"), 403: _("没有权限"), 404: _("页面不存在"), 405: _("不支持的操作"),
-            409: _("操作冲突"), 413: _("文件过大"), 422: _("填写有误"), 429: _("操作过于频繁"), 500: _("服务器内部错误")}
+            409: _("操作冲突"), 413: _("文件过大"), 422: _("填写有误"), 429: _("操作过于频繁"), 500: _("服务器内部错误"), 503: _("系统繁忙")}
 
 
 def _render_error(code: int, message: str):
+    headers = {"Retry-After": str(Busy.retry_after_seconds)} if code == 503 else {}
     return render_template("errors/error.html", code=code, title=_titles().get(code, _("无法完成操作")),
-                           message=message), code
+                           message=message), code, headers
 
 
 def _error_page(exc):

@@ -1,6 +1,7 @@
 """Every write goes through the unit of work (issue 12, finding 13): a commit anywhere else is a
 write that skips SQLite's up-front write lock (``BEGIN IMMEDIATE``) and the mapping of lock and
-version conflicts to HTTP 409, which under several processes gave 500 "database is locked"."""
+version conflicts to HTTP 409 (and a lock held past the busy timeout to 503), which under several
+processes gave 500 "database is locked"."""
 from __future__ import annotations
 
 import ast

@@ -13,7 +13,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from app.auth.passwords import password_problems
+from app.auth.passwords import password_problems, personal_words
 from app.auth.service import revoke_credentials
 from app.calendar import service as cal
 from app.calendar.models import DAY_KINDS, CalendarYear
@@ -132,7 +132,7 @@ def create_user(actor: User, *, username: str, full_name: str, department_id, ro
         _add(errors, "username", _("用户名 %(name)s 已被使用", name=username))
     department, scope, roles = _check_profile(errors, full_name=full_name, department_id=department_id,
                                               roles=roles, scope_district_id=scope_district_id)
-    for problem in password_problems(password or "", username):
+    for problem in password_problems(password or "", username, personal_words(full_name, department)):
         _add(errors, "password", problem)
     _check(errors)
     try:
@@ -180,7 +180,7 @@ def reset_password(actor: User, user_id: int, password: str) -> User:
     """Set a user's password (checked by the password policy) and revoke every web session and
     token of theirs — the actor's own too, when resetting their own. Raises ValidationFailed."""
     user = get_user(user_id)
-    problems = password_problems(password or "", user.username)
+    problems = password_problems(password or "", user.username, personal_words(user.full_name, user.department))
     if problems:
         raise ValidationFailed("；".join(problems), {"password": problems})
     with unit_of_work():

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from app.auth.service import user_for_token
-from app.errors import AuthError, BadRequest, DomainError
+from app.errors import AuthError, BadRequest, Busy, DomainError
 from app.extensions import db
 from app.inputs import DB_INT_MAX, json_object as json_body, parse_int
 
@@ -22,6 +22,8 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="chengxin"'
+    if status == 503:
+        response.headers["Retry-After"] = str(Busy.retry_after_seconds)
     return response
 
 

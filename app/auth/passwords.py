@@ -13,6 +13,11 @@ from app.i18n import N_
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 MIN_SCORE = 3
+# The demo users' password, printed in the README and by `make run`: known to everyone, so no person
+# may choose it (the demo seeder sets it directly).
+DEMO_PASSWORD = "Demo@2026"
+# Words anyone guessing a password here tries first: the product, the city, the field.
+SITE_WORDS = ("chengxin", "诚信", "zhengwu", "xinyong", "shanghai", "hu", "demo", "gov", "admin")
 _ZXCVBN_MAX = 72  # zxcvbn refuses longer input; characters past these can only add strength
 # zxcvbn keeps the user inputs of a call in a module-level dictionary: one call at a time.
 _zxcvbn_lock = threading.Lock()
@@ -50,9 +55,10 @@ FEEDBACK = {
 }
 
 
-def _strength_feedback(password: str, username: str) -> list[str] | None:
+def _strength_feedback(password: str, username: str, personal: tuple[str, ...]) -> list[str] | None:
     """zxcvbn's verdict: None when strong enough, else the reasons (the user's language)."""
-    hints = [username, *username.replace("_", ".").replace("-", ".").split(".")]
+    parts = username.replace("_", ".").replace("-", ".").split(".")
+    hints = [username, "".join(parts), *parts, *personal, *SITE_WORDS]
     with _zxcvbn_lock:
         result = zxcvbn(password[:_ZXCVBN_MAX], user_inputs=[h for h in hints if h])
     if result["score"] >= MIN_SCORE:
@@ -62,9 +68,17 @@ def _strength_feedback(password: str, username: str) -> list[str] | None:
     return [_("密码太容易被猜到"), *reasons] if reasons else [_("密码太容易被猜到，请使用更长、更不常见的词组合")]
 
 
-def password_problems(password: str, username: str) -> list[str]:
+def personal_words(full_name: str | None, department) -> tuple[str, ...]:
+    """The words about a person an attacker tries first: their full name and their unit's code and
+    name (`department`: an org Department or None)."""
+    unit = (department.code, department.name) if department is not None else ()
+    return tuple(w for w in (full_name, *unit) if w)
+
+
+def password_problems(password: str, username: str, personal: tuple[str, ...] = ()) -> list[str]:
     """Why `password` may not be chosen by the user `username`: [] when it is acceptable, else
-    messages for the form field, in the user's language."""
+    messages for the form field, in the user's language. `personal`: more words an attacker would
+    try for this user (full name, unit code and name); they and the site's words count as guessable."""
     if len(password) < PASSWORD_MIN:
         return [_("密码至少 %(n)s 位", n=PASSWORD_MIN)]
     if len(password) > PASSWORD_MAX:
@@ -75,4 +89,6 @@ def password_problems(password: str, username: str) -> list[str]:
         return [_("密码含有无法识别的字符")]
     if username and username.lower() in password.lower():
         return [_("密码不能包含用户名")]
-    return _strength_feedback(password, username) or []
+    if password == DEMO_PASSWORD:
+        return [_("这是公开的演示密码，不能使用")]
+    return _strength_feedback(password, username, tuple(p for p in personal if p)) or []

@@ -29,7 +29,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ApiToken, Credential, LoginThrottle, WebSession
-from app.auth.passwords import password_problems
+from app.auth.passwords import password_problems, personal_words
 from app.clock import clock
 from app.errors import AuthError, DomainError, Throttled, ValidationFailed
 from app.extensions import db
@@ -221,7 +221,7 @@ def change_password(user: User, session_secret: str, *, current: str, new: str, 
     """The signed-in user chooses a new password. The current one is checked (and throttled like
     a sign-in); every other web session and every token of the user is revoked, this session stays.
     Raises ValidationFailed with fields current/new/confirm (or Throttled under `current`)."""
-    errors = {"new": password_problems(new, user.username)}
+    errors = {"new": password_problems(new, user.username, personal_words(user.full_name, user.department))}
     if new != confirm:
         errors["confirm"] = [_("两次输入的新密码不一致")]
     errors = {name: messages for name, messages in errors.items() if messages}

@@ -13,7 +13,7 @@ from app import engine
 from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.clock import clock
-from app.errors import Conflict, DomainError
+from app.errors import Busy, Conflict, DomainError
 from app.extensions import db
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
@@ -44,8 +44,8 @@ def fire_due_timers() -> dict[str, int]:
                 result = engine.fire_timers(instance, bindings_for(case))
                 apply_step(case, instance, result)
             fired += 1
-        except Conflict:
-            continue  # another ticker fired it between our read and our write: nothing lost
+        except (Conflict, Busy):
+            continue  # another ticker fired it, or a writer held the database: the next tick fires it
         except DomainError as exc:
             failed += 1
             log.error("timer of instance %s failed: %s", instance_id, exc.message)

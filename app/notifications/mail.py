@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.clock import clock
-from app.errors import Conflict
+from app.errors import Busy, Conflict
 from app.extensions import db
 from app.notifications.models import EmailOutbox
 from app.transaction import unit_of_work
@@ -60,7 +60,7 @@ def _lease(row_id: int, now) -> EmailOutbox | None:
                 .where(EmailOutbox.id == row_id, EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
                 .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False)).rowcount
             row = db.session.get(EmailOutbox, row_id) if taken else None
-    except Conflict:
+    except (Conflict, Busy):
         return None  # still pending: the next run takes it
     return row
 
