@@ -122,9 +122,10 @@ def init_web(app: Flask) -> None:
 
     @app.before_request
     def keep_session_alive():
-        # expires PERMANENT_SESSION_LIFETIME after the last request; the bearer-token API has no
-        # session (no cookie to sign and send on each call)
-        if request.blueprint != "api":
+        # expires PERMANENT_SESSION_LIFETIME after the last request. Only a session that holds
+        # something (a login, a form's CSRF token, a language) is kept: an anonymous request for a
+        # static file, /healthz or the bearer-token API gets no cookie to sign, send and cache.
+        if session and request.blueprint != "api" and not request.path.startswith("/api/"):
             session.permanent = True
 
     @app.context_processor

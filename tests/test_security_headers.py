@@ -74,3 +74,18 @@ def test_with_secure_cookies_https_gets_hsts_and_the_cookie_is_secure(secure_app
     assert response.status_code == 302
     assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
     assert client.get("/tasks").status_code == 200  # the session works
+
+
+@pytest.mark.parametrize("url", ["/healthz", "/static/css/app.css", "/static/js/app.js", "/api/v1/nonexistent",
+                                 "/api/v1/tasks"])
+def test_anonymous_requests_get_no_session_cookie(client, url):
+    """Nothing to remember, nothing to sign: a static file, /healthz or the API answer without a
+    session cookie (a cookie on static files also stops shared caches from keeping them)."""
+    response = client.get(url)
+    assert "Set-Cookie" not in response.headers, (url, response.headers.get("Set-Cookie"))
+
+
+def test_a_signed_in_session_still_expires_after_inactivity(client):
+    login(client, "reviewer")
+    cookie = client.get("/tasks").headers["Set-Cookie"]
+    assert "Expires=" in cookie  # a permanent session: renewed by each request, gone 30 minutes after the last
