@@ -15,6 +15,7 @@ from werkzeug.exceptions import BadRequest as HTTPBadRequest
 from werkzeug.routing import IntegerConverter
 
 from app.errors import BadRequest, ValidationFailed
+from app.i18n import N_
 
 DB_INT_MAX = 2**31 - 1  # ids and counts are PostgreSQL `integer` columns
 DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)  # time-zone and working-day arithmetic stay in range
@@ -96,6 +97,26 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# The JSON decoder's reasons (English, from the standard library) in the user's language.
+_JSON_SYNTAX = {
+    "Expecting value": N_("此处应为一个值"),
+    "Expecting property name enclosed in double quotes": N_("属性名应使用双引号"),
+    "Expecting ',' delimiter": N_("缺少逗号"),
+    "Expecting ':' delimiter": N_("缺少冒号"),
+    "Unterminated string starting at": N_("字符串没有结束"),
+    "Invalid control character at": N_("含有无效的控制字符"),
+    "Invalid \\escape": N_("无效的转义字符"),
+    "Extra data": N_("末尾有多余的内容"),
+}
+
+
+def json_syntax_reason(exc: json.JSONDecodeError) -> str:
+    """Where and why a JSON text is malformed, in the user's language: "第 3 行第 7 列：缺少逗号"."""
+    reason = _JSON_SYNTAX.get(exc.msg)
+    return _("第 %(line)s 行第 %(col)s 列：%(reason)s", line=exc.lineno, col=exc.colno,
+             reason=_(reason) if reason else _("语法错误"))
+
+
 def load_json(text: str | bytes, **kwargs):
     """json.loads that also refuses what would fail later: nesting deeper than JSON_MAX_DEPTH,
     NaN/Infinity, NUL or lone surrogates in text. Raises ValueError (json.JSONDecodeError for
@@ -129,7 +150,8 @@ def json_object() -> dict:
             cause: BaseException | None = exc
             while cause is not None and not isinstance(cause, ValueError):
                 cause = cause.__cause__ or cause.__context__
-            reason = str(cause or exc.description)[:200]
+            reason = json_syntax_reason(cause) if isinstance(cause, json.JSONDecodeError) \
+                else str(cause or exc.description)[:200]
             raise BadRequest(_("请求体不是有效的 JSON：%(reason)s", reason=reason), {"body": [reason]}) from None
     if not isinstance(body, dict):
         message = _("请求体必须是 JSON 对象（Content-Type: application/json）")

@@ -115,6 +115,22 @@ def test_integers_beyond_the_database_range_are_404_or_400_naming_the_field(app,
     assert response.status_code == 422  # an unknown unit, named on the form
 
 
+@pytest.mark.parametrize("text, reason", [("{not json", "属性名应使用双引号"), ('{"a": 1 "b": 2}', "缺少逗号"),
+                                          ("{}  x", "末尾有多余的内容"), ("", "此处应为一个值")])
+def test_malformed_json_is_explained_in_chinese_with_line_and_column(app, client, text, reason):
+    """The decoder's English reasons never reach the user (API body and form editor alike)."""
+    token = _api(app, client, "recorder").token
+    response = client.post("/api/v1/cases", data=text or " ", content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400
+    body_error = response.get_json()["error"]["fields"]["body"][0]
+    assert reason in body_error and "第 1 行第" in body_error and "Expecting" not in body_error, body_error
+    designer = _web(app, "designer")
+    page = designer.post("/designer/forms/entry_review", data={"schema": text, "csrf_token": csrf_token(
+        designer, "/designer/forms/entry_review")}).get_data(as_text=True)
+    assert f"JSON 格式错误：第 1 行第" in page and reason in page and "Expecting" not in page
+
+
 def test_json_nested_100000_deep_is_a_400_naming_the_nesting(app, client):
     token = _api(app, client, "recorder").token
     deep = "[" * 100_000 + "]" * 100_000

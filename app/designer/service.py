@@ -15,7 +15,7 @@ from app.engine import sandbox
 from app.engine.definitions import BPMN_NS
 from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
 from app.errors import NotFound, ValidationFailed
-from app.inputs import load_json, parse_int
+from app.inputs import json_syntax_reason, load_json, parse_int
 from app.extensions import db
 from app.org.models import ROLES, User
 from app.processes import deploy_bytes
@@ -226,7 +226,7 @@ def parse_schema(text: str):
     try:
         return load_json(text)
     except json.JSONDecodeError as exc:
-        message = _("JSON 格式错误：第 %(line)s 行 %(msg)s", line=exc.lineno, msg=exc.msg)
+        message = _("JSON 格式错误：%(reason)s", reason=json_syntax_reason(exc))
     except ValueError as exc:
         message = _("JSON 无法使用：%(reason)s", reason=str(exc))
     raise ValidationFailed(message, {"schema": [message]})
