@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from app.cases.models import Case
+from app.extensions import db
 from app.web import safe_next
-from tests.support import Api
+from tests.support import RECORD, Api
 from tests.web_support import csrf_token, login, post
 
 EVIL_NEXT = ["https://evil.example/", "//evil.example", "/\\evil.example", "\\\\evil.example", "/%2f%2fevil.example",
@@ -186,8 +188,6 @@ def test_dates_out_of_range_are_422_naming_the_field(app, client):
 
 
 def _record() -> dict:
-    from tests.support import RECORD
-
     return dict(RECORD)
 
 
@@ -233,3 +233,24 @@ def test_malformed_schemas_in_the_form_preview_are_422_with_the_problem(app, sch
     assert problem in response.get_data(as_text=True)
     response = post(designer, "/designer/forms/fuzz_form", {"schema": text, "comment": "x"}, page="/designer/forms")
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("title", ["拖欠\n=1+1", "拖欠\x00合同款", "拖欠\x1b[31m合同款", "a\rb", "x\x7fy"])
+def test_control_characters_in_a_one_line_field_are_refused_naming_it(app, client, title):
+    response = _api(app, client, "recorder").post("/cases", {"process": "dishonesty_record",
+                                                             "data": {**RECORD, "title": title}})
+    assert response.status_code in (400, 422), response.get_json()
+    error = response.get_json()["error"]
+    assert "title" in error["fields"] or "body" in error["fields"], error
+
+
+def test_one_line_fields_are_stripped_and_text_areas_keep_their_lines(app, client):
+    recorder = _api(app, client, "recorder")
+    facts = "第一段。\n\t第二段：未按期拨付。"
+    response = recorder.post("/cases", {"process": "dishonesty_record",
+                                        "data": {**RECORD, "title": "  =1+1 拖欠合同款 ", "facts": facts}})
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    assert case["title"] == "=1+1 拖欠合同款"
+    with app.app_context():
+        assert db.session.get(Case, case["id"]).facts == facts

@@ -226,14 +226,35 @@ _TYPES = {"string": N_("文本"), "integer": N_("整数"), "number": N_("数字"
 _FORMATS = {"date": N_("YYYY-MM-DD 日期"), "date-time": N_("日期时间"), "email": N_("电子邮箱")}
 
 
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f]")  # a one-line field: no control character at all
+_CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a text area keeps tab and line breaks
+
+
+def _clean_text(schema: dict, data: dict, fields: dict[str, list[str]]) -> dict:
+    """One-line text fields without surrounding blanks; control characters (which no person
+    types and which hide text from readers and exports) refused, naming the field."""
+    cleaned = dict(data)
+    for name, prop in (schema.get("properties") or {}).items():
+        value = data.get(name)
+        if not isinstance(value, str) or prop.get("type") != "string":
+            continue
+        one_line = prop.get("x-widget") != "textarea"
+        if one_line:
+            value = cleaned[name] = value.strip()
+        if (_CONTROL_LINE if one_line else _CONTROL_TEXT).search(value):
+            fields.setdefault(name, []).append(_("“%(field)s”含有控制字符", field=_title(schema, name)))
+    return cleaned
+
+
 def validate(key: str, data, version: int | None = None) -> dict:
-    """Validate submitted data against a form. Returns the data; raises ValidationFailed (422)
-    with `fields: {field: [messages]}`."""
+    """Validate submitted data against a form. Returns the data, one-line text fields stripped;
+    raises ValidationFailed (422) with `fields: {field: [messages]}`."""
     schema = load_form(key, version)
     if not isinstance(data, dict):
         raise ValidationFailed(_("表单数据必须是 JSON 对象"), {"data": [_("表单数据必须是 JSON 对象")]})
     validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
     fields: dict[str, list[str]] = {}
+    data = _clean_text(schema, data, fields)
     for error in sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator)):
         field, message = _message(error, schema)
         fields.setdefault(field or "_form", [])
