@@ -19,6 +19,11 @@ from tests.support import RECORD
 NESTED_COMPARE = "a = []\nb = []\nfor i in range(28):\n    a = [a, a]\n    b = [b, b]\nc = a == b\n"
 # Keeps retrying the refused compare until the time limit stops it: the request is busy for a second.
 RETRYING = NESTED_COMPARE.replace("c = a == b\n", "while True:\n    try:\n        c = a == b\n    except Exception:\n        pass\n")
+# Prints 200,000 references to a 4096-bit int (1,234 characters each): ran 18.5 s under a 1 s limit.
+BIG_PRINT = "b = 2**4095\nl = [b] * 99999\nm = [l] * 2\nx = len(str(m))\n"
+# The same printing with the list built without a repeat, retried until the time limit stops it.
+BIG_PRINT_RETRYING = ("b = 2**4095\nl = [b for i in range(10000)]\nl = l + l + l + l + l + l + l + l + l\n"
+                      "while True:\n    try:\n        x = len(str([l, l]))\n    except Exception:\n        pass\n")
 
 
 @pytest.fixture()
@@ -50,11 +55,12 @@ def request(port: int, method: str, path: str, body: dict | None = None, token: 
     return response.status, json.loads(response.read() or b"null")
 
 
-def test_the_nested_compare_script_fails_its_step_naming_the_limit(deploy, api):
-    deploy(NESTED_COMPARE)
+@pytest.mark.parametrize("script", [NESTED_COMPARE, BIG_PRINT], ids=["nested_compare", "big_int_print"])
+def test_a_runaway_script_fails_its_step_naming_the_limit(deploy, api, script):
+    deploy(script)
     start = time.monotonic()
     r = api.as_("recorder").post("/cases", {"process": "safety_probe", "data": RECORD})
-    assert time.monotonic() - start < 3.0  # a runaway compare took 20 s
+    assert time.monotonic() - start < 3.0  # a runaway compare took 20 s, the big-int print 18.5 s
     assert r.status_code == 422, r.get_json()
     error = r.get_json()["error"]
     assert error["code"] == "process_error"
@@ -62,8 +68,9 @@ def test_the_nested_compare_script_fails_its_step_naming_the_limit(deploy, api):
     assert db.session.scalar(select(func.count()).select_from(Case)) == 0
 
 
-def test_healthz_answers_fast_while_a_hostile_script_runs(deploy, served, ctx):
-    deploy(RETRYING)
+@pytest.mark.parametrize("script", [RETRYING, BIG_PRINT_RETRYING], ids=["nested_compare", "big_int_print"])
+def test_healthz_answers_fast_while_a_hostile_script_runs(deploy, served, ctx, script):
+    deploy(script)
     token = issue_token(db.session.scalar(select(User).where(User.username == "recorder")))
     db.session.commit()
     outcome = {}

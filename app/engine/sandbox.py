@@ -10,31 +10,33 @@ Designers upload BPMN, so this code is untrusted. Removing builtins alone is not
    fields, comparisons, set/dict displays, item keys, `except` classes and `[*a, *b]` are rewritten into calls
    of the bounded guards below.
    Lambdas and `def` are allowed (e.g. `sorted(rows, key=lambda r: r['date'])`).
-2. Run: a curated builtins dict plus RestrictedPython's guards (getattr, getitem, iter, unpack, write);
-   attribute assignment on objects fails. Amplifying operations are bounded: ints <= MAX_INT_BITS (also what
-   int() returns; int.from_bytes is refused), sequences <= MAX_SEQUENCE_LENGTH, range() <= MAX_RANGE_LENGTH
-   items, format widths <= MAX_FORMAT_WIDTH, strip() character sets <= MAX_STRIP_CHARS. String methods that
-   pad/replace are size-checked; translate/encode are refused.
-3. C-level work: one C call can't be interrupted (the tracer below runs between lines, and the call holds
-   the GIL, so every other request of the worker waits too). Building a value is cheap, but walking it is not:
-   `a = [a, a]` 28 times is 28 small lists that a comparison, hash, sort or printer visits 2**28 times. So
-   before any C routine walks nested data, the data is measured (`_measure`: slots plus characters, shared
-   parts counted every time they are reached, memoised per object so the walk itself stays small) and refused
-   above MAX_DATA_SIZE or deeper than MAX_DEPTH. Measured are: every operand of a comparison (`x in table` only
-   its left side: a lookup hashes just that), item keys (`d[k]`, `d[k] = v`), set/dict displays and
-   comprehension keys, `| & - ^` operands, what str()/f-strings/`%` print (exceptions through their args, dict
-   views through their dict), isinstance()'s and `except`'s classes, the items of sorted/min/max/set/dict and
-   of the container methods that search or hash (count, index, remove, sort, get, pop, add, update, union, ...),
-   and the keys a sort/min/max key function returns (computed first, then measured together). Bulk hashing
-   (set(), dict(), update, fromkeys, union, ...) also refuses more than MAX_HASH_COLLISIONS distinct keys that
-   share a hash (ints and tuples hash predictably: `i * (2**61 - 1)` all hash to 0, so inserting n of them in
-   one call costs n**2 comparisons), and so does measuring a set/dict. `str`, `set`, `dict`, `int` are bounded
-   stand-ins that still work with isinstance() and for attributes (`str.upper`), so `f = str; f(a)` is bounded
-   too. With every walk bounded, the slowest allowed C call (sorting ~MAX_DATA_SIZE nested items) takes about
-   0.1 s; measuring costs about as much as the operation it guards, so scripts doing the same search many times
-   in a loop run slower, but within the time limit the deadline check stops them between lines.
-   What a script returns or assigns is measured as well (plain data only, no cycles), so nothing unbounded is
-   stored.
+2. Run: a curated builtins dict plus RestrictedPython's guards (getattr, getitem, iter, unpack, write); attribute
+   assignment on objects fails. Amplifying operations are bounded: ints <= MAX_INT_BITS (also what int() parses
+   and returns, and what +, - and sum() give; int.from_bytes is refused; none of it relies on
+   sys.set_int_max_str_digits, which the host may lift), sequences <= MAX_SEQUENCE_LENGTH,
+   range() <= MAX_RANGE_LENGTH items, format widths <= MAX_FORMAT_WIDTH, strip() character sets <= MAX_STRIP_CHARS.
+   String methods that pad/replace are size-checked; translate/encode are refused.
+3. C-level work: one C call can't be interrupted (the tracer below runs between lines, and the call holds the GIL,
+   so every other request of the worker waits too). Building a value is cheap, but walking it is not: `a = [a, a]`
+   28 times is 28 small lists that a comparison, hash, sort or printer visits 2**28 times. So before any C routine
+   walks nested data, the data is measured (`_measure`: slots plus printed characters -- strings by length, ints
+   above 64 bits by decimal length since int-to-decimal is quadratic, other atoms one slot --, shared parts
+   counted every time they are reached, memoised per object so the walk itself stays small) and refused above
+   MAX_DATA_SIZE or deeper than MAX_DEPTH. Measured are: every operand of a comparison (`x in table` only its left
+   side: a lookup hashes just that), item keys (`d[k]`, `d[k] = v`), set/dict displays and comprehension keys,
+   `| & - ^` operands, what str()/f-strings/`%` print (exceptions through their args, dict views through their dict),
+   isinstance()'s and `except`'s classes, the items of sorted/min/max/set/dict and of the container methods that
+   search or hash (count, index, remove, sort, get, pop, add, update, union, ...), and the keys a sort/min/max key
+   function returns (the items are measured before the key runs on any of them, and the keys as they come, so the
+   key stops once their sizes add up past the limit). Bulk hashing (set(), dict(), update, fromkeys, union, ...)
+   also refuses more than MAX_HASH_COLLISIONS distinct keys that share a hash (ints and tuples hash predictably:
+   `i * (2**61 - 1)` all hash to 0, so inserting n of them in one call costs n**2 comparisons), and so does
+   measuring a set/dict. `str`, `set`, `dict`, `int` are bounded stand-ins that still work with isinstance() and
+   for attributes (`str.upper`), so `f = str; f(a)` is bounded too. With every walk bounded, the slowest allowed C
+   call (sorting ~MAX_DATA_SIZE nested items) takes about 0.1 s; measuring costs about as much as the operation it
+   guards, so scripts doing the same search many times in a loop run slower, but within the time limit the
+   deadline check stops them between lines. What a script returns or assigns is measured as well (plain data only,
+   no cycles), so nothing unbounded is stored.
 4. Time and memory: a per-thread tracer (sys.settrace, no signals) checks the deadline on every line, and
    every 2 ms that the process's peak RSS has not grown by more than MAX_MEMORY_GROWTH (many bounded
    allocations in a loop add up). Except/finally blocks and loop bodies re-check first, because CPython
@@ -164,14 +166,30 @@ def _check_spread(keys, size: int) -> None:
         raise _limit("数据中哈希冲突过多", f"more than {MAX_HASH_COLLISIONS} hash collisions among set/dict keys")
 
 
+_SHORT_INT = 2 ** 64  # up to 20 digits: printed in constant time, like a float
+_LOG10_2 = math.log10(2)
+
+
+def _int_size(n: int) -> int:
+    """Slots an int counts for: one, plus its decimal length (sign included, over-estimated by at most one)
+    above 64 bits. Printing an int costs the square of its length (CPython's int-to-decimal conversion is
+    quadratic), so 90,000 references to one 4096-bit int are 111 million characters to str(), not 90,000."""
+    if -_SHORT_INT < n < _SHORT_INT:
+        return 1
+    return 1 + int(n.bit_length() * _LOG10_2) + 2  # the slot, the digits, a sign
+
+
 def _flat_size(items: tuple | list | set | frozenset) -> int | None:
     """Size of a container holding only numbers and strings, computed mostly in C; else None."""
     kinds = set(map(type, items))
-    if kinds <= _FLAT_NUMBERS:
-        return 1 + len(items)
-    if kinds <= _FLAT:
-        return 1 + len(items) + sum([len(x) for x in items if type(x) is str])
-    return None
+    if not kinds <= _FLAT:
+        return None
+    size = 1 + len(items)
+    if int in kinds:
+        size += sum([_int_size(x) - 1 for x in items if type(x) is int and not -_SHORT_INT < x < _SHORT_INT])
+    if str in kinds:
+        size += sum([len(x) for x in items if type(x) is str])
+    return size
 
 
 def _measure(value) -> tuple[int, bool]:
@@ -186,6 +204,8 @@ def _measure(value) -> tuple[int, bool]:
         kind = type(item)
         if kind is str or kind is bytes:
             return 1 + len(item), kind is str
+        if kind is int:
+            return _int_size(item), True
         if kind in _ATOMS:
             return 1, True
         if kind is dict:
@@ -264,7 +284,7 @@ def _check_repeat(seq, n: int) -> None:
     if n > 0 and len(seq):
         _check_len(len(seq) * n)
         if isinstance(seq, (list, tuple)) and _measure(seq)[0] * n > MAX_DATA_SIZE:  # [[0]*10**5]*10**5
-            raise _limit("数据量过大", f"repeating nested data exceeds {MAX_DATA_SIZE} items/characters")
+            raise _limit(f"数据量过大，超过 {MAX_DATA_SIZE} 项/字符", f"repeating data exceeds {MAX_DATA_SIZE} items/characters")
 
 
 _SEQ = (str, bytes, list, tuple)
@@ -287,7 +307,16 @@ def _bounded_lshift(a, b, op=operator.lshift):
     return _no_overflow(op, a, b)
 
 
+def _bounded_int(value):
+    """value, refused if it is an int beyond MAX_INT_BITS (+, -, sum() add a bit at a time: `x = x + x`)."""
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise _too_large()
+    return value
+
+
 def _bounded_add(a, b, op=operator.add):
+    if isinstance(a, int) and isinstance(b, int):
+        return _bounded_int(op(a, b))
     if isinstance(a, _SEQ):
         if op is operator.iadd and isinstance(a, list) and not hasattr(b, "__len__"):
             b = list(b)  # `items += generator`
@@ -346,14 +375,14 @@ def _safe_sum(iterable, /, start=0):
     if isinstance(start, (list, tuple)):  # sum(lists, []) concatenates
         iterable = list(iterable)
         _check_len(len(start) + sum(len(x) for x in iterable if isinstance(x, (list, tuple))))
-    return sum(iterable, start)
+    return _bounded_int(sum(iterable, start))
 
 
 def _bounded_setop(a, b, op):
     """a | b, a & b, a - b, a ^ b: on sets, dicts and dict views these hash or look up every item."""
     if type(a) not in _ATOMS or type(b) not in _ATOMS:
         _checked(a), _checked(b)
-    return op(a, b)
+    return _bounded_int(op(a, b))
 
 
 def _new_keys(keys: list) -> list:
@@ -410,8 +439,20 @@ def _make_dict(*args, **kwargs):
 
 
 def _keyed(items: list, key) -> list:
-    """The sort/min/max keys of items, measured together (a key function may return big distinct values)."""
-    return items if key is None else _checked_items(key(item) for item in items)
+    """The sort/min/max keys of items (already measured), measured as they come: a key function may return big
+    distinct values, so the keys are refused as soon as their sizes add up past MAX_DATA_SIZE rather than after
+    the key has run on every item. Each call of a builtin key (str, sorted, ...) costs at most its item's
+    measure; a script's own key function runs under the tracer, which checks the deadline."""
+    if key is None:
+        return items
+    keys, size = [], 1
+    for item in items:
+        value = key(item)
+        size += _measure(value)[0]
+        if size > MAX_DATA_SIZE:
+            raise _too_big()
+        keys.append(value)
+    return keys
 
 
 def _safe_sorted(iterable, /, *, key=None, reverse=False) -> list:
@@ -436,7 +477,15 @@ def _safe_isinstance(obj, classinfo) -> bool:
     return isinstance(obj, _checked(classinfo))  # nested tuples of types are walked recursively
 
 
+# Longest text int() parses: MAX_INT_BITS binary digits with an underscore between each pair, plus spaces and
+# a prefix. Decimal parsing is quadratic; the bound holds even if the host lifts sys.set_int_max_str_digits.
+_MAX_INT_TEXT = 2 * MAX_INT_BITS + 16
+
+
 def _safe_int(*args, **kwargs) -> int:
+    text = args[0] if args else kwargs.get("x")
+    if isinstance(text, (str, bytes, bytearray)) and len(text) > _MAX_INT_TEXT:
+        raise _too_large()
     value = int(*args, **kwargs)
     if value.bit_length() > MAX_INT_BITS:  # int('f' * 10**5, 16): later // and % would be quadratic
         raise _too_large()
