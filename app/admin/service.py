@@ -22,6 +22,7 @@ from app.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES, Department, User, UserRole
+from app.pagination import Total, count_capped
 from app.transaction import unit_of_work
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
@@ -58,8 +59,9 @@ def _int_or_none(raw) -> int | None:
 # ---------------------------------------------------------------- users
 
 def list_users(*, q: str | None = None, department_id: int | None = None, role: str | None = None,
-               status: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[User], int]:
-    """Users ordered by username. q matches username or full name; status is 'active' or 'inactive'."""
+               status: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[User], Total]:
+    """Users ordered by username. q matches username or full name; status is 'active' or 'inactive'.
+    The total is counted up to the list cap (`app.pagination`)."""
     query = select(User)
     if q:
         like = f"%{q}%"
@@ -72,7 +74,7 @@ def list_users(*, q: str | None = None, department_id: int | None = None, role: 
         query = query.where(User.active.is_(True))
     elif status == "inactive":
         query = query.where(User.active.is_(False))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = count_capped(query, page, per_page)
     items = db.session.scalars(query.order_by(User.username).offset((page - 1) * per_page).limit(per_page)).all()
     return list(items), total
 

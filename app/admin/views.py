@@ -15,6 +15,7 @@ from app.clock import clock
 from app.errors import BadRequest, DomainError, ValidationFailed
 from app.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES
+from app.pagination import page_count
 from app.web import back_with_error, page_arg, role_required, safe_next
 
 PER_PAGE = 20
@@ -46,7 +47,7 @@ def users():
     page = page_arg()
     items, total = service.list_users(page=page, per_page=PER_PAGE, **filters)
     return render_template("admin/users.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), filters=filters,
+                           pages=page_count(total, PER_PAGE), filters=filters,
                            departments=service.departments_by_kind(), DEPARTMENT_KINDS=DEPARTMENT_KINDS,
                            SCOPED_ROLES=service.SCOPED_ROLES)
 

@@ -1,11 +1,14 @@
 """Marshmallow schemas of the JSON API v1."""
 from __future__ import annotations
 
+from flask import url_for
 from marshmallow import Schema, fields, validate
 
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS
 from app.inputs import DB_INT_MAX
-from app.org.models import ROLES
+from app.notifications.models import NOTIFICATION_KINDS
+from app.org.models import DEPARTMENT_KINDS, ROLES
+from app.org.service import with_choices
 
 
 class TokenRequestSchema(Schema):
@@ -26,11 +29,52 @@ class ReassignSchema(Schema):
     assignee_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=DB_INT_MAX))
 
 
+class DeployRequestSchema(Schema):
+    xml = fields.String(required=True, validate=validate.Length(min=1))
+    comment = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class ValidateRequestSchema(Schema):
+    xml = fields.String(required=True, validate=validate.Length(min=1))
+
+
 class DepartmentSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
     kind = fields.String()
+    kind_label = fields.Function(lambda d: DEPARTMENT_KINDS.get(d.kind, d.kind))
+    active = fields.Boolean()
+
+
+class CivilServantSchema(Schema):
+    """What the web form's choice shows: name, unit, position (no staff number)."""
+    id = fields.Integer()
+    name = fields.String()
+    position = fields.String(allow_none=True)
+    department = fields.Function(lambda s: s.department.code)
+    department_name = fields.Function(lambda s: s.department.name)
+
+
+class PersonSchema(Schema):
+    """A colleague as the reassign form lists them."""
+    id = fields.Integer()
+    username = fields.String()
+    full_name = fields.String()
+    department = fields.Function(lambda u: u.department.code)
+    department_name = fields.Function(lambda u: u.department.name)
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.Function(lambda n: NOTIFICATION_KINDS.get(n.kind, n.kind))
+    title = fields.String()
+    body = fields.String()
+    case_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
 
 
 class UserSchema(Schema):
@@ -41,6 +85,7 @@ class UserSchema(Schema):
     role_labels = fields.Method("_role_labels")
     department = fields.Nested(DepartmentSchema)
     scope_district_id = fields.Integer(allow_none=True)
+    active = fields.Boolean()
 
     def _roles(self, user):
         return sorted(user.roles)
@@ -72,7 +117,7 @@ class TaskDetailSchema(TaskSchema):
     def _form(self, task):
         from app.tasks.service import task_form
 
-        return task_form(task)[0] if task.form_key else None
+        return with_choices(task_form(task)[0]) if task.form_key else None
 
 
 class TimelineEventSchema(Schema):
@@ -93,6 +138,7 @@ class AttachmentSchema(Schema):
     uploaded_by = fields.Function(lambda a: a.uploaded_by.username)
     uploaded_at = fields.DateTime()
     step = fields.String(allow_none=True)  # the step (task name) the file came with; None: the recorder's own
+    url = fields.Function(lambda a: url_for("api.download_attachment", case_id=a.case_id, attachment_id=a.id))
 
 
 class CaseSchema(Schema):
@@ -124,7 +170,15 @@ token_request = TokenRequestSchema()
 case_create = CaseCreateSchema()
 complete_request = CompleteSchema()
 reassign_request = ReassignSchema()
+deploy_request = DeployRequestSchema()
+validate_request = ValidateRequestSchema()
 user_out = UserSchema()
+users_out = UserSchema(many=True)
+departments_out = DepartmentSchema(many=True)
+civil_servants_out = CivilServantSchema(many=True)
+people_out = PersonSchema(many=True)
+notification_out = NotificationSchema()
+notifications_out = NotificationSchema(many=True)
 task_out = TaskSchema()
 tasks_out = TaskSchema(many=True)
 task_detail_out = TaskDetailSchema()

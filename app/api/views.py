@@ -10,6 +10,7 @@ from app.cases import attachments
 from app.cases import service as cases
 from app.documents import service as documents
 from app.errors import BadRequest
+from app.org.service import with_choices
 from app.tasks import service as tasks
 
 
@@ -35,7 +36,11 @@ def me():
 
 @bp.get("/processes")
 def processes():
-    return jsonify(items=cases.startable_processes(g.user))
+    """The processes the user may start: `{items: [{key, name, version, form_key, form_version,
+    form}]}`, each `form` a JSON Schema whose `x-source` fields carry their choices
+    (`oneOf: [{const, title}]`), so a client fills the start form from this answer alone."""
+    return jsonify(items=[{**process, "form": with_choices(process["form"])}
+                          for process in cases.startable_processes(g.user)])
 
 
 def _detail_dict(case) -> dict:
@@ -47,7 +52,7 @@ def _detail_dict(case) -> dict:
     body["documents"] = [{"id": d.id, "type": d.doc_type, "title": d.title, "number": d.number, "version": d.version,
                           "status": d.status,
                           "issued_at": d.issued_at.isoformat(), "sha256": d.sha256, "verification_code": d.verification_code,
-                          "url": url_for("documents.download", case_id=case.id, document_id=d.id)}
+                          "url": url_for("api.download_document", case_id=case.id, document_id=d.id)}
                          for d in documents.for_case(case)]
     return body
 
@@ -87,9 +92,20 @@ def upload_attachment(case_id: int):
 
 @bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")
 def download_attachment(case_id: int, attachment_id: int):
+    """An attachment's bytes with its stored content type, for whoever may see the case; 404
+    `not_found` outside the user's scope or for an attachment not of the case."""
     attachment = cases.get_attachment(g.user, case_id, attachment_id)
     return send_file(attachments.path_for(attachment.sha256), mimetype=attachment.content_type,
                      as_attachment=True, download_name=attachment.filename)
+
+
+@bp.get("/cases/<int:case_id>/documents/<int:document_id>.pdf")
+def download_document(case_id: int, document_id: int):
+    """An issued document's PDF (`application/pdf`), for whoever may see the case — the same check
+    as the web page. 404 `not_found` for a case outside the user's scope or a document not of the
+    case; 409 `conflict` while the PDF is still being rendered (retry shortly)."""
+    path, name = documents.pdf_file(cases.get_case(g.user, case_id), document_id)
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.get("/tasks")

@@ -16,6 +16,7 @@ from app.cases.timeline import record_event
 from app.clock import clock, local_day_start
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.org import service as org
 from app.org.models import CivilServant, Department, User
 from app.pagination import Total, count_capped
 from app.tasks.models import HumanTask
@@ -38,6 +39,14 @@ def startable_processes(user: User) -> list[dict]:
                            "form_version": forms.version_in(version, version.start_form),
                            "form": forms.load_form(version.start_form, forms.version_in(version, version.start_form))})
     return result
+
+
+def offered_sources(user: User) -> set[str]:
+    """The x-source lists (org.service.SOURCES) the web shows this user: those of the start forms
+    they may fill, and all of them to designers, who preview every form."""
+    if user.has_role("designer"):
+        return set(org.SOURCES)
+    return {name for process in startable_processes(user) for name in org.sources_in(process["form"])}
 
 
 def _allocate_number(prefix: str, year: int) -> str:

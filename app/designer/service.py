@@ -144,6 +144,11 @@ def validate(data: bytes) -> list[engine.Problem]:
     return []
 
 
+def problem_dicts(problems: list[engine.Problem]) -> list[dict]:
+    """Problems as JSON: `[{element_id, element_name, message}]` (the modeler and the API)."""
+    return [{"element_id": p.element_id, "element_name": p.element_name, "message": p.message} for p in problems]
+
+
 def compile_source(source: str, mode: str) -> tuple[bool, str]:
     try:
         if mode == "script":

@@ -21,10 +21,6 @@ bp = Blueprint("designer", __name__, url_prefix="/designer")
 designer_only = role_required("designer")
 
 
-def _problems(problems) -> list[dict]:
-    return [{"element_id": p.element_id, "element_name": p.element_name, "message": p.message} for p in problems]
-
-
 def _error(exc: DomainError):
     return jsonify(ok=False, error={"code": exc.code, "message": exc.message, "fields": exc.fields}), exc.status
 
@@ -108,7 +104,7 @@ def save_new_draft():
 @designer_only
 def validate():
     problems = service.validate(request.get_data())
-    return jsonify(ok=not problems, problems=_problems(problems))
+    return jsonify(ok=not problems, problems=service.problem_dicts(problems))
 
 
 @bp.post("/api/compile")
@@ -137,7 +133,7 @@ def deploy():
     try:
         version = service.deploy(current_user, body["xml"].encode("utf-8"), str(body.get("comment", "")))
     except engine.DeployRefused as exc:
-        return jsonify(ok=False, problems=_problems(exc.problems)), 422
+        return jsonify(ok=False, problems=service.problem_dicts(exc.problems)), 422
     except DomainError as exc:
         return _error(exc)
     return jsonify(ok=True, version=version.version, summary=json.loads(version.change_summary_json),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 from functools import partial
+from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -23,7 +24,7 @@ from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
 from app.cases.timeline import record_event
 from app.clock import LOCAL_TZ, clock
 from app.documents.models import Document, DocumentSequence
-from app.errors import NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
 from app.transaction import after_commit, unit_of_work
@@ -246,6 +247,16 @@ def get(case: Case, document_id: int) -> Document:
     if document is None or document.case_id != case.id:
         raise NotFound("文书不存在")
     return document
+
+
+def pdf_file(case: Case, document_id: int) -> tuple[Path, str]:
+    """(stored PDF path, download file name) of a document of the case, for the web and the API.
+    NotFound (404) when the document is not the case's; Conflict (409) while it is still rendering."""
+    document = get(case, document_id)
+    if document.status == "pending":
+        raise Conflict(_("文书正在生成，请稍后再下载"))
+    name = f"{document.number}{'-v' + str(document.version) if document.version > 1 else ''}.pdf"
+    return attachments.path_for(document.sha256), name
 
 
 def verify(code: str) -> Document | None:

@@ -5,10 +5,9 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.cases import attachments
 from app.cases.service import get_case
 from app.documents import service
-from app.errors import Conflict, DomainError
+from app.errors import DomainError
 from app.web import back_with_error, role_required
 
 bp = Blueprint("documents", __name__)
@@ -17,11 +16,8 @@ bp = Blueprint("documents", __name__)
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>.pdf")
 @login_required
 def download(case_id: int, document_id: int):
-    document = service.get(get_case(current_user, case_id), document_id)
-    if document.status == "pending":
-        raise Conflict(_("文书正在生成，请稍后再下载"))
-    name = f"{document.number}{'-v' + str(document.version) if document.version > 1 else ''}.pdf"
-    return send_file(attachments.path_for(document.sha256), mimetype="application/pdf", download_name=name)
+    path, name = service.pdf_file(get_case(current_user, case_id), document_id)
+    return send_file(path, mimetype="application/pdf", download_name=name)
 
 
 @bp.post("/cases/<int:case_id>/documents/report")

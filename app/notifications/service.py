@@ -23,6 +23,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.notifications.models import EmailOutbox, Notification
 from app.org.models import User, UserRole
+from app.pagination import Total, count_capped
 from app.tasks.models import HumanTask
 from app.tasks.routing import UNIT_ROLES, can_act_on, supervises
 from app.transaction import unit_of_work
@@ -221,12 +222,13 @@ def unread_count(user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def list_for(user: User, *, page: int = 1, per_page: int = 20, unread_only: bool = False) -> tuple[list[Notification], int]:
+def list_for(user: User, *, page: int = 1, per_page: int = 20, unread_only: bool = False) -> tuple[list[Notification], Total]:
+    """The user's own notifications, newest first; the total is counted up to the list cap."""
     query = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page, per_page = max(1, page), max(1, per_page)
+    total = count_capped(query, page, per_page)
     items = db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
                                .offset((page - 1) * per_page).limit(per_page)).all()
     return list(items), total

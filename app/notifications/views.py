@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.notifications import service
 from app.notifications.models import NOTIFICATION_KINDS
+from app.pagination import page_count
 from app.web import page_arg, safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -45,7 +46,7 @@ def index():
     page = page_arg()
     items, total = service.list_for(current_user, page=page, per_page=PER_PAGE, unread_only=unread_only)
     return render_template("notifications/index.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), unread_only=unread_only,
+                           pages=page_count(total, PER_PAGE), unread_only=unread_only,
                            KINDS=NOTIFICATION_KINDS, link_for=link_for)
 
 

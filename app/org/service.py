@@ -1,10 +1,15 @@
-"""Organisation queries used by forms (x-source choices) and admin pages."""
+"""Organisation queries used by forms (x-source choices), the API's reference lists and admin pages."""
 from __future__ import annotations
 
+import copy
+
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.errors import BadRequest
 from app.extensions import db
 from app.org.models import CivilServant, Department
+from app.pagination import Total, count_capped
 
 
 def department_choices() -> list[tuple[str, str]]:
@@ -14,10 +19,72 @@ def department_choices() -> list[tuple[str, str]]:
 
 
 def civil_servant_choices() -> list[tuple[int, str]]:
-    rows = db.session.scalars(select(CivilServant).join(Department).order_by(Department.id, CivilServant.name))
+    """Civil servants of active units: a case can only be registered against an active unit."""
+    rows = db.session.scalars(select(CivilServant).join(Department).where(Department.active.is_(True))
+                              .order_by(Department.id, CivilServant.name))
     return [(s.id, f"{s.name}（{s.department.name}，{s.position or ''}）") for s in rows]
 
 
+SOURCES = {"departments": department_choices, "civil_servants": civil_servant_choices}
+
+
 def form_sources() -> dict[str, list[tuple]]:
-    """Choices for form fields marked `x-source` in forms/*.json."""
-    return {"departments": department_choices(), "civil_servants": civil_servant_choices()}
+    """Choices for form fields marked `x-source` in forms/*.json: {source: [(value, label)]}."""
+    return {name: choices() for name, choices in SOURCES.items()}
+
+
+def sources_in(schema: dict) -> set[str]:
+    """The x-source lists a form schema's fields draw their values from."""
+    return {p["x-source"] for p in (schema.get("properties") or {}).values()
+            if isinstance(p, dict) and p.get("x-source") in SOURCES}
+
+
+def with_choices(schema: dict) -> dict:
+    """A copy of a form schema whose `x-source` fields carry their choices as JSON Schema
+    `oneOf: [{"const": value, "title": label}]` — the values validation accepts, the labels the
+    web form shows — so an API client can fill the form from the schema alone. An empty source
+    gets `enum: []` (JSON Schema forbids an empty `oneOf`): no value is acceptable then."""
+    used = sources_in(schema)
+    if not used:
+        return schema
+    choices = {name: SOURCES[name]() for name in used}
+    resolved = copy.deepcopy(schema)
+    for prop in resolved["properties"].values():
+        if isinstance(prop, dict) and prop.get("x-source") in choices:
+            options = choices[prop["x-source"]]
+            if options:
+                prop["oneOf"] = [{"const": value, "title": label} for value, label in options]
+            else:
+                prop["enum"] = []
+    return resolved
+
+
+def list_departments(*, include_inactive: bool = False, kind: str | None = None, page: int = 1,
+                     per_page: int = 20) -> tuple[list[Department], Total]:
+    """Departments in choice order (districts, municipal departments, agencies; by id), active ones
+    unless `include_inactive`; the total is counted up to the list cap (`app.pagination`)."""
+    query = select(Department)
+    if not include_inactive:
+        query = query.where(Department.active.is_(True))
+    if kind:
+        query = query.where(Department.kind == kind)
+    total = count_capped(query, page, per_page)
+    items = db.session.scalars(query.order_by(Department.kind.desc(), Department.id)
+                               .offset((page - 1) * per_page).limit(per_page))
+    return list(items), total
+
+
+def list_civil_servants(*, department_code: str | None = None, page: int = 1,
+                        per_page: int = 20) -> tuple[list[CivilServant], Total]:
+    """Civil servants of active units (the ones a form offers), optionally of one unit (by code),
+    ordered as the form's choices. BadRequest (400) naming `department` for a code of no active unit."""
+    query = select(CivilServant).join(Department).where(Department.active.is_(True))
+    if department_code:
+        if db.session.scalar(select(Department.id).where(Department.code == department_code,
+                                                         Department.active.is_(True))) is None:
+            raise BadRequest(_("筛选条件有误"), {"department": [_("未知单位")]})
+        query = query.where(Department.code == department_code)
+    total = count_capped(query, page, per_page)
+    items = db.session.scalars(query.order_by(Department.id, CivilServant.name, CivilServant.id)
+                               .offset((page - 1) * per_page).limit(per_page))
+    return list(items), total

@@ -125,9 +125,7 @@ def release(user: User, task_id: int) -> HumanTask:
 
 def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
     with unit_of_work():
-        task = get_task(user, task_id)
-        if not supervises(user, task):
-            raise Forbidden(_("只有督导员可以改派任务"))
+        task = _supervised(user, task_id)
         if task.status != "open":
             raise Conflict(_("任务已结束，不能改派"))
         assignee = db.session.get(User, assignee_id) if isinstance(assignee_id, int) else None
@@ -150,6 +148,19 @@ def task_form(task: HumanTask) -> tuple[dict, int | None]:
 def eligible_assignees(task: HumanTask) -> list[User]:
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
     return [u for u in users if can_act_on(u, task)]
+
+
+def _supervised(user: User, task_id: int) -> HumanTask:
+    task = get_task(user, task_id)
+    if not supervises(user, task):
+        raise Forbidden(_("只有督导员可以改派任务"))
+    return task
+
+
+def assignees_for(user: User, task_id: int) -> list[User]:
+    """Who a supervisor may reassign the task to (the choices of the task page's reassign form).
+    NotFound (404) outside the user's scope; Forbidden (403) for anyone not supervising the task."""
+    return eligible_assignees(_supervised(user, task_id))
 
 
 def _locked_instance(instance_id: int) -> engine.ProcessInstance:

@@ -1,0 +1,23 @@
+"""API: the working-day calendar import of the admin page (app/admin/service.py), for admins."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from app.admin import service
+from app.api import bp
+from app.errors import BadRequest, Forbidden
+
+
+@bp.post("/calendar/import")
+def import_calendar():
+    """Import a State Council schedule file (multipart `file`, .csv or .txt, lines
+    `YYYY-MM-DD,holiday|workday,名称`, at most 1 MB): every year in it is replaced whole, and a
+    file with any error changes nothing. 200 `{years: [2027, …]}`. Admins only (403); 400 naming
+    `file` when no file is sent; 422 `validation_failed` naming `file` (line by line) otherwise."""
+    if not g.user.has_role("admin"):
+        raise Forbidden("只有系统管理员可以导入工作日历")
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("缺少文件", {"file": ["请以 multipart/form-data 的 file 字段上传文件"]})
+    content = upload.stream.read(service.CALENDAR_MAX_BYTES + 1)
+    return jsonify(years=service.import_calendar(upload.filename or "", content))

@@ -1,0 +1,41 @@
+"""API: the notification centre — a user's own notifications only (someone else's id is a 404)."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from app.api import bp, page_args, schemas
+from app.errors import BadRequest
+from app.notifications import service
+
+
+@bp.get("/notifications")
+def list_notifications():
+    """The user's notifications, newest first: `{items: [{id, kind, kind_label, title, body,
+    case_id, task_id, created_at, read_at}], total, total_capped, page, per_page, unread}`.
+    Query: `unread=1` for unread ones only, `page`, `per_page`; 400 naming a bad one."""
+    unread = request.args.get("unread", "").strip()
+    if unread not in ("", "0", "1"):
+        raise BadRequest("查询参数有误", {"unread": ["应为 0 或 1"]})
+    page, per_page = page_args()
+    items, total = service.list_for(g.user, page=page, per_page=per_page, unread_only=unread == "1")
+    return jsonify(items=schemas.notifications_out.dump(items), total=int(total), total_capped=total.capped,
+                   page=page, per_page=per_page, unread=service.unread_count(g.user))
+
+
+@bp.get("/notifications/unread-count")
+def unread_notifications():
+    """`{unread: n}` — the number on the web's bell."""
+    return jsonify(unread=service.unread_count(g.user))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def read_notification(notification_id: int):
+    """Mark one of the user's notifications read (again is harmless); the notification. 404
+    `not_found` for an id that is not the user's."""
+    return jsonify(schemas.notification_out.dump(service.mark_read(g.user, notification_id)))
+
+
+@bp.post("/notifications/read-all")
+def read_all_notifications():
+    """Mark every unread notification of the user read: `{marked: n}`."""
+    return jsonify(marked=service.mark_all_read(g.user))
