@@ -10,6 +10,7 @@ import io
 import pytest
 from sqlalchemy import select
 
+from app.complaints.models import CHANNELS
 from app.extensions import db
 from app.org.models import CivilServant, Department
 from app.transaction import unit_of_work
@@ -17,7 +18,7 @@ from tests.bpmn_builder import probe_process
 from tests.support import RECORD
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-NEW_ROUTES = [("GET", "/departments"), ("GET", "/civil-servants"), ("GET", "/users"), ("GET", "/tasks/1/assignees"),
+NEW_ROUTES = [("GET", "/complaints/filters"), ("GET", "/departments"), ("GET", "/civil-servants"), ("GET", "/users"), ("GET", "/tasks/1/assignees"),
               ("GET", "/notifications"), ("GET", "/notifications/unread-count"), ("POST", "/notifications/1/read"),
               ("POST", "/notifications/read-all"), ("POST", "/designer/validate"), ("POST", "/designer/deploy"),
               ("POST", "/calendar/import"), ("GET", "/cases/1/documents/1.pdf")]
@@ -278,6 +279,24 @@ def test_notifications_are_listed_counted_and_marked_read_by_their_owner(api, no
     for query, field in (("unread=yes", "unread"), ("per_page=1000", "per_page")):
         r = handler.get(f"/notifications?{query}")
         assert r.status_code == 400 and field in fields_of(r), query
+
+
+# ---------------------------------------------------------------- complaints
+
+def test_complaints_list_and_filter_choices_match_the_web_page(api):
+    supervisor = api.as_("supervisor")
+    items = [{"date": "2026-09-10", "unit": "fgw", "channel": "12345", "category": "办事效率",
+              "text": f"投诉 {n}", "external_id": f"P-{n}"} for n in range(3)]
+    assert supervisor.post("/complaints", {"items": items}).status_code == 200
+    body = supervisor.get("/complaints?per_page=2").get_json()
+    assert body["total"] == 3 and body["total_capped"] is False and len(body["items"]) == 2
+    filters = supervisor.get("/complaints/filters").get_json()
+    assert filters["units"] == [{"code": "fgw", "name": "市发展改革委"}] and filters["categories"] == ["办事效率"]
+    assert filters["channels"] == [{"code": code, "label": label} for code, label in CHANNELS.items()]
+    for user in ("handler.fgw", "recorder", "designer"):
+        assert api.as_(user).get("/complaints/filters").status_code == 403, user
+    r = supervisor.get("/complaints?unit=nowhere")
+    assert r.status_code == 422 and "unit" in fields_of(r)
 
 
 # ---------------------------------------------------------------- designer and calendar

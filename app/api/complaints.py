@@ -95,4 +95,16 @@ def list_complaints():
         channel=request.args.get("channel", "").strip() or None,
         date_from=date_from, date_to=date_to, page=page, per_page=per_page, user=g.user)
     numbers = service.case_numbers(items)
-    return jsonify(items=[_dump(c, numbers) for c in items], total=total, page=page, per_page=per_page)
+    return jsonify(items=[_dump(c, numbers) for c in items], total=int(total), total_capped=total.capped, page=page,
+                   per_page=per_page)
+
+
+@bp.get("/complaints/filters")
+def complaint_filters():
+    """The choices of the complaints page's filters, in the user's scope: `{units: [{code, name}],
+    categories: [..], channels: [{code, label}]}` (values `GET /complaints` takes). Supervisors
+    and admins (403 for others)."""
+    _require_role()
+    return jsonify(units=[{"code": d.code, "name": d.name} for d in service.units_with_complaints(g.user)],
+                   categories=service.categories(g.user),
+                   channels=[{"code": code, "label": label} for code, label in CHANNELS.items()])

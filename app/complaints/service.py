@@ -27,6 +27,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import N_
 from app.org.models import Department, User
+from app.pagination import Total, count_capped
 from app.transaction import unit_of_work
 
 FIELDS = ("date", "unit", "channel", "category", "text", "external_id")
@@ -331,8 +332,9 @@ def find_unit(value: str) -> Department | None:
 
 def list_complaints(*, department_code: str | None = None, category: str | None = None, channel: str | None = None,
                     date_from: date | None = None, date_to: date | None = None, page: int = 1, per_page: int = 20,
-                    user: User | None = None) -> tuple[list[Complaint], int]:
-    """Complaints, newest first. `department_code` also accepts the exact department name."""
+                    user: User | None = None) -> tuple[list[Complaint], Total]:
+    """Complaints, newest first. `department_code` also accepts the exact department name. The
+    total is counted up to the list cap (`app.pagination`)."""
     query = _scope(select(Complaint), user)
     errors = {}
     if department_code:
@@ -353,7 +355,7 @@ def list_complaints(*, department_code: str | None = None, category: str | None 
         query = query.where(Complaint.received_on >= date_from)
     if date_to:
         query = query.where(Complaint.received_on <= date_to)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = count_capped(query, page, per_page)
     items = db.session.scalars(query.options(selectinload(Complaint.department))
                                .order_by(Complaint.received_on.desc(), Complaint.id.desc())
                                .offset((page - 1) * per_page).limit(per_page)).all()

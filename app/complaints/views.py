@@ -10,6 +10,7 @@ from app.complaints import service
 from app.complaints.models import CHANNELS
 from app.errors import DomainError, ValidationFailed
 from app.inputs import parse_date
+from app.pagination import page_count
 from app.extensions import db
 from app.web import page_arg, role_required
 
@@ -48,7 +49,7 @@ def index():
         department_code=filters["unit"], category=filters["category"], channel=filters["channel"],
         date_from=filters["date_from"], date_to=filters["date_to"], page=page, per_page=PER_PAGE, user=current_user)
     return render_template("complaints/index.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), filters=filters, errors=errors,
+                           pages=page_count(total, PER_PAGE), filters=filters, errors=errors,
                            numbers=service.case_numbers(items), units=service.units_with_complaints(current_user),
                            categories=service.categories(current_user), CHANNELS=CHANNELS,
                            limit_kb=_limit_kb()), (422 if errors else 200)
