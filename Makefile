@@ -41,18 +41,18 @@ $(VENV)/.installed: pyproject.toml | system-packages
 
 # UI strings: Chinese source, English in app/translations/en (see babel.cfg).
 translations-compile: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -d app/translations
+	@$(VENV)/bin/pybabel -q compile -d app/translations
 
 translations-update: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 migrate: install
-	mkdir -p instance
-	$(FLASK) db upgrade
+	@mkdir -p instance
+	@$(FLASK) db upgrade
 
 seed: migrate
-	$(FLASK) seed-demo
+	@$(FLASK) seed-demo
 
 # Serve the app with the timer loop in the background (timers fire within 5 s of being due).
 run: seed
