@@ -6,9 +6,14 @@ PORT   ?= 5000
 TEST_DATABASE_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: assets install translations-compile translations-update migrate seed run test test-sqlite test-postgres clean bench screenshots run-prod
+.PHONY: system-packages assets install translations-compile translations-update migrate seed run test test-sqlite test-postgres clean bench screenshots run-prod
 
-install: $(VENV)/.installed assets translations-compile
+install: system-packages $(VENV)/.installed assets translations-compile
+
+# Chromium, the CJK fonts, libharfbuzz-subset0, poppler-utils…: installed when missing, silent when
+# present. The same script sets up CI (.ci/run).
+system-packages:
+	@scripts/install-system.sh
 
 VENDOR := app/static/vendor
 # Front-end packages come from npm (package-lock.json) and are copied into app/static: no CDN.
@@ -19,7 +24,7 @@ assets: $(VENDOR)/.copied $(DESIGNER)
 $(DESIGNER): $(VENDOR)/.copied frontend/build.mjs $(wildcard frontend/designer/*)
 	node frontend/build.mjs
 
-$(VENDOR)/.copied: package.json package-lock.json
+$(VENDOR)/.copied: package.json package-lock.json | system-packages
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)/bpmn-js
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
@@ -28,7 +33,7 @@ $(VENDOR)/.copied: package.json package-lock.json
 	cp -r node_modules/bpmn-js/dist/assets/. $(VENDOR)/bpmn-js/
 	touch $@
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml | system-packages
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
@@ -36,18 +41,18 @@ $(VENV)/.installed: pyproject.toml
 
 # UI strings: Chinese source, English in app/translations/en (see babel.cfg).
 translations-compile: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -d app/translations
+	@$(VENV)/bin/pybabel -q compile -d app/translations
 
 translations-update: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 migrate: install
-	mkdir -p instance
-	$(FLASK) db upgrade
+	@mkdir -p instance
+	@$(FLASK) db upgrade
 
 seed: migrate
-	$(FLASK) seed-demo
+	@$(FLASK) seed-demo
 
 # Serve the app with the timer loop in the background (timers fire within 5 s of being due).
 run: seed
@@ -74,16 +79,17 @@ test: test-sqlite test-postgres
 test-sqlite: install
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-# PostgreSQL is required in CI; on a developer machine without it the run is skipped with a warning.
+# PostgreSQL is part of the test run, in CI and on a developer machine: when it does not answer the
+# run fails and says how to start it (`make test-sqlite` alone tests SQLite only).
 test-postgres: install
-	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(TEST_DATABASE_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		echo "== PostgreSQL: $(TEST_DATABASE_URL)"; \
-		TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -q $(PYTEST_ARGS); \
-	elif [ -n "$$CI" ]; then \
-		echo "PostgreSQL at $(TEST_DATABASE_URL) is not reachable: CI requires it" >&2; exit 1; \
-	else \
-		echo "WARNING: PostgreSQL at $(TEST_DATABASE_URL) not reachable; only SQLite was tested" >&2; \
+	@if ! $(PY) -c "import psycopg; psycopg.connect('$(TEST_DATABASE_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "PostgreSQL at $(TEST_DATABASE_URL) does not answer. Start it, e.g.:" >&2; \
+		echo "    sudo pg_ctlcluster 15 main start    (or: sudo service postgresql start)" >&2; \
+		echo "or point TEST_DATABASE_URL at one. \`make test-sqlite\` tests SQLite only." >&2; \
+		exit 1; \
 	fi
+	@echo "== PostgreSQL: $(TEST_DATABASE_URL)"
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(PY) -m pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

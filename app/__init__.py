@@ -27,8 +27,11 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_HOPS"])
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
     logging.basicConfig(level=logging.INFO)
-    for noisy in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)  # one line per task state change otherwise
+    # Libraries that talk at INFO: Spiff one line per task state change, weasyprint every step of
+    # every PDF, fontTools every font it subsets. Their warnings (e.g. weasyprint's slow-subsetting
+    # one) still show.
+    for noisy in ("spiff", "weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     db.init_app(app)
     with app.app_context():

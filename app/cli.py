@@ -123,10 +123,13 @@ def register_cli(app: Flask) -> None:
         if status:
             query = query.where(Case.record_status == status)
         ids = list(db.session.scalars(query))
-        with click.progressbar(ids, label="生成案件报告", show_pos=True) as bar:
-            for case_id in bar:
-                with unit_of_work():
-                    issue(db.session.get(Case, case_id), "case_report")
+        try:  # a refusal (e.g. no Chinese font) stops the batch with its message, not a traceback
+            with click.progressbar(ids, label="生成案件报告", show_pos=True) as bar:
+                for case_id in bar:
+                    with unit_of_work():
+                        issue(db.session.get(Case, case_id), "case_report")
+        except DomainError as exc:
+            _fail(exc.message)
         click.echo(f"已生成 {len(ids)} 份案件办理情况报告")
 
     @documents_group.command("rerender")
@@ -153,9 +156,12 @@ def register_cli(app: Flask) -> None:
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         if admin is None:
             _fail("需要 admin 用户作为更正人")
-        with click.progressbar(ids, label="重新出具", show_pos=True) as bar:
-            for document_id in bar:
-                correct(admin, document_id, reason)
+        try:  # a refusal (e.g. no Chinese font) stops the batch with its message, not a traceback
+            with click.progressbar(ids, label="重新出具", show_pos=True) as bar:
+                for document_id in bar:
+                    correct(admin, document_id, reason)
+        except DomainError as exc:
+            _fail(exc.message)
         click.echo(f"已重新出具 {len(ids)} 份文书")
 
     @app.cli.command("seed-demo")

@@ -16,6 +16,7 @@ from app import create_app  # noqa: E402
 from app.clock import LOCAL_TZ, clock  # noqa: E402
 from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
+from tests.no_skips import pytest_runtest_logreport, pytest_sessionfinish, pytest_terminal_summary  # noqa: E402,F401
 
 # Tables kept between tests: reference data that tests do not change.
 KEEP = {"department", "calendar_year", "calendar_day", "user", "user_role", "civil_servant", "alembic_version"}

@@ -21,8 +21,13 @@ from app.documents.render import (
     render_pdf_with_pages,
 )
 
-pytestmark = pytest.mark.skipif(not all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdftoppm")),
-                                reason="poppler-utils is needed to read the PDFs back")
+
+@pytest.fixture(autouse=True)
+def _poppler():
+    """The PDFs are read back with poppler: without it these tests fail, naming what is missing."""
+    missing = [tool for tool in ("pdftotext", "pdffonts", "pdftoppm") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not found: install poppler-utils (scripts/install-system.sh does)")
 
 ISSUED_ON = date(2026, 11, 26)
 CASE = {

@@ -15,16 +15,15 @@ from flask import render_template
 ROOT = Path(__file__).resolve().parent.parent
 NODE = shutil.which("node")
 
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
-
 
 def _node(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
+    if NODE is None:
+        pytest.fail("node not found: install nodejs (scripts/install-system.sh does)")
     if not (ROOT / "node_modules" / "bpmn-js-properties-panel").is_dir():
         pytest.fail("node_modules is missing the designer packages: run `make assets` (npm ci) first")
     return subprocess.run([NODE, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
-@needs_node
 def test_designer_bundle_builds_with_our_provider(tmp_path):
     result = _node("frontend/build.mjs", "--outdir", str(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -56,7 +55,6 @@ def _page_registries() -> dict:
     }
 
 
-@needs_node
 def test_moddle_round_trip_and_lint_rules(app, tmp_path):
     config = tmp_path / "config.json"
     config.write_text(json.dumps(_page_registries(), ensure_ascii=False), encoding="utf-8")

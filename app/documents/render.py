@@ -8,6 +8,10 @@ style in one file, document.css. Rendering uses the app's Jinja environment rath
 issues it, so the request-bound context processors (current user, locale, warnings) are kept out —
 they also fail outside a request. A FontConfiguration and the parsed stylesheet are kept for the
 process (the fonts per thread): re-parsing the stylesheet per document is wasted work.
+
+Without a CJK font weasyprint still writes a PDF, every character a box; documents are immutable,
+so such a PDF would stay wrong. `fonts.require_cjk_font` refuses first: issuing calls it before a
+document exists, rendering before every PDF.
 """
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from flask import current_app
 from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
+
+from app.documents.fonts import require_cjk_font
 
 DOC_TYPES: dict[str, str] = {
     "notification": "政务失信记录告知书",
@@ -117,6 +123,7 @@ def _css_path() -> Path:
 
 
 def _to_pdf(html: str) -> tuple[bytes, int]:
+    require_cjk_font()
     path = _css_path()
     stylesheet = _stylesheet(str(path), path.stat().st_mtime)
     document = HTML(string=html).render(stylesheets=[stylesheet], font_config=_fonts())

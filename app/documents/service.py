@@ -23,6 +23,7 @@ from app.cases import attachments
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
 from app.cases.timeline import record_event
 from app.clock import LOCAL_TZ, clock
+from app.documents.fonts import require_cjk_font
 from app.documents.models import Document, DocumentSequence
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -114,11 +115,14 @@ def _json_ready(context: dict) -> dict:
 
 
 def issue(case: Case, doc_type: str, data: dict | None = None, *, actor_id: int | None = None) -> Document:
-    """Issue a document for a case in the current transaction (the caller commits)."""
+    """Issue a document for a case in the current transaction (the caller commits). Raises
+    ValidationFailed for an unknown type, CjkFontMissing (422) when no Chinese font is installed
+    — before a number is taken: the step fails and nothing is issued."""
     from app.documents.render import DOC_TYPES
 
     if doc_type not in DOC_TYPES:
         raise ValidationFailed(f"未知的文书类型：{doc_type}", {"doc_type": [f"可用：{', '.join(DOC_TYPES)}"]})
+    require_cjk_font()
     issuer = case.recording_department
     today = clock.today()
     sequence = _next_sequence(issuer, today.year)
@@ -208,8 +212,9 @@ def check_reason(reason: str) -> str:
 def correct(user: User, document_id: int, reason: str) -> Document:
     """A corrected version: same number, the reason stated, the old version kept (one transaction;
     the PDF is rendered after it). Raises ValidationFailed for a bad reason (`check_reason`),
-    NotFound for an unknown document."""
+    NotFound for an unknown document, CjkFontMissing when no Chinese font is installed."""
     reason = check_reason(reason)
+    require_cjk_font()
     with unit_of_work():
         old = db.session.get(Document, document_id)
         if old is None:

@@ -1,0 +1,35 @@
+"""A quiet start: what `make run` runs before serving — the migrations and the demo data, which
+issues and renders official documents — prints the demo logins and nothing else (no alembic INFO
+line per migration, no weasyprint progress or fontTools subsetting lines); and the site has its
+icon at /favicon.ico, linked from every page."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.web_support import login
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_migrating_and_seeding_print_the_demo_logins_and_nothing_else(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "UPLOAD_DIR": str(tmp_path / "uploads")}
+    env.pop("FLASK_TESTING", None)  # the app as `make run` starts it
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    upgrade = subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert (upgrade.returncode, upgrade.stdout, upgrade.stderr) == (0, "", "")
+    seed = subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert seed.returncode == 0 and seed.stderr == ""  # 6 demo cases, several rendered documents
+    assert "演示账号（密码均为 Demo@2026，仅限开发环境）" in seed.stdout and "handler.pudong" in seed.stdout
+    assert len(seed.stdout.splitlines()) < 30
+
+
+def test_the_site_icon_is_served_and_linked_from_every_page(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data.startswith(b"\x00\x00\x01\x00") and "Set-Cookie" not in icon.headers
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/login").get_data(as_text=True)  # base.html
+    login(client, "reviewer")
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/tasks").get_data(as_text=True)
