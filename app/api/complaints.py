@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
-from app.api import bp, json_body, page_args
+from app.api import bp, json_body, page_args, schemas
+from app.api.openapi import WRITE, documented
 from app.complaints import service
 from app.complaints.models import CHANNELS
 from app.errors import BadRequest, DomainError, Forbidden
@@ -11,6 +12,8 @@ from app.inputs import parse_date
 
 ROLES = ("supervisor", "admin")
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
+COMPLAINT_BODY = {"application/json": {"schema": schemas.ComplaintItemsSchema},
+                  "text/csv": {"schema": {"type": "string", "description": f"表头 / header: {','.join(service.FIELDS)}"}}}
 
 
 class PayloadTooLarge(DomainError):
@@ -67,6 +70,7 @@ def _rows_from_request() -> list:
 
 
 @bp.post("/complaints")
+@documented("导入投诉 / Import complaints (JSON or CSV)", (200, schemas.ImportReportSchema), body=COMPLAINT_BODY, errors=(403, 413, 415, 422) + WRITE)
 def import_complaints():
     _require_role()
     rows = _rows_from_request()
@@ -85,6 +89,7 @@ def _dump(complaint, numbers: dict[int, str]) -> dict:
 
 
 @bp.get("/complaints")
+@documented("投诉列表 / List complaints", (200, schemas.ComplaintPage), query=schemas.ComplaintQuery, errors=(403, 422))
 def list_complaints():
     _require_role()
     page, per_page = page_args()
@@ -100,6 +105,7 @@ def list_complaints():
 
 
 @bp.get("/complaints/filters")
+@documented("投诉筛选项 / Complaint filter choices", (200, schemas.ComplaintFiltersSchema), errors=(403,))
 def complaint_filters():
     """The choices of the complaints page's filters, in the user's scope: `{units: [{code, name}],
     categories: [..], channels: [{code, label}]}` (values `GET /complaints` takes). Supervisors

@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app.api import bp, page_args, schemas
+from app.api.openapi import WRITE, documented
 from app.errors import BadRequest
 from app.notifications import service
 
 
 @bp.get("/notifications")
+@documented("通知列表 / List notifications", (200, schemas.NotificationPageSchema), query=schemas.NotificationQuery)
 def list_notifications():
     """The user's notifications, newest first: `{items: [{id, kind, kind_label, title, body,
     case_id, task_id, created_at, read_at}], total, total_capped, page, per_page, unread}`.
@@ -23,12 +25,14 @@ def list_notifications():
 
 
 @bp.get("/notifications/unread-count")
+@documented("未读通知数 / Unread notification count", (200, schemas.UnreadSchema))
 def unread_notifications():
     """`{unread: n}` — the number on the web's bell."""
     return jsonify(unread=service.unread_count(g.user))
 
 
 @bp.post("/notifications/<int:notification_id>/read")
+@documented("标记通知已读 / Mark a notification read", (200, schemas.NotificationSchema), errors=WRITE)
 def read_notification(notification_id: int):
     """Mark one of the user's notifications read (again is harmless); the notification. 404
     `not_found` for an id that is not the user's."""
@@ -36,6 +40,7 @@ def read_notification(notification_id: int):
 
 
 @bp.post("/notifications/read-all")
+@documented("全部标记已读 / Mark all notifications read", (200, schemas.MarkedSchema), errors=WRITE)
 def read_all_notifications():
     """Mark every unread notification of the user read: `{marked: n}`."""
     return jsonify(marked=service.mark_all_read(g.user))

@@ -7,6 +7,7 @@ from flask import g, jsonify, request
 
 from app.admin import service as admin
 from app.api import bp, page_args, schemas
+from app.api.openapi import documented
 from app.cases import service as cases
 from app.errors import BadRequest, Forbidden
 from app.inputs import parse_int
@@ -31,6 +32,7 @@ def _choice(name: str, allowed) -> str | None:
 
 
 @bp.get("/departments")
+@documented("单位列表 / List departments", (200, schemas.DepartmentPage), query=schemas.DepartmentQuery, errors=(403,))
 def list_departments():
     """Departments a form or filter may name (`code` is the value forms take), in the web's choice
     order. Any signed-in user; `include_inactive=1` (admins only, 403 for others) adds deactivated
@@ -48,6 +50,7 @@ def list_departments():
 
 
 @bp.get("/civil-servants")
+@documented("公务员列表 / List civil servants", (200, schemas.CivilServantPage), query=schemas.CivilServantQuery, errors=(403,))
 def list_civil_servants():
     """Civil servants of active units — the choices of form fields with `x-source: civil_servants`
     (`id` is the value they take). For the users the web shows that list to: those who may start a
@@ -62,6 +65,7 @@ def list_civil_servants():
 
 
 @bp.get("/users")
+@documented("用户列表 / List users", (200, schemas.UserPage), query=schemas.UserQuery, errors=(403,))
 def list_users():
     """User accounts, as the admin page lists them (admins only, 403 for others), by username.
     Query: `q` (username or name contains), `department` (id), `role` (a role code), `status`
@@ -77,6 +81,7 @@ def list_users():
 
 
 @bp.get("/tasks/<int:task_id>/assignees")
+@documented("可改派的人员 / Who a task may be reassigned to", (200, schemas.PeopleSchema), errors=(403,))
 def task_assignees(task_id: int):
     """Who the task may be reassigned to (`POST /tasks/<id>/reassign` takes one's `id`):
     `{items: [{id, username, full_name, department, department_name}]}`. For the task's

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from app.complaints.service import FIELDS as COMPLAINT_FIELDS
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS
 from app.inputs import DB_INT_MAX
 from app.notifications.models import NOTIFICATION_KINDS
@@ -162,6 +163,224 @@ class CaseSchema(Schema):
     repairable_from = fields.Date(allow_none=True)
     created_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
+
+
+# --- shapes the routes build as dicts: described here so the OpenAPI document (app/api/openapi.py)
+# carries every answer; `ordered` keeps the spec stable.
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "机器可读代码 / machine-readable code, e.g. not_found"})
+    message = fields.String(required=True, metadata={"description": "中文说明 / human-readable message"})
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                         metadata={"description": "逐字段的问题 / problems by field name"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"enum": ["Bearer"]})
+
+
+class MeSchema(Schema):
+    user = fields.Nested(UserSchema, required=True)
+    warnings = fields.List(fields.String(), required=True)
+
+
+class ProcessSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    version = fields.Integer()
+    form_key = fields.String()
+    form_version = fields.Integer(allow_none=True)
+    form = fields.Dict(metadata={"description": "JSON Schema；x-source 字段带 oneOf [{const, title}] 选项 / "
+                                                "JSON Schema whose x-source fields carry their choices"})
+
+
+class ProcessListSchema(Schema):
+    items = fields.List(fields.Nested(ProcessSchema), required=True)
+
+
+class DocumentSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    title = fields.String()
+    number = fields.String(allow_none=True)
+    version = fields.Integer()
+    status = fields.String()
+    issued_at = fields.String(metadata={"format": "date-time"})
+    sha256 = fields.String(allow_none=True)
+    verification_code = fields.String(allow_none=True)
+    url = fields.String(metadata={"description": "以访问令牌下载 PDF / the PDF, with the bearer token"})
+
+
+class CaseDetailSchema(CaseSchema):
+    facts = fields.Dict()
+    timeline = fields.List(fields.Nested(TimelineEventSchema))
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+    documents = fields.List(fields.Nested(DocumentSchema))
+
+
+class CaseCreatedSchema(CaseSchema):
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+
+
+class CompletedSchema(Schema):
+    task = fields.Nested(TaskSchema, required=True)
+    case = fields.Nested(CaseSchema, required=True)
+    next_tasks = fields.List(fields.Nested(TaskSchema), required=True)
+
+
+class PageSchema(Schema):
+    total = fields.Integer(required=True)
+    total_capped = fields.Boolean(required=True, metadata={"description": "实际条数多于 total / more rows than total exist"})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A `{items: [item_schema], total, total_capped, page, per_page}` schema class named `name`."""
+    return type(name, (PageSchema,), {"items": fields.List(fields.Nested(item_schema), required=True)})
+
+
+class ComplaintSchema(Schema):
+    id = fields.Integer()
+    external_id = fields.String()
+    received_on = fields.String(metadata={"format": "date"})
+    unit = fields.String()
+    unit_name = fields.String()
+    channel = fields.String()
+    channel_label = fields.String()
+    category = fields.String(allow_none=True)
+    text = fields.String()
+    warning_case_id = fields.Integer(allow_none=True)
+    warning_case_number = fields.String(allow_none=True)
+    imported_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class ImportReportSchema(Schema):
+    imported = fields.Integer(required=True)
+    duplicates = fields.List(fields.String(), required=True)
+    errors = fields.List(fields.Dict(), required=True, metadata={"description": "[{line, external_id, reason}]"})
+    warnings = fields.List(fields.String(), required=True)
+    warning_cases = fields.List(fields.Dict(), required=True, metadata={"description": "[{id, number}]"})
+
+
+class CodeNameSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class CodeLabelSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class ComplaintFiltersSchema(Schema):
+    units = fields.List(fields.Nested(CodeNameSchema), required=True)
+    categories = fields.List(fields.String(), required=True)
+    channels = fields.List(fields.Nested(CodeLabelSchema), required=True)
+
+
+class ComplaintItemsSchema(Schema):
+    items = fields.List(fields.Raw(), required=True,
+                        metadata={"description": f"{{{', '.join(COMPLAINT_FIELDS)}}} 对象 / objects"})
+
+
+CasePage = page_of(CaseSchema, "CasePage")
+TaskPage = page_of(TaskSchema, "TaskPage")
+DepartmentPage = page_of(DepartmentSchema, "DepartmentPage")
+CivilServantPage = page_of(CivilServantSchema, "CivilServantPage")
+UserPage = page_of(UserSchema, "UserPage")
+ComplaintPage = page_of(ComplaintSchema, "ComplaintPage")
+
+
+class NotificationPageSchema(PageSchema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    unread = fields.Integer(required=True)
+
+
+class UnreadSchema(Schema):
+    unread = fields.Integer(required=True)
+
+
+class MarkedSchema(Schema):
+    marked = fields.Integer(required=True)
+
+
+class PeopleSchema(Schema):
+    items = fields.List(fields.Nested(PersonSchema), required=True)
+
+
+class ProblemSchema(Schema):
+    element_id = fields.String(allow_none=True)
+    element_name = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class ValidationResultSchema(Schema):
+    ok = fields.Boolean(required=True)
+    problems = fields.List(fields.Nested(ProblemSchema), required=True)
+
+
+class DeployedSchema(Schema):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    summary = fields.Raw(required=True)
+
+
+class YearsSchema(Schema):
+    years = fields.List(fields.Integer(), required=True)
+
+
+# --- query parameters (documented from these; the routes read them with app.inputs' parsers)
+
+class PageQuery(Schema):
+    page = fields.Integer(validate=validate.Range(min=1, max=DB_INT_MAX), metadata={"description": "页码 / page, from 1"})
+    per_page = fields.Integer(validate=validate.Range(min=1, max=100), metadata={"description": "每页条数 / rows a page"})
+
+
+class CaseQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(list(CASE_STATUSES)))
+    area = fields.String(metadata={"description": "重点领域 / key area"})
+    subject = fields.String(metadata={"description": "对象姓名或单位 / subject name"})
+    q = fields.String(metadata={"description": "案号或标题包含 / number or title contains"})
+
+
+class TaskQuery(PageQuery):
+    scope = fields.String(validate=validate.OneOf(["mine", "available", "completed", "supervised"]))
+
+
+class DepartmentQuery(PageQuery):
+    kind = fields.String(validate=validate.OneOf(list(DEPARTMENT_KINDS)))
+    include_inactive = fields.String(validate=validate.OneOf(["0", "1", "true", "false"]),
+                                     metadata={"description": "含已停用单位（仅管理员）/ include deactivated units (admins)"})
+
+
+class CivilServantQuery(PageQuery):
+    department = fields.String(metadata={"description": "单位代码 / unit code"})
+
+
+class UserQuery(PageQuery):
+    q = fields.String()
+    department = fields.Integer(validate=validate.Range(min=1, max=DB_INT_MAX), metadata={"description": "单位 id / unit id"})
+    role = fields.String(validate=validate.OneOf(list(ROLES)))
+    status = fields.String(validate=validate.OneOf(["active", "inactive"]))
+
+
+class ComplaintQuery(PageQuery):
+    unit = fields.String(metadata={"description": "单位代码 / unit code"})
+    category = fields.String()
+    channel = fields.String()
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class NotificationQuery(PageQuery):
+    unread = fields.String(validate=validate.OneOf(["0", "1"]))
 
 
 # Built once per process: building a schema costs more than dumping one object with it, and load/dump

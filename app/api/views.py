@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request, send_file, url_for
 
 from app.api import bearer_token, bp, json_body, page_args, schemas
+from app.api.openapi import UPLOAD, WRITE, documented
 from app.auth import service as auth
 from app.calendar.service import missing_years
 from app.cases import attachments
@@ -15,6 +16,7 @@ from app.tasks import service as tasks
 
 
 @bp.post("/auth/token")
+@documented("换取访问令牌 / Issue a bearer token", (201, schemas.TokenSchema), body=schemas.TokenRequestSchema, errors=(401, 429))
 def issue_token():
     creds = schemas.token_request.load(json_body())
     token = auth.request_token(creds["username"], creds["password"], request.remote_addr)
@@ -22,6 +24,7 @@ def issue_token():
 
 
 @bp.post("/auth/logout")
+@documented("注销当前令牌 / Revoke this token", (204, None), errors=WRITE)
 def revoke_token():
     """Revoke the token this request presents (the user's other tokens stay valid)."""
     auth.revoke_token(bearer_token())
@@ -29,12 +32,14 @@ def revoke_token():
 
 
 @bp.get("/me")
+@documented("当前用户 / The signed-in user", (200, schemas.MeSchema))
 def me():
     warnings = [f"{y} 年工作日历尚未导入，涉及该年的期限无法计算" for y in missing_years()]
     return jsonify(user=schemas.user_out.dump(g.user), warnings=warnings)
 
 
 @bp.get("/processes")
+@documented("可发起的流程及其表单 / Processes the user may start, with their forms", (200, schemas.ProcessListSchema))
 def processes():
     """The processes the user may start: `{items: [{key, name, version, form_key, form_version,
     form}]}`, each `form` a JSON Schema whose `x-source` fields carry their choices
@@ -58,6 +63,7 @@ def _detail_dict(case) -> dict:
 
 
 @bp.post("/cases")
+@documented("登记案件 / Register a case", (201, schemas.CaseCreatedSchema), body=schemas.CaseCreateSchema, errors=(403, 404, 422) + WRITE)
 def create_case():
     payload = schemas.case_create.load(json_body())
     case = cases.register_case(g.user, payload["process"], payload["data"])
@@ -67,6 +73,7 @@ def create_case():
 
 
 @bp.get("/cases")
+@documented("案件列表 / List cases", (200, schemas.CasePage), query=schemas.CaseQuery, errors=(422,))
 def list_cases():
     page, per_page = page_args()
     items, total = cases.list_cases(g.user, status=request.args.get("status"), area=request.args.get("area"),
@@ -77,11 +84,13 @@ def list_cases():
 
 
 @bp.get("/cases/<int:case_id>")
+@documented("案件详情 / A case with its timeline, tasks, attachments and documents", (200, schemas.CaseDetailSchema))
 def get_case(case_id: int):
     return jsonify(_detail_dict(cases.get_case(g.user, case_id)))
 
 
 @bp.post("/cases/<int:case_id>/attachments")
+@documented("上传附件 / Upload an attachment", (201, schemas.AttachmentSchema), body=UPLOAD, errors=(403, 413, 422) + WRITE)
 def upload_attachment(case_id: int):
     upload = request.files.get("file")
     if upload is None:
@@ -91,6 +100,7 @@ def upload_attachment(case_id: int):
 
 
 @bp.get("/cases/<int:case_id>/attachments/<int:attachment_id>")
+@documented("下载附件 / Download an attachment", (200, "*/*"))
 def download_attachment(case_id: int, attachment_id: int):
     """An attachment's bytes with its stored content type, for whoever may see the case; 404
     `not_found` outside the user's scope or for an attachment not of the case."""
@@ -100,6 +110,7 @@ def download_attachment(case_id: int, attachment_id: int):
 
 
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>.pdf")
+@documented("下载文书 PDF / Download a document's PDF", (200, "application/pdf"), errors=WRITE)
 def download_document(case_id: int, document_id: int):
     """An issued document's PDF (`application/pdf`), for whoever may see the case — the same check
     as the web page. 404 `not_found` for a case outside the user's scope or a document not of the
@@ -109,6 +120,7 @@ def download_document(case_id: int, document_id: int):
 
 
 @bp.get("/tasks")
+@documented("待办列表 / List tasks", (200, schemas.TaskPage), query=schemas.TaskQuery, errors=(403, 422))
 def list_tasks():
     page, per_page = page_args()
     items, total = tasks.list_tasks(g.user, request.args.get("scope", "available"), page=page, per_page=per_page)
@@ -117,27 +129,32 @@ def list_tasks():
 
 
 @bp.get("/tasks/<int:task_id>")
+@documented("任务详情及表单 / A task with its form", (200, schemas.TaskDetailSchema))
 def get_task(task_id: int):
     return jsonify(schemas.task_detail_out.dump(tasks.get_task(g.user, task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/claim")
+@documented("认领任务 / Claim a task", (200, schemas.TaskSchema), errors=(403,) + WRITE)
 def claim_task(task_id: int):
     return jsonify(schemas.task_out.dump(tasks.claim(g.user, task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/release")
+@documented("释放任务 / Release a task", (200, schemas.TaskSchema), errors=(403,) + WRITE)
 def release_task(task_id: int):
     return jsonify(schemas.task_out.dump(tasks.release(g.user, task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
+@documented("改派任务 / Reassign a task", (200, schemas.TaskSchema), body=schemas.ReassignSchema, errors=(403, 422) + WRITE)
 def reassign_task(task_id: int):
     payload = schemas.reassign_request.load(json_body())
     return jsonify(schemas.task_out.dump(tasks.reassign(g.user, task_id, payload["assignee_id"])))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
+@documented("办理任务 / Complete a task", (200, schemas.CompletedSchema), body=schemas.CompleteSchema, errors=(403, 422) + WRITE)
 def complete_task(task_id: int):
     payload = schemas.complete_request.load(json_body())
     task, case, created = tasks.complete(g.user, task_id, payload["data"])
