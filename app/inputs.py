@@ -166,6 +166,7 @@ def _refuse_unstorable_text():
         sources += [request.form.items(multi=True), ((k, f.filename or "") for k, f in request.files.items(multi=True))]
     for items in sources:
         for key, value in items:
+            key = key or ""  # werkzeug keys a multipart part without a name None
             if unstorable(key) or (isinstance(value, str) and unstorable(value)):
                 abort(400, description=_("“%(field)s”含有不能保存的字符（NUL 或不成对的代理字符）",
                                          field=key.encode("utf-8", "replace").decode("utf-8")))

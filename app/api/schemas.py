@@ -217,7 +217,7 @@ class DocumentSchema(Schema):
 
 
 class CaseDetailSchema(CaseSchema):
-    facts = fields.Dict()
+    facts = fields.String(allow_none=True)
     timeline = fields.List(fields.Nested(TimelineEventSchema))
     open_tasks = fields.List(fields.Nested(TaskSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))

@@ -129,7 +129,7 @@ def list_tasks():
 
 
 @bp.get("/tasks/<int:task_id>")
-@documented("任务详情及表单 / A task with its form", (200, schemas.TaskDetailSchema))
+@documented("任务详情及表单 / A task with its form", (200, schemas.TaskDetailSchema), errors=(403,))
 def get_task(task_id: int):
     return jsonify(schemas.task_detail_out.dump(tasks.get_task(g.user, task_id)))
 
