@@ -11,6 +11,11 @@ from app.notifications.models import NOTIFICATION_KINDS
 from app.org.models import DEPARTMENT_KINDS, ROLES
 from app.org.service import with_choices
 
+# What Function/Method fields answer, for the OpenAPI document (apispec cannot infer it from a lambda).
+TEXT = {"type": "string"}
+TEXT_OR_NULL = {"type": ["string", "null"]}
+TEXT_LIST = {"type": "array", "items": {"type": "string"}}
+
 
 class TokenRequestSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=60))
@@ -44,7 +49,7 @@ class DepartmentSchema(Schema):
     code = fields.String()
     name = fields.String()
     kind = fields.String()
-    kind_label = fields.Function(lambda d: DEPARTMENT_KINDS.get(d.kind, d.kind))
+    kind_label = fields.Function(lambda d: DEPARTMENT_KINDS.get(d.kind, d.kind), metadata=TEXT)
     active = fields.Boolean()
 
 
@@ -53,8 +58,8 @@ class CivilServantSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     position = fields.String(allow_none=True)
-    department = fields.Function(lambda s: s.department.code)
-    department_name = fields.Function(lambda s: s.department.name)
+    department = fields.Function(lambda s: s.department.code, metadata=TEXT)
+    department_name = fields.Function(lambda s: s.department.name, metadata=TEXT)
 
 
 class PersonSchema(Schema):
@@ -62,14 +67,14 @@ class PersonSchema(Schema):
     id = fields.Integer()
     username = fields.String()
     full_name = fields.String()
-    department = fields.Function(lambda u: u.department.code)
-    department_name = fields.Function(lambda u: u.department.name)
+    department = fields.Function(lambda u: u.department.code, metadata=TEXT)
+    department_name = fields.Function(lambda u: u.department.name, metadata=TEXT)
 
 
 class NotificationSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    kind_label = fields.Function(lambda n: NOTIFICATION_KINDS.get(n.kind, n.kind))
+    kind_label = fields.Function(lambda n: NOTIFICATION_KINDS.get(n.kind, n.kind), metadata=TEXT)
     title = fields.String()
     body = fields.String()
     case_id = fields.Integer(allow_none=True)
@@ -82,8 +87,8 @@ class UserSchema(Schema):
     id = fields.Integer()
     username = fields.String()
     full_name = fields.String()
-    roles = fields.Method("_roles")
-    role_labels = fields.Method("_role_labels")
+    roles = fields.Method("_roles", metadata=TEXT_LIST)
+    role_labels = fields.Method("_role_labels", metadata=TEXT_LIST)
     department = fields.Nested(DepartmentSchema)
     scope_district_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
@@ -98,7 +103,7 @@ class UserSchema(Schema):
 class TaskSchema(Schema):
     id = fields.Integer()
     case_id = fields.Integer()
-    case_number = fields.Function(lambda t: t.case.number)
+    case_number = fields.Function(lambda t: t.case.number, metadata=TEXT)
     name = fields.String()
     element = fields.String(attribute="bpmn_id")
     role = fields.String()
@@ -106,14 +111,15 @@ class TaskSchema(Schema):
     form_key = fields.String(allow_none=True)
     department_id = fields.Integer(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
-    claimed_by = fields.Function(lambda t: t.claimed_by.username if t.claimed_by else None)
-    completed_by = fields.Function(lambda t: t.completed_by.username if t.completed_by else None)
+    claimed_by = fields.Function(lambda t: t.claimed_by.username if t.claimed_by else None, metadata=TEXT_OR_NULL)
+    completed_by = fields.Function(lambda t: t.completed_by.username if t.completed_by else None, metadata=TEXT_OR_NULL)
     created_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
 
 
 class TaskDetailSchema(TaskSchema):
-    form = fields.Method("_form")
+    form = fields.Method("_form", metadata={"type": ["object", "null"],
+                                            "description": "JSON Schema（选项已解析）/ with choices resolved"})
 
     def _form(self, task):
         from app.tasks.service import task_form
@@ -126,7 +132,7 @@ class TimelineEventSchema(Schema):
     at = fields.DateTime()
     kind = fields.String()
     summary = fields.String()
-    actor = fields.Function(lambda e: e.actor.username if e.actor else None)
+    actor = fields.Function(lambda e: e.actor.username if e.actor else None, metadata=TEXT_OR_NULL)
     data = fields.Dict()
 
 
@@ -136,10 +142,11 @@ class AttachmentSchema(Schema):
     content_type = fields.String()
     size = fields.Integer()
     sha256 = fields.String()
-    uploaded_by = fields.Function(lambda a: a.uploaded_by.username)
+    uploaded_by = fields.Function(lambda a: a.uploaded_by.username, metadata=TEXT)
     uploaded_at = fields.DateTime()
     step = fields.String(allow_none=True)  # the step (task name) the file came with; None: the recorder's own
-    url = fields.Function(lambda a: url_for("api.download_attachment", case_id=a.case_id, attachment_id=a.id))
+    url = fields.Function(lambda a: url_for("api.download_attachment", case_id=a.case_id, attachment_id=a.id),
+                          metadata=TEXT)
 
 
 class CaseSchema(Schema):
@@ -148,16 +155,16 @@ class CaseSchema(Schema):
     process = fields.String(attribute="process_key")
     title = fields.String()
     subject_type = fields.String()
-    subject = fields.Function(lambda c: c.subject_name)
-    subject_department = fields.Function(lambda c: c.subject_department.code)
+    subject = fields.Function(lambda c: c.subject_name, metadata=TEXT)
+    subject_department = fields.Function(lambda c: c.subject_department.code, metadata=TEXT)
     source_type = fields.String(allow_none=True)
-    source_type_label = fields.Function(lambda c: SOURCE_TYPES.get(c.source_type))
+    source_type_label = fields.Function(lambda c: SOURCE_TYPES.get(c.source_type), metadata=TEXT_OR_NULL)
     document_number = fields.String(allow_none=True)
     key_area = fields.String(allow_none=True)
     tier = fields.String(allow_none=True)
-    tier_label = fields.Function(lambda c: TIERS.get(c.tier))
+    tier_label = fields.Function(lambda c: TIERS.get(c.tier), metadata=TEXT_OR_NULL)
     status = fields.String(attribute="record_status")
-    status_label = fields.Function(lambda c: CASE_STATUSES.get(c.record_status))
+    status_label = fields.Function(lambda c: CASE_STATUSES.get(c.record_status), metadata=TEXT_OR_NULL)
     publication_start = fields.Date(allow_none=True)
     publication_end = fields.Date(allow_none=True)
     repairable_from = fields.Date(allow_none=True)
