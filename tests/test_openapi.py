@@ -39,7 +39,8 @@ def test_every_api_rule_of_the_url_map_is_in_the_spec_with_its_methods(app, clie
         assert {m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}} <= documented, rule.rule
         for name in rule.arguments:
             for method in documented:
-                assert any(p["in"] == "path" and p["name"] == name for p in paths[path][method]["parameters"]), (path, name)
+                declared = paths[path][method]["parameters"]
+                assert any(p["in"] == "path" and p["name"] == name for p in declared), (path, name)
 
 
 def test_every_operation_describes_summary_answers_and_errors(client):
@@ -68,7 +69,8 @@ def test_every_operation_describes_summary_answers_and_errors(client):
             for status in errors:
                 assert answers[status] == {"$ref": f"#/components/responses/Error{status}"}, where
     assert used == {str(s) for s in ERRORS}  # each status the contract names is one some route answers
-    public = {f"{m.upper()} {p}" for p, ms in document["paths"].items() for m, o in ms.items() if o.get("security") == []}
+    public = {f"{m.upper()} {p}" for p, ms in document["paths"].items() for m, o in ms.items()
+              if o.get("security") == []}
     assert public == {"POST /api/v1/auth/token", "GET /api/v1/openapi.json"}
 
 

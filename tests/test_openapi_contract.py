@@ -75,7 +75,7 @@ def test_every_operation_answers_as_the_spec_says(app, client):
 
         try:
             exercise()
-        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 — collect every operation's failure, then report them all
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 — report every operation's failures
             failures.append(f"{operation.label}: {exc}")
     assert operations >= 29
     assert failures == [], "\n\n".join(failures)
@@ -85,7 +85,8 @@ def test_a_multipart_part_without_a_name_is_a_4xx_not_a_500(app, client):
     """Found by the contract run: werkzeug keys a nameless part None, and the text guard choked on
     it. The example (calendar import) and the whole kind: every route the spec says takes
     multipart."""
-    body = b'--B\r\nContent-Disposition: form-data\r\n\r\nv\r\n--B\r\nContent-Disposition: form-data; filename="x.csv"\r\n\r\nv\r\n--B--\r\n'
+    body = (b'--B\r\nContent-Disposition: form-data\r\n\r\nv\r\n'
+            b'--B\r\nContent-Disposition: form-data; filename="x.csv"\r\n\r\nv\r\n--B--\r\n')
     headers = {"Authorization": f"Bearer {_tokens(app)['admin']}"}
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     multipart = [path.replace("{case_id}", "1") for path, methods in paths.items()

@@ -10,7 +10,8 @@ from app.errors import BadRequest, Forbidden
 
 
 @bp.post("/calendar/import")
-@documented("导入工作日历 / Import the working-day calendar", (200, schemas.YearsSchema), body=UPLOAD, errors=(403, 413, 422) + WRITE)
+@documented("导入工作日历 / Import the working-day calendar", (200, schemas.YearsSchema), body=UPLOAD,
+            errors=(403, 413, 422) + WRITE)
 def import_calendar():
     """Import a State Council schedule file (multipart `file`, .csv or .txt, lines
     `YYYY-MM-DD,holiday|workday,名称`, at most 1 MB): every year in it is replaced whole, and a

@@ -70,7 +70,8 @@ def _rows_from_request() -> list:
 
 
 @bp.post("/complaints")
-@documented("导入投诉 / Import complaints (JSON or CSV)", (200, schemas.ImportReportSchema), body=COMPLAINT_BODY, errors=(403, 413, 415, 422) + WRITE)
+@documented("导入投诉 / Import complaints (JSON or CSV)", (200, schemas.ImportReportSchema), body=COMPLAINT_BODY,
+            errors=(403, 413, 415, 422) + WRITE)
 def import_complaints():
     _require_role()
     rows = _rows_from_request()

@@ -18,7 +18,8 @@ def _require_designer() -> None:
 
 
 @bp.post("/designer/validate")
-@documented("校验流程定义 / Validate a BPMN process", (200, schemas.ValidationResultSchema), body=schemas.ValidateRequestSchema, errors=(403,))
+@documented("校验流程定义 / Validate a BPMN process", (200, schemas.ValidationResultSchema),
+            body=schemas.ValidateRequestSchema, errors=(403,))
 def validate_process():
     """Check a BPMN document as deployment would, without deploying. Body `{"xml": "<bpmn…>"}`;
     answers `{ok, problems: [{element_id, element_name, message}]}` (200 either way). Designers
@@ -30,7 +31,8 @@ def validate_process():
 
 
 @bp.post("/designer/deploy")
-@documented("部署流程 / Deploy a BPMN process", (201, schemas.DeployedSchema), body=schemas.DeployRequestSchema, errors=(403, 422) + WRITE)
+@documented("部署流程 / Deploy a BPMN process", (201, schemas.DeployedSchema), body=schemas.DeployRequestSchema,
+            errors=(403, 422) + WRITE)
 def deploy_process():
     """Deploy a BPMN document as the newest version of its process (the process id in the file is
     the key). Body `{"xml": "<bpmn…>", "comment": "版本说明"}`; 201 `{key, version, summary}`.

@@ -50,7 +50,8 @@ def list_departments():
 
 
 @bp.get("/civil-servants")
-@documented("公务员列表 / List civil servants", (200, schemas.CivilServantPage), query=schemas.CivilServantQuery, errors=(403,))
+@documented("公务员列表 / List civil servants", (200, schemas.CivilServantPage), query=schemas.CivilServantQuery,
+            errors=(403,))
 def list_civil_servants():
     """Civil servants of active units — the choices of form fields with `x-source: civil_servants`
     (`id` is the value they take). For the users the web shows that list to: those who may start a

@@ -373,7 +373,8 @@ class CivilServantQuery(PageQuery):
 
 class UserQuery(PageQuery):
     q = fields.String()
-    department = fields.Integer(validate=validate.Range(min=1, max=DB_INT_MAX), metadata={"description": "单位 id / unit id"})
+    department = fields.Integer(validate=validate.Range(min=1, max=DB_INT_MAX),
+                                metadata={"description": "单位 id / unit id"})
     role = fields.String(validate=validate.OneOf(list(ROLES)))
     status = fields.String(validate=validate.OneOf(["active", "inactive"]))
 

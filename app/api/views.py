@@ -16,7 +16,8 @@ from app.tasks import service as tasks
 
 
 @bp.post("/auth/token")
-@documented("换取访问令牌 / Issue a bearer token", (201, schemas.TokenSchema), body=schemas.TokenRequestSchema, errors=(401, 429))
+@documented("换取访问令牌 / Issue a bearer token", (201, schemas.TokenSchema), body=schemas.TokenRequestSchema,
+            errors=(401, 429))
 def issue_token():
     creds = schemas.token_request.load(json_body())
     token = auth.request_token(creds["username"], creds["password"], request.remote_addr)
@@ -63,7 +64,8 @@ def _detail_dict(case) -> dict:
 
 
 @bp.post("/cases")
-@documented("登记案件 / Register a case", (201, schemas.CaseCreatedSchema), body=schemas.CaseCreateSchema, errors=(403, 404, 422) + WRITE)
+@documented("登记案件 / Register a case", (201, schemas.CaseCreatedSchema), body=schemas.CaseCreateSchema,
+            errors=(403, 404, 422) + WRITE)
 def create_case():
     payload = schemas.case_create.load(json_body())
     case = cases.register_case(g.user, payload["process"], payload["data"])
@@ -154,7 +156,8 @@ def reassign_task(task_id: int):
 
 
 @bp.post("/tasks/<int:task_id>/complete")
-@documented("办理任务 / Complete a task", (200, schemas.CompletedSchema), body=schemas.CompleteSchema, errors=(403, 422) + WRITE)
+@documented("办理任务 / Complete a task", (200, schemas.CompletedSchema), body=schemas.CompleteSchema,
+            errors=(403, 422) + WRITE)
 def complete_task(task_id: int):
     payload = schemas.complete_request.load(json_body())
     task, case, created = tasks.complete(g.user, task_id, payload["data"])
