@@ -37,7 +37,9 @@ def test_the_makefile_and_ci_run_call_the_same_install_script():
     for text in (makefile, ci_run):  # no second list of packages anywhere
         assert "apt-get" not in text and "apt_install" not in text
     for target in ("install", "run", "test"):  # before anything else (dry run: nothing is executed)
-        dry_run = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True)
+        dry_run = subprocess.run(  # outside any calling make (CI runs the tests under `make test`)
+            ["make", "-n", "--no-print-directory", target], cwd=ROOT, capture_output=True, text=True, check=True,
+            env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")})
         assert dry_run.stdout.splitlines()[0] == "scripts/install-system.sh", target
 
 
