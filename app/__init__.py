@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import sqlite
-from app.config import Config, TestConfig, instance_secret_key
+from app.config import Config, check_public_base_url, config_for_environment, instance_secret_key
 from app.extensions import csrf, db, login_manager, migrate
 from app.inputs import init_inputs
 
@@ -16,9 +16,8 @@ from app.inputs import init_inputs
 def create_app(config_class: type[Config] | None = None, instance_path: str | None = None) -> Flask:
     """The application. `instance_path`: the instance folder (default `instance/` beside `app/`)."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
-    if config_class is None:
-        config_class = TestConfig if os.environ.get("FLASK_TESTING") else Config
-    app.config.from_object(config_class)
+    app.config.from_object(config_class or config_for_environment())
+    check_public_base_url(app.config)
     init_inputs(app)  # URL int converter, JSON limits, unstorable-text check: before any blueprint
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SECRET_KEY"]:  # never a constant, publicly known key

@@ -3,8 +3,10 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # where `make run` serves
 
 
 def _sqlite_default() -> str:
@@ -133,7 +135,9 @@ class Config:
     FAULT_INJECTION = os.environ.get("CHENGXIN_FAULT_INJECTION") == "1"  # crash-safety tests only
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")  # e.g. redis://127.0.0.1:6379/0
     TICK_SECONDS = float(os.environ.get("TICK_SECONDS", 5))
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")  # e.g. https://chengxin.example.gov.cn, for links in mail
+    # Where the site is reached from outside, e.g. https://chengxin.example.gov.cn: the absolute
+    # verification URL printed on every document and encoded in its QR code, and links in mail.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or DEVELOPMENT_BASE_URL
     # Web sessions: signed cookie, expires after 30 minutes without activity.
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_MINUTES", 30)) * 60
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", 12))  # a login lasts at most this long
@@ -147,6 +151,37 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+
+
+class ProductionConfig(Config):
+    """Chosen with CHENGXIN_ENV=production (`make run-prod`, docs/deploy.md). No development
+    defaults: PUBLIC_BASE_URL must be set (check_public_base_url refuses to start without it)."""
+
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
+
+def config_for_environment() -> type[Config]:
+    """The config class of this process: TestConfig under the tests (FLASK_TESTING), ProductionConfig
+    with CHENGXIN_ENV=production, else the development Config."""
+    if os.environ.get("FLASK_TESTING"):
+        return TestConfig
+    return ProductionConfig if os.environ.get("CHENGXIN_ENV", "").lower() == "production" else Config
+
+
+def check_public_base_url(config) -> None:
+    """Refuse to start (RuntimeError, naming the variable) when PUBLIC_BASE_URL is unset or not an
+    absolute http(s) address without query or fragment: every document printed after that would
+    carry a verification link and QR code nobody outside can open, and documents never change."""
+    value = (config.get("PUBLIC_BASE_URL") or "").strip()
+    parsed = urlsplit(value)
+    if not value:
+        raise RuntimeError("PUBLIC_BASE_URL is not set: set it to the address the public reaches this site at, "
+                           "e.g. PUBLIC_BASE_URL=https://chengxin.example.gov.cn (it is printed on every document "
+                           "as the verification link and QR code; required in production)")
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+        raise RuntimeError(f"PUBLIC_BASE_URL={value!r} is not an absolute http(s) address such as "
+                           "https://chengxin.example.gov.cn")
+    config["PUBLIC_BASE_URL"] = value.rstrip("/")
 
 
 class TestConfig(Config):

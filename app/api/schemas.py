@@ -210,13 +210,26 @@ class ProcessListSchema(Schema):
     items = fields.List(fields.Nested(ProcessSchema), required=True)
 
 
+class SupersedingDocumentSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    version = fields.Integer()
+    issued_at = fields.String(metadata={"format": "date-time"})
+
+
 class DocumentSchema(Schema):
     id = fields.Integer()
     type = fields.String()
     title = fields.String()
     number = fields.String(allow_none=True)
     version = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"description": "PDF 生成状态 / the PDF: rendered, or pending (being rendered)",
+                                     "enum": ["rendered", "pending"]})
+    version_status = fields.String(metadata={
+        "description": "版本状态 / current, or superseded by a correction (更正) — see superseded_by",
+        "enum": ["current", "superseded"]})
+    superseded_by = fields.Nested(SupersedingDocumentSchema, allow_none=True, metadata={
+        "description": "替代本版本的更正版本 / the corrected version that replaced this one (null while current)"})
     issued_at = fields.String(metadata={"format": "date-time"})
     sha256 = fields.String(allow_none=True)
     verification_code = fields.String(allow_none=True)

@@ -9,6 +9,7 @@ from app.auth import service as auth
 from app.calendar.service import missing_years
 from app.cases import attachments
 from app.cases import service as cases
+from app.documents import bundle
 from app.documents import service as documents
 from app.errors import BadRequest
 from app.org.service import with_choices
@@ -55,12 +56,22 @@ def _detail_dict(case) -> dict:
     body["timeline"] = schemas.timeline_out.dump(cases.timeline(case))
     body["open_tasks"] = schemas.tasks_out.dump(cases.open_tasks(case))
     body["attachments"] = schemas.attachments_out.dump(cases.list_attachments(case))
+    issued = documents.for_case(case)
+    successors = documents.successors(issued)
     body["documents"] = [{"id": d.id, "type": d.doc_type, "title": d.title, "number": d.number, "version": d.version,
-                          "status": d.status,
+                          "status": d.status, "version_status": "superseded" if d.id in successors else "current",
+                          "superseded_by": _successor_dict(successors.get(d.id)),
                           "issued_at": d.issued_at.isoformat(), "sha256": d.sha256, "verification_code": d.verification_code,
                           "url": url_for("api.download_document", case_id=case.id, document_id=d.id)}
-                         for d in documents.for_case(case)]
+                         for d in issued]
     return body
+
+
+def _successor_dict(document) -> dict | None:
+    if document is None:
+        return None
+    return {"id": document.id, "number": document.number, "version": document.version,
+            "issued_at": document.issued_at.isoformat()}
 
 
 @bp.post("/cases")
@@ -119,6 +130,20 @@ def download_document(case_id: int, document_id: int):
     case; 409 `conflict` while the PDF is still being rendered (retry shortly)."""
     path, name = documents.pdf_file(cases.get_case(g.user, case_id), document_id)
     return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+@bp.get("/cases/<int:case_id>/bundle.zip")
+@documented("下载案件卷宗（全部文书与证据材料）/ Download the case file: every document and evidence file",
+            (200, "application/zip"))
+def download_bundle(case_id: int):
+    """A zip of every issued document's PDF (current and superseded versions,
+    `documents/<number>-v<version>.pdf`), every evidence file (`attachments/<step>-<file name>`) and
+    `manifest.csv` (file, kind, title, number, version, status, step, person, at, sha256, size).
+    Documents whose PDF is still being rendered are listed with status `pending` and no file.
+    404 `not_found` for a case outside the user's scope."""
+    case = cases.get_case(g.user, case_id)
+    return send_file(bundle.write_zip(case), mimetype="application/zip", as_attachment=True,
+                     download_name=bundle.download_name(case))
 
 
 @bp.get("/tasks")

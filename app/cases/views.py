@@ -22,6 +22,7 @@ from app.cases import attachments as files
 from app.cases import service
 from app.documents import service as documents
 from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
+from app.clock import clock
 from app.csv_export import csv_response
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -34,6 +35,8 @@ from app.web import back_with_error, local_dt, page_arg, role_required
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PER_PAGE = 20
 _TRACE_KINDS = {"task.completed", "process.step", "timer.fired", "process.ended", "process.started"}
+# A person's timeline entries that record no step of the case, left out of the printed file.
+_BOOKKEEPING_KINDS = {"task.claimed", "task.released"}
 
 
 def _filters() -> tuple[dict, dict]:
@@ -84,10 +87,24 @@ def show(case_id: int):
     case = service.get_case(current_user, case_id)
     timeline = service.timeline(case)
     history = [e for e in timeline if e.kind == "status.changed"]
+    issued = documents.for_case(case)
     return render_template("cases/show.html", case=case, timeline=timeline, history=history,
-                           links=service.linked_cases(current_user, case), documents=documents.for_case(case),
+                           links=service.linked_cases(current_user, case), documents=issued,
+                           successors=documents.successors(issued),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
                            may_upload=service.may_upload(current_user, case))
+
+
+@bp.get("/<int:case_id>/print")
+@login_required
+def print_view(case_id: int):
+    """The whole case file on one page for printing (卷宗打印): facts, decisions, documents with
+    their version status, evidence with step and person, and the people's steps of the timeline."""
+    case = service.get_case(current_user, case_id)
+    issued = documents.for_case(case)
+    steps = [e for e in service.timeline(case) if e.actor_id is not None and e.kind not in _BOOKKEEPING_KINDS]
+    return render_template("cases/print.html", case=case, documents=issued, successors=documents.successors(issued),
+                           attachments=service.list_attachments(case), steps=steps, printed_at=clock.now())
 
 
 @bp.get("/<int:case_id>/diagram")

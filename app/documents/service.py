@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -71,13 +71,13 @@ def _day(value) -> date | None:
     return parsed.date()
 
 
-def _verify_url(code: str) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    try:
-        path = url_for("documents.verify", code=code)
-    except RuntimeError:  # outside a request (timers, CLI)
-        path = f"/verify/{code}"
-    return base + path
+def verify_url(code: str) -> str:
+    """The absolute address of a document's public verification page, printed on it and encoded in
+    its QR code: PUBLIC_BASE_URL (app/config.py; checked absolute at start-up) + `/verify/<code>`.
+    The same whoever issues it — a request, a timer, the CLI — since the request's own host may be
+    an internal one."""
+    path = current_app.url_map.bind("").build("documents.verify", {"code": code})
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
 def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
@@ -136,7 +136,7 @@ def issue(case: Case, doc_type: str, data: dict | None = None, *, actor_id: int 
                                for e in timeline(case)]
     code = _verification_code()
     context.update(number=number, version=1, correction_reason=None, issued_on=today, verification_code=code,
-                   verify_url=_verify_url(code))
+                   verify_url=verify_url(code))
     document = Document(case_id=case.id, doc_type=doc_type, number=number, issuer_id=issuer.id, year=today.year,
                         sequence=sequence, version=1, title=context["title"], addressee=context["addressee"],
                         verification_code=code, context=_json_ready(context), issued_at=clock.now(), issued_by_id=actor_id)
@@ -224,7 +224,7 @@ def correct(user: User, document_id: int, reason: str) -> Document:
         context = build_context(old.case, old.doc_type, old.context.get("data"))
         code = _verification_code()
         context.update(number=old.number, version=latest.version + 1, correction_reason=reason,
-                       issued_on=clock.today(), verification_code=code, verify_url=_verify_url(code),
+                       issued_on=clock.today(), verification_code=code, verify_url=verify_url(code),
                        timeline=old.context.get("timeline"))
         document = Document(case_id=old.case_id, doc_type=old.doc_type, number=old.number, issuer_id=old.issuer_id,
                             year=old.year, sequence=old.sequence, version=latest.version + 1, supersedes_id=latest.id,
@@ -245,6 +245,19 @@ def issue_report(user: User, case: Case) -> Document:
 def for_case(case: Case) -> list[Document]:
     return list(db.session.scalars(select(Document).where(Document.case_id == case.id)
                                    .order_by(Document.issued_at, Document.id)))
+
+
+def successors(documents: list[Document]) -> dict[int, Document]:
+    """{id of a superseded version: the version that replaced it} among a case's documents (every
+    version of a number belongs to one case, so `for_case` holds whole chains). A version is
+    current when it has no entry here."""
+    return {d.supersedes_id: d for d in documents if d.supersedes_id is not None}
+
+
+def superseded_by(document: Document) -> Document | None:
+    """The corrected version that replaced this one (a correction supersedes the latest version,
+    so each version has at most one), or None while it is the current one."""
+    return db.session.scalar(select(Document).where(Document.supersedes_id == document.id))
 
 
 def get(case: Case, document_id: int) -> Document:

@@ -1,4 +1,4 @@
-"""Documents on the case page, and the public verification page (no login)."""
+"""Documents on the case page, the case file as one zip, and the public verification page (no login)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.cases.service import get_case
-from app.documents import service
+from app.documents import bundle, service
 from app.errors import DomainError
 from app.web import back_with_error, role_required
 
@@ -18,6 +18,15 @@ bp = Blueprint("documents", __name__)
 def download(case_id: int, document_id: int):
     path, name = service.pdf_file(get_case(current_user, case_id), document_id)
     return send_file(path, mimetype="application/pdf", download_name=name)
+
+
+@bp.get("/cases/<int:case_id>/bundle.zip")
+@login_required
+def case_bundle(case_id: int):
+    """Every document PDF and evidence file of the case with a manifest, as one zip (documents/bundle.py)."""
+    case = get_case(current_user, case_id)
+    return send_file(bundle.write_zip(case), mimetype="application/zip", as_attachment=True,
+                     download_name=bundle.download_name(case))
 
 
 @bp.post("/cases/<int:case_id>/documents/report")
@@ -48,4 +57,5 @@ def verify(code: str | None = None):
     code = code or request.args.get("code", "")
     document = service.verify(code) if code else None
     status = 200 if document or not code else 404
-    return render_template("documents/verify.html", code=code, document=document), status
+    successor = service.superseded_by(document) if document else None
+    return render_template("documents/verify.html", code=code, document=document, successor=successor), status

@@ -28,3 +28,7 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
 });
+// data-print: a button that prints the page (the case file's print view)
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
