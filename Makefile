@@ -62,9 +62,13 @@ run: seed
 	echo "诚信 Chengxin: http://127.0.0.1:$(PORT)  (API: /api/v1, health: /healthz)"; \
 	$(FLASK) run --port $(PORT)
 
-# The production shape on one machine: PostgreSQL, gunicorn (4 workers), Celery worker + beat on Redis.
+# The production shape on one machine: PostgreSQL, gunicorn (4 workers), Celery worker + beat on Redis,
+# with the production config (CHENGXIN_ENV=production: PUBLIC_BASE_URL required, here this machine).
 PROD_DATABASE_URL ?= postgresql://postgres:postgres@127.0.0.1:5432/chengxin
 CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+run-prod: export CHENGXIN_ENV = production
+run-prod: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 run-prod: install
 	@$(PY) -c "import psycopg; c=psycopg.connect('postgresql://postgres:postgres@127.0.0.1:5432/postgres', autocommit=True); \
 	  c.execute('CREATE DATABASE chengxin') if not c.execute(\"SELECT 1 FROM pg_database WHERE datname='chengxin'\").fetchone() else None"

@@ -133,7 +133,7 @@ def download_document(case_id: int, document_id: int):
 
 
 @bp.get("/cases/<int:case_id>/bundle.zip")
-@documented("下载案件卷宗（全部文书与证据材料）/ Download the case file: every document and evidence file",
+@documented("下载案件卷宗（全部文书与证据材料） / Download the case file: every document and evidence file",
             (200, "application/zip"))
 def download_bundle(case_id: int):
     """A zip of every issued document's PDF (current and superseded versions,
