@@ -244,3 +244,22 @@ def test_a_designer_form_declares_its_decision_and_a_bad_declaration_is_refused(
         api.as_("reviewer").complete(case_id, "entry_review", {**APPROVE, "basis": "《上海市社会信用条例》第二十四条"})
         [taken] = decisions_of(case_id)
         assert (taken.outcome_label, taken.legal_basis) == ("审核通过，予以入库并告知", "《上海市社会信用条例》第二十四条")
+
+
+def test_every_bad_declaration_is_named_in_chinese(ctx):
+    from app import forms
+
+    schema = forms.load_form("plan_review")
+    good = schema["x-decision"]
+    assert forms.schema_problems(schema) == []
+    for declaration, words in (
+        ("plan_decision", "x-decision 必须是 JSON 对象"),
+        ({**good, "kind": "计划审核"}, "kind（决定类别）只能用小写字母"),
+        ({**good, "opinion": "plan_opinion"}, "不支持这些属性：opinion"),
+        ({**good, "outcome": "plan_opinion"}, "决定结果字段“plan_opinion”需要列出可选结论"),
+        ({**good, "reasons": "missing"}, "reasons（理由或意见）必须是表单中的字段名，而“missing”不是"),
+        ({**good, "legal_basis": ""}, "legal_basis（法律依据）必须是字段名或依据条文"),
+        ({**good, "legal_basis": "依" * 501}, "依据条文不能超过 500 个字"),
+    ):
+        problems = forms.schema_problems({**schema, "x-decision": declaration})
+        assert any(words in p for p in problems), (declaration, problems)
