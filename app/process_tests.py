@@ -94,6 +94,7 @@ from sqlalchemy import event, select
 
 from app import engine, forms
 from app.calendar.service import add_working_days
+from app.cases import decisions
 from app.cases.models import Attachment, Case, CaseLink, TimelineEvent
 from app.cases.service import check_attachment_ids, start_case
 from app.cases.timeline import record_event
@@ -505,6 +506,7 @@ class _Run:
         who = actor.full_name if actor else "系统"
         record_event(self.case, "task.completed", f"{who} 办理：{task.name}",
                      {"task_id": task.id, "element": task.bpmn_id, "data": data}, actor_id=actor.id if actor else None)
+        decisions.record_from_form(self.case, task, forms.load_form(task.form_key, form_version), data, actor)
         result = engine.complete(instance, task.task_guid, data, bindings_for(self.case))
         apply_step(self.case, instance, result)
 

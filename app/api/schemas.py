@@ -5,7 +5,10 @@ from flask import url_for
 from marshmallow import Schema, fields, validate
 
 from app.complaints.service import FIELDS as COMPLAINT_FIELDS
+from app.cases.decisions import kind_label
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS
+from app.cases.notes import NOTE_MAX_CHARS
+from app.cases.timeline import CATEGORIES as TIMELINE_CATEGORIES
 from app.inputs import DB_INT_MAX
 from app.notifications.models import NOTIFICATION_KINDS
 from app.org.models import DEPARTMENT_KINDS, ROLES
@@ -136,6 +139,48 @@ class TimelineEventSchema(Schema):
     data = fields.Dict()
 
 
+class TimelineGroupSchema(Schema):
+    event = fields.Nested(TimelineEventSchema, allow_none=True,
+                          metadata={"description": "人工办理、决定、批注或文书；null：此前的系统步骤 / a person's step, "
+                                                   "decision, note or document; null: engine steps before any"})
+    category = fields.String(metadata={"enum": list(TIMELINE_CATEGORIES)})
+    steps = fields.List(fields.Nested(TimelineEventSchema),
+                        metadata={"description": "其后的系统步骤（网关、脚本、定时器）/ the engine steps that followed"})
+
+
+class DecisionSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "决定类别，如 entry_review、plan_review、escalation / kind of decision"})
+    kind_label = fields.Function(lambda d: kind_label(d), metadata=TEXT)
+    task_id = fields.Integer(allow_none=True, metadata={"description": "null：系统决定 / null: a system decision"})
+    step = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"description": "结论代码（是/否字段为 true/false）/ outcome code"})
+    outcome_label = fields.String(metadata={"description": "结论名称（决定时表单的 x-enum-labels）/ the outcome's name then"})
+    reasons = fields.String(metadata={"description": "理由和意见 / reasons, the opinion"})
+    legal_basis = fields.String(metadata={"description": "依据（政策条款、法规条文）/ legal basis"})
+    actor = fields.Function(lambda d: d.actor.username if d.actor else None, metadata=TEXT_OR_NULL)
+    actor_name = fields.Function(lambda d: d.actor.full_name if d.actor else None, metadata=TEXT_OR_NULL)
+    at = fields.DateTime()
+
+
+class NoteSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    text = fields.String()
+    author = fields.Function(lambda n: n.author.username, metadata=TEXT)
+    author_name = fields.Function(lambda n: n.author.full_name, metadata=TEXT)
+    at = fields.DateTime()
+
+
+class NoteCreateSchema(Schema):
+    text = fields.String(required=True, metadata={"maxLength": NOTE_MAX_CHARS,
+                                                  "description": "批注内容，去除首尾空白后不能为空 / stripped, not empty"})
+
+
+class NoteListSchema(Schema):
+    items = fields.List(fields.Nested(NoteSchema), required=True)
+
+
 class AttachmentSchema(Schema):
     id = fields.Integer()
     filename = fields.String()
@@ -238,7 +283,12 @@ class DocumentSchema(Schema):
 
 class CaseDetailSchema(CaseSchema):
     facts = fields.String(allow_none=True)
-    timeline = fields.List(fields.Nested(TimelineEventSchema))
+    timeline = fields.List(fields.Nested(TimelineEventSchema),
+                           metadata={"description": "全部事件，或 ?kind= 所选类别的事件 / all events, or those of ?kind="})
+    timeline_groups = fields.List(fields.Nested(TimelineGroupSchema),
+                                  metadata={"description": "按人工步骤分组，系统步骤折叠其下 / grouped under people's steps"})
+    decisions = fields.List(fields.Nested(DecisionSchema))
+    notes = fields.List(fields.Nested(NoteSchema), metadata={"description": "内部批注 / internal notes"})
     open_tasks = fields.List(fields.Nested(TaskSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
     documents = fields.List(fields.Nested(DocumentSchema))
@@ -370,6 +420,12 @@ class CaseQuery(PageQuery):
     q = fields.String(metadata={"description": "案号或标题包含 / number or title contains"})
 
 
+class CaseDetailQuery(Schema):
+    kind = fields.String(validate=validate.OneOf(list(TIMELINE_CATEGORIES)),
+                         metadata={"description": "办理记录类别：human 人工办理 / decision 决定 / note 批注 / document 文书 / "
+                                                  "system 系统步骤"})
+
+
 class TaskQuery(PageQuery):
     scope = fields.String(validate=validate.OneOf(["mine", "available", "completed", "supervised"]))
 
@@ -423,6 +479,11 @@ task_out = TaskSchema()
 tasks_out = TaskSchema(many=True)
 task_detail_out = TaskDetailSchema()
 timeline_out = TimelineEventSchema(many=True)
+timeline_groups_out = TimelineGroupSchema(many=True)
+decisions_out = DecisionSchema(many=True)
+note_out = NoteSchema()
+notes_out = NoteSchema(many=True)
+note_create = NoteCreateSchema()
 attachment_out = AttachmentSchema()
 attachments_out = AttachmentSchema(many=True)
 case_out = CaseSchema()

@@ -7,8 +7,9 @@ from app.api import bearer_token, bp, json_body, page_args, schemas
 from app.api.openapi import UPLOAD, WRITE, documented
 from app.auth import service as auth
 from app.calendar.service import missing_years
-from app.cases import attachments
+from app.cases import attachments, decisions, notes
 from app.cases import service as cases
+from app.cases import timeline as timelines
 from app.documents import bundle
 from app.documents import service as documents
 from app.errors import BadRequest
@@ -50,10 +51,15 @@ def processes():
                           for process in cases.startable_processes(g.user)])
 
 
-def _detail_dict(case) -> dict:
+def _detail_dict(case, kind: str | None = None) -> dict:
     body = schemas.case_out.dump(case)
     body["facts"] = case.facts
-    body["timeline"] = schemas.timeline_out.dump(cases.timeline(case))
+    events = cases.timeline(case)
+    groups = timelines.grouped(events, kind)
+    body["timeline"] = schemas.timeline_out.dump(events if kind is None else [g.event for g in groups])
+    body["timeline_groups"] = schemas.timeline_groups_out.dump(groups)
+    body["decisions"] = schemas.decisions_out.dump(decisions.for_case(case))
+    body["notes"] = schemas.notes_out.dump(notes.for_case(case))
     body["open_tasks"] = schemas.tasks_out.dump(cases.open_tasks(case))
     body["attachments"] = schemas.attachments_out.dump(cases.list_attachments(case))
     issued = documents.for_case(case)
@@ -97,9 +103,30 @@ def list_cases():
 
 
 @bp.get("/cases/<int:case_id>")
-@documented("案件详情 / A case with its timeline, tasks, attachments and documents", (200, schemas.CaseDetailSchema))
+@documented("案件详情 / A case with its decisions, notes, timeline, tasks, attachments and documents",
+            (200, schemas.CaseDetailSchema), query=schemas.CaseDetailQuery, errors=(422,))
 def get_case(case_id: int):
-    return jsonify(_detail_dict(cases.get_case(g.user, case_id)))
+    """The case file: `decisions` (who decided what, when, why, on which basis), internal `notes`,
+    the `timeline` and `timeline_groups` (people's steps with the engine steps after them folded
+    in), filtered by `?kind=` (human / decision / note / document / system; 422 for others)."""
+    case = cases.get_case(g.user, case_id)
+    return jsonify(_detail_dict(case, timelines.check_category(request.args.get("kind"))))
+
+
+@bp.get("/cases/<int:case_id>/notes")
+@documented("案件批注列表 / A case's internal notes", (200, schemas.NoteListSchema))
+def list_notes(case_id: int):
+    return jsonify(items=schemas.notes_out.dump(notes.for_case(cases.get_case(g.user, case_id))))
+
+
+@bp.post("/cases/<int:case_id>/notes")
+@documented("添加批注 / Add an internal note", (201, schemas.NoteSchema), body=schemas.NoteCreateSchema,
+            errors=(422,) + WRITE)
+def add_note(case_id: int):
+    """A note (批注) for staff who may see the case: text stripped, 1–2000 characters (422 `text`
+    otherwise); 404 outside the user's scope. Never shown on public pages or in documents."""
+    payload = schemas.note_create.load(json_body())
+    return jsonify(schemas.note_out.dump(notes.add_note(g.user, case_id, payload["text"]))), 201
 
 
 @bp.post("/cases/<int:case_id>/attachments")

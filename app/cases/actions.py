@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from app.cases import decisions
 from app.cases.models import CASE_STATUSES, KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS, WARNING_STAGES, Case
 from app.cases.timeline import record_event
 from app.clock import LOCAL_TZ, clock
@@ -72,10 +73,18 @@ def set_publication(case: Case, start: str, end: str, repairable_from: str) -> N
 
 
 def end_publication(case: Case) -> None:
+    """Stop publication today: at the end of the period (a timer), or earlier after a repair. A
+    decision of the system's, stating which."""
     today = clock.today()
-    if case.publication_end is None or case.publication_end > today:
+    planned = case.publication_end
+    if planned is None or planned > today:
         case.publication_end = today
     record_event(case, "publication.ended", f"停止公开（{today.isoformat()}）", {"ended_on": today.isoformat()})
+    if planned is not None and planned > today:
+        reasons = f"准予信用修复，提前停止公开（原定公开至 {planned.isoformat()}），{today.isoformat()} 起停止公开并停止共享"
+    else:
+        reasons = f"公开期满（{(planned or today).isoformat()}），{today.isoformat()} 起停止公开并停止共享"
+    decisions.record_system(case, "publication_end", "ended", "停止公开", reasons, decisions.PUBLICATION_END_BASIS)
 
 
 def set_rectification_deadline(case: Case, day: str) -> None:
@@ -190,6 +199,9 @@ def start_linked_record(case: Case, title: str) -> None:
     db.session.add_all([CaseLink(case_id=case.id, linked_case_id=record.id, relation="escalated_to", created_at=clock.now()),
                         CaseLink(case_id=record.id, linked_case_id=case.id, relation="escalated_from", created_at=clock.now())])
     record_event(case, "case.linked", f"已记入政务失信记录：{record.number}", {"linked_case_id": record.id})
+    decisions.record_system(case, "escalation", "escalated", "通报批评并记入政务失信记录",
+                            f"{case.subject_name} 拒不整改或整改不力，预警 {case.number} 升级处理：予以通报批评，"
+                            f"记入政务失信记录 {record.number}", decisions.ESCALATION_BASIS)
     record_event(record, "case.linked", f"由预警 {case.number} 升级而来", {"linked_case_id": case.id})
 
 

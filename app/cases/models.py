@@ -181,3 +181,47 @@ class Attachment(db.Model):
     step: Mapped[str | None] = mapped_column(String(200))
 
     uploaded_by: Mapped[User] = relationship()
+
+
+class Decision(db.Model):
+    """A decision taken on a case (issue 14): by a person completing a decision step (its form
+    declares `x-decision`), or by the system (an escalation, the end of publication). What the
+    outcome meant is stored as shown then (`outcome_label`), so a later form edit changes nothing."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))  # None: a system decision
+    step: Mapped[str | None] = mapped_column(String(200))  # the task's name as shown then
+    kind: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(64))
+    outcome_label: Mapped[str] = mapped_column(String(200))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the system
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class CaseNote(db.Model):
+    """An internal note (批注) by staff on a case: never on public pages or in documents."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    text: Mapped[str] = mapped_column(Text)
+
+    author: Mapped[User] = relationship()
+
+
+@event.listens_for(Decision, "before_update")
+@event.listens_for(Decision, "before_delete")
+@event.listens_for(CaseNote, "before_update")
+@event.listens_for(CaseNote, "before_delete")
+def _on_record(mapper, connection, target):
+    raise RuntimeError("decisions and notes are part of the case file: append-only")

@@ -173,6 +173,12 @@ def export_rows(user: User, limit: int = 10_000, **filters) -> list[Case]:
     return list(db.session.scalars(_cases_query(user, **filters).order_by(Case.created_at.desc()).limit(limit)))
 
 
+def process_name(case: Case) -> str:
+    """The display name of the case's process (the BPMN process's name), else its key."""
+    return db.session.scalar(select(engine.ProcessDefinition.name)
+                             .where(engine.ProcessDefinition.key == case.process_key)) or case.process_key
+
+
 def timeline(case: Case) -> list[TimelineEvent]:
     return list(db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case.id)
                                    .order_by(TimelineEvent.id)))

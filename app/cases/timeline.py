@@ -1,11 +1,102 @@
-"""Appending to a case's timeline. The actor of system steps (timers, scripts) is None."""
+"""A case's timeline: appending to it (the actor of system steps — timers, scripts — is None), and
+reading it as people do (issue 14): what people did, decided, noted and issued first, each with the
+engine steps that followed it (gateways, scripts, timers, status changes) folded under it."""
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
 
 from app.cases.models import Case, TimelineEvent
 from app.clock import clock
+from app.errors import ValidationFailed
 from app.extensions import db
+from app.i18n import N_
+
+# The kinds a reader filters by (`?kind=`), in the order the filter offers them.
+CATEGORIES = {
+    "human": N_("人工办理"),
+    "decision": N_("决定"),
+    "note": N_("批注"),
+    "document": N_("文书"),
+    "system": N_("系统步骤"),
+}
+_CATEGORY_OF = {
+    "case.registered": "human", "task.completed": "human", "task.claimed": "human", "task.released": "human",
+    "task.reassigned": "human", "attachment.added": "human",
+    "decision.recorded": "decision",
+    "note.added": "note",
+    "document.issued": "document", "document.corrected": "document",
+}
+# What an official document may tell of the process: people's steps and the documents issued
+# (decisions are printed in their own section; notes are internal, engine steps noise).
+REPORTED = ("human", "document")
 
 
 def record_event(case: Case, kind: str, summary: str, data: dict | None = None, actor_id: int | None = None) -> None:
     db.session.add(TimelineEvent(case_id=case.id, at=clock.now(), actor_id=actor_id, kind=kind,
                                  summary=summary[:400], data=data or {}))
+
+
+def category(kind: str) -> str:
+    """The reader's kind of an event kind: one of CATEGORIES; anything the engine did is "system"."""
+    return _CATEGORY_OF.get(kind, "system")
+
+
+def check_category(value: str | None) -> str | None:
+    """A `kind` filter from a query string: None (all), or one of CATEGORIES; ValidationFailed (422,
+    field `kind`) for anything else."""
+    if value in (None, ""):
+        return None
+    if value not in CATEGORIES:
+        message = _("kind 必须是 %(values)s 之一", values=" / ".join(CATEGORIES))
+        raise ValidationFailed(_("筛选条件有误"), {"kind": [message]})
+    return value
+
+
+def heads_group(event: TimelineEvent) -> bool:
+    """Whether an event is read first, with what followed it folded under it: what people did,
+    decided or noted, every decision (the system's too) and documents a person issued. A document
+    a script issued belongs to the step that led to it."""
+    kind = category(event.kind)
+    return kind in ("human", "decision", "note") or (kind == "document" and event.actor_id is not None)
+
+
+@dataclass
+class Group:
+    """A person's step, decision, note or document, and the engine steps that followed it.
+    `event` is None for engine steps before any such event."""
+
+    event: TimelineEvent | None
+    steps: list[TimelineEvent] = field(default_factory=list)
+
+    @property
+    def category(self) -> str:
+        return category(self.event.kind) if self.event is not None else "system"
+
+
+def grouped(events: list[TimelineEvent], kind: str | None = None) -> list[Group]:
+    """`events` (oldest first) as groups, oldest first: each event that `heads_group` heads one
+    holding the events after it. With `kind`, only the events of that category, one group each."""
+    if kind is not None:
+        return [Group(e) for e in events if category(e.kind) == kind]
+    groups: list[Group] = []
+    for e in events:
+        if heads_group(e):
+            groups.append(Group(e))
+        elif groups:
+            groups[-1].steps.append(e)
+        else:
+            groups.append(Group(None, [e]))
+    return groups
+
+
+def view(events: list[TimelineEvent], kind: str | None = None) -> dict:
+    """What the timeline template (cases/_timeline.html) reads: the events, their groups, the
+    filter chosen and the filters offered."""
+    return {"timeline": events, "groups": grouped(events, kind), "kind": kind, "categories": CATEGORIES}
+
+
+def reported(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """The events an official document (the case report) lists."""
+    return [e for e in events if category(e.kind) in REPORTED]

@@ -19,7 +19,8 @@ from flask_login import current_user, login_required
 
 from app import engine, forms
 from app.cases import attachments as files
-from app.cases import service
+from app.cases import decisions, notes, service
+from app.cases import timeline as timelines
 from app.documents import service as documents
 from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
 from app.clock import clock
@@ -85,10 +86,13 @@ def export():
 @login_required
 def show(case_id: int):
     case = service.get_case(current_user, case_id)
+    kind = timelines.check_category(request.args.get("kind"))
     timeline = service.timeline(case)
     history = [e for e in timeline if e.kind == "status.changed"]
     issued = documents.for_case(case)
-    return render_template("cases/show.html", case=case, timeline=timeline, history=history,
+    return render_template("cases/show.html", case=case, history=history, **timelines.view(timeline, kind),
+                           decisions=decisions.for_case(case), decision_kind=decisions.kind_label,
+                           notes=notes.for_case(case), note_max=notes.NOTE_MAX_CHARS,
                            links=service.linked_cases(current_user, case), documents=issued,
                            successors=documents.successors(issued),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
@@ -104,7 +108,19 @@ def print_view(case_id: int):
     issued = documents.for_case(case)
     steps = [e for e in service.timeline(case) if e.actor_id is not None and e.kind not in _BOOKKEEPING_KINDS]
     return render_template("cases/print.html", case=case, documents=issued, successors=documents.successors(issued),
-                           attachments=service.list_attachments(case), steps=steps, printed_at=clock.now())
+                           attachments=service.list_attachments(case), steps=steps, printed_at=clock.now(),
+                           decisions=decisions.for_case(case), decision_kind=decisions.kind_label)
+
+
+@bp.post("/<int:case_id>/notes")
+@login_required
+def add_note(case_id: int):
+    try:
+        notes.add_note(current_user, case_id, request.form.get("text", ""))
+    except ValidationFailed as exc:  # an empty or too long note: back to the page; 404 answered as such
+        return back_with_error(exc, url_for("cases.show", case_id=case_id) + "#notes")
+    flash(_("已添加批注"), "success")
+    return redirect(url_for("cases.show", case_id=case_id) + "#notes")
 
 
 @bp.get("/<int:case_id>/diagram")

@@ -19,9 +19,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app.cases import attachments
+from app.cases import attachments, decisions
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
-from app.cases.timeline import record_event
+from app.cases.service import process_name, timeline
+from app.cases.timeline import record_event, reported
 from app.clock import LOCAL_TZ, clock
 from app.documents.fonts import require_cjk_font
 from app.documents.models import Document, DocumentSequence
@@ -96,9 +97,27 @@ def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
             "document_number": case.document_number, "key_area": case.key_area,
             "status_label": CASE_STATUSES.get(case.record_status), "publication_start": case.publication_start,
             "publication_end": case.publication_end, "repairable_from": case.repairable_from, "due_on": case.due_on,
-            "process_name": case.process_key,
+            # Only the report names the process (one query fewer for every notice a step issues).
+            "process_name": process_name(case) if doc_type == "case_report" else None,
         },
         "data": data, "deadline": _day(data.pop("deadline", None)),
+    }
+
+
+def _local_minute(at: datetime) -> str:
+    return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _report_parts(case: Case) -> dict:
+    """What the case report lists beyond the case: `timeline`, the people's steps and documents
+    ({at, actor, summary}), and `decisions` ({at, actor, kind, step, outcome, reasons,
+    legal_basis}) — never internal notes or engine steps."""
+    return {
+        "timeline": [{"at": _local_minute(e.at), "actor": e.actor.full_name if e.actor else "系统", "summary": e.summary}
+                     for e in reported(timeline(case))],
+        "decisions": [{"at": _local_minute(d.at), "actor": d.actor.full_name if d.actor else "系统",
+                       "kind": decisions.kind_label(d), "step": d.step, "outcome": d.outcome_label,
+                       "reasons": d.reasons, "legal_basis": d.legal_basis} for d in decisions.for_case(case)],
     }
 
 
@@ -129,11 +148,7 @@ def issue(case: Case, doc_type: str, data: dict | None = None, *, actor_id: int 
     number = f"{_prefix(issuer)}〔{today.year}〕{sequence}号"
     context = build_context(case, doc_type, data)
     if doc_type == "case_report":
-        from app.cases.service import timeline
-
-        context["timeline"] = [{"at": e.at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
-                                "actor": e.actor.full_name if e.actor else "系统", "summary": e.summary}
-                               for e in timeline(case)]
+        context.update(_report_parts(case))
     code = _verification_code()
     context.update(number=number, version=1, correction_reason=None, issued_on=today, verification_code=code,
                    verify_url=verify_url(code))
@@ -225,7 +240,7 @@ def correct(user: User, document_id: int, reason: str) -> Document:
         code = _verification_code()
         context.update(number=old.number, version=latest.version + 1, correction_reason=reason,
                        issued_on=clock.today(), verification_code=code, verify_url=verify_url(code),
-                       timeline=old.context.get("timeline"))
+                       timeline=old.context.get("timeline"), decisions=old.context.get("decisions"))
         document = Document(case_id=old.case_id, doc_type=old.doc_type, number=old.number, issuer_id=old.issuer_id,
                             year=old.year, sequence=old.sequence, version=latest.version + 1, supersedes_id=latest.id,
                             correction_reason=reason, title=old.title, addressee=context["addressee"],

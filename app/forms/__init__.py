@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.forms import decision
 from app.forms.models import FormVersion
 from app.i18n import N_
 from app.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX
@@ -112,6 +113,7 @@ def schema_problems(schema) -> list[str]:
     for name in schema.get("required", []):
         if name not in schema["properties"]:
             problems.append(_("必填字段 %(name)s 不在 properties 中", name=name))
+    problems.extend(decision.problems(schema))
     if _remote_refs(schema):
         problems.append(_("表单不能引用外部定义（$ref 只能指向本表单内 #/…）"))
     return problems

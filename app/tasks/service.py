@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app import engine, forms
+from app.cases import decisions
 from app.cases.models import Case
 from app.cases.service import attach_uploads, check_attachment_ids
 from app.cases.timeline import record_event
@@ -194,6 +195,7 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
             task.claimed_by_id, task.claimed_at = user.id, now
         record_event(case, "task.completed", f"{user.full_name} 办理：{task.name}",
                      {"task_id": task.id, "element": task.bpmn_id, "data": data}, actor_id=user.id)
+        decisions.record_from_form(case, task, forms.load_form(task.form_key, form_version), data, user)
         result = engine.complete(instance, task.task_guid, data, bindings_for(case))
         created = apply_step(case, instance, result)
         db.session.flush()

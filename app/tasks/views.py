@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from app import forms
 from app.cases import service as cases
+from app.cases import timeline as timelines
 from app.cases.models import KEY_AREAS, CASE_STATUSES
 from app.engine import ProcessDefinition
 from app.errors import DomainError, ValidationFailed
@@ -92,7 +93,7 @@ def _task_page(task, values=None, errors=None, status=200):
         "tasks/task.html", task=task, case=case, schema=schema, values=values or {}, errors=errors or {},
         sources=form_sources(), may_act=may_act, supervises=supervises(current_user, task),
         assignees=service.eligible_assignees(task) if supervises(current_user, task) else [],
-        timeline=cases.timeline(case), attachments=cases.list_attachments(case),
+        **timelines.view(cases.timeline(case)), attachments=cases.list_attachments(case),
         open_tasks=cases.open_tasks(case)), status
 
 

@@ -1,0 +1,50 @@
+"""Internal notes (批注) on a case (issue 14): any staff member who may see the case writes one,
+outside any form. Notes are shown in the case file and its timeline (`note.added`), to staff only:
+never on public pages, never in official documents."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.cases.models import Case, CaseNote
+from app.cases.service import get_case
+from app.cases.timeline import record_event
+from app.clock import clock
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.org.models import User
+from app.transaction import unit_of_work
+
+NOTE_MAX_CHARS = 2000
+
+
+def check_text(text) -> str:
+    """The note's text, stripped; ValidationFailed (422, field `text`) when it is not text, is empty
+    or is longer than NOTE_MAX_CHARS characters."""
+    text = text.strip() if isinstance(text, str) else ""
+    if not text:
+        message = _("请填写批注内容")
+    elif len(text) > NOTE_MAX_CHARS:
+        message = _("批注不能超过 %(n)s 个字（现有 %(len)s 个）", n=NOTE_MAX_CHARS, len=len(text))
+    else:
+        return text
+    raise ValidationFailed(message, {"text": [message]})
+
+
+def add_note(user: User, case_id: int, text) -> CaseNote:
+    """Add a note to a case the user may see (one transaction). NotFound (404) outside the user's
+    scope; ValidationFailed (`check_text`)."""
+    with unit_of_work():
+        case = get_case(user, case_id)
+        note = CaseNote(case_id=case.id, author_id=user.id, at=clock.now(), text=check_text(text))
+        db.session.add(note)
+        db.session.flush()
+        record_event(case, "note.added", f"{user.full_name} 批注：{note.text}", {"note_id": note.id}, actor_id=user.id)
+    return note
+
+
+def for_case(case: Case) -> list[CaseNote]:
+    """The case's notes, oldest first, with their authors."""
+    return list(db.session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)
+                                   .options(joinedload(CaseNote.author)).order_by(CaseNote.at, CaseNote.id)))
