@@ -124,6 +124,8 @@ def test_the_print_view_shows_the_whole_case_file(app, client):
     assert "回单.pdf" in evidence and "异议或确认" in evidence and "经办人 张伟（市发展改革委）" in evidence
     steps = re.search(r'id="print-steps">(.*?)</table>', html, re.S).group(1)
     assert "录入审核" in steps and "审核员 李娜" in steps
+    decisions = re.search(r'id="decisions">(.*?)</ol>', html, re.S).group(1)  # the entry review, with its opinion
+    assert 'data-kind="entry_review"' in decisions and "沪府发〔2017〕92号" in decisions
     assert 'data-kind="task.claimed"' not in steps and 'data-kind="process.step"' not in steps
     # The Content-Security-Policy allows no inline style or script: the page has none.
     assert "<style" not in html and " style=" not in html and not re.search(r"<script(?![^>]*\bsrc=)", html)
