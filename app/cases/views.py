@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from app import engine, forms
 from app.cases import attachments as files
+from app.cases import case_file
 from app.cases import service
 from app.documents import service as documents
 from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
@@ -87,7 +88,8 @@ def show(case_id: int):
     return render_template("cases/show.html", case=case, timeline=timeline, history=history,
                            links=service.linked_cases(current_user, case), documents=documents.for_case(case),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
-                           may_upload=service.may_upload(current_user, case))
+                           may_upload=service.may_upload(current_user, case),
+                           case_dates=case_file.registration_dates(case))
 
 
 @bp.get("/<int:case_id>/diagram")
