@@ -184,3 +184,16 @@ def test_registration_dates_are_on_the_case_page(app, client, api):
     html = client.get(f"/cases/{case['id']}").get_data(as_text=True)
     assert re.search(r'<dt[^>]*>失信行为发生日期</dt><dd[^>]*data-registered="occurred_on">2026年3月15日<', html)
     assert re.search(r'<dt[^>]*>来源文书作出日期</dt><dd[^>]*data-registered="decided_on">2026年4月1日<', html)
+
+
+def test_unknown_steps_in_cx_case_file_are_refused_at_deploy(api):
+    xml = open("workflows/dishonesty_record.bpmn", encoding="utf-8").read()
+    bad = xml.replace('cx:caseFile="register entry_review respond_notice"', 'cx:caseFile="register entry_reveiw, notice_response"')
+    r = api.as_("designer").post("/designer/validate", {"xml": bad})
+    assert r.status_code == 200 and r.get_json()["ok"] is False
+    assert [p["message"] for p in r.get_json()["problems"]] == [
+        "卷宗（cx:caseFile）中的 “entry_reveiw” 不是本流程的用户任务、开始事件或其表单"]
+    assert r.get_json()["problems"][0]["element_id"] == "objection_review"
+    # element ids and form keys, separated by spaces or commas, are both fine
+    good = xml.replace('cx:caseFile="register entry_review respond_notice"', 'cx:caseFile="record_register,entry_review notice_response"')
+    assert api.as_("designer").post("/designer/validate", {"xml": good}).get_json()["ok"] is True
