@@ -5,7 +5,12 @@ import io
 import re
 from datetime import datetime
 
+from sqlalchemy import select
+
 from app.clock import LOCAL_TZ
+from app.designer import service as designer_service
+from app.extensions import db
+from app.org.models import User
 from tests.support import RECORD
 from tests.test_warning_lifecycle import PLAN, after, raise_warning
 from tests.web_support import login
@@ -197,3 +202,26 @@ def test_unknown_steps_in_cx_case_file_are_refused_at_deploy(api):
     # element ids and form keys, separated by spaces or commas, are both fine
     good = xml.replace('cx:caseFile="register entry_review respond_notice"', 'cx:caseFile="record_register,entry_review notice_response"')
     assert api.as_("designer").post("/designer/validate", {"xml": good}).get_json()["ok"] is True
+
+
+def test_running_cases_keep_their_versions_view_until_migrated(api):
+    """A version deployed without cx:caseFile shows everything; its running cases keep that view
+    until they are migrated to a version that declares the steps."""
+    shipped = open("workflows/warning_rectification.bpmn", encoding="utf-8").read()
+    designer = api.as_("designer")
+    plain = re.sub(r' cx:caseFile="[^"]*"', "", shipped)
+    assert designer.post("/designer/deploy", {"xml": plain, "comment": "无卷宗声明"}).get_json()["version"] == 2
+    case_id = raise_warning(api)
+    handler = api.as_("handler.fgw")
+    handler.complete(case_id, "explain", {"explanation": "说明", "will_rectify": "yes"})
+    handler.complete(case_id, "submit_plan", PLAN)
+    supervisor = api.as_("supervisor")
+    assert [e["element"] for e in case_file(supervisor, case_id, "review_plan")[1]] == ["submit_plan", "explain", "raise_warning"]
+
+    declared = shipped.replace("<bpmn:process ", "<!-- 卷宗声明 -->\n  <bpmn:process ", 1)
+    assert designer.post("/designer/deploy", {"xml": declared, "comment": "卷宗声明"}).get_json()["version"] == 3
+    assert [e["element"] for e in case_file(supervisor, case_id, "review_plan")[1]] == ["submit_plan", "explain", "raise_warning"]
+    moved, refused = designer_service.migrate(
+        db.session.scalar(select(User).where(User.username == "designer")), "warning_rectification", 2, 3)
+    assert len(moved) == 1 and refused == []
+    assert [e["element"] for e in case_file(supervisor, case_id, "review_plan")[1]] == ["submit_plan", "explain"]
