@@ -225,3 +225,15 @@ def test_running_cases_keep_their_versions_view_until_migrated(api):
         db.session.scalar(select(User).where(User.username == "designer")), "warning_rectification", 2, 3)
     assert len(moved) == 1 and refused == []
     assert [e["element"] for e in case_file(supervisor, case_id, "review_plan")[1]] == ["submit_plan", "explain"]
+
+
+def test_a_civil_servant_and_a_unit_are_shown_by_name(api):
+    servant = api.as_("recorder").get("/civil-servants?department=czj").get_json()["items"][0]
+    case = api.as_("recorder").register(subject_type="civil_servant", subject_department="czj",
+                                        civil_servant_id=servant["id"])
+    api.as_("reviewer").complete(case["id"], "entry_review", APPROVE)
+    _task, entries = case_file(api.as_("handler.czj"), case["id"], "respond_notice")
+    shown = values(entries[-1])
+    assert shown["信用主体类型"] == "公务员" and shown["被记录单位"] == "市财政局"
+    assert shown["被记录公务员"] == f"{servant['name']}（市财政局）"
+    assert str(servant["id"]) not in shown["被记录公务员"]

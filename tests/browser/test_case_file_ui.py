@@ -96,3 +96,37 @@ def test_plan_review_shows_the_plan_and_the_explanation_and_a_returned_plan_show
     # the deadline input is bounded: from tomorrow to 90 days ahead
     deadline = handler.get_by_label("整改完成期限")
     assert (deadline.get_attribute("min"), deadline.get_attribute("max")) == ("2026-09-15", "2026-12-13")
+
+
+def test_the_designer_declares_a_tasks_case_file_in_the_properties_panel(app, login_as):
+    page = login_as("designer")
+    page.goto("/designer/dishonesty_record/modeler")
+    expect(page.locator("#designer-status")).not_to_contain_text("正在加载", timeout=20_000)
+    page.evaluate("""() => { const m = window.chengxinModeler;
+        m.get('selection').select(m.get('elementRegistry').get('objection_review')); }""")
+    field = page.locator("#properties").get_by_label("卷宗（参阅此前步骤）")
+    expect(field).to_have_value("register entry_review respond_notice")
+    field.fill("register respond_notise")
+    field.blur()
+    page.locator("#btn-validate").click()
+    problem = page.locator('#problems .problem[data-element-id="objection_review"]').first
+    expect(problem).to_contain_text("卷宗（cx:caseFile）中的 “respond_notise” 不是本流程的用户任务、开始事件或其表单")
+    field.fill("register respond_notice")
+    field.blur()
+    page.locator("#btn-validate").click()
+    expect(page.locator('#problems .problem[data-element-id="objection_review"]')).to_have_count(0)
+    page.locator("#btn-deploy").click()
+    page.locator("#deploy-comment").fill("异议审查的卷宗只列登记和异议")
+    page.locator("#deploy-confirm").click()
+    expect(page.locator("#designer-status")).to_contain_text("已部署第 2 版", timeout=20_000)
+
+    with app.app_context():
+        api = Api(app.test_client())
+        case = api.as_("recorder").register()
+        api.as_("reviewer").complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": OPINION})
+        api.as_("handler.fgw").complete(case["id"], "respond_notice", {"response": "object", "objection_grounds": GROUNDS,
+                                                                        "commitment": True})
+        reviewer = api.as_("reviewer")
+        task = reviewer.task_for(case["id"], "objection_review")
+        entries = reviewer.get(f"/tasks/{task['id']}").get_json()["case_file"]
+        assert [e["element"] for e in entries] == ["respond_notice", "register"]
