@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app import engine, forms
 from app.cases.models import Attachment, Case, TimelineEvent
+from app.errors import NotFound
 from app.extensions import db
 from app.i18n import tr
 from app.org.models import CivilServant, Department
@@ -108,10 +109,10 @@ def _render(case: Case, instance, meta: dict, events: list[TimelineEvent]) -> li
             continue
         form_key = event.data.get("form") or (task.form_key if task else meta.get("start_form"))
         version = event.data.get("form_version") or forms.version_in(instance.version, form_key)
-        schema = forms.load_form(form_key, version) if form_key else {}
+        schema = _form(form_key, version)
         data = event.data.get("data") or {}
         step = tr(task.name) if task else (tr(schema["title"]) if schema.get("title") else _("登记"))
-        file_ids = {i for name in _file_fields(schema) for i in data.get(name) or () if isinstance(i, int)}
+        file_ids = {i for name in forms.file_fields_of(schema) for i in data.get(name) or () if isinstance(i, int)}
         files = [_file(a, step) for a in attachments
                  if a.id in file_ids or (task is not None and a.task_id == task.id)]
         result.append(Submission(
@@ -121,9 +122,13 @@ def _render(case: Case, instance, meta: dict, events: list[TimelineEvent]) -> li
     return result
 
 
-def _file_fields(schema: dict) -> list[str]:
-    return [name for name, prop in (schema.get("properties") or {}).items()
-            if isinstance(prop, dict) and prop.get("x-widget") == "file"]
+def _form(key: str | None, version: int | None) -> dict:
+    """The form a submission was made with; an empty one when it cannot be read (the step is
+    still listed, with its person, time and files)."""
+    try:
+        return forms.load_form(key, version) if key else {}
+    except NotFound:
+        return {}
 
 
 def _file(attachment: Attachment, step: str) -> File:
@@ -140,17 +145,10 @@ def _values(schema: dict, data: dict, names: _Names) -> list[Value]:
         value = data.get(name)
         if not isinstance(prop, dict) or prop.get("x-widget") == "file" or value is None or value in ("", []):
             continue
-        day = _day(value) if prop.get("format") == "date" or prop.get("x-widget") == "date" else None
+        day = forms.as_date(value) if forms.is_date_field(prop) else None
         values.append(Value(field=name, label=tr(prop.get("title") or name), text=_text(prop, value, day, names),
                             long=prop.get("x-widget") == "textarea", day=day))
     return values
-
-
-def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _text(prop: dict, value, day: date | None, names: _Names) -> str:

@@ -124,7 +124,8 @@ def schema_problems(schema) -> list[str]:
     return problems
 
 
-def _is_date(prop) -> bool:
+def is_date_field(prop) -> bool:
+    """A field entered as a date (YYYY-MM-DD)."""
     return isinstance(prop, dict) and (prop.get("format") == "date" or prop.get("x-widget") == "date")
 
 
@@ -135,11 +136,11 @@ def _bound_problems(props: dict, name: str, prop: dict) -> list[str]:
         bound = prop.get(attribute)
         if bound is None:
             continue
-        if not _is_date(prop):
+        if not is_date_field(prop):
             problems.append(_("字段 %(name)s 不是日期字段，不能设置 %(attribute)s", name=name, attribute=attribute))
             continue
         other = _FIELD_BOUND.match(bound) if isinstance(bound, str) else None
-        if other and (other.group(1) == name or not _is_date(props.get(other.group(1)))):
+        if other and (other.group(1) == name or not is_date_field(props.get(other.group(1)))):
             problems.append(_("字段 %(name)s 的 %(attribute)s 引用的 %(other)s 不是本表单的另一个日期字段",
                               name=name, attribute=attribute, other=other.group(1)))
         elif not other and not (isinstance(bound, str) and _TODAY_BOUND.match(bound)):
@@ -173,7 +174,8 @@ def date_input_bounds(prop: dict) -> dict[str, str | None]:
             "min_field": _bound_field(prop, "x-date-min"), "max_field": _bound_field(prop, "x-date-max")}
 
 
-def _as_date(value) -> date | None:
+def as_date(value) -> date | None:
+    """A submitted YYYY-MM-DD value as a date; None for anything else."""
     try:
         return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
     except ValueError:
@@ -185,12 +187,12 @@ def _check_date_bounds(schema: dict, data: dict, fields: dict[str, list[str]]) -
     have their message). A field bound applies when the other field holds a date."""
     props = schema.get("properties") or {}
     for name, prop in props.items():
-        day = _as_date(data.get(name))
+        day = as_date(data.get(name))
         if day is None or name in fields or not isinstance(prop, dict):
             continue
         for attribute, too_far in (("x-date-min", lambda bound: day < bound), ("x-date-max", lambda bound: day > bound)):
             other = _bound_field(prop, attribute)
-            bound = _as_date(data.get(other)) if other else _today_bound(prop.get(attribute))
+            bound = as_date(data.get(other)) if other else _today_bound(prop.get(attribute))
             if bound is None or not too_far(bound):
                 continue
             names = {"field": _title(schema, name), "date": bound.isoformat()}
@@ -355,8 +357,12 @@ def validate(key: str, data, version: int | None = None) -> dict:
 
 def file_fields(key: str, version: int | None = None) -> list[str]:
     """Fields holding attachment ids (rendered as file uploads)."""
-    props = load_form(key, version).get("properties", {})
-    return [name for name, p in props.items() if p.get("x-widget") == "file"]
+    return file_fields_of(load_form(key, version))
+
+
+def file_fields_of(schema: dict) -> list[str]:
+    """The file fields of a form schema (see file_fields)."""
+    return [name for name, p in (schema.get("properties") or {}).items() if isinstance(p, dict) and p.get("x-widget") == "file"]
 
 
 def from_html(key: str, formdata, files, version: int | None = None) -> tuple[dict, dict[str, list[tuple[str, bytes]]]]:
