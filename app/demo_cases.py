@@ -16,15 +16,17 @@ BASE = {
     "tier": "general", "document_number": "沪财监〔2026〕17号",
 }
 APPROVE = {"entry_decision": "approve", "review_opinion": "事实清楚，证据充分，同意告知"}
+# A small valid PDF standing for the objection's evidence (the case file shows it by step and person).
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 def _user(username: str) -> User:
     return db.session.scalar(select(User).where(User.username == username))
 
 
-def _step(case, username: str, element: str, data: dict) -> None:
+def _step(case, username: str, element: str, data: dict, uploads: dict | None = None) -> None:
     task = next(t for t in open_tasks(case) if t.bpmn_id == element)
-    complete(_user(username), task.id, data)
+    complete(_user(username), task.id, data, uploads)
 
 
 def create_demo_cases() -> list[str]:
@@ -45,7 +47,8 @@ def create_demo_cases() -> list[str]:
         "facts": "区级河长公开承诺2025年底前完成整治，至2026年6月仍未完成。"})
     _step(objection, "reviewer", "entry_review", APPROVE)
     _step(objection, "handler.pudong", "respond_notice", {
-        "response": "object", "objection_grounds": "延期已报市河长办备案同意，不属于失信。", "commitment": True})
+        "response": "object", "objection_grounds": "延期已报市河长办备案同意，不属于失信。", "commitment": True},
+        {"objection_evidence": [("市河长办备案回复.pdf", DEMO_PDF)]})
     published = register_case(recorder, "dishonesty_record", {
         **BASE, "subject_department": "fgw", "title": "拖欠中标企业合同款",
         "facts": "项目验收合格后未按合同约定在30日内拨付合同款 120 万元。"})

@@ -505,7 +505,8 @@ class _Run:
             task.claimed_by_id, task.claimed_at = actor.id, now
         who = actor.full_name if actor else "系统"
         record_event(self.case, "task.completed", f"{who} 办理：{task.name}",
-                     {"task_id": task.id, "element": task.bpmn_id, "data": data}, actor_id=actor.id if actor else None)
+                     {"task_id": task.id, "element": task.bpmn_id, "form": task.form_key, "form_version": form_version,
+                      "data": data}, actor_id=actor.id if actor else None)
         decisions.record_from_form(self.case, task, forms.load_form(task.form_key, form_version), data, actor)
         result = engine.complete(instance, task.task_guid, data, bindings_for(self.case))
         apply_step(self.case, instance, result)

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.clock import LOCAL_TZ, clock
+from app import forms
 from app.errors import Busy, DomainError
 from app.extensions import babel, login_manager
 from app.i18n import tr
@@ -145,6 +146,7 @@ def init_web(app: Flask) -> None:
                 "calendar_warnings": warnings, "does_casework": does_casework, "url_with": url_with, "LANGUAGES": app.config["LANGUAGES"], "current_locale": select_locale()}
 
     app.jinja_env.globals["tr"] = tr  # data in the user's language, escaped like any value
+    app.jinja_env.globals["date_input_bounds"] = forms.date_input_bounds
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["due_state"] = due_state
     app.jinja_env.filters["deadline_day"] = deadline_day

@@ -174,6 +174,7 @@ async function main() {
   out.roundTrip = {
     form: xml.includes('cx:form="entry_review"'),
     due: xml.includes('cx:due="entry_review_days"'),
+    caseFile: xml.includes('cx:caseFile="register entry_review respond_notice"'),
     role: /<bpmn:lane id="Lane_reviewer" name="reviewer" cx:role="reviewer">/.test(xml),
     action: xml.includes('cx:action="set_record_status"') && xml.includes('cx:params="&#39;confirmed&#39;"'),
     namespace: xml.includes('xmlns:cx="https://chengxin.example.org/schema/bpmn/1.0"')
@@ -200,6 +201,7 @@ async function main() {
   byId(broken, 'end_exempted').id = 'End';                          // reserved id
   byId(broken, 'Lane_handler').set('cx:role', 'nobody');           // unknown role
   byId(broken, 'notify').script = '  ';                             // empty script
+  byId(broken, 'publication_decision').set('cx:caseFile', 'register no_such_step'); // unknown case-file step
   const svc = moddle.create('bpmn:ServiceTask', { id: 'svc_unknown', 'cx:action': 'no_such_action' });
   broken.rootElements.find((e) => e.$type === 'bpmn:Process').flowElements.push(svc);
   out.brokenErrors = (await lint(moddle, broken, config))

@@ -62,7 +62,7 @@ def test_moddle_round_trip_and_lint_rules(app, tmp_path):
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["importWarnings"] == []
-    assert out["roundTrip"] == {"form": True, "due": True, "role": True, "action": True, "namespace": True}
+    assert out["roundTrip"] == {"form": True, "due": True, "caseFile": True, "role": True, "action": True, "namespace": True}
     assert out["camunda"] == [], "foreign attributes lost: %s" % out["camunda"]
     # the shipped process passes the server's checks, so the browser lint must not block it either
     assert out["cleanErrors"] == []
@@ -74,6 +74,7 @@ def test_moddle_round_trip_and_lint_rules(app, tmp_path):
         "chengxin/reserved-ids End",
         "chengxin/code-required notify",
         "chengxin/service-task-action svc_unknown",
+        "chengxin/case-file-steps publication_decision",
         "chengxin/user-task-lane respond_notice",  # its lane's cx:role is not a known role
     } <= broken
 

@@ -120,9 +120,41 @@ class TaskSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
 
 
+class CaseFileValueSchema(Schema):
+    field = fields.String(metadata={"description": "字段名 / field name"})
+    label = fields.String(metadata={"description": "该表单的字段标题 / the form's own field title"})
+    text = fields.String(metadata={"description": "供阅读的值（选项名称、单位名称、日期、是/否）/ the value as a reader sees it"})
+    date = fields.Date(attribute="day", allow_none=True, metadata={"description": "日期字段的值 / the date, for date fields"})
+
+
+class CaseFileFileSchema(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    size = fields.Integer()
+    step = fields.String(metadata={"description": "随附的环节 / the step the file came with"})
+    uploaded_by = fields.String(metadata={"description": "上传人姓名 / who uploaded it"})
+    uploaded_at = fields.DateTime()
+    url = fields.Function(lambda f: url_for("api.download_attachment", case_id=f.case_id, attachment_id=f.id),
+                          metadata=TEXT)
+
+
+class CaseFileEntrySchema(Schema):
+    kind = fields.String(metadata={"description": "case.registered（登记）或 task.completed（办理）"})
+    element = fields.String(allow_none=True, metadata={"description": "BPMN 元素 id / element id"})
+    form = fields.String(allow_none=True, metadata={"description": "表单代码 / form key"})
+    step = fields.String(metadata={"description": "环节名称 / step name"})
+    actor = fields.String(allow_none=True, metadata={"description": "办理人姓名 / who submitted"})
+    at = fields.DateTime()
+    values = fields.List(fields.Nested(CaseFileValueSchema))
+    files = fields.List(fields.Nested(CaseFileFileSchema))
+
+
 class TaskDetailSchema(TaskSchema):
     form = fields.Method("_form", metadata={"type": ["object", "null"],
                                             "description": "JSON Schema（选项已解析）/ with choices resolved"})
+    case_file = fields.List(fields.Nested(CaseFileEntrySchema), metadata={
+        "description": "卷宗：此前各步骤提交的材料，新者在前（流程模型 cx:caseFile 声明的步骤）/ "
+                       "the case file: what earlier steps submitted, newest first (the steps the model declares)"})
 
     def _form(self, task):
         from app.tasks.service import task_form
@@ -478,6 +510,7 @@ notifications_out = NotificationSchema(many=True)
 task_out = TaskSchema()
 tasks_out = TaskSchema(many=True)
 task_detail_out = TaskDetailSchema()
+case_file_out = CaseFileEntrySchema(many=True)
 timeline_out = TimelineEventSchema(many=True)
 timeline_groups_out = TimelineGroupSchema(many=True)
 decisions_out = DecisionSchema(many=True)

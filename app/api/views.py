@@ -7,7 +7,7 @@ from app.api import bearer_token, bp, json_body, page_args, schemas
 from app.api.openapi import UPLOAD, WRITE, documented
 from app.auth import service as auth
 from app.calendar.service import missing_years
-from app.cases import attachments, decisions, notes
+from app.cases import attachments, case_file, decisions, notes
 from app.cases import service as cases
 from app.cases import timeline as timelines
 from app.documents import bundle
@@ -185,7 +185,8 @@ def list_tasks():
 @bp.get("/tasks/<int:task_id>")
 @documented("任务详情及表单 / A task with its form", (200, schemas.TaskDetailSchema), errors=(403,))
 def get_task(task_id: int):
-    return jsonify(schemas.task_detail_out.dump(tasks.get_task(g.user, task_id)))
+    task = tasks.get_task(g.user, task_id)
+    return jsonify(schemas.task_detail_out.dump(task) | {"case_file": schemas.case_file_out.dump(case_file.for_task(task))})
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -119,7 +119,8 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
     # A new case holds only the files uploaded with its start form: any other id is refused.
     check_attachment_ids(case, version.start_form, data, form_version)
     who = actor.full_name if actor else (origin or "系统")
-    record_event(case, "case.registered", f"{who} 登记：{case.title}", {"data": data},
+    record_event(case, "case.registered", f"{who} 登记：{case.title}",
+                 {"form": version.start_form, "form_version": form_version, "data": data},
                  actor_id=actor.id if actor else None)
     variables = {**current_app.config["PROCESS_DEFAULTS"], **data, "case_number": case.number}
     instance, result = engine.start(version, variables, bindings_for(case))

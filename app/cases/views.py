@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 
 from app import engine, forms
 from app.cases import attachments as files
-from app.cases import decisions, notes, service
+from app.cases import case_file, decisions, notes, service
 from app.cases import timeline as timelines
 from app.documents import service as documents
 from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
@@ -96,7 +96,8 @@ def show(case_id: int):
                            links=service.linked_cases(current_user, case), documents=issued,
                            successors=documents.successors(issued),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
-                           may_upload=service.may_upload(current_user, case))
+                           may_upload=service.may_upload(current_user, case),
+                           case_dates=case_file.registration_dates(case))
 
 
 @bp.get("/<int:case_id>/print")

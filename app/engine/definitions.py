@@ -114,11 +114,35 @@ def _lane_of(node, lanes) -> str | None:
     return None
 
 
+def case_file_refs(value: str | None) -> list[str] | None:
+    """The earlier steps a user task's case file (卷宗) shows, from `cx:caseFile`: element ids or
+    form keys separated by spaces or commas. None when the attribute is absent (all earlier
+    human steps)."""
+    if value is None:
+        return None
+    return [ref for ref in value.replace(",", " ").replace("，", " ").split() if ref]
+
+
+def _check_case_files(process, meta: dict) -> list[Problem]:
+    """Every `cx:caseFile` entry names a user task or the start event of this process (by element
+    id) or a form one of them uses."""
+    known = set(meta["tasks"]) | {info["form"] for info in meta["tasks"].values() if info["form"]}
+    if meta["start_event"]:
+        known |= {meta["start_event"], meta["start_form"]} - {None}
+    problems = []
+    for node in process.iter(f"{{{BPMN_NS}}}userTask"):
+        unknown = [ref for ref in meta["tasks"][node.get("id", "")]["case_file"] or () if ref not in known]
+        if unknown:
+            problems.append(Problem(*_label(node), "卷宗（cx:caseFile）中的 " + "、".join(f"“{ref}”" for ref in unknown)
+                                    + " 不是本流程的用户任务、开始事件或其表单"))
+    return problems
+
+
 def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) -> tuple[list[Problem], dict]:
     problems: list[Problem] = []
     lanes = _lanes_by_node(process)
     node_ids = {n.get("id") for n in process.iter() if _local(n.tag) in _FLOW_NODES}
-    meta: dict = {"tasks": {}, "start_form": None, "start_lane": None}
+    meta: dict = {"tasks": {}, "start_form": None, "start_lane": None, "start_event": None}
     for node in process.iter():
         tag = _local(node.tag)
         node_id = node.get("id", "")
@@ -139,10 +163,12 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
                 problems.append(Problem(*_label(node), f"表单 “{form}” 不存在于 forms/ 目录"))
             if due is not None:
                 _check_code(problems, node, due, "eval", "期限表达式（cx:due）")
-            meta["tasks"][node_id] = {"name": node.get("name") or node_id, "lane": lane, "form": form, "due": due}
+            meta["tasks"][node_id] = {"name": node.get("name") or node_id, "lane": lane, "form": form, "due": due,
+                                      "case_file": case_file_refs(node.get(f"{{{CX_NS}}}caseFile"))}
         elif tag == "startEvent" and _local(node.getparent().tag) == "process":
             form = node.get(f"{{{CX_NS}}}form")
             meta["start_lane"] = _lane_of(node, lanes)
+            meta["start_event"] = node_id
             if form:
                 if form not in forms:
                     problems.append(Problem(*_label(node), f"开始表单 “{form}” 不存在于 forms/ 目录"))
@@ -171,6 +197,7 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
             outgoing = process.xpath(".//bpmn:sequenceFlow[@sourceRef=$id]", namespaces=NS, id=node_id)
             if len(outgoing) > 1 and not node.get("default"):
                 problems.append(Problem(*_label(node), "排他网关有多个出口时必须指定默认流"))
+    problems.extend(_check_case_files(process, meta))
     return problems, meta
 
 

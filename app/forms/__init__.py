@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from sqlalchemy import func, select
 
+from app.clock import clock
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.forms import decision
@@ -25,6 +26,11 @@ from app.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WIDGETS = {"textarea", "file", "date", "checkbox"}
 _SOURCES = {"departments", "civil_servants"}
+# Date bounds (`x-date-min` / `x-date-max` on a date field): "today", "today+30d", "today-7d"
+# (days from today in Asia/Shanghai, app.clock) or "field:NAME" (another date field of the form).
+_TODAY_BOUND = re.compile(r"^today(?:([+-])(\d{1,4})d)?$")
+_FIELD_BOUND = re.compile(r"^field:([a-z][a-z0-9_]{0,63})$")
+DATE_BOUNDS = ("x-date-min", "x-date-max")
 
 
 def _forms_dir() -> Path:
@@ -110,6 +116,7 @@ def schema_problems(schema) -> list[str]:
         if labels is not None and (not isinstance(labels, list) or not all(isinstance(x, str) for x in labels)
                                    or len(labels) != len(prop.get("enum", []))):
             problems.append(_("字段 %(name)s 的 x-enum-labels 数量与 enum 不一致", name=name))
+        problems.extend(_bound_problems(schema["properties"], name, prop))
     for name in schema.get("required", []):
         if name not in schema["properties"]:
             problems.append(_("必填字段 %(name)s 不在 properties 中", name=name))
@@ -117,6 +124,88 @@ def schema_problems(schema) -> list[str]:
     if _remote_refs(schema):
         problems.append(_("表单不能引用外部定义（$ref 只能指向本表单内 #/…）"))
     return problems
+
+
+def is_date_field(prop) -> bool:
+    """A field entered as a date (YYYY-MM-DD)."""
+    return isinstance(prop, dict) and (prop.get("format") == "date" or prop.get("x-widget") == "date")
+
+
+def _bound_problems(props: dict, name: str, prop: dict) -> list[str]:
+    """What is wrong with the date bounds of one field (see DATE_BOUNDS)."""
+    problems = []
+    for attribute in DATE_BOUNDS:
+        bound = prop.get(attribute)
+        if bound is None:
+            continue
+        if not is_date_field(prop):
+            problems.append(_("字段 %(name)s 不是日期字段，不能设置 %(attribute)s", name=name, attribute=attribute))
+            continue
+        other = _FIELD_BOUND.match(bound) if isinstance(bound, str) else None
+        if other and (other.group(1) == name or not is_date_field(props.get(other.group(1)))):
+            problems.append(_("字段 %(name)s 的 %(attribute)s 引用的 %(other)s 不是本表单的另一个日期字段",
+                              name=name, attribute=attribute, other=other.group(1)))
+        elif not other and not (isinstance(bound, str) and _TODAY_BOUND.match(bound)):
+            problems.append(_("字段 %(name)s 的 %(attribute)s 写法无效：应为 today、today+30d、today-7d 或 field:字段名",
+                              name=name, attribute=attribute))
+    return problems
+
+
+def _today_bound(bound) -> date | None:
+    """The day a today-relative bound stands for (None for a field bound or no bound)."""
+    match = _TODAY_BOUND.match(bound) if isinstance(bound, str) else None
+    if match is None:
+        return None
+    days = int(match.group(2) or 0)
+    return clock.today() + timedelta(days=-days if match.group(1) == "-" else days)
+
+
+def _bound_field(prop: dict, attribute: str) -> str | None:
+    """The other field a date bound refers to (`field:NAME`), else None."""
+    bound = prop.get(attribute)
+    match = _FIELD_BOUND.match(bound) if isinstance(bound, str) else None
+    return match.group(1) if match else None
+
+
+def date_input_bounds(prop: dict) -> dict[str, str | None]:
+    """What the HTML date input of a field carries: `min`/`max` (YYYY-MM-DD) for today-relative
+    bounds, `min_field`/`max_field` (the other field's name) for field bounds (app.js keeps the
+    input's min/max in step with that field)."""
+    low, high = (_today_bound(prop.get(attribute)) for attribute in DATE_BOUNDS)
+    return {"min": low.isoformat() if low else None, "max": high.isoformat() if high else None,
+            "min_field": _bound_field(prop, "x-date-min"), "max_field": _bound_field(prop, "x-date-max")}
+
+
+def as_date(value) -> date | None:
+    """A submitted YYYY-MM-DD value as a date; None for anything else."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _check_date_bounds(schema: dict, data: dict, fields: dict[str, list[str]]) -> None:
+    """Each date field within its bounds (checked only for well-formed dates: others already
+    have their message). A field bound applies when the other field holds a date."""
+    props = schema.get("properties") or {}
+    for name, prop in props.items():
+        day = as_date(data.get(name))
+        if day is None or name in fields or not isinstance(prop, dict):
+            continue
+        for attribute, too_far in (("x-date-min", lambda bound: day < bound), ("x-date-max", lambda bound: day > bound)):
+            other = _bound_field(prop, attribute)
+            bound = as_date(data.get(other)) if other else _today_bound(prop.get(attribute))
+            if bound is None or not too_far(bound):
+                continue
+            names = {"field": _title(schema, name), "date": bound.isoformat()}
+            if other:
+                names["other"] = _title(schema, other)
+                message = (_("“%(field)s”不得早于“%(other)s”（%(date)s）", **names) if attribute == "x-date-min"
+                           else _("“%(field)s”不得晚于“%(other)s”（%(date)s）", **names))
+            else:
+                message = (_("“%(field)s”不得早于 %(date)s", **names) if attribute == "x-date-min"
+                           else _("“%(field)s”不得晚于 %(date)s", **names))
+            fields.setdefault(name, []).append(message)
 
 
 def _remote_refs(schema) -> bool:
@@ -262,6 +351,7 @@ def validate(key: str, data, version: int | None = None) -> dict:
         fields.setdefault(field or "_form", [])
         if message not in fields[field or "_form"]:
             fields[field or "_form"].append(message)
+    _check_date_bounds(schema, data, fields)
     if fields:
         raise ValidationFailed(_("表单填写有误，请按提示修改"), fields)
     return data
@@ -269,8 +359,12 @@ def validate(key: str, data, version: int | None = None) -> dict:
 
 def file_fields(key: str, version: int | None = None) -> list[str]:
     """Fields holding attachment ids (rendered as file uploads)."""
-    props = load_form(key, version).get("properties", {})
-    return [name for name, p in props.items() if p.get("x-widget") == "file"]
+    return file_fields_of(load_form(key, version))
+
+
+def file_fields_of(schema: dict) -> list[str]:
+    """The file fields of a form schema (see file_fields)."""
+    return [name for name, p in (schema.get("properties") or {}).items() if isinstance(p, dict) and p.get("x-widget") == "file"]
 
 
 def from_html(key: str, formdata, files, version: int | None = None) -> tuple[dict, dict[str, list[tuple[str, bytes]]]]:

@@ -194,7 +194,8 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
         if task.claimed_by_id is None:
             task.claimed_by_id, task.claimed_at = user.id, now
         record_event(case, "task.completed", f"{user.full_name} 办理：{task.name}",
-                     {"task_id": task.id, "element": task.bpmn_id, "data": data}, actor_id=user.id)
+                     {"task_id": task.id, "element": task.bpmn_id, "form": task.form_key, "form_version": form_version,
+                      "data": data}, actor_id=user.id)
         decisions.record_from_form(case, task, forms.load_form(task.form_key, form_version), data, user)
         result = engine.complete(instance, task.task_guid, data, bindings_for(case))
         created = apply_step(case, instance, result)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import forms
+from app.cases import case_file
 from app.cases import service as cases
 from app.cases import timeline as timelines
 from app.cases.models import KEY_AREAS, CASE_STATUSES
@@ -94,7 +95,8 @@ def _task_page(task, values=None, errors=None, status=200):
         sources=form_sources(), may_act=may_act, supervises=supervises(current_user, task),
         assignees=service.eligible_assignees(task) if supervises(current_user, task) else [],
         **timelines.view(cases.timeline(case)), attachments=cases.list_attachments(case),
-        open_tasks=cases.open_tasks(case)), status
+        open_tasks=cases.open_tasks(case), case_file=case_file.for_task(task),
+        case_dates=case_file.registration_dates(case)), status
 
 
 @bp.get("/<int:task_id>")

@@ -110,6 +110,45 @@ function userTaskForm(config) {
   };
 }
 
+/** The splitting rule of app/engine/definitions.py case_file_refs: spaces or commas. */
+export function caseFileRefs(value) {
+  return (value || '').split(/[\s,\uFF0C]+/).filter(Boolean);
+}
+
+/** Every step a user task's case file (cx:caseFile) names is a user task or the start event of
+ * its process (by id), or a form one of them uses. */
+function caseFileSteps() {
+  const known = new Map();
+  const knownFor = (process) => {
+    if (!known.has(process)) {
+      const names = new Set();
+      const visit = (elements) => (elements || []).forEach((el) => {
+        if (is(el, 'bpmn:UserTask') || (is(el, 'bpmn:StartEvent') && el.$parent === process)) {
+          names.add(el.id);
+          if (el.get('cx:form')) names.add(el.get('cx:form'));
+        }
+        if (is(el, 'bpmn:SubProcess')) visit(el.flowElements);
+      });
+      visit(process.flowElements);
+      known.set(process, names);
+    }
+    return known.get(process);
+  };
+  return {
+    check(node, reporter) {
+      if (!is(node, 'bpmn:UserTask')) return;
+      const process = processOf(node);
+      const refs = caseFileRefs(node.get('cx:caseFile'));
+      if (!process || !refs.length) return;
+      const unknown = refs.filter((ref) => !knownFor(process).has(ref));
+      if (unknown.length) {
+        const refs = unknown.map((ref) => t('“{ref}”', { ref })).join(t('、'));
+        reporter.report(node.id, t('卷宗（cx:caseFile）中的 {refs} 不是本流程的用户任务、开始事件或其表单', { refs }));
+      }
+    }
+  };
+}
+
 /** An exclusive gateway with more than one way out names its default flow. */
 function gatewayDefault() {
   return {
@@ -174,6 +213,7 @@ const OUR_RULES = {
   'user-task-lane': userTaskLane,
   'user-task-form': userTaskForm,
   'gateway-default': gatewayDefault,
+  'case-file-steps': caseFileSteps,
   'service-task-action': serviceTaskAction,
   'reserved-ids': reservedIds,
   'code-required': codeRequired
@@ -207,6 +247,7 @@ export function buildLintConfig(pageConfig) {
     'chengxin/user-task-lane': [ 'error', { roles } ],
     'chengxin/user-task-form': [ 'error', { forms } ],
     'chengxin/gateway-default': 'error',
+    'chengxin/case-file-steps': 'error',
     'chengxin/service-task-action': [ 'error', { actions } ],
     'chengxin/reserved-ids': 'error',
     'chengxin/code-required': 'error'

@@ -1,5 +1,5 @@
 // Our properties-panel provider: the group "诚信属性" with the attributes the engine reads
-// (cx:role, cx:form, cx:due, cx:action, cx:params), gateway conditions and default flows,
+// (cx:role, cx:form, cx:due, cx:caseFile, cx:action, cx:params), gateway conditions and default flows,
 // working-day timers and Python scripts. Every expression or script field is compiled by the
 // server's sandbox as the designer types (see compile-checker.js).
 import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
@@ -235,6 +235,24 @@ function DueEntry({ element, id }) {
       description={ t('工作日数：数字，或给出天数的流程变量/表达式。留空表示无期限。') }
       getValue={ () => bo.get('cx:due') || '' }
       setValue={ (value) => modeling.updateProperties(element, { 'cx:due': value || undefined }) }
+    />
+  );
+}
+
+function CaseFileEntry({ element, id }) {
+  const modeling = useService('modeling');
+  const debounce = useService('debounceInput');
+  const bo = getBusinessObject(element);
+  return (
+    <TextFieldEntry
+      element={ element }
+      id={ id }
+      label={ t('卷宗（参阅此前步骤）') }
+      placeholder={ t('如 register entry_review respond_notice') }
+      description={ t('本任务页面的卷宗显示哪些此前步骤提交的材料：用户任务或开始事件的 id，或表单代码，以空格分隔。留空表示此前全部人工步骤。') }
+      getValue={ () => bo.get('cx:caseFile') || '' }
+      setValue={ (value) => modeling.updateProperties(element, { 'cx:caseFile': (value || '').trim() || undefined }) }
+      debounce={ debounce }
     />
   );
 }
@@ -489,6 +507,7 @@ export function chengxinEntries(element) {
   }
   if (is(element, 'bpmn:UserTask')) {
     entries.push({ id: 'cx-due', component: DueEntry, isEdited: isTextFieldEntryEdited });
+    entries.push({ id: 'cx-case-file', component: CaseFileEntry, isEdited: isTextFieldEntryEdited });
   }
   if (gatewayOf(element)) {
     entries.push({ id: 'cx-condition', component: ConditionEntry, isEdited: isTextFieldEntryEdited });

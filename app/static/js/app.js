@@ -32,3 +32,22 @@ document.addEventListener("change", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// data-date-min-field / data-date-max-field="<input id>": a date input bounded by another date field
+// of the same form (x-date-min "field:NAME") keeps its min/max in step with that field.
+function syncDateBounds() {
+  for (const [attribute, bound] of [["data-date-min-field", "min"], ["data-date-max-field", "max"]]) {
+    document.querySelectorAll(`input[${attribute}]`).forEach((input) => {
+      const other = document.getElementById(input.getAttribute(attribute));
+      if (!other) return;
+      const own = input.dataset[`own${bound}`] ?? (input.dataset[`own${bound}`] = input.getAttribute(bound) || "");
+      const candidates = [own, other.value].filter(Boolean).sort();
+      const value = bound === "min" ? candidates[candidates.length - 1] : candidates[0];
+      if (value) input.setAttribute(bound, value); else input.removeAttribute(bound);
+    });
+  }
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches('input[type="date"]')) syncDateBounds();
+});
+document.addEventListener("DOMContentLoaded", syncDateBounds);

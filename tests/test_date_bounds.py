@@ -1,0 +1,117 @@
+"""Date bounds in forms (`x-date-min` / `x-date-max`: "today", "today±Nd", "field:NAME"): the
+server refuses dates outside them with a Chinese message naming the field and the bound (422),
+the date input carries min/max, and a bound written wrongly is refused when a form is saved.
+The suite's clock stands at Monday 2026-09-14 (Asia/Shanghai)."""
+import re
+
+import pytest
+
+from app import forms
+from app.errors import ValidationFailed
+from tests.support import RECORD
+from tests.test_warning_lifecycle import PLAN, raise_warning
+from tests.web_support import login
+
+
+def _planning(api) -> int:
+    case_id = raise_warning(api)
+    api.as_("handler.fgw").complete(case_id, "explain", {"explanation": "说明", "will_rectify": "yes"})
+    return case_id
+
+
+def _submit_plan(api, case_id, deadline):
+    handler = api.as_("handler.fgw")
+    task = handler.task_for(case_id, "submit_plan")
+    return handler.post(f"/tasks/{task['id']}/complete", {"data": {**PLAN, "rectification_deadline": deadline}})
+
+
+@pytest.mark.parametrize("deadline, message", [
+    ("2020-01-01", "“整改完成期限”不得早于 2026-09-15"),
+    ("2026-09-14", "“整改完成期限”不得早于 2026-09-15"),  # today is not ahead
+    ("2026-12-14", "“整改完成期限”不得晚于 2026-12-13"),  # today + 91 days
+])
+def test_a_rectification_deadline_outside_1_to_90_days_ahead_is_422(api, deadline, message):
+    r = _submit_plan(api, _planning(api), deadline)
+    assert r.status_code == 422
+    assert r.get_json()["error"]["fields"] == {"rectification_deadline": [message]}
+
+
+@pytest.mark.parametrize("deadline", ["2026-09-15", "2026-12-13"])
+def test_the_edges_of_the_rectification_window_are_accepted(api, deadline):
+    assert _submit_plan(api, _planning(api), deadline).status_code == 200
+
+
+def _register(api, **fields):
+    return api.as_("recorder").post("/cases", {"process": "dishonesty_record", "data": {**RECORD, **fields}})
+
+
+def test_conduct_and_decision_dates_may_not_lie_in_the_future(api):
+    r = _register(api, occurred_on="2026-09-15")
+    assert r.status_code == 422
+    assert r.get_json()["error"]["fields"] == {"occurred_on": ["“失信行为发生日期”不得晚于 2026-09-14"]}
+    r = _register(api, occurred_on="2026-09-10", decided_on="2030-01-01")
+    assert r.get_json()["error"]["fields"] == {"decided_on": ["“来源文书作出日期”不得晚于 2026-09-14"]}
+    assert _register(api, occurred_on="2026-09-14", decided_on="2026-09-14").status_code == 201
+
+
+def test_a_decision_date_before_the_conduct_is_422_naming_both_fields(api):
+    r = _register(api, occurred_on="2026-05-10", decided_on="2026-05-09")
+    assert r.status_code == 422
+    assert r.get_json()["error"]["fields"] == {
+        "decided_on": ["“来源文书作出日期”不得早于“失信行为发生日期”（2026-05-10）"]}
+    assert _register(api, occurred_on="2026-05-10", decided_on="2026-05-10").status_code == 201
+    assert _register(api, decided_on="2026-05-10", occurred_on=None).status_code == 422  # None is not a date
+    record = {k: v for k, v in RECORD.items() if k != "occurred_on"}
+    r = api.as_("recorder").post("/cases", {"process": "dishonesty_record", "data": {**record, "decided_on": "2026-05-10"}})
+    assert r.status_code == 201  # no conduct date given: nothing to compare with
+
+
+def test_the_date_inputs_carry_min_and_max(app, client, api):
+    case_id = _planning(api)
+    task_id = api.as_("handler.fgw").task_for(case_id, "submit_plan")["id"]
+    login(client, "handler.fgw")
+    html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    tag = re.search(r'<input[^>]*type="date"[^>]*name="rectification_deadline"[^>]*>', html, re.S).group(0)
+    assert 'min="2026-09-15"' in tag and 'max="2026-12-13"' in tag
+
+
+def test_the_registration_date_inputs_carry_their_bounds(client):
+    login(client, "recorder")
+    html = client.get("/cases/new?process=dishonesty_record").get_data(as_text=True)
+    occurred = re.search(r'<input[^>]*type="date"[^>]*name="occurred_on"[^>]*>', html, re.S).group(0)
+    decided = re.search(r'<input[^>]*type="date"[^>]*name="decided_on"[^>]*>', html, re.S).group(0)
+    assert 'max="2026-09-14"' in occurred and "min=" not in occurred
+    assert 'max="2026-09-14"' in decided and 'data-date-min-field="f-occurred_on"' in decided
+
+
+def _form(**bounds) -> dict:
+    return {"title": "测试", "type": "object", "properties": {
+        "start": {"type": "string", "format": "date", "title": "开始日期"},
+        "end": {"type": "string", "format": "date", "title": "结束日期", **bounds},
+        "note": {"type": "string", "title": "说明"}}}
+
+
+@pytest.mark.parametrize("bounds", [{"x-date-min": "today+1d"}, {"x-date-max": "today-30d"}, {"x-date-max": "today"},
+                                    {"x-date-min": "field:start", "x-date-max": "today+365d"}])
+def test_well_written_bounds_are_accepted(ctx, bounds):
+    assert forms.schema_problems(_form(**bounds)) == []
+
+
+@pytest.mark.parametrize("bounds, problem", [
+    ({"x-date-min": "tomorrow"}, "字段 end 的 x-date-min 写法无效"),
+    ({"x-date-max": "today+1w"}, "字段 end 的 x-date-max 写法无效"),
+    ({"x-date-max": 30}, "字段 end 的 x-date-max 写法无效"),
+    ({"x-date-min": "field:note"}, "引用的 note 不是本表单的另一个日期字段"),
+    ({"x-date-min": "field:end"}, "引用的 end 不是本表单的另一个日期字段"),
+    ({"x-date-min": "field:missing"}, "引用的 missing 不是本表单的另一个日期字段"),
+])
+def test_badly_written_bounds_are_refused_when_a_form_is_saved(ctx, bounds, problem):
+    with pytest.raises(ValidationFailed) as refused:
+        forms.save_form("bounds_probe", _form(**bounds), author_id=None)
+    assert any(problem in p for p in refused.value.fields["schema"]), refused.value.fields
+
+
+def test_a_bound_on_a_field_that_is_not_a_date_is_refused(ctx):
+    schema = _form()
+    schema["properties"]["note"]["x-date-min"] = "today"
+    assert forms.schema_problems(schema) == ["字段 note 不是日期字段，不能设置 x-date-min"]
