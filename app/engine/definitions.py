@@ -22,7 +22,7 @@ from app.engine.helpers import ACTIONS, callable_names
 from app.engine.models import ProcessDefinition, ProcessVersion
 from app.engine.serializer import spec_to_json
 from app.engine.service_tasks import ChengxinBpmnParser
-from app.engine.timers import use_clock
+from app.engine.timers import clock_timers
 from app.engine.xmlsafe import parse_xml, xml_text
 from app.errors import ProcessError
 from app.extensions import db
@@ -192,10 +192,7 @@ def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Col
         parser.add_bpmn_xml(root, filename)
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
-        for s in [spec, *subprocess_specs.values()]:
-            for task_spec in s.task_specs.values():
-                if hasattr(task_spec, "event_definition"):
-                    task_spec.event_definition = use_clock(task_spec.event_definition)
+        clock_timers([spec, *subprocess_specs.values()])
         spec_json = spec_to_json(spec, subprocess_specs)
     except ValidationException as exc:
         message = str(exc).replace(f"{{{BPMN_NS}}}", "bpmn:").strip(" .")

@@ -32,3 +32,15 @@ def test_a_gateway_after_a_script_reads_the_fields_the_script_just_set(ctx):
 def test_a_script_after_a_sub_process_reads_the_fields_the_sub_process_set(ctx):
     results = run_case_folder("stale-case-fields-subprocess")
     assert results and failures(results) == {}
+
+
+# --- timers: every timer on the product clock, scheduled for tick ---------------------------
+
+def test_event_based_gateway_timers_run_on_the_product_clock(ctx):
+    results = run_case_folder("event-gateway-timers")
+    assert len(results) == 4 and failures(results) == {}
+
+
+def test_a_timer_date_without_offset_means_shanghai(ctx):
+    results = run_case_folder("timer-date-without-offset")
+    assert len(results) == 2 and failures(results) == {}
