@@ -19,6 +19,7 @@ from app.inputs import json_syntax_reason, load_json, parse_int
 from app.extensions import db
 from app.org.models import ROLES, User
 from app.processes import deploy_bytes
+from app.tasks.models import HumanTask
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
 
@@ -208,7 +209,9 @@ def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], 
                 refused.append(case.number)
                 continue
             instance = db.session.get(engine.ProcessInstance, case.instance_id, with_for_update=True)
-            result = engine.migrate(instance, dst, bindings_for(case))
+            started = {t.task_guid: t.created_at for t in db.session.scalars(
+                select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+            result = engine.migrate(instance, dst, bindings_for(case), started)
             apply_step(case, instance, result)
             record_event(case, "process.migrated", f"{user.full_name} 将流程从第 {source} 版迁移到第 {target} 版",
                          {"from": source, "to": target, "waiting": plan.waiting}, actor_id=user.id)

@@ -4,11 +4,21 @@ kind has one more test beside the given case."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app import process_tests
+from app.cases.models import Case
+from app.clock import LOCAL_TZ, clock
+from app.designer import service as designer_service
+from app.engine import ProcessInstance
+from app.extensions import db
+from app.org.models import User
+from app.tasks.models import HumanTask
+from tests.support import RECORD, elements
 from app.engine import DeployRefused
 from app.processes import deploy_bytes, deploy_path
 
@@ -82,3 +92,58 @@ def test_an_error_end_in_a_plain_sub_process_still_deploys_and_runs(ctx):
     first = doc["cases"][0]
     first["steps"][0]["expect"]["open_tasks"] = ["b_task"]
     assert failures(process_tests.run_tests({**doc, "cases": [first]})) == {}
+
+
+# --- migration that tells the truth -----------------------------------------------------------
+
+MIGRATION = CASES / "migration-adds-timer"
+
+
+def _migrate_case_waiting_on_a_task(api, designer_service, tick, *, started_days_ago: int):
+    """A v1 case waits at a_task (started `started_days_ago` working days before the move); v2
+    adds a non-interrupting reminder 2 working days after the task began."""
+    deploy_path(MIGRATION / "v1.bpmn")
+    case = api.as_("recorder").post("/cases", {"process": "f07_migrate_timer", "data": RECORD}).get_json()
+    if started_days_ago:
+        tick(timedelta(days=started_days_ago))
+    deploy_path(MIGRATION / "v2.bpmn")
+    (plan,) = [p for _, p in designer_service.migration_plan("f07_migrate_timer", 1, 2)]
+    assert plan.possible and plan.added == ["“单位报送”上的边界事件“到期前提醒”"]
+    guid = db.session.scalar(select(HumanTask.task_guid).where(HumanTask.case_id == case["id"], HumanTask.status == "open"))
+    designer = db.session.scalar(select(User).where(User.username == "designer"))
+    assert designer_service.migrate(designer, "f07_migrate_timer", 1, 2) == ([case["number"]], [])
+    db.session.expire_all()
+    task = db.session.scalar(select(HumanTask).where(HumanTask.case_id == case["id"], HumanTask.status == "open"))
+    assert task.task_guid == guid  # the same task: nobody's claim or deadline is lost
+    return case, db.session.get(ProcessInstance, db.session.get(Case, case["id"]).instance_id)
+
+
+def test_a_move_that_adds_a_boundary_timer_creates_it_timed_from_when_the_task_began(api, tick):
+    case, instance = _migrate_case_waiting_on_a_task(api, designer_service, tick, started_days_ago=0)
+    # Registered Monday 2026-09-14: the reminder is due at the end of Wednesday 09-16 (2 working days).
+    assert instance.next_timer_at == datetime(2026, 9, 17, 0, 0, tzinfo=LOCAL_TZ)
+    tick(datetime(2026, 9, 16, 23, 0, tzinfo=LOCAL_TZ))
+    assert api.as_("recorder").case(case["id"])["title"] == RECORD["title"]
+    tick(datetime(2026, 9, 17, 0, 0, 1, tzinfo=LOCAL_TZ))
+    assert api.as_("recorder").case(case["id"])["title"] == RECORD["title"] + "+R"  # the reminder ran
+    api.as_("handler.fgw").complete(case["id"], "a_task", {"progress": "已报送", "completed": False})
+    assert elements(api.as_("reviewer").case(case["id"])) == ["c_task"]
+
+
+def test_a_move_after_the_reminder_was_due_reminds_at_the_next_tick(api, tick):
+    """Same kind, the other timing: the task began 3 calendar days (2+ working days) before the
+    move, so a case started on v2 would already have been reminded."""
+    case, instance = _migrate_case_waiting_on_a_task(api, designer_service, tick, started_days_ago=3)
+    assert instance.next_timer_at <= clock.now()
+    tick()
+    assert api.as_("recorder").case(case["id"])["title"] == RECORD["title"] + "+R"
+
+
+def test_moving_back_is_refused_in_the_designers_words(api, tick):
+    deploy_path(MIGRATION / "v2.bpmn")
+    api.as_("recorder").post("/cases", {"process": "f07_migrate_timer", "data": RECORD})
+    deploy_path(MIGRATION / "v1.bpmn")
+    (plan,) = [p for _, p in designer_service.migration_plan("f07_migrate_timer", 1, 2)]
+    assert not plan.possible
+    text = "；".join(plan.reasons)
+    assert "“到期前提醒”（a_remind）" in text and "BoundaryEvent" not in text and "a_task." not in text
