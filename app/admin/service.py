@@ -23,6 +23,7 @@ from app.extensions import db
 from app.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES, Department, User, UserRole
 from app.pagination import Total, count_capped
+from app.tasks.deadlines import deadlines_replanned
 from app.transaction import unit_of_work
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
@@ -367,9 +368,10 @@ def _decode(content: bytes) -> str:
     _refuse("file", _("文件编码无法识别，请保存为 UTF-8 编码的文本文件"))
 
 
-def import_calendar(filename: str, content: bytes) -> list[int]:
+def import_calendar(filename: str, content: bytes, actor: User | None = None) -> list[int]:
     """Import a State Council schedule file (lines `YYYY-MM-DD,holiday|workday,名称`). Every year
-    in the file is replaced whole; a file with any error changes nothing."""
+    in the file is replaced whole; a file with any error changes nothing. Open deadlines and
+    waiting timers in those years are planned again under the new calendar (app.tasks.deadlines)."""
     filename = (filename or "").strip()
     if not filename:
         _refuse("file", _("请选择要导入的文件"))
@@ -385,14 +387,15 @@ def import_calendar(filename: str, content: bytes) -> list[int]:
     if outside:
         _refuse("file", _("年份 %(years)s 超出 %(first)s–%(last)s 的范围", years=", ".join(map(str, sorted(outside))),
                           first=CALENDAR_YEARS[0], last=CALENDAR_YEARS[1]))
-    with unit_of_work():
+    with unit_of_work(), deadlines_replanned(since=date(min(years), 1, 1), actor=actor):
         for year, days in sorted(years.items()):
             cal.replace_year(year, days, source=filename[:200])
     return sorted(years)
 
 
-def set_calendar_day(day, kind: str | None, name: str = "") -> date:
-    """Set one day: kind 'holiday', 'workday' or ''/None for an ordinary day (weekday works, weekend rests)."""
+def set_calendar_day(day, kind: str | None, name: str = "", actor: User | None = None) -> date:
+    """Set one day: kind 'holiday', 'workday' or ''/None for an ordinary day (weekday works, weekend
+    rests). Open deadlines and waiting timers from that day on are planned again (app.tasks.deadlines)."""
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     kind = (kind or "").strip() or None
@@ -416,7 +419,7 @@ def set_calendar_day(day, kind: str | None, name: str = "") -> date:
     _check(errors)
     if kind == "workday" and not name:
         name = DAY_KINDS["workday"]  # stored data, like the package seed: not translated
-    with unit_of_work():
+    with unit_of_work(), deadlines_replanned(since=day, actor=actor):
         cal.set_day(day, kind, name if kind else "")
     return day
 

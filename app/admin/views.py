@@ -249,7 +249,7 @@ def import_calendar():
     filename = upload.filename if upload else ""
     content = upload.stream.read(service.CALENDAR_MAX_BYTES + 1) if upload else b""
     try:
-        years = service.import_calendar(filename, content)
+        years = service.import_calendar(filename, content, current_user)
     except ValidationFailed as exc:
         return _calendar_page(_year(request.form.get("year")), import_errors=exc.fields.get("file", [exc.message]),
                               status=422)
@@ -263,7 +263,7 @@ def set_day():
     values = {"day": request.form.get("day", "").strip(), "kind": request.form.get("kind", ""),
               "name": request.form.get("name", "").strip()}
     try:
-        day = service.set_calendar_day(values["day"], values["kind"], values["name"])
+        day = service.set_calendar_day(values["day"], values["kind"], values["name"], current_user)
     except ValidationFailed as exc:
         return _calendar_page(_year(values["day"][:4] or request.form.get("year")), day_values=values,
                               day_errors=exc.fields, status=422)

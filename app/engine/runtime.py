@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -20,7 +21,7 @@ from SpiffWorkflow.exceptions import (
 from SpiffWorkflow.util.task import TaskState
 
 from app.clock import clock
-from app.engine import sandbox
+from app.engine import sandbox, timers
 from app.engine.environment import SandboxedScriptEngine
 from app.engine.helpers import Bindings
 from app.engine.models import ProcessInstance, ProcessVersion
@@ -214,3 +215,36 @@ def fire_timers(instance: ProcessInstance, bindings: Bindings) -> StepResult:
     stepper.fire_timers()
     return _finish(instance, workflow, stepper)
 
+
+
+@dataclass(frozen=True)
+class ReplannedTimer:
+    """A waiting timer whose due time a calendar correction moved (UTC instants)."""
+
+    element: str  # the designer's name of the timer event (or the gateway it belongs to)
+    old: datetime
+    new: datetime
+
+
+def replan_timers(instance: ProcessInstance, bindings: Bindings,
+                  started_at: Mapping[str, datetime] | None = None) -> list[ReplannedTimer]:
+    """Plan the instance's waiting timers again as of when each was planned, so working-day
+    deadlines follow a corrected calendar; saves the state and `next_timer_at` when one moved.
+    `started_at`: task guid → when that user task began, for boundary timers planned before
+    planning times were kept. Raises StepFailed when a timer expression fails (e.g. a calendar
+    year not loaded); nothing is saved then."""
+    workflow = _load(instance, bindings)
+    moved: list[ReplannedTimer] = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        main = next((c for c in task.parent.children if c is not task and not hasattr(c.task_spec, "cancel_activity")),
+                    None) if task.parent is not None else None
+        fallback = (started_at or {}).get(str(main.id)) if main is not None else None
+        try:
+            changes = timers.replan(task, fallback)
+        except SpiffWorkflowException as exc:
+            raise _step_failed(exc) from exc
+        name = getattr(task.task_spec, "bpmn_name", None) or getattr(task.task_spec, "bpmn_id", task.task_spec.name)
+        moved += [ReplannedTimer(name, timers.parse_instant(old), timers.parse_instant(new)) for old, new in changes]
+    if moved:
+        _finish(instance, workflow, _Stepper(workflow))
+    return moved

@@ -67,12 +67,41 @@ def due_at(definition: TimerEventDefinition, my_task) -> datetime:
 
 
 def _fired(my_task, key: str, definition) -> bool:
-    """Shared by the date and duration timers: compute the due time once, fire when it passed."""
+    """Shared by the date and duration timers: compute the due time once, fire when it passed.
+    The moment it was planned is kept, so a calendar correction can plan it again (`replan`)."""
     event_value = my_task._get_internal_data(key)
     if event_value is None:
         event_value = due_at(definition, my_task).isoformat()
-        my_task._set_internal_data(**{key: event_value})
+        my_task._set_internal_data(**{key: event_value, "planned_at": clock.now().isoformat()})
     return parse_instant(event_value) <= clock.now()
+
+
+def replan(my_task, fallback_planned_at: datetime | None) -> list[tuple[str, str]]:
+    """Evaluate a waiting timer task's due times again as of when they were first planned (a
+    working-day deadline then reads the corrected calendar). Returns (old, new) ISO pairs of the
+    due times that moved; timers already fired are left alone. `fallback_planned_at`: for state
+    saved before planning times were kept (the start of the task a boundary timer is on)."""
+    definition = getattr(my_task.task_spec, "event_definition", None)
+    planned = my_task._get_internal_data("planned_at")
+    when = datetime.fromisoformat(planned) if planned else fallback_planned_at
+    if when is None or my_task._get_internal_data("event_fired", False):
+        return []
+    moved = []
+    with clock.travel(when):
+        if isinstance(definition, (ClockTimeDateEventDefinition, ClockDurationTimerEventDefinition)):
+            old = my_task._get_internal_data("event_value")
+            new = due_at(definition, my_task).isoformat() if old is not None else None
+            if old is not None and parse_instant(new) != parse_instant(old):
+                my_task._set_internal_data(event_value=new)
+                moved.append((old, new))
+        elif isinstance(definition, ClockMultipleEventDefinition) and not my_task.internal_data.get("seen_events"):
+            old_due = my_task._get_internal_data("timer_due") or []
+            new_due = [due_at(d, my_task).isoformat() if old is not None else None
+                       for d, old in zip(definition.event_definitions, old_due)]
+            moved = [(o, n) for o, n in zip(old_due, new_due) if o is not None and parse_instant(n) != parse_instant(o)]
+            if moved:
+                my_task._set_internal_data(timer_due=new_due)
+    return moved
 
 
 class ClockTimeDateEventDefinition(TimeDateEventDefinition):
@@ -141,7 +170,7 @@ class ClockMultipleEventDefinition(MultipleEventDefinition):
         due = my_task._get_internal_data("timer_due")
         if due is None:
             due = [due_at(d, my_task).isoformat() if _is_date_or_duration(d) else None for d in self.event_definitions]
-            my_task._set_internal_data(timer_due=due)
+            my_task._set_internal_data(timer_due=due, planned_at=clock.now().isoformat())
         return due
 
     def has_fired(self, my_task):

@@ -4,21 +4,25 @@ kind has one more test beside the given case."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from app import process_tests
-from app.cases.models import Case
+from app.calendar.models import CalendarDay
+from app.calendar.service import set_day
+from app.cases.models import Case, TimelineEvent
 from app.clock import LOCAL_TZ, clock
 from app.designer import service as designer_service
 from app.engine import ProcessInstance
 from app.extensions import db
 from app.org.models import User
 from app.tasks.models import HumanTask
-from tests.support import RECORD, elements
+from tests.support import RECORD, Api, elements
+from tests.web_support import login, post
 from app.engine import DeployRefused
 from app.processes import deploy_bytes, deploy_path
 
@@ -147,3 +151,83 @@ def test_moving_back_is_refused_in_the_designers_words(api, tick):
     assert not plan.possible
     text = "；".join(plan.reasons)
     assert "“到期前提醒”（a_remind）" in text and "BoundaryEvent" not in text and "a_task." not in text
+
+
+# --- calendar corrections re-plan open deadlines and waiting timers ----------------------------
+
+def _register_on_calendar_case(api):
+    deploy_path(CASES / "calendar-corrected" / "process.bpmn")
+    return api.as_("recorder").post("/cases", {"process": "f17_calendar_edit", "data": RECORD}).get_json()
+
+
+def _open_task(case_id: int) -> HumanTask:
+    db.session.expire_all()
+    return db.session.scalar(select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.status == "open"))
+
+
+def _overdue_events(case_id: int) -> int:
+    return len(db.session.scalars(select(TimelineEvent).where(
+        TimelineEvent.case_id == case_id, TimelineEvent.kind == "task.overdue")).all())
+
+
+@contextmanager
+def _calendar_restored(*days: date):
+    """Calendar days are reference data kept between tests: put back what a test changed."""
+    saved = {d: db.session.get(CalendarDay, d) for d in days}
+    saved = {d: (row.kind, row.name) if row else (None,) for d, row in saved.items()}
+    try:
+        yield
+    finally:
+        for day, values in saved.items():
+            set_day(day, *values)
+        db.session.commit()
+
+
+@pytest.fixture()
+def admin(client):
+    assert login(client, "admin").status_code == 302
+    return client
+
+
+def test_a_holiday_declared_inside_a_deadline_moves_the_deadline_and_its_overdue_timer(app, admin, ctx, tick):
+    """Registered Monday 2026-09-14, due in 3 working days: end of Thursday 09-17. The admin then
+    declares Wednesday 09-16 a holiday: the deadline becomes the end of Friday 09-18, for the
+    case registered before the edit exactly as for one registered after it."""
+    api = Api(app.test_client())
+    before = _register_on_calendar_case(api)
+    assert _open_task(before["id"]).due_at == datetime(2026, 9, 18, 0, 0, tzinfo=LOCAL_TZ)
+    with _calendar_restored(date(2026, 9, 16)):
+        r = post(admin, "/admin/calendar/day", {"day": "2026-09-16", "kind": "holiday", "name": "测试假日"}, page="/admin/calendar")
+        assert r.status_code == 302, r.get_data(as_text=True)
+        after = _register_on_calendar_case(api)
+        _assert_moved(before, after)
+        tick(datetime(2026, 9, 18, 0, 0, 1, tzinfo=LOCAL_TZ))
+        assert _overdue_events(before["id"]) == 0  # not declared overdue a day early
+        tick(datetime(2026, 9, 19, 0, 0, 1, tzinfo=LOCAL_TZ))
+        assert _overdue_events(before["id"]) == 1
+
+
+def _assert_moved(before, after):
+    for case in (before, after):
+        assert _open_task(case["id"]).due_at == datetime(2026, 9, 19, 0, 0, tzinfo=LOCAL_TZ)
+        assert db.session.get(ProcessInstance, db.session.get(Case, case["id"]).instance_id).next_timer_at \
+            == datetime(2026, 9, 19, 0, 0, tzinfo=LOCAL_TZ)
+    lines = [e.summary for e in db.session.scalars(select(TimelineEvent).where(
+        TimelineEvent.case_id == before["id"], TimelineEvent.kind.in_(["deadline.replanned", "timer.replanned"])))]
+    assert lines == ["日历调整，“单位报送”的办理期限由 2026-09-17 改为 2026-09-18",
+                     "日历调整，定时“逾期”由 2026-09-17 改为 2026-09-18"]
+
+
+def test_a_make_up_working_day_brings_a_deadline_forward(app, admin, ctx, tick):
+    """Same kind, the other direction: registered Thursday 10-15, due in 3 working days = end of
+    Tuesday 10-20; Saturday 10-17 declared a make-up working day makes it the end of Monday 10-19."""
+    clock.set(datetime(2026, 10, 15, 9, 0, tzinfo=LOCAL_TZ))
+    api = Api(app.test_client())
+    case = _register_on_calendar_case(api)
+    assert _open_task(case["id"]).due_at == datetime(2026, 10, 21, 0, 0, tzinfo=LOCAL_TZ)
+    with _calendar_restored(date(2026, 10, 17)):
+        r = post(admin, "/admin/calendar/day", {"day": "2026-10-17", "kind": "workday", "name": ""}, page="/admin/calendar")
+        assert r.status_code == 302
+        assert _open_task(case["id"]).due_at == datetime(2026, 10, 20, 0, 0, tzinfo=LOCAL_TZ)
+        tick(datetime(2026, 10, 20, 0, 0, 1, tzinfo=LOCAL_TZ))
+        assert _overdue_events(case["id"]) == 1
