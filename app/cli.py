@@ -19,9 +19,11 @@ def _fail(message: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.cases.integrity import register_audit_cli
     from app.loadgen import register_loadgen_cli
     from app.process_tests import register_process_tests_cli
 
+    register_audit_cli(app)
     register_process_tests_cli(app)
     register_loadgen_cli(app)
     @app.cli.command("deploy")

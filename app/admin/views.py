@@ -164,7 +164,7 @@ def new_department():
         return _department_form()
     values = _department_values(request.form)
     try:
-        department = service.create_department(**values)
+        department = service.create_department(**values, actor=current_user)
     except ValidationFailed as exc:
         return _department_form(values=values, errors=exc.fields, status=422)
     flash(_("已创建单位 %(name)s", name=department.name), "success")
@@ -179,7 +179,7 @@ def edit_department(department_id: int):
         return _department_form(department)
     values = {**_department_values(request.form), "code": department.code}
     try:
-        service.update_department(department_id, **{k: v for k, v in values.items() if k != "code"})
+        service.update_department(department_id, **{k: v for k, v in values.items() if k != "code"}, actor=current_user)
     except ValidationFailed as exc:
         return _department_form(department, values=values, errors=exc.fields, status=422)
     flash(_("已保存单位 %(name)s", name=department.name), "success")
@@ -190,7 +190,7 @@ def edit_department(department_id: int):
 @role_required("admin")
 def deactivate_department(department_id: int):
     try:
-        department = service.set_department_active(department_id, False)
+        department = service.set_department_active(department_id, False, current_user)
     except DomainError as exc:
         return back_with_error(exc, url_for("admin.departments"))
     flash(_("已停用单位 %(name)s", name=department.name), "success")
@@ -201,7 +201,7 @@ def deactivate_department(department_id: int):
 @role_required("admin")
 def activate_department(department_id: int):
     try:
-        department = service.set_department_active(department_id, True)
+        department = service.set_department_active(department_id, True, current_user)
     except DomainError as exc:
         return back_with_error(exc, url_for("admin.departments"))
     flash(_("已启用单位 %(name)s", name=department.name), "success")

@@ -139,8 +139,15 @@ class TimelineEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(String(400))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Chains the case's events (app.hashchain): covers `content()` and the previous event's hash.
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
+
+    def content(self) -> dict:
+        """What the hash covers."""
+        return {"case": self.case_id, "at": self.at, "actor": self.actor_id, "kind": self.kind,
+                "summary": self.summary, "data": self.data}
 
 
 @event.listens_for(TimelineEvent, "before_update")

@@ -22,6 +22,7 @@ from app.cases import attachments as files
 from app.cases import service
 from app.documents import service as documents
 from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
+from app.cases.timeline import verify_timeline
 from app.csv_export import csv_response
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -87,7 +88,8 @@ def show(case_id: int):
     return render_template("cases/show.html", case=case, timeline=timeline, history=history,
                            links=service.linked_cases(current_user, case), documents=documents.for_case(case),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
-                           may_upload=service.may_upload(current_user, case))
+                           may_upload=service.may_upload(current_user, case),
+                           integrity=verify_timeline(case.id, timeline))
 
 
 @bp.get("/<int:case_id>/diagram")

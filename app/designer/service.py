@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import engine, forms
+from app.audit import service as audit
 from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.clock import clock
@@ -216,6 +217,9 @@ def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], 
             record_event(case, "process.migrated", f"{user.full_name} 将流程从第 {source} 版迁移到第 {target} 版",
                          {"from": source, "to": target, "waiting": plan.waiting}, actor_id=user.id)
             moved.append(case.number)
+        if moved:
+            audit.record(user, "process.migrated", f"将流程 {key} 的 {len(moved)} 件案件从第 {source} 版迁移到第 {target} 版",
+                         {"process": key, "from": source, "to": target, "cases": moved})
     return moved, refused
 
 
@@ -244,5 +248,6 @@ def save_form(user: User, key: str, text: str, comment: str):
     schema = parse_schema(text)
     with unit_of_work():
         row = forms.save_form(key, schema, author_id=user.id, comment=comment)
+        audit.record(user, "form.saved", f"保存表单 {key}" + (f"：{comment}" if comment else ""), {"form": key})
     return row
 
