@@ -8,7 +8,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import sqlite
-from app.config import Config, TestConfig, instance_secret_key
+from app.clock import clock
+from app.config import DEV_CLOCK_FILE, Config, TestConfig, instance_secret_key
 from app.extensions import csrf, db, login_manager, migrate
 from app.inputs import init_inputs
 
@@ -26,6 +27,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     if app.config["TRUSTED_PROXY_HOPS"]:  # login throttling needs the client's own address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_HOPS"])
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    clock.use_development_offset(os.path.join(app.instance_path, DEV_CLOCK_FILE) if app.config["DEV_CLOCK"] else None)
     logging.basicConfig(level=logging.INFO)
     # Libraries that talk at INFO: Spiff one line per task state change, weasyprint every step of
     # every PDF, fontTools every font it subsets. Their warnings (e.g. weasyprint's slow-subsetting

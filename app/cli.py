@@ -19,11 +19,13 @@ def _fail(message: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.admin.devclock import register_dev_clock_cli
     from app.cases.integrity import register_audit_cli
     from app.loadgen import register_loadgen_cli
     from app.process_tests import register_process_tests_cli
 
     register_audit_cli(app)
+    register_dev_clock_cli(app)
     register_process_tests_cli(app)
     register_loadgen_cli(app)
     @app.cli.command("deploy")

@@ -47,6 +47,9 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+DEV_CLOCK_FILE = "dev-clock.json"  # in the instance folder (app.clock.OffsetFile)
+
+
 class Config:
     # Unset: the instance folder's own random key (see create_app). Several machines serving one
     # site must share one SECRET_KEY (docs/deploy.md).
@@ -60,6 +63,10 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10_000))
     # Inbox tabs and case lists count up to this many rows and then say "1000+" (see app/pagination.py).
     LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", 1000))
+    # The development clock (app/admin/devclock.py): an admin or `flask dev-clock` may set product
+    # time for the whole installation. On for development (`make run`); never in production, where
+    # the production configuration forces it off whatever the environment says.
+    DEV_CLOCK = os.environ.get("CHENGXIN_DEV_CLOCK", "1") == "1"
     WORKFLOWS_DIR = os.environ.get("WORKFLOWS_DIR", str(BASE_DIR / "workflows"))
     FORMS_DIR = os.environ.get("FORMS_DIR", str(BASE_DIR / "forms"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
@@ -151,6 +158,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    DEV_CLOCK = False  # tests move the clock themselves; a test of the development clock turns it on
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = True
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(

@@ -140,7 +140,7 @@ def init_web(app: Flask) -> None:
         if does_casework or (current_user.is_authenticated and current_user.has_role("admin")):
             warnings = [_("%(year)s 年工作日历尚未导入，涉及该年的期限无法计算，请管理员导入。", year=y)
                         for y in missing_years()]
-        return {"ROLES": ROLES, "RECORD_STATUSES": CASE_STATUSES, "STATUS_STYLES": STATUS_STYLES,
+        return {"dev_clock": clock.development_status(app.config["DEV_CLOCK"]), "ROLES": ROLES, "RECORD_STATUSES": CASE_STATUSES, "STATUS_STYLES": STATUS_STYLES,
                 "SOURCE_TYPES": SOURCE_TYPES, "TIERS": TIERS, "KEY_AREAS": KEY_AREAS,
                 "calendar_warnings": warnings, "does_casework": does_casework, "url_with": url_with, "LANGUAGES": app.config["LANGUAGES"], "current_locale": select_locale()}
 

@@ -8,15 +8,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin import bp, service
+from app.admin import bp, devclock, service
 from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from app.calendar.models import DAY_KINDS
 from app.clock import clock
-from app.errors import BadRequest, DomainError, ValidationFailed
+from app.errors import BadRequest, DomainError, NotFound, ValidationFailed
 from app.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES
 from app.pagination import page_count
-from app.web import back_with_error, page_arg, role_required, safe_next
+from app.web import back_with_error, local_dt, page_arg, role_required, safe_next
 
 PER_PAGE = 20
 
@@ -270,3 +270,30 @@ def set_day():
     label = _(DAY_KINDS[values["kind"]]) if values["kind"] in DAY_KINDS else _("普通日（周一至周五上班，周末休息）")
     flash(_("已将 %(day)s 设为%(kind)s", day=day.isoformat(), kind=label), "success")
     return redirect(url_for("admin.calendar", year=day.year, day=day.isoformat()) + "#day-form")
+
+
+# ---------------------------------------------------------------- development clock
+
+@bp.route("/dev-clock", methods=["GET", "POST"])
+@role_required("admin")
+def dev_clock():
+    if not devclock.enabled():
+        raise NotFound(_("开发时钟只在开发环境中可用"))
+    values = {"when": request.form.get("when", ""), "days": request.form.get("days", "")}
+    if request.method == "POST":
+        op = request.form.get("op")
+        try:
+            if op == "set":
+                devclock.set_time(current_user, values["when"])
+            elif op == "advance":
+                devclock.advance(current_user, values["days"])
+            elif op == "reset":
+                devclock.reset(current_user)
+            else:
+                raise BadRequest(_("未知的操作"), {"op": [_("未知的操作")]})
+        except ValidationFailed as exc:
+            return render_template("admin/dev_clock.html", status=devclock.status(), values=values,
+                                   errors=exc.fields), 422
+        flash(_("开发时钟已调整，系统当前时间：%(now)s", now=local_dt(devclock.status().now)), "success")
+        return redirect(url_for("admin.dev_clock"))
+    return render_template("admin/dev_clock.html", status=devclock.status(), values={}, errors={})

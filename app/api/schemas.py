@@ -414,3 +414,23 @@ attachment_out = AttachmentSchema()
 attachments_out = AttachmentSchema(many=True)
 case_out = CaseSchema()
 cases_out = CaseSchema(many=True)
+
+
+class DevClockSchema(Schema):
+    """The development clock (开发时钟): product time, wall-clock time (UTC) and the offset."""
+
+    enabled = fields.Boolean(required=True)
+    now = fields.AwareDateTime(required=True)
+    real = fields.AwareDateTime(required=True)
+    offset_seconds = fields.Float(required=True)
+
+
+class DevClockRequestSchema(Schema):
+    """One of: `when` (ISO date-time; no offset = Asia/Shanghai), `advance_days` (1–3660), `reset`."""
+
+    when = fields.String(validate=validate.Length(min=1, max=40))
+    advance_days = fields.Integer(validate=validate.Range(min=1, max=3660))
+    reset = fields.Boolean()
+
+
+dev_clock_request = DevClockRequestSchema()
