@@ -15,6 +15,7 @@ from app.engine import sandbox
 from app.engine.definitions import BPMN_NS
 from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
 from app.errors import NotFound, ValidationFailed
+from app.incidents import service as incidents
 from app.inputs import json_syntax_reason, load_json, parse_int
 from app.extensions import db
 from app.org.models import ROLES, User
@@ -188,7 +189,7 @@ def migration_plan(key: str, source: int, target: int) -> list[tuple[Case, engin
     definition = get_definition(key)
     src, dst = _version(definition, source), _version(definition, target)
     instances = db.session.scalars(select(engine.ProcessInstance).where(
-        engine.ProcessInstance.version_id == src.id, engine.ProcessInstance.status == "running")
+        engine.ProcessInstance.version_id == src.id, engine.ProcessInstance.status.in_(engine.MOVABLE))
         .order_by(engine.ProcessInstance.id))
     result = []
     for instance in instances:
@@ -198,7 +199,8 @@ def migration_plan(key: str, source: int, target: int) -> list[tuple[Case, engin
 
 
 def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], list[str]]:
-    """Move every movable running case of `source` to `target` (one transaction). Returns
+    """Move every movable case of `source` to `target` (one transaction); a blocked case is
+    retried on the target right after its move (its incident resolves as migrated). Returns
     (moved case numbers, refused case numbers)."""
     moved, refused = [], []
     with unit_of_work():
@@ -215,6 +217,7 @@ def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], 
             apply_step(case, instance, result)
             record_event(case, "process.migrated", f"{user.full_name} 将流程从第 {source} 版迁移到第 {target} 版",
                          {"from": source, "to": target, "waiting": plan.waiting}, actor_id=user.id)
+            incidents.after_migration(user, case, instance, target)  # a blocked case is retried on the target
             moved.append(case.number)
     return moved, refused
 
