@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.cases.models import Case
 from app.clock import clock
@@ -67,3 +67,9 @@ class HumanTask(db.Model):
         return status if status in TASK_HOLDS else None
 
     __mapper_args__ = {"version_id_col": row_version}
+
+
+def with_instance_status():
+    """Query option: load each task's instance status in the same statement (for `hold`), not its state."""
+    return joinedload(HumanTask.instance).load_only(ProcessInstance.status, ProcessInstance.error,
+                                                     ProcessInstance.lock_version)

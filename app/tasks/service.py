@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from app import engine, forms
 from app.cases.models import Case
@@ -19,7 +19,7 @@ from app.incidents.models import Incident
 from app.notifications.service import task_assigned
 from app.org.models import Department, User
 from app.pagination import Total, count_capped
-from app.tasks.models import HumanTask
+from app.tasks.models import HumanTask, with_instance_status
 from app.tasks.routing import can_act_on, can_view_case, supervises, task_filter
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
@@ -67,15 +67,9 @@ def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page:
         query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
     else:
         query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-    items = db.session.scalars(query.options(joinedload(HumanTask.case), _instance_status())
+    items = db.session.scalars(query.options(joinedload(HumanTask.case), with_instance_status())
                                .offset((page - 1) * per_page).limit(per_page)).all()
     return list(items), total
-
-
-def _instance_status():
-    """Load each task's instance status with it (its hold: blocked, suspended), not its state."""
-    instance = engine.ProcessInstance
-    return joinedload(HumanTask.instance).load_only(instance.status, instance.error, instance.lock_version)
 
 
 def hold_message(task: HumanTask) -> str | None:
