@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.calendar.service import import_schedule
 from app.cases.models import Case, TimelineEvent
@@ -16,11 +16,11 @@ from app.engine import ProcessInstance
 from app.extensions import db
 from app.incidents.models import Incident
 from app.notifications.models import Notification
-from app.org.models import Department, User
+from app.org.models import User
 from app.processes import deploy_bytes, deploy_path
 from app.tasks.models import HumanTask
 from tests.bpmn_builder import HEADER
-from tests.support import RECORD, elements
+from tests.support import RECORD, add_district_user, elements
 from tests.web_support import login, post
 
 FAILING = Path(__file__).parent / "engine" / "cases" / "failing-script-on-timer" / "process.bpmn"
@@ -60,6 +60,16 @@ def _blocked_script_case(api, tick) -> tuple[dict, Incident]:
     return case, db.session.scalar(select(Incident).where(Incident.case_id == case["id"]))
 
 
+def _blocked_calendar_case(api, tick) -> tuple[dict, Incident]:
+    """A TWO_TIMERS case registered 2026-12-01, ticked when its first wait ends: the second wait
+    needs 2027's calendar, so the case is blocked with one incident."""
+    deploy_bytes(TWO_TIMERS, "two_timers.bpmn")
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL_TZ))
+    case = api.as_("recorder").post("/cases", {"process": "two_timers", "data": RECORD}).get_json()
+    tick(datetime(2026, 12, 3, 9, 0, tzinfo=LOCAL_TZ))
+    return case, db.session.scalar(select(Incident).where(Incident.case_id == case["id"]))
+
+
 def _instance(case: dict) -> ProcessInstance:
     db.session.expire_all()
     return db.session.get(ProcessInstance, db.session.get(Case, case["id"]).instance_id)
@@ -83,12 +93,8 @@ def _notes_to(username: str) -> list[str]:
 # --- retry --------------------------------------------------------------------------------------
 
 def test_retry_after_loading_the_missing_calendar_year_resolves_the_incident(api, tick):
-    deploy_bytes(TWO_TIMERS, "two_timers.bpmn")
-    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL_TZ))
-    case = api.as_("recorder").post("/cases", {"process": "two_timers", "data": RECORD}).get_json()
-    tick(datetime(2026, 12, 3, 9, 0, tzinfo=LOCAL_TZ))  # the first wait ends; the second needs 2027
+    case, incident = _blocked_calendar_case(api, tick)
     assert _instance(case).status == "blocked"
-    incident = db.session.scalar(select(Incident).where(Incident.case_id == case["id"]))
     assert incident.element_id == "wait2" and "2027 年的工作日历尚未导入" in incident.error
     admin = api.as_("admin")
 
@@ -141,11 +147,7 @@ def test_skip_dry_run_shows_what_happens_and_saves_nothing_then_skip_steps_on(ap
 
 
 def test_skip_of_a_step_that_now_runs_is_refused(api, tick):
-    deploy_bytes(TWO_TIMERS, "two_timers.bpmn")
-    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL_TZ))
-    case = api.as_("recorder").post("/cases", {"process": "two_timers", "data": RECORD}).get_json()
-    tick(datetime(2026, 12, 3, 9, 0, tzinfo=LOCAL_TZ))
-    incident = db.session.scalar(select(Incident).where(Incident.case_id == case["id"]))
+    case, incident = _blocked_calendar_case(api, tick)
     import_schedule(YEAR_2027, "2027.csv")
     r = api.as_("admin").post(f"/incidents/{incident.id}/skip", {"reason": "跳过", "dry_run": True})
     assert r.status_code == 409 and "重试" in r.get_json()["error"]["message"]
@@ -208,13 +210,7 @@ def test_cancel_ends_the_tasks_the_timers_and_the_incident(api, tick):
 
 @pytest.fixture()
 def district_supervisor(ctx):
-    pudong = db.session.scalar(select(Department).where(Department.code == "pudong"))
-    user = User(username="sup.pudong", full_name="浦东督导员", department=pudong, scope_district_id=pudong.id)
-    user.set_password("Demo@2026")
-    user.set_roles(["supervisor"])
-    db.session.add(user)
-    db.session.commit()
-    return user
+    return add_district_user("sup.pudong", "浦东督导员", "supervisor")
 
 
 def test_operators_outside_the_case_scope_get_404_and_other_roles_403(api, tick, district_supervisor):
@@ -285,3 +281,25 @@ def test_the_incidents_page_is_for_admins_and_supervisors(client):
     assert login(client, "handler.fgw").status_code == 302
     assert client.get("/incidents").status_code == 403
     assert 'id="nav-incidents"' not in client.get("/tasks").get_data(as_text=True)
+
+
+# --- upgrade of an old database ---------------------------------------------------------------
+
+def test_upgrading_turns_an_instance_marked_error_into_a_blocked_case_with_an_open_incident(app, api):
+    from flask_migrate import downgrade, upgrade
+
+    case = api.as_("recorder").register()
+    instance_id = db.session.get(Case, case["id"]).instance_id
+    db.session.remove()
+    migrations = str(Path(app.root_path).parent / "migrations")
+    downgrade(directory=migrations, revision="0010_attachment_step")
+    db.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                       .values(status="error", error="流程执行出错：旧版本记录的错误"))
+    db.session.commit()
+    upgrade(directory=migrations)
+    db.session.remove()
+    assert db.session.get(ProcessInstance, instance_id).status == "blocked"
+    (incident,) = db.session.scalars(select(Incident)).all()
+    assert (incident.case_id, incident.status, incident.error, incident.failure_count) == \
+        (case["id"], "open", "流程执行出错：旧版本记录的错误", 1)
+    assert api.as_("reviewer").task_for(case["id"], "entry_review")["state"] == "blocked"
