@@ -201,7 +201,7 @@ def test_cancel_ends_the_tasks_the_timers_and_the_incident(api, tick):
     assert db.session.scalars(select(HumanTask.status).where(HumanTask.case_id == case["id"])).all() == ["cancelled"]
     incident = db.session.get(Incident, incident.id)
     assert (incident.status, incident.resolution, incident.reason) == ("resolved", "cancelled", "误登记")
-    assert _case_operations(case) == ["case.cancelled"]
+    assert _case_operations(case) == ["case.cancelled"] and "status.changed" in _kinds(case, "status.")
     assert any("已撤案" in t for t in _notes_to("recorder"))
     assert api.as_("admin").post(f"/cases/{case['id']}/cancel", {"reason": "再撤"}).status_code == 409
 

@@ -213,7 +213,7 @@ def upload_task(user: User, case: Case) -> HumanTask | None:
     Raises Forbidden when the case's process has ended, or when the user holds no current task
     on it and is not its recorder (the caller has already checked that they may see the case)."""
     instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
-    if instance is None or instance.status != "running":
+    if instance is None or instance.status not in engine.ACTIVE_STATUSES:
         raise Forbidden(_("案件已办结，不能再上传材料"))
     mine = [t for t in open_tasks(case) if can_act_on(user, t) and t.claimed_by_id in (None, user.id)]
     if mine:

@@ -46,7 +46,7 @@ def get_definition(key: str) -> engine.ProcessDefinition:
 
 def versions(definition: engine.ProcessDefinition) -> list[VersionInfo]:
     counts = dict(db.session.execute(
-        select(engine.ProcessInstance.version_id, func.count()).where(engine.ProcessInstance.status == "running")
+        select(engine.ProcessInstance.version_id, func.count()).where(engine.ProcessInstance.status.in_(engine.ACTIVE_STATUSES))
         .group_by(engine.ProcessInstance.version_id)).all())
     totals = dict(db.session.execute(
         select(engine.ProcessInstance.version_id, func.count()).group_by(engine.ProcessInstance.version_id)).all())
@@ -189,7 +189,7 @@ def migration_plan(key: str, source: int, target: int) -> list[tuple[Case, engin
     definition = get_definition(key)
     src, dst = _version(definition, source), _version(definition, target)
     instances = db.session.scalars(select(engine.ProcessInstance).where(
-        engine.ProcessInstance.version_id == src.id, engine.ProcessInstance.status.in_(engine.MOVABLE))
+        engine.ProcessInstance.version_id == src.id, engine.ProcessInstance.status.in_(engine.ACTIVE_STATUSES))
         .order_by(engine.ProcessInstance.id))
     result = []
     for instance in instances:

@@ -18,15 +18,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.clock import clock
 from app.engine.helpers import Bindings
-from app.engine.models import ProcessInstance, ProcessVersion
+from app.engine.models import ACTIVE_STATUSES, ProcessInstance, ProcessVersion
 from app.engine.runtime import _finish, _Stepper, _script_engine
 from app.engine.serializer import workflow_from_json
 
 _OPEN = {TaskState.READY, TaskState.WAITING, TaskState.STARTED}
-# Instances that can move: running ones, and blocked or suspended ones (a failed step saved
-# nothing, so a blocked instance waits where it did before; a move to a fixed version is how it
-# is repaired — the caller retries it after the move).
-MOVABLE = ("running", "blocked", "suspended")
 
 
 @dataclass
@@ -90,7 +86,7 @@ def _state_refs(state_json: str) -> list[tuple[str, str, int]]:
 
 def plan_migration(instance: ProcessInstance, target: ProcessVersion) -> MigrationPlan:
     plan = MigrationPlan(instance.id, True, status=instance.status)
-    if instance.status not in MOVABLE:
+    if instance.status not in ACTIVE_STATUSES:  # a blocked case moves too: to a fixed version, then retried
         return MigrationPlan(instance.id, False, reasons=["流程实例已结束"])
     if target.definition_id != instance.version.definition_id or target.version <= instance.version.version:
         return MigrationPlan(instance.id, False, reasons=["目标版本必须是同一流程的更新版本"])

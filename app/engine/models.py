@@ -68,6 +68,11 @@ class ProcessDraft(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+# An instance that has not ended: running, blocked by an incident (a failed step saved nothing, so
+# it waits where it did before) or suspended by an operator. Only running ones take steps.
+ACTIVE_STATUSES = ("running", "blocked", "suspended")
+
+
 class ProcessInstance(db.Model):
     __tablename__ = "process_instance"
 

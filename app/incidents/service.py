@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app import engine
-from app.cases.models import Case
+from app.cases.models import CASE_STATUSES, Case
 from app.cases.timeline import record_event
 from app.clock import clock
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -337,16 +337,19 @@ def cancel(user: User, case_id: int, reason) -> Case:
     reason = clean_reason(reason)
     with unit_of_work():
         case, instance = _operable_instance(user, case_id)
-        if instance.status not in ("running", "blocked", "suspended"):
+        if instance.status not in engine.ACTIVE_STATUSES:
             raise Conflict(_("案件已结束，不能撤案"))
         now = clock.now()
         for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
                                                                HumanTask.status == "open")):
             task.status = "cancelled"
+            record_event(case, "task.cancelled", f"任务已取消：{task.name}", {"task_id": task.id, "element": task.bpmn_id})
         incident = open_incident(instance.id)
         if incident is not None:
             _resolve(user, incident, instance, "cancelled", reason)
         instance.status, instance.next_timer_at, instance.completed_at = "cancelled", None, now
+        record_event(case, "status.changed", f"撤案：{CASE_STATUSES.get(case.record_status, case.record_status)} → 已撤案",
+                     {"from": case.record_status, "to": "cancelled"})
         case.record_status, case.closed_at, case.updated_at = "cancelled", now, now
         record_event(case, "case.cancelled", f"{user.full_name} 撤案（原因：{reason}）", {"reason": reason},
                      actor_id=user.id)
