@@ -50,5 +50,8 @@ def fire_due_timers() -> dict[str, int]:
         except DomainError as exc:
             failed += 1
             log.error("timer of instance %s failed: %s", instance_id, exc.message)
-            incidents.record_failure(instance_id, exc)
+            try:
+                incidents.record_failure(instance_id, exc)
+            except (Conflict, Busy):
+                continue  # another ticker recorded it, or the database stayed busy: the next tick tries again
     return {"fired": fired, "failed": failed}
