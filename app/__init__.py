@@ -54,6 +54,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     from app.designer.views import bp as designer_bp
     from app.documents.views import bp as documents_bp
     from app.health import bp as health_bp
+    from app.incidents.views import bp as incidents_bp
     from app.notifications.views import bp as notifications_bp
     from app.supervision.views import bp as supervision_bp
     from app.tasks.views import bp as tasks_bp
@@ -64,7 +65,8 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
-    for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp):
+    for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp,
+               incidents_bp):
         app.register_blueprint(bp)
     register_cli(app)
     login_manager.user_loader(auth_views.load_user)

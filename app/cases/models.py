@@ -57,8 +57,9 @@ WARNING_STAGES = {
     "closed": N_("整改完成"),
     "escalated": N_("已通报并记录失信"),
 }
-# Every status a case can show (records and warnings share the status column).
-CASE_STATUSES = {**RECORD_STATUSES, **WARNING_STAGES}
+# Every status a case can show (records and warnings share the status column); a case opened in
+# error is cancelled (撤案) by an admin or supervisor, whatever its process.
+CASE_STATUSES = {**RECORD_STATUSES, **WARNING_STAGES, "cancelled": N_("已撤案")}
 TIERS = {"minor": N_("轻微"), "general": N_("一般"), "serious": N_("严重")}
 SUBJECT_TYPES = {"department": N_("单位"), "civil_servant": N_("公务员")}
 

@@ -26,6 +26,7 @@ from app.cases.timeline import verify_timeline
 from app.csv_export import csv_response
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.incidents import service as incidents
 from app.inputs import parse_date
 from app.org.service import form_sources
 from app.pagination import page_count
@@ -83,13 +84,17 @@ def export():
 @login_required
 def show(case_id: int):
     case = service.get_case(current_user, case_id)
+    instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
     timeline = service.timeline(case)
     history = [e for e in timeline if e.kind == "status.changed"]
     return render_template("cases/show.html", case=case, timeline=timeline, history=history,
                            links=service.linked_cases(current_user, case), documents=documents.for_case(case),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
                            may_upload=service.may_upload(current_user, case),
-                           integrity=verify_timeline(case.id, timeline))
+                           integrity=verify_timeline(case.id, timeline),
+                           may_operate=incidents.may_operate(current_user, case),
+                           instance_status=instance.status if instance else None,
+                           incident=incidents.open_incident(instance.id) if instance else None)
 
 
 @bp.get("/<int:case_id>/diagram")

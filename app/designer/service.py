@@ -16,6 +16,7 @@ from app.engine import sandbox
 from app.engine.definitions import BPMN_NS
 from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
 from app.errors import NotFound, ValidationFailed
+from app.incidents import service as incidents
 from app.inputs import json_syntax_reason, load_json, parse_int
 from app.extensions import db
 from app.org.models import ROLES, User
@@ -46,7 +47,7 @@ def get_definition(key: str) -> engine.ProcessDefinition:
 
 def versions(definition: engine.ProcessDefinition) -> list[VersionInfo]:
     counts = dict(db.session.execute(
-        select(engine.ProcessInstance.version_id, func.count()).where(engine.ProcessInstance.status == "running")
+        select(engine.ProcessInstance.version_id, func.count()).where(engine.ProcessInstance.status.in_(engine.ACTIVE_STATUSES))
         .group_by(engine.ProcessInstance.version_id)).all())
     totals = dict(db.session.execute(
         select(engine.ProcessInstance.version_id, func.count()).group_by(engine.ProcessInstance.version_id)).all())
@@ -189,7 +190,7 @@ def migration_plan(key: str, source: int, target: int) -> list[tuple[Case, engin
     definition = get_definition(key)
     src, dst = _version(definition, source), _version(definition, target)
     instances = db.session.scalars(select(engine.ProcessInstance).where(
-        engine.ProcessInstance.version_id == src.id, engine.ProcessInstance.status == "running")
+        engine.ProcessInstance.version_id == src.id, engine.ProcessInstance.status.in_(engine.ACTIVE_STATUSES))
         .order_by(engine.ProcessInstance.id))
     result = []
     for instance in instances:
@@ -199,7 +200,8 @@ def migration_plan(key: str, source: int, target: int) -> list[tuple[Case, engin
 
 
 def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], list[str]]:
-    """Move every movable running case of `source` to `target` (one transaction). Returns
+    """Move every movable case of `source` to `target` (one transaction); a blocked case is
+    retried on the target right after its move (its incident resolves as migrated). Returns
     (moved case numbers, refused case numbers)."""
     moved, refused = [], []
     with unit_of_work():
@@ -216,6 +218,7 @@ def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], 
             apply_step(case, instance, result)
             record_event(case, "process.migrated", f"{user.full_name} 将流程从第 {source} 版迁移到第 {target} 版",
                          {"from": source, "to": target, "waiting": plan.waiting}, actor_id=user.id)
+            incidents.after_migration(user, case, instance, target)  # a blocked case is retried on the target
             moved.append(case.number)
         if moved:
             audit.record(user, "process.migrated", f"将流程 {key} 的 {len(moved)} 件案件从第 {source} 版迁移到第 {target} 版",

@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.clock import clock
 from app.engine.helpers import Bindings
-from app.engine.models import ProcessInstance, ProcessVersion
+from app.engine.models import ACTIVE_STATUSES, ProcessInstance, ProcessVersion
 from app.engine.runtime import _finish, _Stepper, _script_engine
 from app.engine.serializer import workflow_from_json
 
@@ -33,6 +33,7 @@ class MigrationPlan:
     reasons: list[str] = field(default_factory=list)
     # What the move adds: "“单位报送”上的边界事件“到期前提醒”" (designer's names), one per event.
     added: list[str] = field(default_factory=list)
+    status: str = "running"  # the instance's: running, blocked (an open incident) or suspended
 
 
 def _spec_names(spec_json: str) -> dict[str, set[str]]:
@@ -84,8 +85,8 @@ def _state_refs(state_json: str) -> list[tuple[str, str, int]]:
 
 
 def plan_migration(instance: ProcessInstance, target: ProcessVersion) -> MigrationPlan:
-    plan = MigrationPlan(instance.id, True)
-    if instance.status != "running":
+    plan = MigrationPlan(instance.id, True, status=instance.status)
+    if instance.status not in ACTIVE_STATUSES:  # a blocked case moves too: to a fixed version, then retried
         return MigrationPlan(instance.id, False, reasons=["流程实例已结束"])
     if target.definition_id != instance.version.definition_id or target.version <= instance.version.version:
         return MigrationPlan(instance.id, False, reasons=["目标版本必须是同一流程的更新版本"])

@@ -82,7 +82,7 @@ def _day(when: datetime) -> str:
 
 def _replan_timers(actor: User | None, result: Replanned) -> None:
     instances = db.session.scalars(select(engine.ProcessInstance).where(
-        engine.ProcessInstance.status == "running",
+        engine.ProcessInstance.status.in_(engine.ACTIVE_STATUSES),  # a suspended case's timers wait, replanned
         engine.ProcessInstance.next_timer_at.is_not(None)))  # a timer is pending
     for instance in instances:
         case = db.session.scalar(select(Case).where(Case.instance_id == instance.id))

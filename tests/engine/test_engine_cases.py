@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import process_tests
 from app.calendar.models import CalendarDay
@@ -19,6 +19,8 @@ from app.clock import LOCAL_TZ, clock
 from app.designer import service as designer_service
 from app.engine import ProcessInstance
 from app.extensions import db
+from app.incidents.models import Incident
+from app.notifications.models import Notification
 from app.org.models import User
 from app.tasks.models import HumanTask
 from tests.support import RECORD, Api, elements
@@ -231,3 +233,69 @@ def test_a_make_up_working_day_brings_a_deadline_forward(app, admin, ctx, tick):
         assert _open_task(case["id"]).due_at == datetime(2026, 10, 20, 0, 0, tzinfo=LOCAL_TZ)
         tick(datetime(2026, 10, 20, 0, 0, 1, tzinfo=LOCAL_TZ))
         assert _overdue_events(case["id"]) == 1
+
+
+# --- a failed step is an incident: the case is blocked, visible and recoverable ---------------
+
+FAILING = CASES / "failing-script-on-timer"
+
+
+def _incident_lines(case_id: int) -> list[str]:
+    return [e.kind for e in db.session.scalars(select(TimelineEvent).where(
+        TimelineEvent.case_id == case_id, TimelineEvent.kind.startswith("incident.")).order_by(TimelineEvent.id))]
+
+
+def _incident_notes() -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(Notification.kind == "case.incident"))
+
+
+def test_a_failing_timer_script_blocks_the_case_as_an_incident_and_a_move_to_the_fixed_version_retries_it(api, tick, client):
+    deploy_path(FAILING / "process.bpmn")
+    case = api.as_("recorder").post("/cases", {"process": "f15_timer_script_error", "data": RECORD}).get_json()
+    # Registered Monday 09-14: the reminder falls due at the end of Wednesday 09-16; its script names a wrong task.
+    assert "失败 1 个" in tick(datetime(2026, 9, 17, 9, 0, tzinfo=LOCAL_TZ))
+    instance = db.session.get(ProcessInstance, db.session.get(Case, case["id"]).instance_id)
+    assert instance.status == "blocked"
+    (incident,) = db.session.scalars(select(Incident)).all()
+    assert (incident.status, incident.element_id, incident.element_name, incident.failure_count) == \
+        ("open", "remind", "提醒（写错了任务 id）", 1)
+    assert "a_tsak" in incident.error and incident.first_failed_at == clock.now()
+    assert _incident_lines(case["id"]) == ["incident.opened"]
+    notes = _incident_notes()
+    assert notes >= 2  # the city-wide supervisor and the admin
+
+    # The handler's task is shown blocked, with the error, and cannot be completed.
+    handler = api.as_("handler.fgw")
+    task = handler.task_for(case["id"], "a_task")
+    assert task["state"] == "blocked" and "a_tsak" in task["hold_reason"]
+    r = handler.post(f"/tasks/{task['id']}/complete", {"data": {"progress": "已报送", "completed": False}})
+    assert r.status_code == 409
+    message = r.get_json()["error"]["message"]
+    assert f"异常 #{incident.id}" in message and "“提醒（写错了任务 id）”（remind）" in message and "已结束" not in message
+    assert login(client, "handler.fgw").status_code == 302
+    page = client.get("/tasks?tab=available").get_data(as_text=True)
+    assert 'data-hold="blocked"' in page and "已阻塞" in page
+    page = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'id="task-hold"' in page and 'id="task-form"' not in page
+
+    # Ticking on does not fire a blocked case again, nor repeat the line or the notifications.
+    tick(timedelta(days=1))
+    db.session.expire_all()
+    assert _incident_lines(case["id"]) == ["incident.opened"] and _incident_notes() == notes
+    assert db.session.get(Incident, incident.id).failure_count == 1
+
+    # The designer deploys the fix; the dry run lists the blocked case, the move retries it.
+    deploy_path(FAILING / "process_fixed.bpmn")
+    (plan,) = [p for _, p in designer_service.migration_plan("f15_timer_script_error", 1, 2)]
+    assert plan.possible and plan.status == "blocked"
+    designer = db.session.scalar(select(User).where(User.username == "designer"))
+    assert designer_service.migrate(designer, "f15_timer_script_error", 1, 2) == ([case["number"]], [])
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident.id)
+    assert (incident.status, incident.resolution) == ("resolved", "migrated")
+    assert db.session.get(ProcessInstance, instance.id).status == "running"
+    assert _incident_lines(case["id"]) == ["incident.opened", "incident.migrated"]
+    kinds = [e.kind for e in db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case["id"]))]
+    assert "task.reminded" in kinds  # the corrected reminder ran
+    handler.complete(case["id"], "a_task", {"progress": "已报送", "completed": False})
+    assert elements(api.as_("reviewer").case(case["id"])) == ["c_task"]
