@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app import engine
+from app.audit import service as audit
 from app.cases.models import CASE_STATUSES, Case
 from app.cases.timeline import record_event
 from app.clock import clock
@@ -181,6 +182,8 @@ def _resolve(user: User | None, incident: Incident, instance: engine.ProcessInst
              reason: str) -> None:
     incident.status, incident.resolution, incident.reason = "resolved", resolution, reason
     incident.resolved_by_id, incident.resolved_at = (user.id if user else None), clock.now()
+    audit.record(user, f"incident.{resolution}", f"处理异常 #{incident.id}（{resolution}）：{reason}",
+                 {"incident_id": incident.id, "case_id": incident.case_id, "reason": reason})
     if instance.status == "blocked":
         instance.status = "running"
     instance.error = None
@@ -313,6 +316,7 @@ def suspend(user: User, case_id: int, reason) -> Case:
         instance.status = "suspended"
         record_event(case, "case.suspended", f"{user.full_name} 暂停案件（原因：{reason}）", {"reason": reason},
                      actor_id=user.id)
+        audit.record(user, "case.suspended", f"暂停案件 {case.number}：{reason}", {"case_id": case.id, "reason": reason})
         _notify_operation(case, N_("案件 %(number)s 已暂停"), reason, units=True)
     return case
 
@@ -327,6 +331,7 @@ def resume(user: User, case_id: int, reason) -> Case:
         instance.status = "blocked" if open_incident(instance.id) is not None else "running"
         record_event(case, "case.resumed", f"{user.full_name} 恢复案件（原因：{reason}）", {"reason": reason},
                      actor_id=user.id)
+        audit.record(user, "case.resumed", f"恢复案件 {case.number}：{reason}", {"case_id": case.id, "reason": reason})
         _notify_operation(case, N_("案件 %(number)s 已恢复办理"), reason, units=True)
     return case
 
@@ -353,5 +358,6 @@ def cancel(user: User, case_id: int, reason) -> Case:
         case.record_status, case.closed_at, case.updated_at = "cancelled", now, now
         record_event(case, "case.cancelled", f"{user.full_name} 撤案（原因：{reason}）", {"reason": reason},
                      actor_id=user.id)
+        audit.record(user, "case.cancelled", f"撤案 {case.number}：{reason}", {"case_id": case.id, "reason": reason})
         _notify_operation(case, N_("案件 %(number)s 已撤案"), reason, units=True)
     return case

@@ -1,7 +1,7 @@
 """hash-chained case timelines and an administrative audit log (issue 15)
 
 Revision ID: 0013_audit_chains
-Revises: 0010_attachment_step
+Revises: 0012_incidents
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app import hashchain
 
 revision = "0013_audit_chains"
-down_revision = "0010_attachment_step"
+down_revision = "0012_incidents"
 branch_labels = None
 depends_on = None
 
