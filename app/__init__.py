@@ -8,7 +8,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import sqlite
-from app.config import Config, check_public_base_url, config_for_environment, instance_secret_key
+from app.clock import clock
+from app.config import DEV_CLOCK_FILE, Config, check_public_base_url, config_for_environment, instance_secret_key
 from app.extensions import csrf, db, login_manager, migrate
 from app.inputs import init_inputs
 
@@ -25,6 +26,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     if app.config["TRUSTED_PROXY_HOPS"]:  # login throttling needs the client's own address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_HOPS"])
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    clock.use_development_offset(os.path.join(app.instance_path, DEV_CLOCK_FILE) if app.config["DEV_CLOCK"] else None)
     logging.basicConfig(level=logging.INFO)
     # Libraries that talk at INFO: Spiff one line per task state change, weasyprint every step of
     # every PDF, fontTools every font it subsets. Their warnings (e.g. weasyprint's slow-subsetting
@@ -51,6 +53,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     from app.designer.views import bp as designer_bp
     from app.documents.views import bp as documents_bp
     from app.health import bp as health_bp
+    from app.incidents.views import bp as incidents_bp
     from app.notifications.views import bp as notifications_bp
     from app.supervision.views import bp as supervision_bp
     from app.tasks.views import bp as tasks_bp
@@ -61,7 +64,8 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
-    for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp):
+    for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp,
+               incidents_bp):
         app.register_blueprint(bp)
     register_cli(app)
     login_manager.user_loader(auth_views.load_user)

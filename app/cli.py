@@ -19,9 +19,13 @@ def _fail(message: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.admin.devclock import register_dev_clock_cli
+    from app.cases.integrity import register_audit_cli
     from app.loadgen import register_loadgen_cli
     from app.process_tests import register_process_tests_cli
 
+    register_audit_cli(app)
+    register_dev_clock_cli(app)
     register_process_tests_cli(app)
     register_loadgen_cli(app)
     @app.cli.command("deploy")
@@ -94,12 +98,12 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False))
     def import_calendar_cmd(path: str):
         """Import a holiday schedule file: lines `YYYY-MM-DD,holiday|workday,名称`."""
-        from app.calendar.service import import_schedule
+        from app.admin.service import import_calendar
 
         if not Path(path).is_file():
             _fail(f"文件不存在：{path}")
         try:
-            years = import_schedule(Path(path).read_text(encoding="utf-8"), source=Path(path).name)
+            years = import_calendar(Path(path).name, Path(path).read_bytes())
         except DomainError as exc:
             _fail(exc.message)
         click.echo(f"已导入 {', '.join(map(str, years))} 年的节假日安排")

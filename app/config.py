@@ -49,6 +49,9 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+DEV_CLOCK_FILE = "dev-clock.json"  # in the instance folder (app.clock.OffsetFile)
+
+
 class Config:
     # Unset: the instance folder's own random key (see create_app). Several machines serving one
     # site must share one SECRET_KEY (docs/deploy.md).
@@ -62,6 +65,10 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10_000))
     # Inbox tabs and case lists count up to this many rows and then say "1000+" (see app/pagination.py).
     LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", 1000))
+    # The development clock (app/admin/devclock.py): an admin or `flask dev-clock` may set product
+    # time for the whole installation. On for development (`make run`); never in production, where
+    # the production configuration forces it off whatever the environment says.
+    DEV_CLOCK = os.environ.get("CHENGXIN_DEV_CLOCK", "1") == "1"
     WORKFLOWS_DIR = os.environ.get("WORKFLOWS_DIR", str(BASE_DIR / "workflows"))
     FORMS_DIR = os.environ.get("FORMS_DIR", str(BASE_DIR / "forms"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
@@ -158,6 +165,7 @@ class ProductionConfig(Config):
     defaults: PUBLIC_BASE_URL must be set (check_public_base_url refuses to start without it)."""
 
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    DEV_CLOCK = False  # whatever CHENGXIN_DEV_CLOCK says: production runs on real time only
 
 
 def config_for_environment() -> type[Config]:
@@ -186,6 +194,7 @@ def check_public_base_url(config) -> None:
 
 class TestConfig(Config):
     TESTING = True
+    DEV_CLOCK = False  # tests move the clock themselves; a test of the development clock turns it on
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = True
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(

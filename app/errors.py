@@ -6,6 +6,9 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
     code = "bad_request"
+    # A failed engine step names the element it failed at (id and the designer's name), if known.
+    element_id: str | None = None
+    element_name: str | None = None
 
     def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
         super().__init__(message)

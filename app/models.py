@@ -12,3 +12,5 @@ from app.engine.models import ProcessDraft  # noqa: F401,E402
 from app.forms.models import FormVersion  # noqa: F401,E402
 from app.documents.models import Document, DocumentSequence  # noqa: F401,E402
 from app.cases.models import CaseNote, Decision  # noqa: F401,E402
+from app.audit.models import AuditEvent, ChainHead  # noqa: F401,E402
+from app.incidents.models import Incident  # noqa: F401,E402

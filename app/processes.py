@@ -7,7 +7,9 @@ from pathlib import Path
 from flask import current_app
 
 from app import engine, forms
-from app.org.models import ROLES
+from app.audit import service as audit
+from app.extensions import db
+from app.org.models import ROLES, User
 from app.transaction import unit_of_work
 
 
@@ -25,6 +27,9 @@ def deploy_bytes(data: bytes, filename: str, *, author_id: int | None = None, co
             previous = engine.previous_version(version)
             version.change_summary_json = json.dumps(
                 engine.change_summary(previous.bpmn_xml if previous else None, version.bpmn_xml), ensure_ascii=False)
+            author = db.session.get(User, author_id) if author_id else None
+            audit.record(author, "process.deployed", f"部署流程 {version.definition.name}（{version.definition.key}）第 {version.version} 版"
+                         + (f"：{comment}" if comment else ""), {"process": version.definition.key, "version": version.version})
     return version, created
 
 

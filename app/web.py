@@ -37,7 +37,7 @@ STATUS_STYLES = {
     "under_objection": "warning", "confirmed": "dark", "published": "danger", "repaired": "success",
     "revoked": "success", "exempted": "success", "expired": "secondary",
     "warning_issued": "warning", "explaining": "primary", "planning": "primary", "tracking": "info",
-    "verifying": "info", "closed": "success", "escalated": "danger",
+    "verifying": "info", "closed": "success", "escalated": "danger", "cancelled": "secondary",
 }
 
 
@@ -134,6 +134,8 @@ def init_web(app: Flask) -> None:
         from app.calendar.service import missing_years
         from app.cases.models import CASE_STATUSES, KEY_AREAS, SOURCE_TYPES, TIERS
         from app.org.models import ROLES
+        from app.engine.models import ACTIVE_STATUSES
+        from app.tasks.models import TASK_HOLDS
         from app.tasks.routing import CASE_ROLES
 
         warnings = []
@@ -141,8 +143,8 @@ def init_web(app: Flask) -> None:
         if does_casework or (current_user.is_authenticated and current_user.has_role("admin")):
             warnings = [_("%(year)s 年工作日历尚未导入，涉及该年的期限无法计算，请管理员导入。", year=y)
                         for y in missing_years()]
-        return {"ROLES": ROLES, "RECORD_STATUSES": CASE_STATUSES, "STATUS_STYLES": STATUS_STYLES,
-                "SOURCE_TYPES": SOURCE_TYPES, "TIERS": TIERS, "KEY_AREAS": KEY_AREAS,
+        return {"dev_clock": clock.development_status(app.config["DEV_CLOCK"]), "ROLES": ROLES, "RECORD_STATUSES": CASE_STATUSES, "STATUS_STYLES": STATUS_STYLES,
+                "SOURCE_TYPES": SOURCE_TYPES, "TIERS": TIERS, "TASK_HOLDS": TASK_HOLDS, "ACTIVE_STATUSES": ACTIVE_STATUSES, "KEY_AREAS": KEY_AREAS,
                 "calendar_warnings": warnings, "does_casework": does_casework, "url_with": url_with, "LANGUAGES": app.config["LANGUAGES"], "current_locale": select_locale()}
 
     app.jinja_env.globals["tr"] = tr  # data in the user's language, escaped like any value

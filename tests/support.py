@@ -83,3 +83,16 @@ class Api:
 
 def elements(case: dict) -> list[str]:
     return sorted(t["element"] for t in case["open_tasks"])
+
+
+def add_district_user(username: str, full_name: str, role: str, district: str = "pudong") -> User:
+    """A user of `role` whose scope is one district (its own unit), committed."""
+    from app.org.models import Department
+
+    unit = db.session.scalar(select(Department).where(Department.code == district))
+    user = User(username=username, full_name=full_name, department=unit, scope_district_id=unit.id)
+    user.set_password("Demo@2026")
+    user.set_roles([role])
+    db.session.add(user)
+    db.session.commit()
+    return user

@@ -146,7 +146,7 @@ def test_a_case_waiting_at_a_removed_task_cannot_migrate(designer, app):
     token = csrf_token(designer, "/designer/safety_probe")
     html = designer.post("/designer/safety_probe/migrate", data={"source": "1", "target": "2", "csrf_token": token}
                          ).get_data(as_text=True)
-    assert 'data-possible="no"' in html and "“extra” 在第 2 版中不存在" in html
+    assert 'data-possible="no"' in html and "等待中的环节“复核”（extra）在第 2 版中已删除" in html
 
 
 def test_form_editor_validates_versions_and_running_processes_keep_their_form(designer, app):

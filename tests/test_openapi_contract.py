@@ -6,6 +6,8 @@ again with the ids of a real case (its task, attachment, document, notification)
 are checked too, not only 404s. Bounded: few examples, derandomized (about half a minute)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -15,12 +17,16 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, ignored
 from sqlalchemy import select
 
 from app.auth.service import issue_token
+from app.clock import LOCAL_TZ, clock
 from app.extensions import db
+from app.incidents.models import Incident
 from app.notifications.models import Notification
 from app.org.models import User
+from app.processes import deploy_path
 from tests.browser.test_ui_rules import notified_case
 from tests.test_api_parity import PDF, upload
-from tests.support import Api
+from tests.support import RECORD, Api
+from tests.test_incidents import FAILING
 
 # One user of each kind of role: what one may do the others are refused (403), and every answer
 # must still be one the spec lists.
@@ -50,7 +56,20 @@ def _real_ids(client) -> dict[str, int]:
                                          .where(User.username == "handler.fgw").limit(1))
         db.session.remove()
     return {"case_id": case["id"], "task_id": task["id"], "attachment_id": attachment["id"],
-            "document_id": document["id"], "notification_id": notification}
+            "document_id": document["id"], "notification_id": notification, "incident_id": _incident(client)}
+
+
+def _incident(client) -> int:
+    """An open incident: the engine case failing-script-on-timer, ticked past its reminder."""
+    app = client.application
+    with app.app_context():
+        deploy_path(FAILING)
+        Api(client).as_("recorder").post("/cases", {"process": "f15_timer_script_error", "data": RECORD})
+        with clock.travel(datetime(2026, 9, 17, 9, 0, tzinfo=LOCAL_TZ)):
+            assert app.test_cli_runner().invoke(args=["tick"]).exit_code == 0
+        incident = db.session.scalar(select(Incident.id).where(Incident.status == "open"))
+        db.session.remove()
+    return incident
 
 
 def test_every_operation_answers_as_the_spec_says(app, client):

@@ -2,15 +2,18 @@
 pager (issue 12, finding 14: /admin/users gave 500 once there were more than 20 users)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
+from app.clock import LOCAL_TZ, clock
 from app.complaints.models import Complaint
 from app.extensions import db
 from app.notifications.models import Notification
 from app.org.models import Department, User
-from tests.support import Api
+from app.processes import deploy_path
+from tests.support import RECORD, Api
+from tests.test_incidents import FAILING
 from tests.web_support import login
 
 ROWS = 21  # every list shows 20 a page
@@ -71,3 +74,15 @@ def test_every_paginated_page_has_a_second_page(app, client):
     _pages(supervisor_web, "/complaints", "投诉分页")
     _pages(admin_web, "/admin/users", "用户分页")
     _pages(admin_web, "/notifications", "通知分页")
+
+
+def test_the_incidents_page_has_a_second_page(app, client, runner):
+    with app.app_context():
+        deploy_path(FAILING)
+        recorder = Api(client).as_("recorder")
+        for i in range(ROWS):
+            recorder.post("/cases", {"process": "f15_timer_script_error", "data": {**RECORD, "title": f"分页异常 {i}"}})
+        db.session.remove()
+    clock.set(datetime(2026, 9, 17, 9, 0, tzinfo=LOCAL_TZ))  # every reminder fails: one incident each
+    assert f"失败 {ROWS} 个" in runner.invoke(args=["tick"]).output
+    _pages(_web(app, "admin"), "/incidents", "异常分页")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.clock import clock
 from app.extensions import db
 from app.org.models import Department, User
-from tests.support import RECORD
+from tests.support import RECORD, add_district_user
 
 
 @pytest.fixture()
@@ -123,12 +123,7 @@ def test_claim_release_and_supervisor_reassignment(api, notified):
 
 
 def test_district_scoped_reviewer_sees_only_their_district(api):
-    pudong = db.session.scalar(select(Department).where(Department.code == "pudong"))
-    user = User(username="reviewer.pudong", full_name="浦东审核员", department=pudong, scope_district_id=pudong.id)
-    user.set_password("x")
-    user.set_roles(["reviewer"])
-    db.session.add(user)
-    db.session.commit()
+    add_district_user("reviewer.pudong", "浦东审核员", "reviewer")
     recorder = api.as_("recorder")
     city = recorder.register()
     local = recorder.register(subject_department="pudong")

@@ -13,6 +13,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from app.audit import service as audit
 from app.auth.passwords import password_problems, personal_words
 from app.auth.service import revoke_credentials
 from app.calendar import service as cal
@@ -23,6 +24,7 @@ from app.extensions import db
 from app.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES, Department, User, UserRole
 from app.pagination import Total, count_capped
+from app.tasks.deadlines import deadlines_replanned
 from app.transaction import unit_of_work
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
@@ -144,6 +146,8 @@ def create_user(actor: User, *, username: str, full_name: str, department_id, ro
             user.set_roles(roles)
             db.session.add(user)
             db.session.flush()
+            audit.record(actor, "user.created", f"新建用户 {username}（{full_name}），角色：{'、'.join(sorted(roles))}",
+                         {"user_id": user.id, "roles": sorted(roles), "department_id": department.id if department else None})
     except Conflict:  # the same username was taken a moment ago
         _refuse("username", _("用户名 %(name)s 已被使用", name=username))
     return user
@@ -159,9 +163,14 @@ def update_user(actor: User, user_id: int, *, full_name: str, department_id, rol
         _add(errors, "roles", _("不能取消自己的系统管理员角色，以免无人可以管理系统"))
     _check(errors)
     with unit_of_work():
+        before = sorted(user.roles)
         user.full_name, user.department, user.scope_district = full_name, department, scope
         if set(roles) != user.roles:
             user.set_roles(roles)
+        audit.record(actor, "user.updated", f"修改用户 {user.username}：角色 {'、'.join(before)} → {'、'.join(sorted(roles))}",
+                     {"user_id": user.id, "roles_before": before, "roles": sorted(roles),
+                      "department_id": department.id if department else None,
+                      "scope_district_id": scope.id if scope else None})
     return user
 
 
@@ -175,6 +184,8 @@ def set_user_active(actor: User, user_id: int, active: bool) -> User:
         if user.active != active:
             user.active = active
             revoke_credentials(user)
+            audit.record(actor, "user.activated" if active else "user.deactivated",
+                         f"{'启用' if active else '停用'}用户 {user.username}", {"user_id": user.id})
     return user
 
 
@@ -188,6 +199,7 @@ def reset_password(actor: User, user_id: int, password: str) -> User:
     with unit_of_work():
         user.set_password(password)
         revoke_credentials(user)
+        audit.record(actor, "user.password_reset", f"重置用户 {user.username} 的密码", {"user_id": user.id})
     return user
 
 
@@ -256,7 +268,7 @@ def _check_department(errors, *, name: str, kind: str, district_id, current: Dep
     return district
 
 
-def create_department(*, code: str, name: str, kind: str, district_id=None) -> Department:
+def create_department(*, code: str, name: str, kind: str, district_id=None, actor: User | None = None) -> Department:
     code, name, kind = (code or "").strip(), (name or "").strip(), (kind or "").strip()
     errors: dict[str, list[str]] = {}
     if not CODE_RE.match(code):
@@ -270,12 +282,14 @@ def create_department(*, code: str, name: str, kind: str, district_id=None) -> D
             department = Department(code=code, name=name, kind=kind, district=district, active=True)
             db.session.add(department)
             db.session.flush()
+            audit.record(actor, "department.created", f"新建单位 {name}（{code}）", {"department_id": department.id})
     except Conflict:
         _refuse("code", _("单位代码 %(code)s 或名称 %(name)s 已存在", code=code, name=name))
     return department
 
 
-def update_department(department_id: int, *, name: str, kind: str, district_id=None) -> Department:
+def update_department(department_id: int, *, name: str, kind: str, district_id=None,
+                      actor: User | None = None) -> Department:
     department = get_department(department_id)
     name, kind = (name or "").strip(), (kind or "").strip()
     errors: dict[str, list[str]] = {}
@@ -284,12 +298,14 @@ def update_department(department_id: int, *, name: str, kind: str, district_id=N
     try:
         with unit_of_work():
             department.name, department.kind, department.district = name, kind, district
+            audit.record(actor, "department.updated", f"修改单位 {name}（{department.code}）",
+                         {"department_id": department.id, "kind": kind, "district_id": district.id if district else None})
     except Conflict:
         _refuse("name", _("单位名称 %(name)s 已存在", name=name))
     return department
 
 
-def set_department_active(department_id: int, active: bool) -> Department:
+def set_department_active(department_id: int, active: bool, actor: User | None = None) -> Department:
     department = get_department(department_id)
     if not active:
         members = db.session.scalar(select(func.count()).select_from(User)
@@ -305,6 +321,8 @@ def set_department_active(department_id: int, active: bool) -> Department:
             raise ValidationFailed("；".join(problems), {"active": problems})
     with unit_of_work():
         department.active = active
+        audit.record(actor, "department.activated" if active else "department.deactivated",
+                     f"{'启用' if active else '停用'}单位 {department.name}", {"department_id": department.id})
     return department
 
 
@@ -367,9 +385,10 @@ def _decode(content: bytes) -> str:
     _refuse("file", _("文件编码无法识别，请保存为 UTF-8 编码的文本文件"))
 
 
-def import_calendar(filename: str, content: bytes) -> list[int]:
+def import_calendar(filename: str, content: bytes, actor: User | None = None) -> list[int]:
     """Import a State Council schedule file (lines `YYYY-MM-DD,holiday|workday,名称`). Every year
-    in the file is replaced whole; a file with any error changes nothing."""
+    in the file is replaced whole; a file with any error changes nothing. Open deadlines and
+    waiting timers in those years are planned again under the new calendar (app.tasks.deadlines)."""
     filename = (filename or "").strip()
     if not filename:
         _refuse("file", _("请选择要导入的文件"))
@@ -386,13 +405,18 @@ def import_calendar(filename: str, content: bytes) -> list[int]:
         _refuse("file", _("年份 %(years)s 超出 %(first)s–%(last)s 的范围", years=", ".join(map(str, sorted(outside))),
                           first=CALENDAR_YEARS[0], last=CALENDAR_YEARS[1]))
     with unit_of_work():
-        for year, days in sorted(years.items()):
-            cal.replace_year(year, days, source=filename[:200])
+        with deadlines_replanned(since=date(min(years), 1, 1), actor=actor) as replanned:
+            for year, days in sorted(years.items()):
+                cal.replace_year(year, days, source=filename[:200])
+        audit.record(actor, "calendar.imported", f"导入 {', '.join(map(str, sorted(years)))} 年工作日历（{filename[:200]}），"
+                     f"重算了 {len(replanned.cases)} 件案件的期限",
+                     {"years": sorted(years), "days": sum(len(d) for d in years.values()), "replanned": sorted(replanned.cases)})
     return sorted(years)
 
 
-def set_calendar_day(day, kind: str | None, name: str = "") -> date:
-    """Set one day: kind 'holiday', 'workday' or ''/None for an ordinary day (weekday works, weekend rests)."""
+def set_calendar_day(day, kind: str | None, name: str = "", actor: User | None = None) -> date:
+    """Set one day: kind 'holiday', 'workday' or ''/None for an ordinary day (weekday works, weekend
+    rests). Open deadlines and waiting timers from that day on are planned again (app.tasks.deadlines)."""
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     kind = (kind or "").strip() or None
@@ -417,7 +441,11 @@ def set_calendar_day(day, kind: str | None, name: str = "") -> date:
     if kind == "workday" and not name:
         name = DAY_KINDS["workday"]  # stored data, like the package seed: not translated
     with unit_of_work():
-        cal.set_day(day, kind, name if kind else "")
+        with deadlines_replanned(since=day, actor=actor) as replanned:
+            cal.set_day(day, kind, name if kind else "")
+        audit.record(actor, "calendar.day_set", f"将 {day.isoformat()} 设为{kind or '普通日'}{('（' + name + '）') if name else ''}，"
+                     f"重算了 {len(replanned.cases)} 件案件的期限", {"day": day.isoformat(), "kind": kind, "name": name,
+                                                              "replanned": sorted(replanned.cases)})
     return day
 
 

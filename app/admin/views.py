@@ -8,15 +8,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin import bp, service
+from app.admin import bp, devclock, service
 from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from app.calendar.models import DAY_KINDS
 from app.clock import clock
-from app.errors import BadRequest, DomainError, ValidationFailed
+from app.errors import BadRequest, DomainError, NotFound, ValidationFailed
 from app.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES
 from app.pagination import page_count
-from app.web import back_with_error, page_arg, role_required, safe_next
+from app.web import back_with_error, local_dt, page_arg, role_required, safe_next
 
 PER_PAGE = 20
 
@@ -164,7 +164,7 @@ def new_department():
         return _department_form()
     values = _department_values(request.form)
     try:
-        department = service.create_department(**values)
+        department = service.create_department(**values, actor=current_user)
     except ValidationFailed as exc:
         return _department_form(values=values, errors=exc.fields, status=422)
     flash(_("已创建单位 %(name)s", name=department.name), "success")
@@ -179,7 +179,7 @@ def edit_department(department_id: int):
         return _department_form(department)
     values = {**_department_values(request.form), "code": department.code}
     try:
-        service.update_department(department_id, **{k: v for k, v in values.items() if k != "code"})
+        service.update_department(department_id, **{k: v for k, v in values.items() if k != "code"}, actor=current_user)
     except ValidationFailed as exc:
         return _department_form(department, values=values, errors=exc.fields, status=422)
     flash(_("已保存单位 %(name)s", name=department.name), "success")
@@ -190,7 +190,7 @@ def edit_department(department_id: int):
 @role_required("admin")
 def deactivate_department(department_id: int):
     try:
-        department = service.set_department_active(department_id, False)
+        department = service.set_department_active(department_id, False, current_user)
     except DomainError as exc:
         return back_with_error(exc, url_for("admin.departments"))
     flash(_("已停用单位 %(name)s", name=department.name), "success")
@@ -201,7 +201,7 @@ def deactivate_department(department_id: int):
 @role_required("admin")
 def activate_department(department_id: int):
     try:
-        department = service.set_department_active(department_id, True)
+        department = service.set_department_active(department_id, True, current_user)
     except DomainError as exc:
         return back_with_error(exc, url_for("admin.departments"))
     flash(_("已启用单位 %(name)s", name=department.name), "success")
@@ -249,7 +249,7 @@ def import_calendar():
     filename = upload.filename if upload else ""
     content = upload.stream.read(service.CALENDAR_MAX_BYTES + 1) if upload else b""
     try:
-        years = service.import_calendar(filename, content)
+        years = service.import_calendar(filename, content, current_user)
     except ValidationFailed as exc:
         return _calendar_page(_year(request.form.get("year")), import_errors=exc.fields.get("file", [exc.message]),
                               status=422)
@@ -263,10 +263,37 @@ def set_day():
     values = {"day": request.form.get("day", "").strip(), "kind": request.form.get("kind", ""),
               "name": request.form.get("name", "").strip()}
     try:
-        day = service.set_calendar_day(values["day"], values["kind"], values["name"])
+        day = service.set_calendar_day(values["day"], values["kind"], values["name"], current_user)
     except ValidationFailed as exc:
         return _calendar_page(_year(values["day"][:4] or request.form.get("year")), day_values=values,
                               day_errors=exc.fields, status=422)
     label = _(DAY_KINDS[values["kind"]]) if values["kind"] in DAY_KINDS else _("普通日（周一至周五上班，周末休息）")
     flash(_("已将 %(day)s 设为%(kind)s", day=day.isoformat(), kind=label), "success")
     return redirect(url_for("admin.calendar", year=day.year, day=day.isoformat()) + "#day-form")
+
+
+# ---------------------------------------------------------------- development clock
+
+@bp.route("/dev-clock", methods=["GET", "POST"])
+@role_required("admin")
+def dev_clock():
+    if not devclock.enabled():
+        raise NotFound(_("开发时钟只在开发环境中可用"))
+    values = {"when": request.form.get("when", ""), "days": request.form.get("days", "")}
+    if request.method == "POST":
+        op = request.form.get("op")
+        try:
+            if op == "set":
+                devclock.set_time(current_user, values["when"])
+            elif op == "advance":
+                devclock.advance(current_user, values["days"])
+            elif op == "reset":
+                devclock.reset(current_user)
+            else:
+                raise BadRequest(_("未知的操作"), {"op": [_("未知的操作")]})
+        except ValidationFailed as exc:
+            return render_template("admin/dev_clock.html", status=devclock.status(), values=values,
+                                   errors=exc.fields), 422
+        flash(_("开发时钟已调整，系统当前时间：%(now)s", now=local_dt(devclock.status().now)), "success")
+        return redirect(url_for("admin.dev_clock"))
+    return render_template("admin/dev_clock.html", status=devclock.status(), values={}, errors={})

@@ -84,4 +84,4 @@ def page_args(default_per_page: int = 20, maximum: int = 100) -> tuple[int, int]
     return values["page"], values["per_page"]
 
 
-from app.api import calendar, complaints, designer, notifications, openapi, org, views  # noqa: E402,F401
+from app.api import calendar, complaints, designer, devclock, incidents, notifications, openapi, org, views  # noqa: E402,F401

@@ -23,4 +23,4 @@ def import_calendar():
     if upload is None:
         raise BadRequest("缺少文件", {"file": ["请以 multipart/form-data 的 file 字段上传文件"]})
     content = upload.stream.read(service.CALENDAR_MAX_BYTES + 1)
-    return jsonify(years=service.import_calendar(upload.filename or "", content))
+    return jsonify(years=service.import_calendar(upload.filename or "", content, g.user))

@@ -118,6 +118,12 @@ class TaskSchema(Schema):
     completed_by = fields.Function(lambda t: t.completed_by.username if t.completed_by else None, metadata=TEXT_OR_NULL)
     created_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
+    state = fields.Function(lambda t: t.hold or t.status, metadata={
+        "type": "string", "enum": ["open", "blocked", "suspended", "completed", "cancelled"],
+        "description": "open 可办理；blocked 案件因异常阻塞、suspended 案件已暂停（均不可办理）/ "
+                       "blocked: the case waits on an incident; suspended: the case is suspended (neither completable)"})
+    hold_reason = fields.Function(lambda t: t.instance.error if t.hold == "blocked" else None, metadata={
+        **TEXT_OR_NULL, "description": "阻塞时的异常信息 / the incident's error while blocked"})
 
 
 class CaseFileValueSchema(Schema):
@@ -438,6 +444,43 @@ class YearsSchema(Schema):
     years = fields.List(fields.Integer(), required=True)
 
 
+class IncidentSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    case_number = fields.Function(lambda i: i.case.number, metadata=TEXT)
+    element = fields.String(attribute="element_id", allow_none=True)
+    element_name = fields.String(allow_none=True)
+    error = fields.String()
+    first_failed_at = fields.DateTime()
+    last_failed_at = fields.DateTime()
+    failure_count = fields.Integer()
+    status = fields.String(metadata={"enum": ["open", "resolved"]})
+    resolution = fields.String(allow_none=True, metadata={"enum": ["retried", "skipped", "migrated", "cancelled", None]})
+    resolved_by = fields.Function(lambda i: i.resolved_by.username if i.resolved_by else None, metadata=TEXT_OR_NULL)
+    resolved_at = fields.DateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+IncidentPageSchema = page_of(IncidentSchema, "IncidentPageSchema")
+
+
+class ReasonSchema(Schema):
+    # Not `required` here: a missing or blank reason is the service's 422 naming `reason`.
+    reason = fields.String(allow_none=True, metadata={"description": "操作原因（必填，≤ 2000 字）/ why (required, ≤ 2000 characters)"})
+
+
+class SkipRequestSchema(ReasonSchema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "只试运行，不保存 / only show what would happen"})
+
+
+class SkipPlanSchema(Schema):
+    dry_run = fields.Boolean(required=True)
+    skipped = fields.List(fields.String(), required=True, metadata={"description": "跳过的环节 / skipped elements"})
+    next_tasks = fields.List(fields.String(), required=True, metadata={"description": "随后开启的任务 / tasks that open next"})
+    finished = fields.Boolean(required=True, metadata={"description": "流程是否结束 / whether the process ends"})
+    incident = fields.Nested(IncidentSchema, required=True)
+
+
 # --- query parameters (documented from these; the routes read them with app.inputs' parsers)
 
 class PageQuery(Schema):
@@ -488,6 +531,11 @@ class ComplaintQuery(PageQuery):
     date_to = fields.Date()
 
 
+class IncidentQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(["open", "resolved", "all"]),
+                           metadata={"description": "默认 open / default open"})
+
+
 class NotificationQuery(PageQuery):
     unread = fields.String(validate=validate.OneOf(["0", "1"]))
 
@@ -507,6 +555,10 @@ civil_servants_out = CivilServantSchema(many=True)
 people_out = PersonSchema(many=True)
 notification_out = NotificationSchema()
 notifications_out = NotificationSchema(many=True)
+reason_request = ReasonSchema()
+skip_request = SkipRequestSchema()
+incident_out = IncidentSchema()
+incidents_out = IncidentSchema(many=True)
 task_out = TaskSchema()
 tasks_out = TaskSchema(many=True)
 task_detail_out = TaskDetailSchema()
@@ -521,3 +573,23 @@ attachment_out = AttachmentSchema()
 attachments_out = AttachmentSchema(many=True)
 case_out = CaseSchema()
 cases_out = CaseSchema(many=True)
+
+
+class DevClockSchema(Schema):
+    """The development clock (开发时钟): product time, wall-clock time (UTC) and the offset."""
+
+    enabled = fields.Boolean(required=True)
+    now = fields.AwareDateTime(required=True)
+    real = fields.AwareDateTime(required=True)
+    offset_seconds = fields.Float(required=True)
+
+
+class DevClockRequestSchema(Schema):
+    """One of: `when` (ISO date-time; no offset = Asia/Shanghai), `advance_days` (1–3660), `reset`."""
+
+    when = fields.String(validate=validate.Length(min=1, max=40))
+    advance_days = fields.Integer(validate=validate.Range(min=1, max=3660))
+    reset = fields.Boolean()
+
+
+dev_clock_request = DevClockRequestSchema()

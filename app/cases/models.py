@@ -57,8 +57,9 @@ WARNING_STAGES = {
     "closed": N_("整改完成"),
     "escalated": N_("已通报并记录失信"),
 }
-# Every status a case can show (records and warnings share the status column).
-CASE_STATUSES = {**RECORD_STATUSES, **WARNING_STAGES}
+# Every status a case can show (records and warnings share the status column); a case opened in
+# error is cancelled (撤案) by an admin or supervisor, whatever its process.
+CASE_STATUSES = {**RECORD_STATUSES, **WARNING_STAGES, "cancelled": N_("已撤案")}
 TIERS = {"minor": N_("轻微"), "general": N_("一般"), "serious": N_("严重")}
 SUBJECT_TYPES = {"department": N_("单位"), "civil_servant": N_("公务员")}
 
@@ -139,8 +140,15 @@ class TimelineEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(String(400))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Chains the case's events (app.hashchain): covers `content()` and the previous event's hash.
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
+
+    def content(self) -> dict:
+        """What the hash covers."""
+        return {"case": self.case_id, "at": self.at, "actor": self.actor_id, "kind": self.kind,
+                "summary": self.summary, "data": self.data}
 
 
 @event.listens_for(TimelineEvent, "before_update")

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.org import service as org
 from app.org.models import CivilServant, Department, User
 from app.pagination import Total, count_capped
-from app.tasks.models import HumanTask
+from app.tasks.models import HumanTask, with_instance_status
 from app.tasks.routing import can_act_on, can_view_case, case_filter
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
@@ -193,7 +193,7 @@ def linked_cases(user: User, case: Case) -> list[tuple[str, Case]]:
 
 def open_tasks(case: Case) -> list[HumanTask]:
     return list(db.session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == "open")
-                                   .order_by(HumanTask.id)))
+                                   .options(with_instance_status()).order_by(HumanTask.id)))
 
 
 def _store_attachment(user: User, case: Case, filename: str, content: bytes, *,
@@ -220,7 +220,7 @@ def upload_task(user: User, case: Case) -> HumanTask | None:
     Raises Forbidden when the case's process has ended, or when the user holds no current task
     on it and is not its recorder (the caller has already checked that they may see the case)."""
     instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
-    if instance is None or instance.status != "running":
+    if instance is None or instance.status not in engine.ACTIVE_STATUSES:
         raise Forbidden(_("案件已办结，不能再上传材料"))
     mine = [t for t in open_tasks(case) if can_act_on(user, t) and t.claimed_by_id in (None, user.id)]
     if mine:

@@ -1,5 +1,6 @@
 """Firing due timers: instances store their next due time (indexed), so `tick` reads only the
-due ones. Each instance is its own transaction; a failing one is marked and the rest go on.
+due ones. Each instance is its own transaction; a failing one is blocked with an incident
+(app/incidents) and the rest go on; blocked and suspended instances are not fired.
 Several tickers may run at once (Celery beat, `flask tick` on several nodes): each instance is
 locked with SKIP LOCKED and re-checked, and its version column refuses a second writer, so every
 due timer fires exactly once."""
@@ -11,10 +12,10 @@ from sqlalchemy import select
 
 from app import engine
 from app.cases.models import Case
-from app.cases.timeline import record_event
 from app.clock import clock
 from app.errors import Busy, Conflict, DomainError
 from app.extensions import db
+from app.incidents import service as incidents
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
 
@@ -49,14 +50,8 @@ def fire_due_timers() -> dict[str, int]:
         except DomainError as exc:
             failed += 1
             log.error("timer of instance %s failed: %s", instance_id, exc.message)
-            _mark_failed(instance_id, exc.message)
+            try:
+                incidents.record_failure(instance_id, exc)
+            except (Conflict, Busy):
+                continue  # another ticker recorded it, or the database stayed busy: the next tick tries again
     return {"fired": fired, "failed": failed}
-
-
-def _mark_failed(instance_id: int, message: str) -> None:
-    with unit_of_work():
-        instance = db.session.get(engine.ProcessInstance, instance_id, populate_existing=True)
-        instance.status, instance.error = "error", message
-        case = db.session.scalar(select(Case).where(Case.instance_id == instance_id))
-        if case is not None:
-            record_event(case, "process.error", f"流程出错，需要处理：{message}", {"error": message})

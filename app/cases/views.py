@@ -27,6 +27,7 @@ from app.clock import clock
 from app.csv_export import csv_response
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.incidents import service as incidents
 from app.inputs import parse_date
 from app.org.service import form_sources
 from app.pagination import page_count
@@ -87,6 +88,7 @@ def export():
 def show(case_id: int):
     case = service.get_case(current_user, case_id)
     kind = timelines.check_category(request.args.get("kind"))
+    instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
     timeline = service.timeline(case)
     history = [e for e in timeline if e.kind == "status.changed"]
     issued = documents.for_case(case)
@@ -97,7 +99,11 @@ def show(case_id: int):
                            successors=documents.successors(issued),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
                            may_upload=service.may_upload(current_user, case),
-                           case_dates=case_file.registration_dates(case))
+                           case_dates=case_file.registration_dates(case),
+                           integrity=timelines.verify_timeline(case.id, timeline),
+                           may_operate=incidents.may_operate(current_user, case),
+                           instance_status=instance.status if instance else None,
+                           incident=incidents.open_incident(instance.id) if instance else None)
 
 
 @bp.get("/<int:case_id>/print")

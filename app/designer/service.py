@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import engine, forms
+from app.audit import service as audit
 from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.clock import clock
@@ -15,10 +16,12 @@ from app.engine import sandbox
 from app.engine.definitions import BPMN_NS
 from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
 from app.errors import NotFound, ValidationFailed
+from app.incidents import service as incidents
 from app.inputs import json_syntax_reason, load_json, parse_int
 from app.extensions import db
 from app.org.models import ROLES, User
 from app.processes import deploy_bytes
+from app.tasks.models import HumanTask
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
 
@@ -44,7 +47,7 @@ def get_definition(key: str) -> engine.ProcessDefinition:
 
 def versions(definition: engine.ProcessDefinition) -> list[VersionInfo]:
     counts = dict(db.session.execute(
-        select(engine.ProcessInstance.version_id, func.count()).where(engine.ProcessInstance.status == "running")
+        select(engine.ProcessInstance.version_id, func.count()).where(engine.ProcessInstance.status.in_(engine.ACTIVE_STATUSES))
         .group_by(engine.ProcessInstance.version_id)).all())
     totals = dict(db.session.execute(
         select(engine.ProcessInstance.version_id, func.count()).group_by(engine.ProcessInstance.version_id)).all())
@@ -187,7 +190,7 @@ def migration_plan(key: str, source: int, target: int) -> list[tuple[Case, engin
     definition = get_definition(key)
     src, dst = _version(definition, source), _version(definition, target)
     instances = db.session.scalars(select(engine.ProcessInstance).where(
-        engine.ProcessInstance.version_id == src.id, engine.ProcessInstance.status == "running")
+        engine.ProcessInstance.version_id == src.id, engine.ProcessInstance.status.in_(engine.ACTIVE_STATUSES))
         .order_by(engine.ProcessInstance.id))
     result = []
     for instance in instances:
@@ -197,7 +200,8 @@ def migration_plan(key: str, source: int, target: int) -> list[tuple[Case, engin
 
 
 def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], list[str]]:
-    """Move every movable running case of `source` to `target` (one transaction). Returns
+    """Move every movable case of `source` to `target` (one transaction); a blocked case is
+    retried on the target right after its move (its incident resolves as migrated). Returns
     (moved case numbers, refused case numbers)."""
     moved, refused = [], []
     with unit_of_work():
@@ -208,11 +212,17 @@ def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], 
                 refused.append(case.number)
                 continue
             instance = db.session.get(engine.ProcessInstance, case.instance_id, with_for_update=True)
-            result = engine.migrate(instance, dst, bindings_for(case))
+            started = {t.task_guid: t.created_at for t in db.session.scalars(
+                select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+            result = engine.migrate(instance, dst, bindings_for(case), started)
             apply_step(case, instance, result)
             record_event(case, "process.migrated", f"{user.full_name} 将流程从第 {source} 版迁移到第 {target} 版",
                          {"from": source, "to": target, "waiting": plan.waiting}, actor_id=user.id)
+            incidents.after_migration(user, case, instance, target)  # a blocked case is retried on the target
             moved.append(case.number)
+        if moved:
+            audit.record(user, "process.migrated", f"将流程 {key} 的 {len(moved)} 件案件从第 {source} 版迁移到第 {target} 版",
+                         {"process": key, "from": source, "to": target, "cases": moved})
     return moved, refused
 
 
@@ -241,5 +251,6 @@ def save_form(user: User, key: str, text: str, comment: str):
     schema = parse_schema(text)
     with unit_of_work():
         row = forms.save_form(key, schema, author_id=user.id, comment=comment)
+        audit.record(user, "form.saved", f"保存表单 {key}" + (f"：{comment}" if comment else ""), {"form": key})
     return row
 

@@ -22,7 +22,7 @@ from app.engine.helpers import ACTIONS, callable_names
 from app.engine.models import ProcessDefinition, ProcessVersion
 from app.engine.serializer import spec_to_json
 from app.engine.service_tasks import ChengxinBpmnParser
-from app.engine.timers import use_clock
+from app.engine.timers import clock_timers
 from app.engine.xmlsafe import parse_xml, xml_text
 from app.errors import ProcessError
 from app.extensions import db
@@ -138,6 +138,26 @@ def _check_case_files(process, meta: dict) -> list[Problem]:
     return problems
 
 
+# Throw events the engine library cannot deliver out of one instance of a multi-instance
+# sub-process while the other instances still run (SpiffWorkflow 3.2: "a task with id … was not
+# found", every task of the sub-process left open, the case stranded). Refused until it runs.
+_UNSAFE_IN_MULTI_INSTANCE = {"errorEventDefinition": "错误结束事件"}
+
+
+def _check_throw_in_multi_instance(problems: list[Problem], node) -> None:
+    for definition, what in _UNSAFE_IN_MULTI_INSTANCE.items():
+        if node.find(f"bpmn:{definition}", NS) is None:
+            continue
+        for ancestor in node.iterancestors(f"{{{BPMN_NS}}}subProcess"):
+            if ancestor.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None:
+                sub = ancestor.get("name") or ancestor.get("id")
+                problems.append(Problem(*_label(node), (
+                    f"{what}位于多实例子流程“{sub}”中：其中一个实例抛出时，引擎无法撤下其他实例并走边界事件，"
+                    "案件会卡住。请改为在子流程内记录结果（例如脚本设置变量后正常结束），"
+                    "子流程结束后用排他网关判断；或不用多实例")))
+                break
+
+
 def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) -> tuple[list[Problem], dict]:
     problems: list[Problem] = []
     lanes = _lanes_by_node(process)
@@ -193,6 +213,8 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
                                                        f"（{', '.join(sorted(ACTIONS))}）"))
             else:
                 _check_code(problems, node, f"{action}({node.get(f'{{{CX_NS}}}params') or ''})", "exec", "服务任务参数")
+        elif tag in ("endEvent", "intermediateThrowEvent"):
+            _check_throw_in_multi_instance(problems, node)
         elif tag == "exclusiveGateway":
             outgoing = process.xpath(".//bpmn:sequenceFlow[@sourceRef=$id]", namespaces=NS, id=node_id)
             if len(outgoing) > 1 and not node.get("default"):
@@ -219,10 +241,7 @@ def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Col
         parser.add_bpmn_xml(root, filename)
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
-        for s in [spec, *subprocess_specs.values()]:
-            for task_spec in s.task_specs.values():
-                if hasattr(task_spec, "event_definition"):
-                    task_spec.event_definition = use_clock(task_spec.event_definition)
+        clock_timers([spec, *subprocess_specs.values()])
         spec_json = spec_to_json(spec, subprocess_specs)
     except ValidationException as exc:
         message = str(exc).replace(f"{{{BPMN_NS}}}", "bpmn:").strip(" .")

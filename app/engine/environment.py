@@ -16,12 +16,13 @@ from app.engine.helpers import Bindings, callable_names, namespace_for
 class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     def __init__(self, bindings: Bindings, time_limit: float):
         super().__init__(namespace_for(bindings))
+        self.bindings = bindings
         self.time_limit = time_limit
         self.functions = callable_names()
 
     def _namespace(self, context: dict[str, Any], external_context: dict[str, Any] | None) -> dict[str, Any]:
-        # Helpers last: task data can never shadow a helper.
-        return {**context, **(external_context or {}), **self.globals}
+        # Helpers last: task data can never shadow a helper. `case` is read now, not at load.
+        return {**context, **(external_context or {}), **self.globals, "case": self.bindings.case_view()}
 
     def evaluate(self, expression, context, external_context=None):
         code = sandbox.compile_expression(expression, functions=self.functions)
@@ -30,7 +31,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     def execute(self, script, context, external_context=None):
         code = sandbox.compile_script(script, functions=self.functions)
         changed = sandbox.execute(code, self._namespace(context, external_context), time_limit=self.time_limit)
-        clash = set(changed) & set(self.globals)
+        clash = set(changed) & (set(self.globals) | {"case"})
         if clash:
             raise sandbox.SandboxError(f"脚本不能给内置函数名赋值：{', '.join(sorted(clash))}", kind="runtime", source=script)
         context.update(changed)

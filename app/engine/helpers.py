@@ -3,7 +3,7 @@ plus the domain actions registered by the application (e.g. `set_record_status`)
 The same names are used to compile at deploy time and to run, so a typo is refused on deploy."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -31,7 +31,13 @@ class Bindings:
     """What an instance's scripts see of the outside world, re-attached after every deserialize."""
 
     subject: Any = None  # the domain object (a case) actions operate on
-    fields: dict[str, Any] = field(default_factory=dict)  # read-only snapshot exposed as `case`
+    # Reads the subject's fields afresh; exposed to every expression and script as `case`, so a
+    # gateway sees what an action earlier in the same step changed (issue 15, "fresh values").
+    fields: Callable[[], dict[str, Any]] = dict
+
+    def case_view(self) -> dict[str, Any]:
+        """A fresh copy of the subject's fields (a copy: scripts cannot write through it)."""
+        return dict(self.fields())
 
 
 ACTIONS: dict[str, Action] = {}
@@ -120,11 +126,11 @@ def callable_names() -> frozenset[str]:
 
 
 def namespace_for(bindings: Bindings) -> dict[str, Any]:
-    """Helpers and actions bound to one instance's subject."""
+    """Helpers and actions bound to one instance's subject (`case` is added per evaluation by
+    the script environment, see `Bindings.case_view`)."""
     ns: dict[str, Any] = dict(HELPERS)
     for action in ACTIONS.values():
         ns[action.name] = _bind(action, bindings)
-    ns["case"] = dict(bindings.fields)
     return ns
 
 

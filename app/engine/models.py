@@ -68,6 +68,11 @@ class ProcessDraft(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+# An instance that has not ended: running, blocked by an incident (a failed step saved nothing, so
+# it waits where it did before) or suspended by an operator. Only running ones take steps.
+ACTIVE_STATUSES = ("running", "blocked", "suspended")
+
+
 class ProcessInstance(db.Model):
     __tablename__ = "process_instance"
 
@@ -75,7 +80,7 @@ class ProcessInstance(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     # Serialized workflow state WITHOUT the spec (the spec lives on the version).
     state_json: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="running", index=True)  # running/completed/error
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)  # running/blocked/suspended/completed/cancelled
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     error: Mapped[str | None] = mapped_column(Text)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)

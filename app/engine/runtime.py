@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -20,7 +21,7 @@ from SpiffWorkflow.exceptions import (
 from SpiffWorkflow.util.task import TaskState
 
 from app.clock import clock
-from app.engine import sandbox
+from app.engine import sandbox, timers
 from app.engine.environment import SandboxedScriptEngine
 from app.engine.helpers import Bindings
 from app.engine.models import ProcessInstance, ProcessVersion
@@ -118,19 +119,24 @@ class _Stepper:
 
 
 def _step_failed(exc: SpiffWorkflowException) -> DomainError:
+    """The domain error to report for an engine failure, carrying the element it failed at
+    (`element_id`, `element_name`: the designer's id and name) when the engine names one."""
     cause = exc.__cause__ or exc.__context__  # Spiff wraps without keeping the original explicitly
-    if isinstance(cause, DomainError):
-        return cause  # e.g. a calendar year not loaded, or a domain action refusing the step
-    if isinstance(cause, sandbox.SandboxError):
-        detail = str(cause)
-    else:
-        detail = str(exc)
     task = getattr(exc, "task", None)
-    where = ""
+    element_id = element_name = None
     if task is not None:
         spec = task.task_spec
-        where = f"{getattr(spec, 'bpmn_name', None) or getattr(spec, 'bpmn_id', spec.name)}（{getattr(spec, 'bpmn_id', spec.name)}）："
-    return StepFailed(f"流程执行出错：{where}{detail}")
+        element_id = getattr(spec, "bpmn_id", None) or spec.name
+        element_name = getattr(spec, "bpmn_name", None) or element_id
+    if isinstance(cause, DomainError):
+        error = cause  # e.g. a calendar year not loaded, or a domain action refusing the step
+    else:
+        detail = str(cause) if isinstance(cause, sandbox.SandboxError) else str(exc)
+        error = StepFailed(f"流程执行出错：{element_name}（{element_id}）：{detail}" if task is not None
+                           else f"流程执行出错：{detail}")
+    if element_id is not None:
+        error.element_id, error.element_name = element_id, element_name
+    return error
 
 
 def _ready_tasks(workflow: BpmnWorkflow, meta: dict) -> list[ReadyTask]:
@@ -188,10 +194,18 @@ def start(version: ProcessVersion, data: dict, bindings: Bindings) -> tuple[Proc
     return instance, _finish(instance, workflow, stepper)
 
 
+# Why an instance that is not running takes no step (its tasks cannot be completed).
+NOT_RUNNING = {
+    "blocked": "流程实例因异常已阻塞，任务暂不可办理",
+    "suspended": "流程实例已暂停，任务暂不可办理",
+}
+
+
 def complete(instance: ProcessInstance, task_guid: str, data: dict, bindings: Bindings) -> StepResult:
-    """Complete one READY user task with (already validated) form data and step on."""
+    """Complete one READY user task with (already validated) form data and step on. Conflict
+    when the instance is not running (blocked, suspended, ended)."""
     if instance.status != "running":
-        raise Conflict("该流程实例已结束，任务不可办理")
+        raise Conflict(NOT_RUNNING.get(instance.status, "该流程实例已结束，任务不可办理"))
     workflow = _load(instance, bindings)
     try:
         task = workflow.get_task_from_id(uuid.UUID(task_guid))
@@ -208,9 +222,71 @@ def complete(instance: ProcessInstance, task_guid: str, data: dict, bindings: Bi
 
 
 def fire_timers(instance: ProcessInstance, bindings: Bindings) -> StepResult:
-    """Fire whatever timers of this instance are due by the clock, and step on."""
+    """Fire whatever timers of this instance are due by the clock, and step on (also what a retry
+    of a failed step runs: a failed step saved nothing, so its timer is still due)."""
     workflow = _load(instance, bindings)
     stepper = _Stepper(workflow)
     stepper.fire_timers()
     return _finish(instance, workflow, stepper)
 
+
+class NothingToSkip(Conflict):
+    """The step that failed runs now: there is nothing to skip (retry instead)."""
+
+
+def skip_failed(instance: ProcessInstance, bindings: Bindings) -> tuple[list[Passed], StepResult]:
+    """Run the instance's due step; where an element fails (a script task in ERROR), mark it
+    complete without running it and step on. Returns (the skipped elements, the step's result).
+    Raises NothingToSkip when nothing fails, or the engine's error when the failure is not at a
+    task that can be completed (or a later element fails too); nothing is saved then."""
+    workflow = _load(instance, bindings)
+    stepper = _Stepper(workflow)
+    try:
+        stepper.fire_timers()
+    except DomainError:
+        failed = workflow.get_tasks(state=TaskState.ERROR)
+        if not failed:
+            raise
+        skipped = []
+        for task in failed:
+            spec = task.task_spec
+            skipped.append(Passed(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, type(spec).__name__))
+            task.complete()  # Spiff: an ERROR task may be completed by hand, its script not run
+        stepper.engine_steps()
+        stepper.fire_timers()
+        return skipped, _finish(instance, workflow, stepper)
+    raise NothingToSkip("该环节现在可以正常执行，无需跳过，请改用“重试”")
+
+
+
+@dataclass(frozen=True)
+class ReplannedTimer:
+    """A waiting timer whose due time a calendar correction moved (UTC instants)."""
+
+    element: str  # the designer's name of the timer event (or the gateway it belongs to)
+    old: datetime
+    new: datetime
+
+
+def replan_timers(instance: ProcessInstance, bindings: Bindings,
+                  started_at: Mapping[str, datetime] | None = None) -> list[ReplannedTimer]:
+    """Plan the instance's waiting timers again as of when each was planned, so working-day
+    deadlines follow a corrected calendar; saves the state and `next_timer_at` when one moved.
+    `started_at`: task guid → when that user task began, for boundary timers planned before
+    planning times were kept. Raises StepFailed when a timer expression fails (e.g. a calendar
+    year not loaded); nothing is saved then."""
+    workflow = _load(instance, bindings)
+    moved: list[ReplannedTimer] = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        main = next((c for c in task.parent.children if c is not task and not hasattr(c.task_spec, "cancel_activity")),
+                    None) if task.parent is not None else None
+        fallback = (started_at or {}).get(str(main.id)) if main is not None else None
+        try:
+            changes = timers.replan(task, fallback)
+        except SpiffWorkflowException as exc:
+            raise _step_failed(exc) from exc
+        name = getattr(task.task_spec, "bpmn_name", None) or getattr(task.task_spec, "bpmn_id", task.task_spec.name)
+        moved += [ReplannedTimer(name, timers.parse_instant(old), timers.parse_instant(new)) for old, new in changes]
+    if moved:
+        _finish(instance, workflow, _Stepper(workflow))
+    return moved

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    MultipleEventDefinitionConverter,
     TimerConditionalEventDefinitionConverter,
 )
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
@@ -20,10 +21,11 @@ from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from app.engine.service_tasks import ActionServiceTask, ActionServiceTaskConverter
-from app.engine.timers import REPLACEMENTS
+from app.engine.timers import REPLACEMENTS, ClockMultipleEventDefinition, clock_timers
 
 _config = dict(DEFAULT_CONFIG)
 _config.update({cls: TimerConditionalEventDefinitionConverter for cls in REPLACEMENTS.values()})
+_config[ClockMultipleEventDefinition] = MultipleEventDefinitionConverter
 _config[ActionServiceTask] = ActionServiceTaskConverter
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 _SPEC_KEYS = ("spec", "subprocess_specs")
@@ -46,8 +48,10 @@ def spec_to_json(spec, subprocess_specs) -> str:
 def specs_from_json(spec_json: str) -> tuple:
     """(process spec, {name: subprocess spec}) restored from a version's stored spec."""
     specs = json.loads(spec_json)
-    return (SERIALIZER.from_dict(specs["spec"]),
-            {name: SERIALIZER.from_dict(s) for name, s in specs["subprocess_specs"].items()})
+    spec = SERIALIZER.from_dict(specs["spec"])
+    subprocess_specs = {name: SERIALIZER.from_dict(s) for name, s in specs["subprocess_specs"].items()}
+    clock_timers([spec, *subprocess_specs.values()])  # specs stored before a timer kind was covered
+    return spec, subprocess_specs
 
 
 def version_specs(version) -> tuple:

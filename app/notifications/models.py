@@ -15,6 +15,7 @@ NOTIFICATION_KINDS = {
     "task.reminder": N_("期限提醒"),
     "task.overdue": N_("逾期督办"),
     "case.decision": N_("办理结果"),
+    "case.incident": N_("流程异常与处理"),
 }
 
 

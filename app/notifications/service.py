@@ -25,7 +25,7 @@ from app.notifications.models import EmailOutbox, Notification
 from app.org.models import User, UserRole
 from app.pagination import Total, count_capped
 from app.tasks.models import HumanTask
-from app.tasks.routing import UNIT_ROLES, can_act_on, supervises
+from app.tasks.routing import UNIT_ROLES, can_act_on, supervises, supervises_case
 from app.transaction import unit_of_work
 
 TITLE_MAX = 200  # Notification.title / EmailOutbox.subject
@@ -213,6 +213,18 @@ def case_decision(case: Case, title: str, body: str = "") -> None:
         return _t(title), "\n".join(lines)
 
     _notify(_decision_recipients(case), "case.decision", case, None, render)
+
+
+def case_operation(case: Case, render: Callable[[], tuple[str, str]], *, units: bool = False) -> None:
+    """A failed step blocked the case, or someone operated on it (retry, skip, suspend, resume,
+    cancel): the supervisors over the case and the admins; with `units` also the subject unit's
+    handlers and the recording unit's recorders (their tasks wait or end). `render` builds
+    (title, body) in each recipient's language."""
+    users = {u.id: u for u in _users_with_role("supervisor") if supervises_case(u, case)}
+    users.update({u.id: u for u in _users_with_role("admin")})
+    if units:
+        users.update({u.id: u for u in _decision_recipients(case)})
+    _notify(users.values(), "case.incident", case, None, render)
 
 
 # --- reading (own transactions) ----------------------------------------------------------------

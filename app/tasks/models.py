@@ -3,16 +3,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.cases.models import Case
 from app.clock import clock
 from app.db_types import UTCDateTime
+from app.engine.models import ProcessInstance
 from app.extensions import db
 from app.i18n import N_
 from app.org.models import User
 
 TASK_STATUSES = {"open": N_("待办"), "completed": N_("已办结"), "cancelled": N_("已取消")}
+# An open task of an instance that takes no step now: shown so, and not completable.
+TASK_HOLDS = {"blocked": N_("已阻塞"), "suspended": N_("已暂停")}
 
 
 class HumanTask(db.Model):
@@ -53,5 +56,20 @@ class HumanTask(db.Model):
     case: Mapped[Case] = relationship()
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    instance: Mapped[ProcessInstance] = relationship()
+
+    @property
+    def hold(self) -> str | None:
+        """'blocked' or 'suspended' for an open task whose instance waits on an operator, else None."""
+        if self.status != "open":
+            return None
+        status = self.instance.status
+        return status if status in TASK_HOLDS else None
 
     __mapper_args__ = {"version_id_col": row_version}
+
+
+def with_instance_status():
+    """Query option: load each task's instance status in the same statement (for `hold`), not its state."""
+    return joinedload(HumanTask.instance).load_only(ProcessInstance.status, ProcessInstance.error,
+                                                     ProcessInstance.lock_version)

@@ -77,3 +77,8 @@ def task_filter(user: User):
 
 def supervises(user: User, task: HumanTask) -> bool:
     return user.has_role("supervisor") and _district_ok(user, task.district_id)
+
+
+def supervises_case(user: User, case: Case) -> bool:
+    """A supervisor over the case's district (or city-wide)."""
+    return user.has_role("supervisor") and _district_ok(user, case.district_id)

@@ -16,10 +16,11 @@ from app.clock import clock
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.faults import crash_point
+from app.incidents.models import Incident
 from app.notifications.service import task_assigned
 from app.org.models import Department, User
 from app.pagination import Total, count_capped
-from app.tasks.models import HumanTask
+from app.tasks.models import HumanTask, with_instance_status
 from app.tasks.routing import can_act_on, can_view_case, supervises, task_filter
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
@@ -67,9 +68,25 @@ def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page:
         query = query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
     else:
         query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-    items = db.session.scalars(query.options(joinedload(HumanTask.case)).offset((page - 1) * per_page)
-                               .limit(per_page)).all()
+    items = db.session.scalars(query.options(joinedload(HumanTask.case), with_instance_status())
+                               .offset((page - 1) * per_page).limit(per_page)).all()
     return list(items), total
+
+
+def hold_message(task: HumanTask) -> str | None:
+    """Why an open task cannot be completed now (its case is blocked by an incident, or
+    suspended), in words naming the incident; None when it can."""
+    if task.hold == "blocked":
+        incident = db.session.scalar(select(Incident).where(Incident.instance_id == task.instance_id,
+                                                            Incident.status == "open"))
+        if incident is not None:
+            return _("案件流程在%(element)s出错，已阻塞（异常 #%(id)s：%(error)s），暂不能办理；"
+                     "请待管理员或督导员处理该异常后再办理", element=incident.element_label or _("自动环节"),
+                     id=incident.id, error=incident.error)
+        return _("案件流程已阻塞，暂不能办理；请待管理员或督导员处理后再办理")
+    if task.hold == "suspended":
+        return _("案件已暂停，暂不能办理；恢复后再办理")
+    return None
 
 
 def tab_counts(user: User) -> dict[str, Total]:
@@ -184,6 +201,9 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
             raise Forbidden(_("该任务已由 %(name)s 认领，请联系其释放或由督导员改派", name=task.claimed_by.full_name))
         case = task.case
         instance = _locked_instance(task.instance_id)
+        held = hold_message(task)
+        if held:
+            raise Conflict(held)
         form_version = forms.version_in(instance.version, task.form_key)
         if uploads:  # stored in this transaction: a later validation error rolls them back too
             data = attach_uploads(user, case, data, uploads, task=task)

@@ -26,7 +26,7 @@ _PASSED_KINDS = {
 
 
 def bindings_for(case: Case) -> Bindings:
-    return Bindings(subject=case, fields={
+    return Bindings(subject=case, fields=lambda: {
         "id": case.id, "number": case.number, "title": case.title, "subject_type": case.subject_type,
         "subject_name": case.subject_name, "tier": case.tier, "key_area": case.key_area,
         "source_type": case.source_type, "record_status": case.record_status,

@@ -1,0 +1,81 @@
+"""API: incidents (failed steps that block a case) and the operations on them and on a case —
+admins, and supervisors over the case's district (404 outside scope, 403 for other roles)."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from app.api import bp, json_body, page_args, schemas
+from app.api.openapi import WRITE, documented
+from app.incidents import service
+
+
+@bp.get("/incidents")
+@documented("异常列表 / List incidents", (200, schemas.IncidentPageSchema), query=schemas.IncidentQuery,
+            errors=(403, 422))
+def list_incidents():
+    """Incidents in the user's scope, latest failure first: `{items: [{id, case_id, case_number,
+    element, element_name, error, first_failed_at, last_failed_at, failure_count, status,
+    resolution, resolved_by, resolved_at, reason}], total, total_capped, page, per_page}`.
+    `status`: open (default), resolved or all; 422 naming `status` otherwise."""
+    page, per_page = page_args()
+    status = request.args.get("status", "open")
+    items, total = service.list_incidents(g.user, None if status == "all" else status, page=page, per_page=per_page)
+    return jsonify(items=schemas.incidents_out.dump(items), total=int(total), total_capped=total.capped, page=page,
+                   per_page=per_page)
+
+
+@bp.get("/incidents/<int:incident_id>")
+@documented("异常详情 / An incident", (200, schemas.IncidentSchema), errors=(403,))
+def get_incident(incident_id: int):
+    return jsonify(schemas.incident_out.dump(service.get_incident(g.user, incident_id)))
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+@documented("重试出错的环节 / Retry the failed step", (200, schemas.IncidentSchema), body=schemas.ReasonSchema,
+            errors=(403, 422) + WRITE)
+def retry_incident(incident_id: int):
+    """Run the failed step again after its cause was fixed: the incident, resolved (`retried`).
+    If it fails again the incident stays open (count and error updated) and the answer is the
+    engine's error: 409 (e.g. `calendar_not_loaded`) or 422 `process_error`."""
+    payload = schemas.reason_request.load(json_body())
+    return jsonify(schemas.incident_out.dump(service.retry(g.user, incident_id, payload.get("reason"))))
+
+
+@bp.post("/incidents/<int:incident_id>/skip")
+@documented("跳过出错的环节 / Skip the failed element", (200, schemas.SkipPlanSchema), body=schemas.SkipRequestSchema,
+            errors=(403, 422) + WRITE)
+def skip_incident(incident_id: int):
+    """Mark the failed element complete without running it and step on. `dry_run: true` runs the
+    same in a transaction that is rolled back: nothing is saved, the answer says what would be
+    skipped and which tasks would open. 409 when the step now runs (retry instead)."""
+    payload = schemas.skip_request.load(json_body())
+    plan = service.skip(g.user, incident_id, payload.get("reason"), dry_run=payload["dry_run"])
+    incident = service.get_incident(g.user, incident_id)
+    return jsonify(dry_run=payload["dry_run"], skipped=plan.skipped, next_tasks=plan.next_tasks,
+                   finished=plan.finished, incident=schemas.incident_out.dump(incident))
+
+
+def _case_operation(operation, case_id: int):
+    payload = schemas.reason_request.load(json_body())
+    return jsonify(schemas.case_out.dump(operation(g.user, case_id, payload.get("reason"))))
+
+
+@bp.post("/cases/<int:case_id>/suspend")
+@documented("暂停案件 / Suspend a case", (200, schemas.CaseSchema), body=schemas.ReasonSchema, errors=(403, 422) + WRITE)
+def suspend_case(case_id: int):
+    """Timers wait (due ones fire at the first tick after resuming); tasks cannot be completed."""
+    return _case_operation(service.suspend, case_id)
+
+
+@bp.post("/cases/<int:case_id>/resume")
+@documented("恢复案件 / Resume a case", (200, schemas.CaseSchema), body=schemas.ReasonSchema, errors=(403, 422) + WRITE)
+def resume_case(case_id: int):
+    return _case_operation(service.resume, case_id)
+
+
+@bp.post("/cases/<int:case_id>/cancel")
+@documented("撤案 / Cancel a case opened in error", (200, schemas.CaseSchema), body=schemas.ReasonSchema,
+            errors=(403, 422) + WRITE)
+def cancel_case(case_id: int):
+    """Its open tasks are cancelled, its timers end, the case closes with status `cancelled` (已撤案)."""
+    return _case_operation(service.cancel, case_id)

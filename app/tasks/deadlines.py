@@ -1,0 +1,104 @@
+"""Re-planning deadlines when the working-day calendar is corrected (a day declared a holiday or a
+make-up working day, a year imported again). Task deadlines (`human_task.due_at`, from the
+model's `cx:due` in working days) and the timers waiting on working-day deadlines were computed
+under the old calendar; after a correction they are computed again from when each began, and
+each case that moved gets a timeline line (issue 15, "calendar corrections re-plan").
+
+Use it around the change, inside the caller's unit of work:
+
+    with unit_of_work(), deadlines_replanned(since=day, actor=user):
+        calendar.set_day(day, "holiday", "…")
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from app import engine
+from app.calendar.service import add_working_days, working_days_between
+from app.cases.models import Case
+from app.cases.timeline import record_event
+from app.clock import LOCAL_TZ, local_midnight_after
+from app.errors import DomainError
+from app.extensions import db
+from app.org.models import User
+from app.tasks.models import HumanTask
+from app.tasks.sync import bindings_for
+
+
+@dataclass
+class Replanned:
+    """What one correction moved: case numbers, and per case the lines written to its timeline."""
+
+    cases: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, case: Case, line: str) -> None:
+        self.cases.setdefault(case.number, []).append(line)
+
+
+_ONE_SECOND = timedelta(seconds=1)
+
+
+def _local_day(when: datetime) -> date:
+    return when.astimezone(LOCAL_TZ).date()
+
+
+def _since(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), LOCAL_TZ)
+
+
+@contextmanager
+def deadlines_replanned(since: date, actor: User | None) -> Iterator[Replanned]:
+    """Snapshot the open deadlines that fall on or after `since` (a local date: the first day
+    the correction touches) in working days under the current calendar, let the caller change
+    the calendar, then compute them again. A case whose timers cannot be planned again (e.g. a
+    calendar year not loaded) keeps them and gets a timeline line saying why."""
+    open_tasks = list(db.session.scalars(select(HumanTask).where(
+        HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at >= _since(since))))
+    spans = {t.id: working_days_between(_local_day(t.created_at), _local_day(t.due_at - _ONE_SECOND))
+             for t in open_tasks}
+    result = Replanned()
+    yield result
+    db.session.flush()
+    for task in open_tasks:
+        new = local_midnight_after(add_working_days(_local_day(task.created_at), spans[task.id]))
+        if new != task.due_at:
+            line = f"日历调整，“{task.name}”的办理期限由 {_day(task.due_at)} 改为 {_day(new)}"
+            task.due_at = new
+            record_event(task.case, "deadline.replanned", line, {"task_id": task.id, "due_at": new.isoformat()},
+                         actor_id=actor.id if actor else None)
+            result.add(task.case, line)
+    _replan_timers(actor, result)
+
+
+def _day(when: datetime) -> str:
+    """A deadline instant (end of a local day) shown as that day."""
+    return _local_day(when - _ONE_SECOND).isoformat()
+
+
+def _replan_timers(actor: User | None, result: Replanned) -> None:
+    instances = db.session.scalars(select(engine.ProcessInstance).where(
+        engine.ProcessInstance.status.in_(engine.ACTIVE_STATUSES),  # a suspended case's timers wait, replanned
+        engine.ProcessInstance.next_timer_at.is_not(None)))  # a timer is pending
+    for instance in instances:
+        case = db.session.scalar(select(Case).where(Case.instance_id == instance.id))
+        if case is None:
+            continue
+        started = {t.task_guid: t.created_at for t in db.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+        try:
+            moved = engine.replan_timers(instance, bindings_for(case), started)
+        except DomainError as exc:  # e.g. a year not loaded: this case keeps its timers, the edit stands
+            line = f"日历调整后未能重算定时：{exc.message}"
+            record_event(case, "timer.replan_failed", line, {"error": exc.message}, actor_id=actor.id if actor else None)
+            result.add(case, line)
+            continue
+        for timer in moved:
+            line = f"日历调整，定时“{timer.element}”由 {_day(timer.old)} 改为 {_day(timer.new)}"
+            record_event(case, "timer.replanned", line, {"element": timer.element, "at": timer.new.isoformat()},
+                         actor_id=actor.id if actor else None)
+            result.add(case, line)
