@@ -1,7 +1,7 @@
 """API routes: thin — parse, call a service, serialise."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, send_file, url_for
+from flask import g, jsonify, request, send_file
 
 from app.api import bearer_token, bp, json_body, page_args, schemas
 from app.api.openapi import UPLOAD, WRITE, documented
@@ -45,7 +45,7 @@ def processes():
     """The processes the user may start: `{items: [{key, name, version, form_key, form_version,
     form}]}`, each `form` a JSON Schema whose `x-source` fields carry their choices
     (`oneOf: [{const, title}]`), so a client fills the start form from this answer alone."""
-    return jsonify(items=[{**process, "form": with_choices(process["form"])}
+    return jsonify(items=[{**process, "form": with_choices(process["form"], g.user)}
                           for process in cases.startable_processes(g.user)])
 
 
@@ -55,11 +55,7 @@ def _detail_dict(case) -> dict:
     body["timeline"] = schemas.timeline_out.dump(cases.timeline(case))
     body["open_tasks"] = schemas.tasks_out.dump(cases.open_tasks(case))
     body["attachments"] = schemas.attachments_out.dump(cases.list_attachments(case))
-    body["documents"] = [{"id": d.id, "type": d.doc_type, "title": d.title, "number": d.number, "version": d.version,
-                          "status": d.status,
-                          "issued_at": d.issued_at.isoformat(), "sha256": d.sha256, "verification_code": d.verification_code,
-                          "url": url_for("api.download_document", case_id=case.id, document_id=d.id)}
-                         for d in documents.for_case(case)]
+    body["documents"] = schemas.documents_out.dump(documents.for_case(case))
     return body
 
 
