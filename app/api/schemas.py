@@ -85,7 +85,7 @@ class OwnPasswordSchema(Schema):
 
 
 class LanguageSchema(Schema):
-    lang = fields.String(required=True, validate=validate.Length(max=10), metadata={"description": "zh 或 / or en"})
+    lang = fields.String(required=True, validate=validate.Length(max=10), metadata={"description": "zh_CN 或 / or en"})
 
 
 class DepartmentProfileSchema(Schema):
@@ -150,6 +150,7 @@ class UserSchema(Schema):
     department = fields.Nested(DepartmentSchema)
     scope_district_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
+    locale = fields.String(allow_none=True, metadata={"description": "界面语言 / language (zh_CN, en)"})
 
     def _roles(self, user):
         return sorted(user.roles)

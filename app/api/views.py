@@ -39,6 +39,29 @@ def me():
     return jsonify(user=schemas.user_out.dump(g.user), warnings=warnings)
 
 
+@bp.post("/me/password")
+@documented("修改自己的密码 / Change one's own password", (204, None), body=schemas.OwnPasswordSchema,
+            errors=(422,) + WRITE)
+def change_own_password():
+    """`{current, new, confirm}` as on the account page (the password policy applies; a wrong
+    `current` is throttled like a sign-in). Every web session and token of the user is revoked,
+    this token too: sign in again for a new one. 422 naming `current`, `new` or `confirm`."""
+    payload = schemas.own_password_request.load(json_body())
+    auth.change_password(g.user, "", remote_addr=request.remote_addr, **payload)
+    return "", 204
+
+
+@bp.put("/me/language")
+@documented("设置界面语言 / Set one's language", (200, schemas.MeSchema), body=schemas.LanguageSchema,
+            errors=(422,) + WRITE)
+def set_language():
+    """The language of the user's pages, notifications and messages: `{lang}`, one of the
+    configured languages (zh_CN, en); 422 naming `lang` otherwise."""
+    payload = schemas.language_request.load(json_body())
+    auth.set_language(g.user, payload["lang"])
+    return me()
+
+
 @bp.get("/processes")
 @documented("可发起的流程及其表单 / Processes the user may start, with their forms", (200, schemas.ProcessListSchema))
 def processes():
