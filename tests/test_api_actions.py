@@ -5,6 +5,7 @@ every route; a nameless multipart part is a 400 before CSRF on every form; a han
 form with a civil servant field from the API alone."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case
@@ -57,6 +58,8 @@ WEB_TO_API = {
     "designer.form_preview": ("POST", "api.check_form"),
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# Units, calendar days and the demo accounts are kept between tests: put back what these change.
+pytestmark = pytest.mark.usefixtures("kept_rows_restored")
 
 
 def web_writes(app) -> dict[str, set[str]]:
@@ -162,6 +165,23 @@ def test_an_admin_manages_departments_and_a_calendar_day_with_a_token(api):
     assert set_day(admin, "2026-13-40", {"kind": None}).status_code == 422
     assert "day" in fields_of(set_day(admin, "1999-01-04", {"kind": None}))  # a year not imported
     assert set_day(api.as_("supervisor"), "2026-11-14", {"kind": None}).status_code == 403
+
+
+def test_a_user_changes_their_own_password_and_language_with_a_token(api):
+    handler = api.as_("handler.czj")
+    put = handler.client.put("/api/v1/me/language", headers=handler._headers(), json={"lang": "en"})
+    assert put.status_code == 200 and put.get_json()["user"]["locale"] == "en"
+    bad = handler.client.put("/api/v1/me/language", headers=handler._headers(), json={"lang": "fr"})
+    assert bad.status_code == 422 and "lang" in fields_of(bad)
+    wrong = handler.post("/me/password", {"current": "not-it", "new": "Fresh-Passw0rd-77", "confirm": "Fresh-Passw0rd-77"})
+    assert wrong.status_code == 422 and "current" in fields_of(wrong)
+    mismatch = handler.post("/me/password", {"current": "Demo@2026", "new": "Fresh-Passw0rd-77", "confirm": "other"})
+    assert mismatch.status_code == 422 and "confirm" in fields_of(mismatch)
+    r = handler.post("/me/password", {"current": "Demo@2026", "new": "Fresh-Passw0rd-77", "confirm": "Fresh-Passw0rd-77"})
+    assert r.status_code == 204, r.get_json()
+    assert handler.get("/me").status_code == 401  # every token revoked, this one too
+    token = handler.client.post("/api/v1/auth/token", json={"username": "handler.czj", "password": "Fresh-Passw0rd-77"})
+    assert token.status_code == 201
 
 
 # ---------------------------------------------------------------- documents

@@ -19,7 +19,8 @@ from app.inputs import DB_INT_MAX
 
 # The statuses an API error can carry, each answered as `{"error": {code, message, fields}}`.
 ERRORS = {
-    400: "请求有误（错误的路径或查询参数，请求体不是 JSON）/ Bad request: a malformed parameter, or a body that is not JSON",
+    400: "请求有误（错误的路径或查询参数，请求体不是 JSON，multipart 中有无名称的部分）/ "
+         "Bad request: a malformed parameter, a body that is not JSON, a nameless multipart part",
     401: "缺少或无效的访问令牌 / Missing or invalid bearer token",
     403: "无权执行此操作 / Not allowed for the user's roles",
     404: "不存在或不在您的权限范围内 / Not found, or outside the user's scope",
