@@ -159,6 +159,18 @@ def json_object() -> dict:
     return body
 
 
+def _refuse_unreadable_form():
+    """A multipart part without a name (`Content-Disposition: form-data` alone) belongs to no
+    field: werkzeug keys it None, which flask-wtf's CSRF check (it reads every key's name) and any
+    form code would choke on with a 500. Refused first, with 400 naming `body` — this guard is
+    installed before CSRFProtect's (init_inputs runs before csrf.init_app)."""
+    if request.mimetype != "multipart/form-data":
+        return
+    if None in request.form or None in request.files:
+        message = _("表单中有一个没有名称的部分（multipart 的 Content-Disposition 缺少 name），无法处理")
+        raise BadRequest(message, {"body": [message]})
+
+
 def _refuse_unstorable_text():
     """Path variables, query and form values and file names: 400 naming the field."""
     sources = [(request.view_args or {}).items(), request.args.items(multi=True)]
@@ -166,7 +178,6 @@ def _refuse_unstorable_text():
         sources += [request.form.items(multi=True), ((k, f.filename or "") for k, f in request.files.items(multi=True))]
     for items in sources:
         for key, value in items:
-            key = key or ""  # werkzeug keys a multipart part without a name None
             if unstorable(key) or (isinstance(value, str) and unstorable(value)):
                 abort(400, description=_("“%(field)s”含有不能保存的字符（NUL 或不成对的代理字符）",
                                          field=key.encode("utf-8", "replace").decode("utf-8")))
@@ -174,7 +185,8 @@ def _refuse_unstorable_text():
 
 def init_inputs(app: Flask) -> None:
     """Install the guards. Call before the blueprints are registered (the converter is looked up
-    when a rule is added)."""
+    when a rule is added) and before CSRFProtect (its check runs after these)."""
     app.url_map.converters["int"] = IdConverter
     app.json = InputJSONProvider(app)
+    app.before_request(_refuse_unreadable_form)
     app.before_request(_refuse_unstorable_text)

@@ -116,6 +116,41 @@ def _fresh(app):
 
 
 @pytest.fixture()
+def kept_rows_restored(app):
+    """For tests that change rows kept between tests (KEEP): units, calendar days, the demo
+    accounts. Afterwards what the test created goes and what it changed is put back (the calendar
+    through the service, so its caches see a new revision)."""
+    from app.calendar.models import CalendarDay, CalendarYear
+    from app.calendar.service import replace_year
+    from app.org.models import Department, User
+    from app.transaction import unit_of_work
+
+    with app.app_context():
+        units = {d.id: (d.code, d.name, d.kind, d.district_id, d.active) for d in db.session.scalars(select(Department))}
+        years = {y.year: y.source for y in db.session.scalars(select(CalendarYear))}
+        days = [(d.day, d.kind, d.name) for d in db.session.scalars(select(CalendarDay))]
+        accounts = {u.id: (u.password_hash, u.active, u.full_name, u.department_id, u.scope_district_id, sorted(u.roles),
+                           u.auth_version) for u in db.session.scalars(select(User))}
+        db.session.remove()
+    yield
+    _clean(app)  # tokens, sessions and the users a test created go first
+    with app.app_context(), unit_of_work():
+        created = select(Department.id).where(Department.id.not_in(list(units)))
+        db.session.execute(db.update(Department).where(Department.district_id.in_(created)).values(district_id=None))
+        db.session.execute(delete(Department).where(Department.id.not_in(list(units))))
+        for unit in db.session.scalars(select(Department)):
+            unit.code, unit.name, unit.kind, unit.district_id, unit.active = units[unit.id]
+        for user in db.session.scalars(select(User)):
+            (user.password_hash, user.active, user.full_name, user.department_id, user.scope_district_id, roles,
+             user.auth_version) = accounts[user.id]
+            user.set_roles(roles)
+        for year, source in years.items():
+            replace_year(year, [d for d in days if d[0].year == year], source)
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture()
 def client(app):
     return app.test_client()
 

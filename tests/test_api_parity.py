@@ -319,9 +319,9 @@ def test_a_designer_validates_and_deploys_a_process_with_a_token(api):
     assert r.status_code == 422 and "comment" in fields_of(r)
     for body, field in (({"xml": xml}, "comment"), ({"comment": "x"}, "xml"), ({"xml": 1, "comment": "x"}, "xml")):
         r = designer.post("/designer/deploy", body)
-        assert r.status_code == 400 and field in fields_of(r), body
+        assert r.status_code == 422 and field in fields_of(r), body
     r = designer.post("/designer/validate", {"xml": ""})
-    assert r.status_code == 400 and "xml" in fields_of(r)
+    assert r.status_code == 422 and "xml" in fields_of(r)
     for user in ("admin", "recorder", "reviewer"):
         assert api.as_(user).post("/designer/deploy", {"xml": xml, "comment": "x"}).status_code == 403, user
         assert api.as_(user).post("/designer/validate", {"xml": xml}).status_code == 403, user

@@ -102,7 +102,7 @@ def test_real_error_answers_have_the_documented_shape(client):
     no_token = client.get("/api/v1/me")
     bad_body = client.post("/api/v1/auth/token", json={"username": "x"})
     missing = client.get("/api/v1/nothing-here")
-    for response, status in ((no_token, 401), (bad_body, 400), (missing, 404)):
+    for response, status in ((no_token, 401), (bad_body, 422), (missing, 404)):
         assert response.status_code == status
         validator.validate(response.get_json())
     assert list(bad_body.get_json()["error"]["fields"]) == ["password"]

@@ -43,7 +43,7 @@ def test_token_endpoint_checks_password_and_throttles(client):
     bad = client.post("/api/v1/auth/token", json={"username": "reviewer", "password": "wrong"})
     assert bad.status_code == 401 and bad.get_json()["error"]["message"] == "用户名或密码错误"
     missing = client.post("/api/v1/auth/token", json={"username": "reviewer"})
-    assert missing.status_code == 400 and "password" in missing.get_json()["error"]["fields"]
+    assert missing.status_code == 422 and "password" in missing.get_json()["error"]["fields"]
     for _ in range(4):
         client.post("/api/v1/auth/token", json={"username": "reviewer", "password": "wrong"})
     locked = client.post("/api/v1/auth/token", json={"username": "reviewer", "password": "Demo@2026"})

@@ -355,6 +355,18 @@ class CalendarYearView:
     years: list[int]  # every loaded year
 
 
+def _cell(d: date, days: dict, in_month: bool = True) -> CalendarCell:
+    exception = days.get(d)
+    if exception is not None:
+        return CalendarCell(d, in_month, exception.kind, exception.name)
+    return CalendarCell(d, in_month, "weekend" if d.weekday() >= 5 else "normal", "")
+
+
+def calendar_day(day: date) -> CalendarCell:
+    """What the calendar says of one day: its kind ('holiday', 'workday', 'weekend', 'normal') and name."""
+    return _cell(day, cal.year_days(day.year) if db.session.get(CalendarYear, day.year) else {})
+
+
 def calendar_year(year: int) -> CalendarYearView:
     """The year view: twelve month grids (Monday first) with the kind of every day."""
     loaded = db.session.get(CalendarYear, year)
@@ -365,12 +377,7 @@ def calendar_year(year: int) -> CalendarYearView:
         for week in _calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
             row = []
             for d in week:
-                exception = days.get(d)
-                if exception is not None:
-                    kind, name = exception.kind, exception.name
-                else:
-                    kind, name = ("weekend" if d.weekday() >= 5 else "normal"), ""
-                row.append(CalendarCell(d, d.month == month, kind, name))
+                row.append(_cell(d, days, d.month == month))
             grid.weeks.append(row)
         months.append(grid)
     return CalendarYearView(year, loaded, months, [days[d] for d in sorted(days)], cal.loaded_years())

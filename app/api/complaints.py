@@ -7,7 +7,7 @@ from app.api import bp, json_body, page_args, schemas
 from app.api.openapi import WRITE, documented
 from app.complaints import service
 from app.complaints.models import CHANNELS
-from app.errors import BadRequest, DomainError, Forbidden
+from app.errors import BadRequest, DomainError, Forbidden, ValidationFailed
 from app.inputs import parse_date
 
 ROLES = ("supervisor", "admin")
@@ -57,7 +57,7 @@ def _rows_from_request() -> list:
         body = json_body()
         items = body.get("items")
         if not isinstance(items, list):
-            raise BadRequest("请求格式有误", {"items": ["items 必须是数组"]})
+            raise ValidationFailed("请求内容未通过校验，请按 fields 逐项修改", {"items": ["items 必须是数组"]})
         rows = []
         for index, item in enumerate(items, 1):
             if isinstance(item, dict):

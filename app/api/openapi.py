@@ -19,14 +19,17 @@ from app.inputs import DB_INT_MAX
 
 # The statuses an API error can carry, each answered as `{"error": {code, message, fields}}`.
 ERRORS = {
-    400: "请求有误（缺少或错误的参数、请求体）/ Bad request: a missing or malformed parameter or body",
+    400: "请求有误（错误的路径或查询参数，请求体不是 JSON，multipart 中有无名称的部分）/ "
+         "Bad request: a malformed parameter, a body that is not JSON, a nameless multipart part",
     401: "缺少或无效的访问令牌 / Missing or invalid bearer token",
     403: "无权执行此操作 / Not allowed for the user's roles",
     404: "不存在或不在您的权限范围内 / Not found, or outside the user's scope",
     409: "状态冲突（已被他人处理或并发修改），请刷新后重试 / Conflict: changed meanwhile, reload and retry",
     413: "请求体过大 / Payload too large",
     415: "不支持的请求体类型 / Unsupported media type",
-    422: "内容未通过校验（fields 逐项说明）/ Validation failed, `fields` names each problem",
+    422: "内容未通过校验：请求体不符合其结构（缺少字段、类型错误、未知字段）或业务规则，fields 逐项说明 / "
+         "Validation failed: the body breaks its schema (missing, mistyped or unknown field) or a rule; "
+         "`fields` names each problem",
     429: "尝试次数过多，请稍后再试 / Too many attempts, retry later",
     503: "数据库繁忙，未保存任何内容，可原样重试（Retry-After）/ Busy: nothing saved, retry (Retry-After)",
 }
@@ -85,6 +88,8 @@ def _operation(endpoint: str, view, rule) -> dict:
     statuses = set(meta.errors) | ({400, 503} if public else set(COMMON))
     if path_parameters:
         statuses.add(404)
+    if meta.body is not None and not isinstance(meta.body, dict):
+        statuses.add(422)  # a JSON body checked by its marshmallow schema (app.api.schema_error)
     status, answer = meta.ok
     if answer is None:
         ok = {"description": "成功 / Success"}

@@ -54,14 +54,15 @@ def list_departments():
             errors=(403,))
 def list_civil_servants():
     """Civil servants of active units — the choices of form fields with `x-source: civil_servants`
-    (`id` is the value they take). For the users the web shows that list to: those who may start a
-    process whose start form offers it, and designers; 403 for others. Query: `department` (a unit
-    code, 400 when unknown), `page`, `per_page`."""
+    (`id` is the value they take), scoped as the forms offer them: a handler sees their own unit's,
+    others every active unit's. For every user who may fill such a form (a start form or a task
+    form in one of their lanes) and designers; 403 for others. Query: `department` (a unit code,
+    400 when unknown), `page`, `per_page`."""
     if "civil_servants" not in cases.offered_sources(g.user):
         raise Forbidden("您的角色不使用公务员名单")
     page, per_page = page_args()
     items, total = org.list_civil_servants(department_code=request.args.get("department", "").strip() or None,
-                                           page=page, per_page=per_page)
+                                           within=org.civil_servant_scope(g.user), page=page, per_page=per_page)
     return jsonify(_page(items, total, page, per_page, schemas.civil_servants_out))
 
 

@@ -1,7 +1,7 @@
 """Marshmallow schemas of the JSON API v1."""
 from __future__ import annotations
 
-from flask import url_for
+from flask import g, url_for
 from marshmallow import Schema, fields, validate
 
 from app.complaints.service import FIELDS as COMPLAINT_FIELDS
@@ -13,6 +13,7 @@ from app.inputs import DB_INT_MAX
 from app.notifications.models import NOTIFICATION_KINDS
 from app.org.models import DEPARTMENT_KINDS, ROLES
 from app.org.service import with_choices
+from app.tasks.service import task_form
 
 # What Function/Method fields answer, for the OpenAPI document (apispec cannot infer it from a lambda).
 TEXT = {"type": "string"}
@@ -53,7 +54,64 @@ class DepartmentSchema(Schema):
     name = fields.String()
     kind = fields.String()
     kind_label = fields.Function(lambda d: DEPARTMENT_KINDS.get(d.kind, d.kind), metadata=TEXT)
+    district_id = fields.Integer(allow_none=True, metadata={"description": "所属区 / the district it belongs to"})
     active = fields.Boolean()
+
+
+# --- administration (the admin pages' forms; the service checks content and answers in Chinese)
+
+ID = {"strict": True, "validate": validate.Range(min=1, max=DB_INT_MAX)}
+
+
+class UserProfileSchema(Schema):
+    full_name = fields.String(required=True, validate=validate.Length(max=200))
+    department_id = fields.Integer(required=True, **ID)
+    roles = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
+                        metadata={"description": f"角色代码 / role codes: {', '.join(ROLES)}"})
+    scope_district_id = fields.Integer(allow_none=True, load_default=None, **ID,
+                                       metadata={"description": "办理范围（区政府 id，仅审核员、督导员）/ district scope"})
+
+
+class UserCreateSchema(UserProfileSchema):
+    username = fields.String(required=True, validate=validate.Length(max=60))
+    password = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class PasswordSchema(Schema):
+    password = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class OwnPasswordSchema(Schema):
+    current = fields.String(required=True, validate=validate.Length(max=200))
+    new = fields.String(required=True, validate=validate.Length(max=200))
+    confirm = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class LanguageSchema(Schema):
+    lang = fields.String(required=True, validate=validate.Length(max=10), metadata={"description": "zh_CN 或 / or en"})
+
+
+class DepartmentProfileSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(max=200))
+    kind = fields.String(required=True, validate=validate.Length(max=20),
+                         metadata={"description": f"单位类型 / kind: {', '.join(DEPARTMENT_KINDS)}"})
+    district_id = fields.Integer(allow_none=True, load_default=None, **ID)
+
+
+class DepartmentCreateSchema(DepartmentProfileSchema):
+    code = fields.String(required=True, validate=validate.Length(max=40))
+
+
+class CalendarDayRequestSchema(Schema):
+    kind = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=20),
+                         metadata={"description": "holiday、workday，或 null 恢复为普通日 / or null for an ordinary day"})
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class CalendarDaySchema(Schema):
+    day = fields.String(required=True, metadata={"format": "date"})
+    kind = fields.String(required=True, metadata={"description": "holiday | workday | weekend | normal"})
+    name = fields.String(required=True)
 
 
 class CivilServantSchema(Schema):
@@ -95,6 +153,7 @@ class UserSchema(Schema):
     department = fields.Nested(DepartmentSchema)
     scope_district_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
+    locale = fields.String(allow_none=True, metadata={"description": "界面语言 / language (zh_CN, en)"})
 
     def _roles(self, user):
         return sorted(user.roles)
@@ -163,9 +222,7 @@ class TaskDetailSchema(TaskSchema):
                        "the case file: what earlier steps submitted, newest first (the steps the model declares)"})
 
     def _form(self, task):
-        from app.tasks.service import task_form
-
-        return with_choices(task_form(task)[0]) if task.form_key else None
+        return with_choices(task_form(task)[0], g.user) if task.form_key else None
 
 
 class TimelineEventSchema(Schema):
@@ -302,7 +359,7 @@ class SupersedingDocumentSchema(Schema):
 
 class DocumentSchema(Schema):
     id = fields.Integer()
-    type = fields.String()
+    type = fields.String(attribute="doc_type")
     title = fields.String()
     number = fields.String(allow_none=True)
     version = fields.Integer()
@@ -313,10 +370,17 @@ class DocumentSchema(Schema):
         "enum": ["current", "superseded"]})
     superseded_by = fields.Nested(SupersedingDocumentSchema, allow_none=True, metadata={
         "description": "替代本版本的更正版本 / the corrected version that replaced this one (null while current)"})
-    issued_at = fields.String(metadata={"format": "date-time"})
+    issued_at = fields.DateTime()
     sha256 = fields.String(allow_none=True)
     verification_code = fields.String(allow_none=True)
-    url = fields.String(metadata={"description": "以访问令牌下载 PDF / the PDF, with the bearer token"})
+    correction_reason = fields.String(allow_none=True)
+    url = fields.Function(lambda d: url_for("api.download_document", case_id=d.case_id, document_id=d.id),
+                          metadata={**TEXT, "description": "以访问令牌下载 PDF / the PDF, with the bearer token"})
+
+
+class CorrectionSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(max=2000),
+                           metadata={"description": "更正原因（印在文书上）/ the reason, printed on the document"})
 
 
 class CaseDetailSchema(CaseSchema):
@@ -440,6 +504,124 @@ class DeployedSchema(Schema):
     summary = fields.Raw(required=True)
 
 
+class DraftRequestSchema(Schema):
+    xml = fields.String(required=True, validate=validate.Length(min=1),
+                        metadata={"description": "BPMN 2.0 XML（只含一个流程）/ with exactly one process"})
+
+
+class DraftSchema(Schema):
+    key = fields.String(required=True)
+    updated_at = fields.DateTime(required=True)
+    updated_by = fields.Function(lambda d: d.updated_by.username if d.updated_by else None, metadata=TEXT_OR_NULL)
+
+
+class DraftDetailSchema(DraftSchema):
+    xml = fields.String(attribute="bpmn_xml", required=True)
+
+
+class DraftListSchema(Schema):
+    items = fields.List(fields.Nested(DraftSchema), required=True)
+
+
+class CompileRequestSchema(Schema):
+    source = fields.String(required=True, validate=validate.Length(max=20000))
+    mode = fields.String(load_default="expression", validate=validate.OneOf(["expression", "script"]))
+
+
+class CompileResultSchema(Schema):
+    ok = fields.Boolean(required=True)
+    message = fields.String(required=True)
+
+
+class VersionSchema(Schema):
+    version = fields.Function(lambda v: v.version.version, metadata={"type": "integer"})
+    deployed_at = fields.Function(lambda v: v.version.deployed_at.isoformat(),
+                                  metadata={"type": "string", "format": "date-time"})
+    deployed_by = fields.Function(lambda v: v.version.deployed_by.username if v.version.deployed_by else None,
+                                  metadata=TEXT_OR_NULL)
+    comment = fields.Function(lambda v: v.version.comment or "", metadata=TEXT)
+    running = fields.Integer(metadata={"description": "运行中的案件数 / running cases"})
+    total = fields.Integer()
+    summary = fields.Dict(metadata={"description": "与上一版相比 / change summary: added, removed, changed"})
+
+
+class ProcessVersionsSchema(Schema):
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    versions = fields.List(fields.Nested(VersionSchema), required=True)
+
+
+class MigrationRequestSchema(Schema):
+    source = fields.Integer(required=True, **ID, metadata={"description": "源版本号 / from version"})
+    target = fields.Integer(required=True, **ID, metadata={"description": "目标版本号 / to version"})
+
+
+class MigrationItemSchema(Schema):
+    case_id = fields.Integer(required=True)
+    case_number = fields.String(required=True)
+    possible = fields.Boolean(required=True)
+    waiting = fields.List(fields.String(), required=True, metadata={"description": "等待中的步骤 / waiting steps"})
+    reasons = fields.List(fields.String(), required=True, metadata={"description": "不能迁移的原因 / why not"})
+
+
+class MigrationPlanSchema(Schema):
+    items = fields.List(fields.Nested(MigrationItemSchema), required=True)
+
+
+class MigratedSchema(Schema):
+    moved = fields.List(fields.String(), required=True, metadata={"description": "已迁移的案号 / case numbers moved"})
+    refused = fields.List(fields.String(), required=True, metadata={"description": "不能迁移的案号 / not movable"})
+
+
+class FormSummarySchema(Schema):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    title = fields.String(required=True)
+
+
+class FormListSchema(Schema):
+    items = fields.List(fields.Nested(FormSummarySchema), required=True)
+
+
+class FormDetailSchema(Schema):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    schema = fields.Dict(required=True, metadata={"description": "表单的 JSON Schema / the form's JSON Schema"})
+
+
+class FormSaveRequestSchema(Schema):
+    schema = fields.Dict(required=True, metadata={"description": "表单的 JSON Schema / the form's JSON Schema"})
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class FormSavedSchema(Schema):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    changed = fields.Boolean(required=True, metadata={"description": "false：内容没有变化 / unchanged, no new version"})
+
+
+class FormCheckRequestSchema(Schema):
+    schema = fields.Raw(required=True, metadata={"type": "object", "description": "待检查的 JSON Schema / to check"})
+
+
+class FormCheckSchema(Schema):
+    ok = fields.Boolean(required=True)
+    problems = fields.List(fields.String(), required=True)
+
+
+class TestResultSchema(Schema):
+    name = fields.String(required=True)
+    passed = fields.Boolean(required=True)
+    failures = fields.List(fields.String(), required=True)
+    steps_run = fields.Integer(required=True)
+    duration_ms = fields.Integer(required=True)
+
+
+class TestRunSchema(Schema):
+    passed = fields.Boolean(required=True)
+    items = fields.List(fields.Nested(TestResultSchema), required=True)
+
+
 class YearsSchema(Schema):
     years = fields.List(fields.Integer(), required=True)
 
@@ -548,6 +730,27 @@ complete_request = CompleteSchema()
 reassign_request = ReassignSchema()
 deploy_request = DeployRequestSchema()
 validate_request = ValidateRequestSchema()
+draft_request = DraftRequestSchema()
+draft_out = DraftSchema()
+draft_detail_out = DraftDetailSchema()
+drafts_out = DraftSchema(many=True)
+compile_request = CompileRequestSchema()
+versions_out = VersionSchema(many=True)
+migration_request = MigrationRequestSchema()
+migration_items_out = MigrationItemSchema(many=True)
+form_save_request = FormSaveRequestSchema()
+form_check_request = FormCheckRequestSchema()
+forms_out = FormSummarySchema(many=True)
+test_results_out = TestResultSchema(many=True)
+user_create = UserCreateSchema()
+user_profile = UserProfileSchema()
+password_request = PasswordSchema()
+own_password_request = OwnPasswordSchema()
+language_request = LanguageSchema()
+department_create = DepartmentCreateSchema()
+department_profile = DepartmentProfileSchema()
+calendar_day_request = CalendarDayRequestSchema()
+department_out = DepartmentSchema()
 user_out = UserSchema()
 users_out = UserSchema(many=True)
 departments_out = DepartmentSchema(many=True)
@@ -571,6 +774,9 @@ notes_out = NoteSchema(many=True)
 note_create = NoteCreateSchema()
 attachment_out = AttachmentSchema()
 attachments_out = AttachmentSchema(many=True)
+document_out = DocumentSchema()
+documents_out = DocumentSchema(many=True)
+correction_request = CorrectionSchema()
 case_out = CaseSchema()
 cases_out = CaseSchema(many=True)
 

@@ -1,7 +1,7 @@
 """API routes: thin — parse, call a service, serialise."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, send_file, url_for
+from flask import g, jsonify, request, send_file
 
 from app.api import bearer_token, bp, json_body, page_args, schemas
 from app.api.openapi import UPLOAD, WRITE, documented
@@ -41,13 +41,36 @@ def me():
     return jsonify(user=schemas.user_out.dump(g.user), warnings=warnings)
 
 
+@bp.post("/me/password")
+@documented("修改自己的密码 / Change one's own password", (204, None), body=schemas.OwnPasswordSchema,
+            errors=(422,) + WRITE)
+def change_own_password():
+    """`{current, new, confirm}` as on the account page (the password policy applies; a wrong
+    `current` is throttled like a sign-in). Every web session and token of the user is revoked,
+    this token too: sign in again for a new one. 422 naming `current`, `new` or `confirm`."""
+    payload = schemas.own_password_request.load(json_body())
+    auth.change_password(g.user, "", remote_addr=request.remote_addr, **payload)
+    return "", 204
+
+
+@bp.put("/me/language")
+@documented("设置界面语言 / Set one's language", (200, schemas.MeSchema), body=schemas.LanguageSchema,
+            errors=(422,) + WRITE)
+def set_language():
+    """The language of the user's pages, notifications and messages: `{lang}`, one of the
+    configured languages (zh_CN, en); 422 naming `lang` otherwise."""
+    payload = schemas.language_request.load(json_body())
+    auth.set_language(g.user, payload["lang"])
+    return me()
+
+
 @bp.get("/processes")
 @documented("可发起的流程及其表单 / Processes the user may start, with their forms", (200, schemas.ProcessListSchema))
 def processes():
     """The processes the user may start: `{items: [{key, name, version, form_key, form_version,
     form}]}`, each `form` a JSON Schema whose `x-source` fields carry their choices
     (`oneOf: [{const, title}]`), so a client fills the start form from this answer alone."""
-    return jsonify(items=[{**process, "form": with_choices(process["form"])}
+    return jsonify(items=[{**process, "form": with_choices(process["form"], g.user)}
                           for process in cases.startable_processes(g.user)])
 
 
@@ -64,12 +87,10 @@ def _detail_dict(case, kind: str | None = None) -> dict:
     body["attachments"] = schemas.attachments_out.dump(cases.list_attachments(case))
     issued = documents.for_case(case)
     successors = documents.successors(issued)
-    body["documents"] = [{"id": d.id, "type": d.doc_type, "title": d.title, "number": d.number, "version": d.version,
-                          "status": d.status, "version_status": "superseded" if d.id in successors else "current",
-                          "superseded_by": _successor_dict(successors.get(d.id)),
-                          "issued_at": d.issued_at.isoformat(), "sha256": d.sha256, "verification_code": d.verification_code,
-                          "url": url_for("api.download_document", case_id=case.id, document_id=d.id)}
-                         for d in issued]
+    body["documents"] = schemas.documents_out.dump(issued)
+    for entry in body["documents"]:  # the version status needs the case's other versions
+        entry["version_status"] = "superseded" if entry["id"] in successors else "current"
+        entry["superseded_by"] = _successor_dict(successors.get(entry["id"]))
     return body
 
 

@@ -244,3 +244,13 @@ def set_locale(user: User, locale: str) -> None:
     """Store the user's language choice (a code from LANGUAGES)."""
     with unit_of_work():
         user.locale = locale
+
+
+def set_language(user: User, lang: str) -> None:
+    """The user's language choice, checked: ValidationFailed naming `lang` unless it is one of
+    the configured LANGUAGES."""
+    languages = current_app.config["LANGUAGES"]
+    if lang not in languages:
+        message = _("语言应为以下之一：%(codes)s", codes="、".join(languages))
+        raise ValidationFailed(message, {"lang": [message]})
+    set_locale(user, lang)

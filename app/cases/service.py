@@ -41,12 +41,24 @@ def startable_processes(user: User) -> list[dict]:
     return result
 
 
+def fillable_forms(user: User) -> list[dict]:
+    """The form schemas `user` may fill: the start forms of the processes they may start, and the
+    forms of the user tasks in their roles' lanes in every deployed version (running cases may
+    still wait on an older version's step)."""
+    schemas = [process["form"] for process in startable_processes(user)]
+    for version in db.session.scalars(select(engine.ProcessVersion)):
+        for task in json.loads(version.task_meta_json).get("tasks", {}).values():
+            if task.get("form") and task.get("lane") in user.roles:
+                schemas.append(forms.load_form(task["form"], forms.version_in(version, task["form"])))
+    return schemas
+
+
 def offered_sources(user: User) -> set[str]:
-    """The x-source lists (org.service.SOURCES) the web shows this user: those of the start forms
-    they may fill, and all of them to designers, who preview every form."""
+    """The x-source lists (org.service.SOURCES) this user picks from: those of the forms they may
+    fill (`fillable_forms`), and all of them to designers, who preview every form."""
     if user.has_role("designer"):
         return set(org.SOURCES)
-    return {name for process in startable_processes(user) for name in org.sources_in(process["form"])}
+    return {name for schema in fillable_forms(user) for name in org.sources_in(schema)}
 
 
 def _allocate_number(prefix: str, year: int) -> str:

@@ -185,4 +185,4 @@ def start():
             flash(_("已登记 %(number)s。", number=case.number) + next_step_message(case, service.open_tasks(case)), "success")
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/start.html", processes=processes, chosen=chosen, values=values, errors=errors,
-                           sources=form_sources(), json=json), status
+                           sources=form_sources(current_user), json=json), status

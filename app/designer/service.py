@@ -20,6 +20,7 @@ from app.incidents import service as incidents
 from app.inputs import json_syntax_reason, load_json, parse_int
 from app.extensions import db
 from app.org.models import ROLES, User
+from app.process_tests import CaseResult, load_tests, run_case
 from app.processes import deploy_bytes
 from app.tasks.models import HumanTask
 from app.tasks.sync import apply_step, bindings_for
@@ -57,6 +58,25 @@ def versions(definition: engine.ProcessDefinition) -> list[VersionInfo]:
 
 def draft(key: str) -> engine.ProcessDraft | None:
     return db.session.scalar(select(engine.ProcessDraft).where(engine.ProcessDraft.key == key))
+
+
+def drafts() -> list[engine.ProcessDraft]:
+    """Every saved draft, by process key."""
+    return list(db.session.scalars(select(engine.ProcessDraft).order_by(engine.ProcessDraft.key)))
+
+
+def get_draft(key: str) -> engine.ProcessDraft:
+    """The draft of a process; NotFound when there is none."""
+    row = draft(key)
+    if row is None:
+        raise NotFound(_("流程 %(key)s 没有草稿", key=key))
+    return row
+
+
+def delete_draft(key: str) -> None:
+    """Discard the draft of a process (its deployed versions stay); NotFound when there is none."""
+    with unit_of_work():
+        db.session.delete(get_draft(key))
 
 
 NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -248,9 +268,27 @@ def parse_schema(text: str):
 
 
 def save_form(user: User, key: str, text: str, comment: str):
-    schema = parse_schema(text)
+    """Save the form editor's text as the next version of form `key` (None when unchanged).
+    Raises ValidationFailed naming `schema` (not JSON, or problems of the schema) or `key`."""
+    return save_form_schema(user, key, parse_schema(text), comment)
+
+
+def save_form_schema(user: User, key: str, schema, comment: str):
+    """Save a form schema (already parsed) as the next version of form `key`; None when unchanged."""
     with unit_of_work():
         row = forms.save_form(key, schema, author_id=user.id, comment=comment)
         audit.record(user, "form.saved", f"保存表单 {key}" + (f"：{comment}" if comment else ""), {"form": key})
     return row
+
+
+def run_process_tests(key: str) -> list[CaseResult] | None:
+    """Run the stored tests of a process (workflows/tests/<key>.json), each in a transaction that
+    is rolled back; None when the process has none. Raises DomainError for a bad test file."""
+    get_definition(key)
+    spec = load_tests(key)
+    if spec is None:
+        return None
+    results = [run_case(key, case) for case in spec.get("cases", [])]
+    db.session.rollback()
+    return results
 

@@ -10,11 +10,12 @@ from flask_login import current_user
 from app import engine, forms
 from app.designer import service
 from app.engine.helpers import HELPER_LABELS
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.inputs import json_object, parse_int
 from app.org.models import ROLES
 from app.org.service import form_sources
+from app.process_tests import load_tests
 from app.web import role_required, select_locale
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
@@ -36,8 +37,6 @@ def index():
 @designer_only
 def versions(key: str):
     definition = service.get_definition(key)
-    from app.process_tests import load_tests
-
     return render_template("designer/versions.html", definition=definition, versions=service.versions(definition),
                            draft=service.draft(key), tests=load_tests(key))
 
@@ -187,16 +186,15 @@ def migrate(key: str):
 @bp.post("/<key>/tests")
 @designer_only
 def run_tests(key: str):
-    from app.process_tests import load_tests, run_case
-
     try:
-        spec = load_tests(key)
+        results = service.run_process_tests(key)
+    except NotFound:
+        raise
     except DomainError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("designer.versions", key=key))
-    results = [run_case(key, case) for case in (spec or {}).get("cases", [])]
-    db.session.rollback()
-    return render_template("designer/test_results.html", definition=service.get_definition(key), results=results)
+    return render_template("designer/test_results.html", definition=service.get_definition(key),
+                           results=results or [])
 
 
 @bp.get("/forms")

@@ -36,6 +36,7 @@ OUTCOME_LABELS = {
     "repair_decision": {"grant": "准予信用修复", "refuse": "不予信用修复"},
 }
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L: read off paper
+ISSUING_ROLES = ("reviewer", "supervisor")  # who issue case reports and corrections (page and API)
 REASON_MAX_CHARS = 500  # a correction reason is printed in the PDF: a sentence or two, not a file
 
 
@@ -252,7 +253,16 @@ def correct(user: User, document_id: int, reason: str) -> Document:
     return document
 
 
+def correct_in_case(user: User, case: Case, document_id: int, reason: str) -> Document:
+    """`correct` for a document reached through its case (the case page and the API): NotFound
+    when the document is not the case's."""
+    get(case, document_id)
+    return correct(user, document_id, reason)
+
+
 def issue_report(user: User, case: Case) -> Document:
+    """The case report (案件办理情况报告) of a case, issued now by `user` (one transaction; the
+    PDF is rendered after it). Raises CjkFontMissing when no Chinese font is installed."""
     with unit_of_work():
         return issue(case, "case_report", actor_id=user.id)
 

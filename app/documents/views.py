@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app.cases.service import get_case
 from app.documents import bundle, service
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.web import back_with_error, role_required
 
 bp = Blueprint("documents", __name__)
@@ -30,7 +30,7 @@ def case_bundle(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/documents/report")
-@role_required("reviewer", "supervisor")
+@role_required(*service.ISSUING_ROLES)
 def report(case_id: int):
     case = get_case(current_user, case_id)
     document = service.issue_report(current_user, case)
@@ -39,12 +39,13 @@ def report(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/documents/<int:document_id>/correct")
-@role_required("reviewer", "supervisor")
+@role_required(*service.ISSUING_ROLES)
 def correct(case_id: int, document_id: int):
     case = get_case(current_user, case_id)
-    service.get(case, document_id)
     try:
-        document = service.correct(current_user, document_id, request.form.get("reason", ""))
+        document = service.correct_in_case(current_user, case, document_id, request.form.get("reason", ""))
+    except NotFound:
+        raise  # a document not of the case: the 404 page, not a message on the case page
     except DomainError as exc:
         return back_with_error(exc, url_for("cases.show", case_id=case.id))
     flash(_("已出具更正版本：%(number)s 第 %(v)s 版", number=document.number, v=document.version), "success")

@@ -66,6 +66,7 @@ class ProcessDraft(db.Model):
     bpmn_xml: Mapped[str] = mapped_column(Text)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_by = relationship("User")
 
 
 # An instance that has not ended: running, blocked by an incident (a failed step saved nothing, so

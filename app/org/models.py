@@ -99,7 +99,11 @@ class User(UserMixin, db.Model):
         unknown = set(roles) - set(ROLES)
         if unknown:
             raise ValueError(f"unknown roles: {sorted(unknown)}")
-        self.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+        wanted = set(roles)
+        # Rows of roles kept stay as they are: replacing them with new rows of the same (user,
+        # role) would insert before the old ones are deleted and break the unique constraint.
+        kept = [row for row in self.role_rows if row.role in wanted]
+        self.role_rows = kept + [UserRole(role=r) for r in sorted(wanted - {row.role for row in kept})]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

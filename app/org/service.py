@@ -8,29 +8,51 @@ from sqlalchemy import select
 
 from app.errors import BadRequest
 from app.extensions import db
-from app.org.models import CivilServant, Department
+from app.org.models import CivilServant, Department, User
 from app.pagination import Total, count_capped
 
 
-def department_choices() -> list[tuple[str, str]]:
+UNIT_BOUND_ROLES = {"handler"}  # act for their own unit only (DOMAIN.md: handlers answer for their unit)
+
+
+def civil_servant_scope(user: User | None) -> int | None:
+    """The department whose civil servants `user`'s forms offer: a user whose every role acts for
+    their own unit (a handler) sees that unit's; anyone else every active unit's (None). The same
+    scope on the web task page, in the API's task forms and in GET /api/v1/civil-servants."""
+    if user is not None and user.roles and user.roles <= UNIT_BOUND_ROLES:
+        return user.department_id
+    return None
+
+
+def department_choices(within: int | None = None) -> list[tuple[str, str]]:
+    """Active units (every one: `within` scopes civil servants only)."""
     rows = db.session.scalars(select(Department).where(Department.active.is_(True))
                               .order_by(Department.kind.desc(), Department.id))
     return [(d.code, d.name) for d in rows]
 
 
-def civil_servant_choices() -> list[tuple[int, str]]:
-    """Civil servants of active units: a case can only be registered against an active unit."""
-    rows = db.session.scalars(select(CivilServant).join(Department).where(Department.active.is_(True))
-                              .order_by(Department.id, CivilServant.name))
+def _civil_servants(within: int | None):
+    """Civil servants of active units (a case can only be registered against an active unit), of
+    unit `within` only when given, in choice order."""
+    query = select(CivilServant).join(Department).where(Department.active.is_(True))
+    if within is not None:
+        query = query.where(CivilServant.department_id == within)
+    return query
+
+
+def civil_servant_choices(within: int | None = None) -> list[tuple[int, str]]:
+    rows = db.session.scalars(_civil_servants(within).order_by(Department.id, CivilServant.name, CivilServant.id))
     return [(s.id, f"{s.name}（{s.department.name}，{s.position or ''}）") for s in rows]
 
 
 SOURCES = {"departments": department_choices, "civil_servants": civil_servant_choices}
 
 
-def form_sources() -> dict[str, list[tuple]]:
-    """Choices for form fields marked `x-source` in forms/*.json: {source: [(value, label)]}."""
-    return {name: choices() for name, choices in SOURCES.items()}
+def form_sources(user: User | None = None) -> dict[str, list[tuple]]:
+    """Choices for form fields marked `x-source` in forms/*.json, as `user` may pick them
+    (`civil_servant_scope`): {source: [(value, label)]}."""
+    within = civil_servant_scope(user)
+    return {name: choices(within) for name, choices in SOURCES.items()}
 
 
 def sources_in(schema: dict) -> set[str]:
@@ -39,7 +61,7 @@ def sources_in(schema: dict) -> set[str]:
             if isinstance(p, dict) and p.get("x-source") in SOURCES}
 
 
-def with_choices(schema: dict) -> dict:
+def with_choices(schema: dict, user: User | None = None) -> dict:
     """A copy of a form schema whose `x-source` fields carry their choices as JSON Schema
     `oneOf: [{"const": value, "title": label}]` — the values validation accepts, the labels the
     web form shows — so an API client can fill the form from the schema alone. An empty source
@@ -47,7 +69,8 @@ def with_choices(schema: dict) -> dict:
     used = sources_in(schema)
     if not used:
         return schema
-    choices = {name: SOURCES[name]() for name in used}
+    within = civil_servant_scope(user)
+    choices = {name: SOURCES[name](within) for name in used}
     resolved = copy.deepcopy(schema)
     for prop in resolved["properties"].values():
         if isinstance(prop, dict) and prop.get("x-source") in choices:
@@ -74,11 +97,12 @@ def list_departments(*, include_inactive: bool = False, kind: str | None = None,
     return list(items), total
 
 
-def list_civil_servants(*, department_code: str | None = None, page: int = 1,
+def list_civil_servants(*, department_code: str | None = None, within: int | None = None, page: int = 1,
                         per_page: int = 20) -> tuple[list[CivilServant], Total]:
-    """Civil servants of active units (the ones a form offers), optionally of one unit (by code),
-    ordered as the form's choices. BadRequest (400) naming `department` for a code of no active unit."""
-    query = select(CivilServant).join(Department).where(Department.active.is_(True))
+    """Civil servants of active units (the ones a form offers; of unit `within` only when given,
+    see `civil_servant_scope`), optionally of one unit (by code), ordered as the form's choices.
+    BadRequest (400) naming `department` for a code of no active unit."""
+    query = _civil_servants(within)
     if department_code:
         if db.session.scalar(select(Department.id).where(Department.code == department_code,
                                                          Department.active.is_(True))) is None:

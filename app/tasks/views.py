@@ -92,7 +92,7 @@ def _task_page(task, values=None, errors=None, status=200):
     may_act = task.status == "open" and can_act_on(current_user, task) and task.claimed_by_id in (None, current_user.id)
     return render_template(
         "tasks/task.html", task=task, case=case, schema=schema, values=values or {}, errors=errors or {},
-        sources=form_sources(), may_act=may_act, held=service.hold_message(task), supervises=supervises(current_user, task),
+        sources=form_sources(current_user), may_act=may_act, held=service.hold_message(task), supervises=supervises(current_user, task),
         assignees=service.eligible_assignees(task) if supervises(current_user, task) else [],
         **timelines.view(cases.timeline(case)), attachments=cases.list_attachments(case),
         open_tasks=cases.open_tasks(case), case_file=case_file.for_task(task),

@@ -1,0 +1,132 @@
+"""API: the admin pages (系统管理) with a bearer token — user accounts, departments and single
+calendar days — calling the same services (app/admin/service.py) as the web forms. Admins only
+(403 for others); an unknown id is a 404; the service's refusals are 422 naming each field."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import g, jsonify
+
+from app.admin import service
+from app.api import bp, json_body, schemas
+from app.api.openapi import WRITE, documented
+from app.errors import Forbidden
+
+ADMIN_WRITE = (403, 422) + WRITE
+
+
+def _require_admin() -> None:
+    if not g.user.has_role("admin"):
+        raise Forbidden("只有系统管理员可以管理用户、单位和工作日历")
+
+
+# ---------------------------------------------------------------- users
+
+@bp.post("/users")
+@documented("创建用户 / Create a user", (201, schemas.UserSchema), body=schemas.UserCreateSchema, errors=ADMIN_WRITE)
+def create_user():
+    """Create an account as the admin page does: `{username, full_name, department_id, roles,
+    password, scope_district_id}`; the password policy applies. 201 the user; 422 naming each bad
+    field (a taken username, an unknown or deactivated unit, an unknown role, a weak password)."""
+    _require_admin()
+    payload = schemas.user_create.load(json_body())
+    return jsonify(schemas.user_out.dump(service.create_user(g.user, **payload))), 201
+
+
+@bp.get("/users/<int:user_id>")
+@documented("用户详情 / A user", (200, schemas.UserSchema), errors=(403,))
+def get_user(user_id: int):
+    _require_admin()
+    return jsonify(schemas.user_out.dump(service.get_user(user_id)))
+
+
+@bp.put("/users/<int:user_id>")
+@documented("修改用户资料 / Edit a user", (200, schemas.UserSchema), body=schemas.UserProfileSchema,
+            errors=ADMIN_WRITE)
+def update_user(user_id: int):
+    """Replace a user's name, unit, roles and district scope (the username never changes). 422
+    naming each bad field, e.g. `roles` when admins would remove their own admin role."""
+    _require_admin()
+    payload = schemas.user_profile.load(json_body())
+    return jsonify(schemas.user_out.dump(service.update_user(g.user, user_id, **payload)))
+
+
+@bp.post("/users/<int:user_id>/password")
+@documented("重置用户密码 / Reset a user's password", (200, schemas.UserSchema), body=schemas.PasswordSchema,
+            errors=ADMIN_WRITE)
+def reset_password(user_id: int):
+    """Set a new password (the policy applies, 422 naming `password`); every web session and
+    token of the user is revoked."""
+    _require_admin()
+    payload = schemas.password_request.load(json_body())
+    return jsonify(schemas.user_out.dump(service.reset_password(g.user, user_id, payload["password"])))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@documented("停用用户 / Deactivate a user", (200, schemas.UserSchema), errors=ADMIN_WRITE)
+def deactivate_user(user_id: int):
+    """The account can no longer sign in; its sessions and tokens are revoked. 422 naming
+    `active` for one's own account."""
+    _require_admin()
+    return jsonify(schemas.user_out.dump(service.set_user_active(g.user, user_id, False)))
+
+
+@bp.post("/users/<int:user_id>/activate")
+@documented("启用用户 / Reactivate a user", (200, schemas.UserSchema), errors=(403,) + WRITE)
+def activate_user(user_id: int):
+    _require_admin()
+    return jsonify(schemas.user_out.dump(service.set_user_active(g.user, user_id, True)))
+
+
+# ---------------------------------------------------------------- departments
+
+@bp.post("/departments")
+@documented("创建单位 / Create a department", (201, schemas.DepartmentSchema), body=schemas.DepartmentCreateSchema,
+            errors=ADMIN_WRITE)
+def create_department():
+    """`{code, name, kind, district_id}`: `kind` district|municipal|agency, `district_id` the
+    district a unit belongs to (null for a district). 422 naming each bad field."""
+    _require_admin()
+    payload = schemas.department_create.load(json_body())
+    return jsonify(schemas.department_out.dump(service.create_department(**payload))), 201
+
+
+@bp.put("/departments/<int:department_id>")
+@documented("修改单位 / Edit a department", (200, schemas.DepartmentSchema), body=schemas.DepartmentProfileSchema,
+            errors=ADMIN_WRITE)
+def update_department(department_id: int):
+    """Replace a unit's name, kind and district (the code never changes); 422 naming each bad field."""
+    _require_admin()
+    payload = schemas.department_profile.load(json_body())
+    return jsonify(schemas.department_out.dump(service.update_department(department_id, **payload)))
+
+
+@bp.post("/departments/<int:department_id>/deactivate")
+@documented("停用单位 / Deactivate a department", (200, schemas.DepartmentSchema), errors=ADMIN_WRITE)
+def deactivate_department(department_id: int):
+    """422 naming `active` while active users belong to the unit or are scoped to it."""
+    _require_admin()
+    return jsonify(schemas.department_out.dump(service.set_department_active(department_id, False)))
+
+
+@bp.post("/departments/<int:department_id>/activate")
+@documented("启用单位 / Reactivate a department", (200, schemas.DepartmentSchema), errors=(403,) + WRITE)
+def activate_department(department_id: int):
+    _require_admin()
+    return jsonify(schemas.department_out.dump(service.set_department_active(department_id, True)))
+
+
+# ---------------------------------------------------------------- calendar
+
+@bp.put("/calendar/days/<day>")
+@documented("修改工作日历中的一天 / Set one calendar day", (200, schemas.CalendarDaySchema),
+            body=schemas.CalendarDayRequestSchema, errors=ADMIN_WRITE)
+def set_calendar_day(day: str):
+    """Set one day (`YYYY-MM-DD` in the path) of a loaded year: `{kind: "holiday", name: "国庆节"}`,
+    `{kind: "workday"}` (a weekend worked), or `{kind: null}` for an ordinary day. 200 the day as
+    the calendar now reads it; 422 naming `day` (not a date, year not imported), `kind` or `name`."""
+    _require_admin()
+    payload = schemas.calendar_day_request.load(json_body())
+    changed: date = service.set_calendar_day(day, payload["kind"], payload["name"])
+    cell = service.calendar_day(changed)
+    return jsonify(day=cell.day.isoformat(), kind=cell.kind, name=cell.name)

@@ -1,0 +1,43 @@
+"""API: the case page's document actions — issue the case report (案件办理情况报告) and correct an
+issued document — with a bearer token, through the same services (app/documents/service.py).
+Reviewers and supervisors (403 for others); a case outside the user's scope, or a document not
+of the case, is a 404."""
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from app.api import bp, json_body, schemas
+from app.api.openapi import WRITE, documented
+from app.cases.service import get_case
+from app.documents import service
+from app.errors import Forbidden
+
+
+def _require_issuer() -> None:
+    if not any(g.user.has_role(role) for role in service.ISSUING_ROLES):
+        raise Forbidden("只有审核员或督导员可以出具报告和更正文书")
+
+
+@bp.post("/cases/<int:case_id>/documents/report")
+@documented("出具案件办理情况报告 / Issue the case report", (201, schemas.DocumentSchema),
+            errors=(403, 422) + WRITE)
+def issue_report(case_id: int):
+    """Issue a 案件办理情况报告 of the case now: 201 the document (`status` pending until its PDF
+    is rendered, then its `url` downloads it). 422 `cjk_font_missing` when no Chinese font is
+    installed (nothing is numbered)."""
+    _require_issuer()
+    document = service.issue_report(g.user, get_case(g.user, case_id))
+    return jsonify(schemas.document_out.dump(document)), 201
+
+
+@bp.post("/cases/<int:case_id>/documents/<int:document_id>/correct")
+@documented("更正文书 / Correct a document", (201, schemas.DocumentSchema), body=schemas.CorrectionSchema,
+            errors=(403, 422) + WRITE)
+def correct_document(case_id: int, document_id: int):
+    """Issue a corrected version of a document: `{reason}`; same number, version + 1, the old
+    version kept. 201 the new version; 422 naming `reason` (empty or too long) or
+    `cjk_font_missing`."""
+    _require_issuer()
+    payload = schemas.correction_request.load(json_body())
+    document = service.correct_in_case(g.user, get_case(g.user, case_id), document_id, payload["reason"])
+    return jsonify(schemas.document_out.dump(document)), 201
