@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case
+from app.clock import clock
 from app.engine import ProcessInstance
 from app.extensions import db
 from app.org.models import User
@@ -16,6 +17,7 @@ from tests.bpmn_builder import probe_process
 from tests.support import RECORD
 from tests.test_api_parity import fetch, fields_of
 from tests.test_designer import v2
+from tests.test_openapi_contract import _incident
 from tests.web_support import login
 
 # Web write endpoint → (method, API endpoint) doing the same thing through the same service.
@@ -56,6 +58,13 @@ WEB_TO_API = {
     "designer.run_tests": ("POST", "api.run_process_tests"),
     "designer.form_editor": ("PUT", "api.save_form"),
     "designer.form_preview": ("POST", "api.check_form"),
+    "cases.add_note": ("POST", "api.add_note"),
+    "incidents.retry": ("POST", "api.retry_incident"),
+    "incidents.skip": ("POST", "api.skip_incident"),
+    "incidents.suspend": ("POST", "api.suspend_case"),
+    "incidents.resume": ("POST", "api.resume_case"),
+    "incidents.cancel": ("POST", "api.cancel_case"),
+    "admin.dev_clock": ("POST", "api.set_dev_clock"),
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Units, calendar days and the demo accounts are kept between tests: put back what these change.
@@ -292,8 +301,20 @@ def test_a_designer_edits_forms_checks_code_and_runs_process_tests_with_a_token(
 
 # ---------------------------------------------------------------- the kinds
 
-def test_a_body_that_parses_but_breaks_its_schema_is_a_422_naming_the_fields_on_every_route(api, client):
-    """The kind: every operation whose spec declares a JSON body schema."""
+def test_a_body_that_parses_but_breaks_its_schema_is_a_422_naming_the_fields_on_every_route(api, client, app, tmp_path):
+    """The kind: every operation whose spec declares a JSON body schema (the development clock
+    switched on for it, an open incident to operate on)."""
+    app.config["DEV_CLOCK"] = True
+    clock.use_development_offset(str(tmp_path / "dev-clock.json"))
+    try:
+        _every_body_route_answers_422(api, client)
+    finally:
+        clock.use_development_offset(None)
+        app.config["DEV_CLOCK"] = False
+
+
+def _every_body_route_answers_422(api, client):
+    incident = _incident(client)
     case = api.as_("recorder").register()
     reviewer = api.as_("reviewer")
     reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
@@ -301,7 +322,8 @@ def test_a_body_that_parses_but_breaks_its_schema_is_a_422_naming_the_fields_on_
     recorder = db.session.scalar(select(User).where(User.username == "recorder"))
     values = {"case_id": case["id"], "task_id": reviewer.case(case["id"])["open_tasks"][0]["id"],
               "document_id": document["id"], "notification_id": 1, "attachment_id": 1, "user_id": recorder.id,
-              "department_id": recorder.department_id, "key": "dishonesty_record", "day": "2026-11-14"}
+              "department_id": recorder.department_id, "key": "dishonesty_record", "day": "2026-11-14",
+              "incident_id": incident}
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     users = [api.as_(name) for name in ("admin", "designer", "reviewer", "supervisor", "recorder", "handler.fgw")]
     checked = []
