@@ -122,11 +122,13 @@ def reminders(case_id) -> int:
 
 
 def test_reminder_is_sent_exactly_once_before_the_deadline(api, tick):
+    """Raised Monday 09-14, due in 5 working days: the end of Monday 09-21. "1 working day before"
+    is Friday 09-18 — the reminder arrives as that day begins, not on the due day (issue 15)."""
     case_id = raise_warning(api)
     assert reminders(case_id) == 0
-    tick(after(4) - timedelta(minutes=2))
+    tick(after(3) - timedelta(minutes=2))
     assert reminders(case_id) == 0
-    tick(after(4))  # one working day before the 5-day deadline
+    tick(after(3))  # 00:01 on Friday 09-18, one working day before the due day
     assert reminders(case_id) == 1  # the one handler of 市发展改革委
     tick(timedelta(hours=6))
     tick(timedelta(minutes=1))
@@ -231,3 +233,67 @@ def test_assignment_reminder_overdue_and_decision_feed_the_notification_centre(a
     # decisions: the warning itself, then the escalation
     assert handler == ["case.decision", "case.decision", "task.assigned", "task.overdue", "task.reminder"]
     assert ("supervisor", "task.assigned") in rows and ("supervisor", "task.overdue") in rows
+
+
+# --- deadlines that bite (issue 15): a supervision letter's or an extension's new deadline gets a
+# reminder and overdue handling like the original -------------------------------------------------
+
+def overdue_events(api, case_id) -> int:
+    return sum(e["kind"] == "task.overdue" for e in api.as_("supervisor").case(case_id)["timeline"])
+
+
+def test_a_supervision_letters_deadline_reminds_then_raises_a_second_supervision(api, tick):
+    """Overdue at the start of Monday 09-21 (Sunday 09-20 is a make-up working day); the letter
+    gives 3 working days: the end of Thursday 09-24. Reminder as Wednesday 09-23 begins; still
+    unexplained when Thursday ends, it is overdue again: a second 督办, which may escalate."""
+    case_id = raise_warning(api)
+    overdue(api, tick, case_id)
+    api.as_("supervisor").complete(case_id, "supervise_explain", {"supervision_action": "letter",
+                                                                 "supervision_reason": "请于3个工作日内书面说明"})
+    task = api.as_("handler.fgw").task_for(case_id, "explain")
+    assert datetime.fromisoformat(task["due_at"]).astimezone(LOCAL_TZ) == datetime(2026, 9, 25, tzinfo=LOCAL_TZ)
+    before = reminders(case_id)
+    tick(datetime(2026, 9, 22, 23, 59, tzinfo=LOCAL_TZ))
+    assert reminders(case_id) == before
+    tick(datetime(2026, 9, 23, 0, 1, tzinfo=LOCAL_TZ))  # the working day before the letter's due day
+    assert reminders(case_id) == before + 1
+    tick(datetime(2026, 9, 24, 23, 59, tzinfo=LOCAL_TZ))
+    assert overdue_events(api, case_id) == 1 and elements(api.as_("supervisor").case(case_id)) == ["explain"]
+    tick(datetime(2026, 9, 25, 0, 1, tzinfo=LOCAL_TZ))  # the letter's deadline has passed, nothing explained
+    case = api.as_("supervisor").case(case_id)
+    assert overdue_events(api, case_id) == 2 and sorted(elements(case)) == ["explain", "supervise_explain"]
+    assert reminders(case_id) == before + 1  # no reminder after the deadline
+    overdue_notices = db.session.scalars(select(Notification.title).where(
+        Notification.case_id == case_id, Notification.kind == "task.overdue")).all()
+    assert any("2026年09月24日" in t or "2026-09-24" in t for t in overdue_notices), overdue_notices  # the letter's deadline
+    api.as_("supervisor").complete(case_id, "supervise_explain", {"supervision_action": "escalate",
+                                                                 "supervision_reason": "督办后仍不说明"})
+    case = api.as_("supervisor").case(case_id)
+    assert case["status"] == "escalated"
+    linked_record(case)
+
+
+def test_a_letter_answered_in_time_raises_nothing_more(api, tick):
+    case_id = raise_warning(api)
+    overdue(api, tick, case_id)
+    api.as_("supervisor").complete(case_id, "supervise_explain", {"supervision_action": "letter",
+                                                                 "supervision_reason": "请于3个工作日内书面说明"})
+    explained_and_planned(api, case_id)
+    tick(datetime(2026, 9, 25, 0, 1, tzinfo=LOCAL_TZ))
+    case = api.as_("supervisor").case(case_id)
+    assert overdue_events(api, case_id) == 1 and "supervise_explain" not in elements(case)
+    assert stage(api, case_id) == "tracking"
+
+
+def test_an_extensions_deadline_bites_too(api, tick):
+    """Same kind, the other supervision choice: an extension of 2 working days from Monday 09-21
+    ends with Wednesday 09-23; still unexplained, it is overdue again."""
+    case_id = raise_warning(api)
+    overdue(api, tick, case_id)
+    api.as_("supervisor").complete(case_id, "supervise_explain", {"supervision_action": "extend", "supervision_reason": "协调中",
+                                                                 "extension_days": 2})
+    tick(datetime(2026, 9, 23, 23, 59, tzinfo=LOCAL_TZ))
+    assert overdue_events(api, case_id) == 1
+    tick(datetime(2026, 9, 24, 0, 1, tzinfo=LOCAL_TZ))
+    assert overdue_events(api, case_id) == 2
+    assert "supervise_explain" in elements(api.as_("supervisor").case(case_id))

@@ -99,6 +99,18 @@ def add_working_days(start: date, n: int) -> date:
     return day
 
 
+def working_day_before(day: date, n: int) -> date:
+    """The n-th working day before `day` (day not counted); n == 0 gives `day` itself."""
+    if not 0 <= n <= MAX_WORKING_DAYS:
+        raise ValueError(f"working days must be between 0 and {MAX_WORKING_DAYS}, got {n}")
+    counted = 0
+    while counted < n:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 if end <= start)."""
     count, day = 0, start

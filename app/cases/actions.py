@@ -95,17 +95,39 @@ def set_rectification_deadline(case: Case, day: str) -> None:
     record_event(case, "rectification.deadline", f"整改完成期限：{case.due_on.isoformat()}", {"due_on": case.due_on.isoformat()})
 
 
-def _open_tasks(case: Case, element: str) -> list:
+def _still_open(case: Case, element: str) -> list:
     from sqlalchemy import select
 
     from app.extensions import db
     from app.tasks.models import HumanTask
 
-    tasks = list(db.session.scalars(select(HumanTask).where(
+    return list(db.session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.bpmn_id == element, HumanTask.status == "open")))
+
+
+def _open_tasks(case: Case, element: str) -> list:
+    tasks = _still_open(case, element)
     if not tasks:
         raise ActionError(f"没有待办的任务“{element}”")
     return tasks
+
+
+def task_open(case: Case, element: str) -> bool:
+    """Whether the task at `element` still waits (a gateway after a supervision deadline)."""
+    return bool(_still_open(case, element))
+
+
+def task_deadline(case: Case, element: str) -> str:
+    """The current deadline (ISO instant) of the open task at `element` — after a supervision
+    letter or an extension moved it — or now when it is done, so a timer waiting on it goes on."""
+    due = [t.due_at for t in _still_open(case, element) if t.due_at is not None]
+    return (min(due) if due else clock.now()).isoformat()
+
+
+def remind_if_open(case: Case, element: str) -> None:
+    """A reminder before a moved deadline: only while the task still waits."""
+    if _still_open(case, element):
+        remind_assignees(case, element)
 
 
 def remind_assignees(case: Case, element: str) -> None:
@@ -213,6 +235,9 @@ def register_case_actions() -> None:
     register_action("set_warning_stage", set_warning_stage, N_("设置预警阶段"), ("stage",))
     register_action("set_rectification_deadline", set_rectification_deadline, N_("设置整改期限"), ("day",))
     register_action("remind_assignees", remind_assignees, N_("提醒办理人"), ("element",))
+    register_action("remind_if_open", remind_if_open, N_("任务仍未办理时提醒办理人"), ("element",))
+    register_action("task_open", task_open, N_("任务是否仍待办理"), ("element",))
+    register_action("task_deadline", task_deadline, N_("任务当前期限"), ("element",))
     register_action("report_overdue", report_overdue, N_("逾期通知"), ("element",))
     register_action("send_supervision_letter", send_supervision_letter, N_("发送督办函"), ("element", "working_days", "reason"))
     register_action("extend_task", extend_task, N_("延长任务期限"), ("element", "working_days", "reason"))

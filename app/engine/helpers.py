@@ -4,10 +4,11 @@ The same names are used to compile at deploy time and to run, so a typo is refus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from app.calendar.service import add_working_days as _add_working_days
+from app.calendar.service import working_day_before as _working_day_before
 from app.clock import LOCAL_TZ, clock, local_midnight_after
 from app.i18n import N_
 
@@ -90,6 +91,24 @@ def start_of_day(day) -> str:
     return datetime.combine(_date(day), datetime.min.time(), LOCAL_TZ).isoformat()
 
 
+def reminder_time(deadline, n) -> str:
+    """When to remind "n working days before" a deadline (an instant such as
+    `working_days_deadline(5)`: the end of its last day D, Shanghai): the start (00:00) of the
+    n-th working day before D, as ISO — so a 1-working-day reminder arrives the working day before
+    the due day, not on it (issue 15). n == 0: the start of D."""
+    when = deadline if isinstance(deadline, datetime) else _instant(deadline)
+    last_day = (when - timedelta(seconds=1)).astimezone(LOCAL_TZ).date()
+    return start_of_day(_working_day_before(last_day, _int(n, "工作日数")))
+
+
+def _instant(value) -> datetime:
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ActionError(f"不是有效时间：{value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=LOCAL_TZ)
+
+
 def add_months(day, n) -> str:
     d, n = _date(day), _int(n, "月数")
     month0 = d.month - 1 + n
@@ -107,6 +126,7 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "end_of_day": end_of_day,
     "start_of_day": start_of_day,
     "add_months": add_months,
+    "reminder_time": reminder_time,
 }
 
 HELPER_LABELS = {
@@ -117,6 +137,7 @@ HELPER_LABELS = {
     "end_of_day": N_("某日结束的时刻"),
     "start_of_day": N_("某日开始的时刻"),
     "add_months": N_("某日加 n 个月"),
+    "reminder_time": N_("期限前 n 个工作日的提醒时刻（该工作日开始时）"),
 }
 
 

@@ -99,14 +99,23 @@ def _locale_of(user: User) -> str:
 
 
 def _notify(users: Iterable[User], kind: str, case: Case, task: HumanTask | None,
-            render: Callable[[], tuple[str, str]], *, new_task: bool = False) -> list[Notification]:
+            render: Callable[[], tuple[str, str]], *, new_task: bool = False,
+            per_title: bool = False) -> list[Notification]:
     """One notification (and, with an address, one mail) per user, not twice for the same
-    (user, kind, task). `render` builds (title, body) and is called in each user's language.
-    A task created in this step (`new_task`) has no notifications yet: nothing to look up."""
+    (user, kind, task) — or, with `per_title`, for the same (user, kind, task, title): a reminder
+    or an overdue notice names the deadline in its title, so a deadline moved by a supervision
+    letter or an extension is announced again (issue 15). `render` builds (title, body) and is
+    called in each user's language. A task created in this step (`new_task`) has no notifications
+    yet: nothing to look up."""
     seen: set[int] = set()
+    sent_titles: set[tuple[int, str]] = set()
     if task is not None and not new_task:
-        seen = set(db.session.scalars(select(Notification.user_id).where(
-            Notification.kind == kind, Notification.task_id == task.id)))
+        rows = db.session.execute(select(Notification.user_id, Notification.title).where(
+            Notification.kind == kind, Notification.task_id == task.id)).all()
+        if per_title:
+            sent_titles = {(user_id, title) for user_id, title in rows}
+        else:
+            seen = {user_id for user_id, _title in rows}
     created: list[Notification] = []
     mails: list[tuple[Notification, str, str, str]] = []
     now = clock.now()
@@ -119,6 +128,8 @@ def _notify(users: Iterable[User], kind: str, case: Case, task: HumanTask | None
         with force_locale(_locale_of(user)):
             title, body = render()
             title = title[:TITLE_MAX]
+            if (user.id, title) in sent_titles:
+                continue
             note = Notification(user_id=user.id, case_id=case.id, task_id=task.id if task is not None else None,
                                 kind=kind, title=title, body=body, created_at=now)
             db.session.add(note)
@@ -178,7 +189,7 @@ def task_reminder(case: Case, element: str) -> None:
                           number=case.number, day=_deadline_day(task.due_at))
             return title, _task_body(task, case)
 
-        _notify(_task_recipients(task), "task.reminder", case, task, render)
+        _notify(_task_recipients(task), "task.reminder", case, task, render, per_title=True)
 
 
 def task_overdue(case: Case, element: str) -> None:
@@ -197,7 +208,7 @@ def task_overdue(case: Case, element: str) -> None:
 
         recipients = {u.id: u for u in _task_recipients(task)}
         recipients.update({u.id: u for u in _supervisors(task) if u.id not in recipients})
-        _notify(recipients.values(), "task.overdue", case, task, render)
+        _notify(recipients.values(), "task.overdue", case, task, render, per_title=True)
 
 
 def case_decision(case: Case, title: str, body: str = "") -> None:
