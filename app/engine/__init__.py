@@ -6,13 +6,15 @@ from app.engine.definitions import (
 from app.engine.helpers import ACTIONS, HELPERS, ActionError, Bindings, callable_names, register_action
 from app.engine.migration import MigrationPlan, migrate, plan_migration
 from app.engine.models import ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
+from app.engine.palette import REFUSED, RefusedConstruct
 from app.engine.runtime import (
     ReadyTask, ReplannedTimer, StepFailed, StepResult, complete, fire_timers, replan_timers, start,
 )
 
 __all__ = [
     "ACTIONS", "CX_NS", "HELPERS", "ActionError", "Bindings", "DeployRefused", "MigrationPlan", "Problem",
-    "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "ReadyTask", "ReplannedTimer", "StepFailed",
+    "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "REFUSED", "ReadyTask", "RefusedConstruct",
+    "ReplannedTimer", "StepFailed",
     "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "latest_version",
     "migrate", "parse_bpmn", "plan_migration", "previous_version", "register_action", "replan_timers", "start",
 ]

@@ -40,6 +40,11 @@ class RefusedConstruct:
     where: str
     reason: str
 
+    def as_config(self, translate: Callable[[str], str] = str) -> dict:
+        """The row as the modeler's lint reads it (page config `refused`), texts through `translate`."""
+        return {"key": self.key, "construct": translate(self.construct), "reason": translate(self.reason),
+                "tags": list(self.tags), "definitions": list(self.definitions), "where": self.where}
+
 
 def _local(node) -> str:
     return etree.QName(node).localname if isinstance(node.tag, str) else ""
