@@ -71,6 +71,14 @@ def _unsupported_event_sub_process_start(node) -> bool:
         or definitions not in (["timerEventDefinition"], ["signalEventDefinition"]))
 
 
+def _outside_transaction(node) -> bool:
+    """A cancel end event not inside a transaction, a cancel boundary event not on one."""
+    if _local(node) == "boundaryEvent":
+        attached = node.getroottree().getroot().xpath("//*[@id=$id]", id=node.get("attachedToRef", ""))
+        return not attached or _local(attached[0]) != "transaction"
+    return next(node.iterancestors(f"{{{BPMN_NS}}}transaction"), None) is None
+
+
 # Placement predicates by name; lint.js implements the same names.
 PLACEMENTS: dict[str, Callable[[etree._Element], bool]] = {
     "anywhere": lambda node: True,
@@ -79,6 +87,7 @@ PLACEMENTS: dict[str, Callable[[etree._Element], bool]] = {
         _parent_kind(node) == "event-sub-process" and node.get("isInterrupting", "true") != "false"),
     "event-sub-process": lambda node: _parent_kind(node) == "event-sub-process",
     "parallel-multiple": lambda node: node.get("parallelMultiple") == "true",
+    "outside-transaction": _outside_transaction,
     "data-association": lambda node: node.find("bpmn:dataInputAssociation", NS) is not None
     or node.find("bpmn:dataOutputAssociation", NS) is not None,
     "loop-without-limit": lambda node: any(
@@ -122,6 +131,10 @@ REFUSED: tuple[RefusedConstruct, ...] = (
     # events the engine runs differently from what is drawn
     RefusedConstruct("signal-end", N_("结束信号事件"), ("endEvent",), ("signalEventDefinition",), "anywhere",
                      N_("引擎不会从结束事件发出信号（当作普通结束事件），等待该信号的步骤会卡住。请先用中间信号抛出事件，再接普通结束事件")),
+    RefusedConstruct("cancel-outside-transaction", N_("事务之外的取消事件"), ("endEvent", "boundaryEvent"),
+                     ("cancelEventDefinition",), "outside-transaction",
+                     N_("取消事件只属于事务：在事务之外，引擎把取消结束事件当作结束整个案件，其他分支的待办随之消失。"
+                        "请把它放进事务子流程（取消边界事件挂在该事务上），或用终止结束事件明确表示结束案件")),
     RefusedConstruct("parallel-multiple", N_("并行多重事件"), _EVENTS, (), "parallel-multiple",
                      N_("引擎在其中任一事件发生时就继续，而不是等全部发生。请用并行网关分出各个捕获事件，再用并行网关汇合")),
     # gateways, tasks, sub-processes

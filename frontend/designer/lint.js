@@ -179,12 +179,21 @@ function parentKind(node) {
   return parent.$type;
 }
 
+function hasAncestor(node, type) {
+  for (let current = node.$parent; current; current = current.$parent) {
+    if (is(current, type)) return true;
+  }
+  return false;
+}
+
 const PLACEMENTS = {
   'anywhere': () => true,
   'process-start': (node) => parentKind(node) === 'bpmn:Process',
   'event-sub-process-interrupting': (node) => parentKind(node) === 'event-sub-process' && node.isInterrupting !== false,
   'event-sub-process': (node) => parentKind(node) === 'event-sub-process',
   'parallel-multiple': (node) => node.parallelMultiple === true,
+  'outside-transaction': (node) => (is(node, 'bpmn:BoundaryEvent')
+    ? !is(node.attachedToRef, 'bpmn:Transaction') : !hasAncestor(node, 'bpmn:Transaction')),
   'data-association': (node) => (node.dataInputAssociations || []).length > 0 || (node.dataOutputAssociations || []).length > 0,
   'loop-without-limit': (node) => is(node.loopCharacteristics, 'bpmn:StandardLoopCharacteristics')
     && !node.loopCharacteristics.loopCondition && !node.loopCharacteristics.loopMaximum

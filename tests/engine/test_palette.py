@@ -385,6 +385,12 @@ REFUSED_CASES = {
     "signal-end": (in_parallel(event("intermediateCatchEvent", "sc", SIGNAL_DEF) + user("b") + ends("e"), ("sc", "b", "e"),
                                user("a") + event("endEvent", "st", SIGNAL_DEF), ("a", "st"), definitions=SIGNAL),
                    "st", "signal-end"),
+    "cancel-end-outside-a-transaction": (in_parallel(user("a") + event("endEvent", "ce", "<bpmn:cancelEventDefinition />"), ("a", "ce"),
+                                                     user("b") + ends("e"), ("b", "e")), "ce", "cancel-outside-transaction"),
+    "cancel-boundary-on-a-plain-sub-process": (
+        model(simple_sub(ends("se")) + event("boundaryEvent", "cb", "<bpmn:cancelEventDefinition />", ' attachedToRef="sub"')
+              + user("n") + ends("e", "e2") + chain("begin", "sub", "n", "e") + chain("cb", "e2", prefix="b")),
+        "cb", "cancel-outside-transaction"),
     "parallel-multiple-catch": (model(event("intermediateCatchEvent", "mc", timer() + timer("working_days_deadline(4)"),
                                             ' parallelMultiple="true"') + user("a") + ends("e") + chain("begin", "mc", "a", "e")),
                                 "mc", "parallel-multiple"),
