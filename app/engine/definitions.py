@@ -18,9 +18,9 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 
 from app.engine import sandbox
-from app.engine.palette import FLOW_NODES, join_links, link_problems, refused_constructs, unthrown_signals
 from app.engine.helpers import ACTIONS, callable_names
 from app.engine.models import ProcessDefinition, ProcessVersion
+from app.engine.palette import FLOW_NODES, join_links, link_problems, refused_constructs, unthrown_signals
 from app.engine.serializer import spec_to_json
 from app.engine.service_tasks import ChengxinBpmnParser
 from app.engine.timers import clock_timers
@@ -32,7 +32,6 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CX_NS = "https://chengxin.example.org/schema/bpmn/1.0"
 NS = {"bpmn": BPMN_NS, "cx": CX_NS}
 RESERVED_IDS = {"Start", "End", "Root"}
-
 
 
 @dataclass(frozen=True)
@@ -215,11 +214,12 @@ def _palette_problems(process) -> list[Problem]:
     """Constructs of the modeler's palette the engine cannot run here (app/engine/palette.py),
     link events that cannot be joined, and signal catches no step of the process throws."""
     refused = list(refused_constructs(process))
+    refused_ids = {node.get("id") for node, _ in refused}
     problems = [Problem(*_label(node), f"不支持{row.construct}：{row.reason}") for node, row in refused]
     problems += [Problem(*_label(node), message) for node, message in link_problems(process)]
     problems += [Problem(*_label(node), "本流程中没有抛出这个信号的中间信号抛出事件：信号只在同一案件内传递，这里会一直等待。"
                                          "请在本流程中加中间信号抛出事件，或改用定时/条件事件")
-                 for node in unthrown_signals(process) if node.get("id") not in {n.get("id") for n, _ in refused}]
+                 for node in unthrown_signals(process) if node.get("id") not in refused_ids]
     return problems
 
 

@@ -63,14 +63,6 @@ def _definition_names(node) -> list[str]:
     return [_local(c) for c in node if _local(c).endswith("EventDefinition")]
 
 
-def _unsupported_event_sub_process_start(node) -> bool:
-    """Only non-interrupting timer and signal starts run as drawn (the others: see the rows)."""
-    definitions = _definition_names(node)
-    return _parent_kind(node) == "event-sub-process" and (
-        node.get("isInterrupting", "true") != "false"
-        or definitions not in (["timerEventDefinition"], ["signalEventDefinition"]))
-
-
 def _outside_transaction(node) -> bool:
     """A cancel end event not inside a transaction, a cancel boundary event not on one."""
     if _local(node) == "boundaryEvent":
