@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 from app.engine import sandbox
 from app.engine.helpers import ACTIONS, callable_names
 from app.engine.models import ProcessDefinition, ProcessVersion
-from app.engine.palette import FLOW_NODES, join_links, link_problems, refused_constructs, unthrown_signals
+from app.engine.palette import (
+    FLOW_NODES, clock_conditions, join_links, link_problems, refused_constructs, unthrown_signals,
+)
 from app.engine.serializer import spec_to_json
 from app.engine.service_tasks import ChengxinBpmnParser
 from app.engine.timers import clock_timers
@@ -212,7 +214,8 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
 
 def _palette_problems(process) -> list[Problem]:
     """Constructs of the modeler's palette the engine cannot run here (app/engine/palette.py),
-    link events that cannot be joined, and signal catches no step of the process throws."""
+    link events that cannot be joined, signal catches no step of the process throws, and
+    conditional events waiting for time to pass."""
     refused = list(refused_constructs(process))
     refused_ids = {node.get("id") for node, _ in refused}
     problems = [Problem(*_label(node), f"不支持{row.construct}：{row.reason}") for node, row in refused]
@@ -220,6 +223,9 @@ def _palette_problems(process) -> list[Problem]:
     problems += [Problem(*_label(node), "本流程中没有抛出这个信号的中间信号抛出事件：信号只在同一案件内传递，这里会一直等待。"
                                          "请在本流程中加中间信号抛出事件，或改用定时/条件事件")
                  for node in unthrown_signals(process) if node.get("id") not in refused_ids]
+    problems += [Problem(*_label(node), "条件事件只在本案件有步骤办理后重新判断，不会因时间推移而触发，案件会一直等待。"
+                                         "与时间有关的等待请用定时事件（例如 working_days_deadline(n)）")
+                 for node in clock_conditions(process) if node.get("id") not in refused_ids]
     return problems
 
 

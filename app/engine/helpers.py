@@ -109,6 +109,9 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "add_months": add_months,
 }
 
+# Helpers whose answer changes as time passes (a condition using them can turn true with no step).
+READS_CLOCK = frozenset({"today", "now", "working_days_deadline"})
+
 HELPER_LABELS = {
     "today": N_("今天的日期（上海时间）"),
     "now": N_("当前时间"),

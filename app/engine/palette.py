@@ -9,12 +9,14 @@ Link events are run, not refused: Spiff 3.2 does not parse them, so `join_links`
 throw → catch pair into a sequence flow in the tree handed to the parser."""
 from __future__ import annotations
 
+import ast
 import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
+from app.engine.helpers import READS_CLOCK
 from app.i18n import N_
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -268,3 +270,20 @@ def unthrown_signals(process) -> list[etree._Element]:
     return [event for tag in ("intermediateCatchEvent", "boundaryEvent", "startEvent")
             for event in process.iterfind(f".//bpmn:{tag}", NS)
             if _signal(event) is not None and _signal(event) not in thrown]
+
+
+# --- conditional events -----------------------------------------------------------------------
+
+def clock_conditions(process) -> list[etree._Element]:
+    """Events whose condition reads the clock (`today()`, …). The engine evaluates a waiting
+    condition again only when a step of the same case runs; `tick` wakes a case only for a due
+    timer, so a condition that turns true merely because time passed is never seen."""
+    found = []
+    for condition in process.iterfind(".//bpmn:conditionalEventDefinition/bpmn:condition", NS):
+        try:
+            names = {n.id for n in ast.walk(ast.parse((condition.text or "").strip(), mode="eval")) if isinstance(n, ast.Name)}
+        except SyntaxError:
+            continue  # reported by the sandbox's compile check
+        if names & READS_CLOCK:
+            found.append(condition.getparent().getparent())
+    return found

@@ -469,6 +469,17 @@ def test_a_signal_nothing_in_the_process_throws_is_refused(ctx):
     assert problem.element_id == "be" and "信号只在同一案件内传递" in problem.message
 
 
+def test_a_conditional_event_waiting_for_time_to_pass_is_refused(ctx):
+    """Run, it waits for ever: the condition is looked at again only when a step of the case runs,
+    and tick wakes a case only for a due timer."""
+    xml = model(event("intermediateCatchEvent", "c", condition("today() >= '2026-09-16'")) + user("a") + ends("e")
+                + chain("begin", "c", "a", "e"))
+    with pytest.raises(DeployRefused) as refused:
+        deploy_bytes(xml, "conditional.bpmn")
+    (problem,) = refused.value.problems
+    assert problem.element_id == "c" and "不会因时间推移而触发" in problem.message and "定时事件" in problem.message
+
+
 def test_loop_and_event_conditions_are_compiled_at_deploy(ctx):
     xml = model(user("a", '<bpmn:standardLoopCharacteristics><bpmn:loopCondition xsi:type="bpmn:tFormalExpression">'
                           "plan_decision ==</bpmn:loopCondition></bpmn:standardLoopCharacteristics>")
