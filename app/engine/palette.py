@@ -73,6 +73,18 @@ def _outside_transaction(node) -> bool:
     return next(node.iterancestors(f"{{{BPMN_NS}}}transaction"), None) is None
 
 
+def _cancels_multi_instance_sub_process(node) -> bool:
+    """An interrupting boundary event on a multi-instance sub-process, or on a sub-process that
+    contains one: when it fires, Spiff 3.2 fails to cancel the running instances ("a task with id
+    … was not found") whatever the trigger (timer, signal, escalation, error, cancel)."""
+    if node.get("cancelActivity", "true") == "false":
+        return False
+    attached = node.getroottree().getroot().xpath("//*[@id=$id]", id=node.get("attachedToRef", ""))
+    return bool(attached) and any(
+        _local(n) in ("subProcess", "transaction") and n.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None
+        for n in attached[0].iter())
+
+
 # Placement predicates by name; lint.js implements the same names.
 PLACEMENTS: dict[str, Callable[[etree._Element], bool]] = {
     "anywhere": lambda node: True,
@@ -82,6 +94,7 @@ PLACEMENTS: dict[str, Callable[[etree._Element], bool]] = {
     "event-sub-process": lambda node: _parent_kind(node) == "event-sub-process",
     "parallel-multiple": lambda node: node.get("parallelMultiple") == "true",
     "outside-transaction": _outside_transaction,
+    "cancels-multi-instance-sub-process": _cancels_multi_instance_sub_process,
     "data-association": lambda node: node.find("bpmn:dataInputAssociation", NS) is not None
     or node.find("bpmn:dataOutputAssociation", NS) is not None,
     "loop-without-limit": lambda node: any(
@@ -148,6 +161,10 @@ REFUSED: tuple[RefusedConstruct, ...] = (
     RefusedConstruct("loop-without-limit", N_("没有循环条件的循环"), (ANY,), (), "loop-without-limit",
                      N_("引擎无法运行既没有循环条件也没有最大次数的循环。请填写循环条件（loopCondition，为真时再做一次）"
                         "或最大次数（loopMaximum）")),
+    RefusedConstruct("interrupting-boundary-on-multi-instance", N_("多实例子流程上的中断边界事件"), ("boundaryEvent",), (),
+                     "cancels-multi-instance-sub-process",
+                     N_("引擎撤下正在运行的多实例子流程时出错（找不到任务），案件会卡住：挂在多实例子流程或包含它的子流程上的"
+                        "中断边界事件一触发就会这样。请改用非中断边界事件，或把多实例标记放在用户任务上（多实例用户任务可以被中断）")),
     RefusedConstruct("data-association", N_("数据输入/输出关联"), (ANY,), (), "data-association",
                      N_("引擎会把关联的数据对象当作流程变量搬进搬出：任务数据里没有同名变量时办理即出错，案件会卡住。"
                         "本系统的数据在表单字段和案件中：请删除数据关联，数据对象和数据存储只作说明")),

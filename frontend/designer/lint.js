@@ -186,12 +186,19 @@ function hasAncestor(node, type) {
   return false;
 }
 
+function containsMultiInstanceSubProcess(element) {
+  if (!element) return false;
+  if (is(element, 'bpmn:SubProcess') && is(element.loopCharacteristics, 'bpmn:MultiInstanceLoopCharacteristics')) return true;
+  return (element.flowElements || []).some(containsMultiInstanceSubProcess);
+}
+
 const PLACEMENTS = {
   'anywhere': () => true,
   'process-start': (node) => parentKind(node) === 'bpmn:Process',
   'event-sub-process-interrupting': (node) => parentKind(node) === 'event-sub-process' && node.isInterrupting !== false,
   'event-sub-process': (node) => parentKind(node) === 'event-sub-process',
   'parallel-multiple': (node) => node.parallelMultiple === true,
+  'cancels-multi-instance-sub-process': (node) => node.cancelActivity !== false && containsMultiInstanceSubProcess(node.attachedToRef),
   'outside-transaction': (node) => (is(node, 'bpmn:BoundaryEvent')
     ? !is(node.attachedToRef, 'bpmn:Transaction') : !hasAncestor(node, 'bpmn:Transaction')),
   'data-association': (node) => (node.dataInputAssociations || []).length > 0 || (node.dataOutputAssociations || []).length > 0,

@@ -30,6 +30,8 @@ ESCALATION = '<bpmn:escalation id="esc" name="上报" escalationCode="up" />'
 MESSAGE = '<bpmn:message id="msg" name="来函" />'
 ERROR = '<bpmn:error id="err" name="失败" errorCode="fail" />'
 TWO_DAYS = "working_days_deadline(2)"
+MULTI_INSTANCE = ('<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>2</bpmn:loopCardinality>'
+                  '</bpmn:multiInstanceLoopCharacteristics>')
 
 
 # --- model builders ---------------------------------------------------------------------------
@@ -293,6 +295,16 @@ SUPPORTED = {
               + user("n") + ends("e") + chain("begin", "sub", "n", "e")),
         [{"expect": {"open_tasks": ["a"]}}, {"complete": "a", "data": ACCEPT}, {"expect": {"open_tasks": ["a"]}},
          {"complete": "a", "data": ACCEPT}, {"expect": {"open_tasks": ["n"]}}]),
+    "timer-boundary-non-interrupting-on-a-multi-instance-sub-process": (
+        model(sub_process(MULTI_INSTANCE + '<bpmn:startEvent id="ss" />' + user("a") + ends("se") + chain("ss", "a", "se", prefix="s"))
+              + event("boundaryEvent", "be", timer(), ' attachedToRef="sub" cancelActivity="false"') + user("b") + user("n")
+              + ends("e", "e2") + chain("begin", "sub", "n", "e") + chain("be", "b", "e2", prefix="b")),
+        [{"advance_working_days": 2}, {"expect": {"open_tasks": ["a", "a", "b"]}}, {"complete": "a", "data": ACCEPT},
+         {"complete": "a", "data": ACCEPT}, {"expect": {"open_tasks": ["b", "n"]}}]),
+    "timer-boundary-interrupting-on-a-multi-instance-user-task": (
+        model(user("a", MULTI_INSTANCE) + event("boundaryEvent", "be", timer(), ' attachedToRef="a"') + user("b") + user("n")
+              + ends("e", "e2") + chain("begin", "a", "n", "e") + chain("be", "b", "e2", prefix="b")),
+        [{"expect": {"open_tasks": ["a", "a"]}}, {"advance_working_days": 2}, {"expect": {"open_tasks": ["b"]}}]),
     "service-task": (
         model('<bpmn:serviceTask id="svc" name="更正" cx:action="correct_record" cx:params="{\'title\': \'T+S\'}" />'
               + user("a") + ends("e") + chain("begin", "svc", "a", "e")),
@@ -412,6 +424,18 @@ REFUSED_CASES = {
               + user("n") + ends("e") + chain("begin", "adhoc", "n", "e")), "adhoc", "ad-hoc-sub-process"),
     "standard-loop-without-condition": (model(user("a", "<bpmn:standardLoopCharacteristics />") + ends("e") + chain("begin", "a", "e")),
                                         "a", "loop-without-limit"),
+    "interrupting-timer-on-a-multi-instance-sub-process": (
+        model(sub_process(MULTI_INSTANCE + '<bpmn:startEvent id="ss" />' + user("a") + ends("se") + chain("ss", "a", "se", prefix="s"))
+              + event("boundaryEvent", "be", timer(), ' attachedToRef="sub"') + user("b") + user("n") + ends("e", "e2")
+              + chain("begin", "sub", "n", "e") + chain("be", "b", "e2", prefix="b")),
+        "be", "interrupting-boundary-on-multi-instance"),
+    "interrupting-escalation-on-a-sub-process-holding-a-multi-instance-one": (
+        model(sub_process('<bpmn:startEvent id="os" />' + sub_process(
+            MULTI_INSTANCE + '<bpmn:startEvent id="ss" />' + user("a") + event("endEvent", "up", ESCALATION_DEF)
+            + chain("ss", "a", "up", prefix="s")) + ends("oe") + chain("os", "sub", "oe", prefix="o"), id_="outer")
+              + event("boundaryEvent", "be", ESCALATION_DEF, ' attachedToRef="outer"') + user("b") + user("n") + ends("e", "e2")
+              + chain("begin", "outer", "n", "e") + chain("be", "b", "e2", prefix="b"), definitions=ESCALATION),
+        "be", "interrupting-boundary-on-multi-instance"),
     "data-output-association": (
         model('<bpmn:dataObject id="do1" name="plan_decision" /><bpmn:dataObjectReference id="dor" name="决定" dataObjectRef="do1" />'
               + user("a", '<bpmn:dataOutputAssociation id="doa"><bpmn:targetRef>dor</bpmn:targetRef></bpmn:dataOutputAssociation>')
