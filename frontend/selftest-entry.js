@@ -16,8 +16,9 @@ import { EN, setLocale, t } from './designer/translations';
 const REPO_ROOT = __REPO_ROOT__;
 const DESIGNER_DIR = path.join(REPO_ROOT, 'frontend', 'designer');
 
-// argv: EXAMPLE.bpmn CONFIG.json (the page config's roles, forms and actions)
-const [ , , examplePath, configPath ] = process.argv;
+// argv: EXAMPLE.bpmn CONFIG.json [PALETTE_DIR] (the page config's roles, forms, actions and
+// refused constructs; a directory of *.bpmn models of the palette to lint)
+const [ , , examplePath, configPath, paletteDir ] = process.argv;
 
 const CAMUNDA = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:modeler="http://camunda.org/schema/modeler/1.0" id="d" targetNamespace="http://bpmn.io/schema/bpmn" modeler:executionPlatform="Camunda Platform">
@@ -208,7 +209,18 @@ async function main() {
     .filter((r) => r.category === 'error')
     .map((r) => r.rule + ' ' + r.id);
 
-  // 4. the designer speaks the page's language (config.locale)
+  // 4. models of the palette: the elements our refused-construct rule flags, per file
+  if (paletteDir) {
+    out.palette = {};
+    for (const file of readdirSync(paletteDir).filter((f) => f.endsWith('.bpmn')).sort()) {
+      const model = (await moddle.fromXML(readFileSync(path.join(paletteDir, file), 'utf8'), 'bpmn:Definitions')).rootElement;
+      out.palette[file] = (await lint(moddle, model, config))
+        .filter((r) => r.rule === 'chengxin/refused-construct')
+        .map((r) => [ r.id, r.category, r.message ]);
+    }
+  }
+
+  // 5. the designer speaks the page's language (config.locale)
   out.i18n = await i18nChecks(moddle, example, config);
 
   console.log(JSON.stringify(out));

@@ -46,12 +46,14 @@ def test_designer_bundle_builds_with_our_provider(tmp_path):
 def _page_registries() -> dict:
     """What the designer page lists: role codes, form keys, action names (as the lead's view does)."""
     from app.engine.helpers import ACTIONS
+    from app.engine.palette import REFUSED
     from app.org.models import ROLES
 
     return {
         "roles": [{"code": code, "label": str(label)} for code, label in ROLES.items()],
         "forms": [{"key": p.stem, "title": p.stem} for p in sorted((ROOT / "forms").glob("*.json"))],
         "actions": [{"name": a.name, "label": a.label, "params": list(a.params)} for a in ACTIONS.values()],
+        "refused": [row.as_config() for row in REFUSED],
     }
 
 
@@ -98,3 +100,23 @@ def test_modeler_template_keeps_the_page_contract(app):
     embedded = re.search(r'<script type="application/json" id="designer-config">(.*?)</script>', html, re.S)
     assert embedded and json.loads(embedded.group(1)) == config
     assert "</script><script>alert" not in html
+
+
+def test_the_lint_flags_exactly_what_deploy_refuses_from_the_palette(app, tmp_path):
+    """Every palette model of tests/engine/test_palette.py through the browser lint: a refused
+    construct is flagged on the element deploy names, with the same words; a supported one is not."""
+    from tests.engine.test_palette import REFUSED_CASES, SUPPORTED
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(_page_registries(), ensure_ascii=False), encoding="utf-8")
+    models = tmp_path / "palette"
+    models.mkdir()
+    for name, (xml, *_) in {**REFUSED_CASES, **SUPPORTED}.items():
+        (models / f"{name}.bpmn").write_bytes(xml)
+    result = _node("frontend/selftest.mjs", "workflows/dishonesty_record.bpmn", str(config), str(models))
+    assert result.returncode == 0, result.stderr
+    flagged = json.loads(result.stdout.strip().splitlines()[-1])["palette"]
+    for name, (_, element, key) in REFUSED_CASES.items():
+        row = next(r for r in _page_registries()["refused"] if r["key"] == key)
+        assert flagged[f"{name}.bpmn"] == [[element, "error", f"不支持{row['construct']}：{row['reason']}"]], name
+    assert {name: flagged[f"{name}.bpmn"] for name in SUPPORTED if flagged[f"{name}.bpmn"]} == {}

@@ -54,6 +54,8 @@ def _modeler(key: str | None, title: str):
         "actions": [{"name": a.name, "label": _(a.label), "params": list(a.params)} for a in engine.ACTIONS.values()],
         "helpers": [{"name": name, "label": _(HELPER_LABELS[name]) if name in HELPER_LABELS else ""}
                     for name in engine.HELPERS],
+        # what the engine refuses, for the modeler's lint (frontend/designer/lint.js applies the placements)
+        "refused": [row.as_config(_) for row in engine.REFUSED],
         "locale": select_locale(),  # the modeler's own texts (frontend/designer/translations.js)
     }
     definition = db.session.scalar(db.select(engine.ProcessDefinition).where(engine.ProcessDefinition.key == key)) if key else None

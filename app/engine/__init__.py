@@ -6,6 +6,7 @@ from app.engine.definitions import (
 from app.engine.helpers import ACTIONS, HELPERS, ActionError, Bindings, callable_names, register_action
 from app.engine.migration import MigrationPlan, migrate, plan_migration
 from app.engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
+from app.engine.palette import REFUSED, RefusedConstruct
 from app.engine.runtime import (
     NothingToSkip, Passed, ReadyTask, ReplannedTimer, StepFailed, StepResult, complete, fire_timers, replan_timers,
     skip_failed, start,
@@ -13,7 +14,8 @@ from app.engine.runtime import (
 
 __all__ = [
     "ACTIONS", "ACTIVE_STATUSES", "CX_NS", "HELPERS", "ActionError", "Bindings", "DeployRefused", "MigrationPlan", "NothingToSkip", "Passed", "Problem",
-    "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "ReadyTask", "ReplannedTimer", "StepFailed",
+    "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "REFUSED", "ReadyTask", "RefusedConstruct",
+    "ReplannedTimer", "StepFailed",
     "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "latest_version",
     "migrate", "parse_bpmn", "plan_migration", "previous_version", "register_action", "replan_timers", "skip_failed", "start",
 ]

@@ -20,6 +20,9 @@ from sqlalchemy import func, select
 from app.engine import sandbox
 from app.engine.helpers import ACTIONS, callable_names
 from app.engine.models import ProcessDefinition, ProcessVersion
+from app.engine.palette import (
+    FLOW_NODES, clock_conditions, join_links, link_problems, refused_constructs, unthrown_signals,
+)
 from app.engine.serializer import spec_to_json
 from app.engine.service_tasks import ChengxinBpmnParser
 from app.engine.timers import clock_timers
@@ -31,9 +34,6 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CX_NS = "https://chengxin.example.org/schema/bpmn/1.0"
 NS = {"bpmn": BPMN_NS, "cx": CX_NS}
 RESERVED_IDS = {"Start", "End", "Root"}
-_FLOW_NODES = ("userTask", "scriptTask", "task", "serviceTask", "manualTask", "startEvent", "endEvent",
-               "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway",
-               "parallelGateway", "inclusiveGateway", "eventBasedGateway", "subProcess", "callActivity")
 
 
 @dataclass(frozen=True)
@@ -158,15 +158,28 @@ def _check_throw_in_multi_instance(problems: list[Problem], node) -> None:
                 break
 
 
+# Expressions besides flow conditions, timers and scripts, compiled at deploy like them; the
+# element named in a problem is the one the designer drew (the task, event or sub-process).
+_OTHER_EXPRESSIONS = {"condition": "条件事件的条件", "loopCondition": "循环条件", "completionCondition": "完成条件",
+                      "loopCardinality": "多实例的实例数"}
+
+
+def _owner(expression):
+    node = expression.getparent()
+    while node is not None and _local(node.tag) not in FLOW_NODES:
+        node = node.getparent()
+    return node if node is not None else expression
+
+
 def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) -> tuple[list[Problem], dict]:
     problems: list[Problem] = []
     lanes = _lanes_by_node(process)
-    node_ids = {n.get("id") for n in process.iter() if _local(n.tag) in _FLOW_NODES}
+    node_ids = {n.get("id") for n in process.iter() if _local(n.tag) in FLOW_NODES}
     meta: dict = {"tasks": {}, "start_form": None, "start_lane": None, "start_event": None}
     for node in process.iter():
         tag = _local(node.tag)
         node_id = node.get("id", "")
-        if tag in _FLOW_NODES or tag == "sequenceFlow":
+        if tag in FLOW_NODES or tag == "sequenceFlow":
             if node_id in RESERVED_IDS or node_id.endswith(".EndJoin"):
                 problems.append(Problem(*_label(node), f"元素 id “{node_id}” 是引擎保留字，请改名"))
         if tag == "userTask":
@@ -200,6 +213,8 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
         elif tag == "conditionExpression":
             flow = node.getparent()
             _check_code(problems, flow, node.text, "eval", "条件表达式")
+        elif tag in _OTHER_EXPRESSIONS:
+            _check_code(problems, _owner(node), node.text, "eval", _OTHER_EXPRESSIONS[tag])
         elif tag in ("timeDate", "timeDuration", "timeCycle"):
             event = node.getparent().getparent()
             _check_code(problems, event, node.text, "eval", "定时器表达式")
@@ -220,7 +235,25 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
             if len(outgoing) > 1 and not node.get("default"):
                 problems.append(Problem(*_label(node), "排他网关有多个出口时必须指定默认流"))
     problems.extend(_check_case_files(process, meta))
+    problems += _palette_problems(process)
     return problems, meta
+
+
+def _palette_problems(process) -> list[Problem]:
+    """Constructs of the modeler's palette the engine cannot run here (app/engine/palette.py),
+    link events that cannot be joined, signal catches no step of the process throws, and
+    conditional events waiting for time to pass."""
+    refused = list(refused_constructs(process))
+    refused_ids = {node.get("id") for node, _ in refused}
+    problems = [Problem(*_label(node), f"不支持{row.construct}：{row.reason}") for node, row in refused]
+    problems += [Problem(*_label(node), message) for node, message in link_problems(process)]
+    problems += [Problem(*_label(node), "本流程中没有抛出这个信号的中间信号抛出事件：信号只在同一案件内传递，这里会一直等待。"
+                                         "请在本流程中加中间信号抛出事件，或改用定时/条件事件")
+                 for node in unthrown_signals(process) if node.get("id") not in refused_ids]
+    problems += [Problem(*_label(node), "条件事件只在本案件有步骤办理后重新判断，不会因时间推移而触发，案件会一直等待。"
+                                         "与时间有关的等待请用定时事件（例如 working_days_deadline(n)）")
+                 for node in clock_conditions(process) if node.get("id") not in refused_ids]
+    return problems
 
 
 def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Collection[str]) -> ParsedProcess:
@@ -235,10 +268,12 @@ def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Col
     key, name = process.get("id"), process.get("name") or process.get("id")
 
     problems, meta = _check_our_rules(process, roles, forms)
+    if next(refused_constructs(process), None) is not None:
+        raise DeployRefused(filename, problems)  # the parser would only repeat them in its own words
     spec_json = ""
     try:
         parser = ChengxinBpmnParser(validator=BpmnValidator())
-        parser.add_bpmn_xml(root, filename)
+        parser.add_bpmn_xml(join_links(root), filename)
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
         clock_timers([spec, *subprocess_specs.values()])

@@ -129,6 +129,9 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "reminder_time": reminder_time,
 }
 
+# Helpers whose answer changes as time passes (a condition using them can turn true with no step).
+READS_CLOCK = frozenset({"today", "now", "working_days_deadline"})
+
 HELPER_LABELS = {
     "today": N_("今天的日期（上海时间）"),
     "now": N_("当前时间"),

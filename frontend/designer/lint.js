@@ -209,6 +209,70 @@ function codeRequired() {
   };
 }
 
+// Placements of the server's table of refused constructs (app/engine/palette.py PLACEMENTS):
+// same names, same meaning, read from the moddle tree instead of the XML.
+function parentKind(node) {
+  const parent = node.$parent;
+  if (!parent) return '';
+  if (is(parent, 'bpmn:SubProcess') && parent.triggeredByEvent) return 'event-sub-process';
+  return parent.$type;
+}
+
+function hasAncestor(node, type) {
+  for (let current = node.$parent; current; current = current.$parent) {
+    if (is(current, type)) return true;
+  }
+  return false;
+}
+
+function containsMultiInstanceSubProcess(element) {
+  if (!element) return false;
+  if (is(element, 'bpmn:SubProcess') && is(element.loopCharacteristics, 'bpmn:MultiInstanceLoopCharacteristics')) return true;
+  return (element.flowElements || []).some(containsMultiInstanceSubProcess);
+}
+
+const PLACEMENTS = {
+  'anywhere': () => true,
+  'process-start': (node) => parentKind(node) === 'bpmn:Process',
+  'event-sub-process-interrupting': (node) => parentKind(node) === 'event-sub-process' && node.isInterrupting !== false,
+  'event-sub-process': (node) => parentKind(node) === 'event-sub-process',
+  'parallel-multiple': (node) => node.parallelMultiple === true,
+  'cancels-multi-instance-sub-process': (node) => node.cancelActivity !== false && containsMultiInstanceSubProcess(node.attachedToRef),
+  'outside-transaction': (node) => (is(node, 'bpmn:BoundaryEvent')
+    ? !is(node.attachedToRef, 'bpmn:Transaction') : !hasAncestor(node, 'bpmn:Transaction')),
+  'data-association': (node) => (node.dataInputAssociations || []).length > 0 || (node.dataOutputAssociations || []).length > 0,
+  'loop-without-limit': (node) => is(node.loopCharacteristics, 'bpmn:StandardLoopCharacteristics')
+    && !node.loopCharacteristics.loopCondition && !node.loopCharacteristics.loopMaximum
+};
+
+/** 'startEvent' → 'bpmn:StartEvent' (the server's table names XML elements). */
+function moddleType(localName) {
+  return 'bpmn:' + localName.charAt(0).toUpperCase() + localName.slice(1);
+}
+
+function rowMatches(row, node) {
+  const typed = row.tags.some((tag) => (tag === '*' ? is(node, 'bpmn:FlowNode') : node.$type === moddleType(tag)));
+  if (!typed) return false;
+  if (row.definitions.length) {
+    const kinds = (node.eventDefinitions || []).map((d) => d.$type);
+    const hit = row.definitions.some((d) => (d === 'none' ? kinds.length === 0 : kinds.includes(moddleType(d))));
+    if (!hit) return false;
+  }
+  const placement = PLACEMENTS[row.where];
+  return !!placement && placement(node);
+}
+
+/** Constructs the engine cannot run here: the server's table (page config `refused`), first row wins. */
+function refusedConstruct(config) {
+  const rows = (config && config.refused) || [];
+  return {
+    check(node, reporter) {
+      const row = rows.find((r) => rowMatches(r, node));
+      if (row) reporter.report(node.id, t('不支持{construct}：{reason}', { construct: row.construct, reason: row.reason }));
+    }
+  };
+}
+
 const OUR_RULES = {
   'user-task-lane': userTaskLane,
   'user-task-form': userTaskForm,
@@ -216,7 +280,8 @@ const OUR_RULES = {
   'case-file-steps': caseFileSteps,
   'service-task-action': serviceTaskAction,
   'reserved-ids': reservedIds,
-  'code-required': codeRequired
+  'code-required': codeRequired,
+  'refused-construct': refusedConstruct
 };
 
 const STOCK_RULES = {
@@ -236,6 +301,7 @@ export function buildLintConfig(pageConfig) {
   const roles = ((pageConfig && pageConfig.roles) || []).map((r) => r.code);
   const forms = ((pageConfig && pageConfig.forms) || []).map((f) => f.key);
   const actions = ((pageConfig && pageConfig.actions) || []).map((a) => a.name);
+  const refused = (pageConfig && pageConfig.refused) || [];
   const cache = {};
   Object.entries(OUR_RULES).forEach(([ name, rule ]) => {
     cache['rule:bpmnlint-plugin-chengxin/' + name] = rule;
@@ -250,7 +316,8 @@ export function buildLintConfig(pageConfig) {
     'chengxin/case-file-steps': 'error',
     'chengxin/service-task-action': [ 'error', { actions } ],
     'chengxin/reserved-ids': 'error',
-    'chengxin/code-required': 'error'
+    'chengxin/code-required': 'error',
+    'chengxin/refused-construct': [ 'error', { refused } ]
   };
   Object.keys(STOCK_RULES).forEach((name) => { rules[name] = 'warn'; });
   return { config: { rules }, resolver: new StaticResolver(cache) };

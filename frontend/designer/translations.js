@@ -197,6 +197,7 @@ export const EN = {
   '服务任务缺少动作（cx:action）': 'Service task has no action (cx:action)',
   '动作“{action}”不在允许的动作中': 'Action “{action}” is not an allowed action',
   '元素 id “{id}” 是引擎保留字，请改名': 'Element id “{id}” is reserved by the engine; please rename it',
+  '不支持{construct}：{reason}': 'Not supported: {construct}. {reason}',
   '脚本为空': 'Script is empty',
   '条件表达式为空': 'Condition expression is empty',
   '定时器缺少表达式': 'Timer has no expression',

@@ -52,6 +52,17 @@ def test_designer_adds_a_task_fixes_the_form_and_deploys_version_2(app, login_as
     expect(page.locator('#versions tr[data-version="2"]')).to_contain_text("second_review")
 
 
+def _draw_in_reviewer_lane(page, bpmn_type: str, element_id: str, name: str) -> None:
+    """Create a shape of `bpmn_type` in the reviewer lane, below the entry review, as a designer would."""
+    page.evaluate("""([type, id, name]) => {
+        const m = window.chengxinModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
+        const lane = reg.get('Lane_reviewer'), review = reg.get('entry_review');
+        const task = modeling.createShape({ type },
+            { x: review.x + review.width / 2, y: lane.y + lane.height - 45 }, lane.parent);
+        modeling.updateProperties(task, { id, name });
+    }""", [bpmn_type, element_id, name])
+
+
 def _switch_language(page, label: str, lang: str, button: str) -> None:
     page.locator("#whoami").click()
     page.get_by_label(label).select_option(lang)
@@ -70,13 +81,7 @@ def test_the_designer_speaks_the_language_the_user_chose(login_as):
         expect(page.locator("#btn-validate")).to_have_text("Validate")
         expect(page.locator('.djs-palette [data-action="create.start-event"]')).to_have_attribute(
             "aria-label", "Create start event")
-        page.evaluate("""() => {
-            const m = window.chengxinModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
-            const lane = reg.get('Lane_reviewer'), review = reg.get('entry_review');
-            const task = modeling.createShape({ type: 'bpmn:UserTask' },
-                { x: review.x + review.width / 2, y: lane.y + lane.height - 45 }, lane.parent);
-            modeling.updateProperties(task, { id: 'no_form_yet', name: 'x' });
-        }""")
+        _draw_in_reviewer_lane(page, "bpmn:UserTask", "no_form_yet", "x")
         problem = page.locator('#problems .problem[data-element-id="no_form_yet"]').first
         expect(problem).to_contain_text("form")
         expect(problem).not_to_contain_text("表单")
@@ -88,3 +93,21 @@ def test_the_designer_speaks_the_language_the_user_chose(login_as):
     expect(page.locator("#designer-status")).to_contain_text("已加载", timeout=20_000)
     expect(page.locator("#btn-save")).to_have_text("保存草稿")
     expect(page.locator('.djs-palette [data-action="create.start-event"]')).to_have_attribute("aria-label", "创建开始事件")
+
+
+def test_the_modeler_flags_a_construct_the_engine_refuses_before_deploy(login_as):
+    """The palette's own "task" has no type: the engine would make it a task nobody can complete.
+    The lint flags it as the designer draws it, with deploy's words; replaced by a user task it goes."""
+    page = login_as("designer")
+    page.goto("/designer/dishonesty_record/modeler")
+    expect(page.locator("#designer-status")).not_to_contain_text("正在加载", timeout=20_000)
+    _draw_in_reviewer_lane(page, "bpmn:Task", "plain_task", "核对")
+    problem = page.locator('#problems .problem[data-element-id="plain_task"]').first
+    expect(problem).to_contain_text("不支持任务（未指定类型）")
+    expect(problem).to_contain_text("请改为用户任务、脚本任务或服务任务")
+    page.evaluate("""() => {
+        const m = window.chengxinModeler;
+        m.get('bpmnReplace').replaceElement(m.get('elementRegistry').get('plain_task'), { type: 'bpmn:UserTask' });
+    }""")
+    expect(page.locator('#problems .problem[data-element-id="plain_task"]').first).to_contain_text("表单")
+    expect(page.locator('#problems .problem[data-element-id="plain_task"]', has_text="不支持")).to_have_count(0)

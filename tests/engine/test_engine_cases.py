@@ -71,8 +71,10 @@ def test_a_timer_date_without_offset_means_shanghai(ctx):
 def test_an_error_end_in_a_multi_instance_sub_process_is_refused_at_deploy(ctx):
     with pytest.raises(DeployRefused) as refused:
         deploy_path(CASES / "error-end-in-multi-instance" / "process.bpmn")
-    (problem,) = refused.value.problems
+    # the error end, and the interrupting boundary on the multi-instance sub-process (the palette sweep)
+    problem, boundary = refused.value.problems
     assert problem.element_id == "err_end" and "多实例子流程“两项核查”" in problem.message
+    assert boundary.element_id == "sub_failed" and "多实例子流程上的中断边界事件" in boundary.message
     assert "排他网关" in problem.message  # says what to do instead
 
 
@@ -87,7 +89,7 @@ def test_an_error_thrown_deeper_inside_a_multi_instance_sub_process_is_refused_t
     xml = xml.replace('targetRef="err_end" />\n', 'targetRef="inner" />\n', 1)
     with pytest.raises(DeployRefused) as refused:
         deploy_bytes(xml.encode(), "nested.bpmn")
-    assert [p.element_id for p in refused.value.problems] == ["err_end"]
+    assert [p.element_id for p in refused.value.problems] == ["err_end", "sub_failed"]
 
 
 def test_an_error_end_in_a_plain_sub_process_still_deploys_and_runs(ctx):
