@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, g, jsonify, request
+from flask_babel import refresh
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -43,6 +44,7 @@ def authenticate():
     if user is None:
         raise AuthError("需要有效的访问令牌（Authorization: Bearer …）")
     g.user = user
+    refresh()  # messages from here on in the user's language (a check before may have fixed the default)
     return None
 
 
