@@ -6,6 +6,8 @@ from contextlib import contextmanager
 
 from flask_babel import gettext as _
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -66,3 +68,13 @@ def unit_of_work():
         callbacks = session.info.pop(_AFTER_COMMIT, [])
     for callback in callbacks:
         callback()
+
+
+def insert_if_missing(model, **values) -> None:
+    """INSERT a row unless one with the same unique key exists (INSERT … ON CONFLICT DO NOTHING on
+    PostgreSQL and SQLite): the first row of a counter that two writers may create at the same
+    moment — the loser finds the winner's row instead of a unique violation reported as a
+    conflict. Call it before the UPDATE … RETURNING or SELECT … FOR UPDATE that takes the row."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())

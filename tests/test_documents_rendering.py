@@ -145,3 +145,17 @@ def test_a_correction_reason_is_bounded_on_the_web_and_the_cli(app, client, runn
     assert result.exit_code == 1 and f"不能超过 {REASON_MAX_CHARS} 个字符" in result.output
     with app.app_context():
         assert [d.version for d in documents_of(case_id)] == [1, 2]  # only the accepted correction
+
+
+def test_two_writers_starting_a_years_counters_at_once_both_get_numbers(app, ctx):
+    """The first case and the first document of a year, created by two transactions at the same
+    moment: the row of the counter is created once, neither writer sees a conflict (found on
+    PostgreSQL by the two-process test above, one run in three)."""
+    from app.cases.models import CaseSequence
+    from app.cases.service import _allocate_number
+    from app.transaction import insert_if_missing
+
+    insert_if_missing(CaseSequence, prefix="QA", year=2031, last=0)
+    insert_if_missing(CaseSequence, prefix="QA", year=2031, last=0)  # the second writer: no unique violation
+    assert [_allocate_number("QA", 2031), _allocate_number("QA", 2031)] == ["QA-2031-000001", "QA-2031-000002"]
+    db.session.rollback()

@@ -22,7 +22,7 @@ from app.pagination import Total, count_capped
 from app.tasks.models import HumanTask, with_instance_status
 from app.tasks.routing import can_act_on, can_view_case, case_filter
 from app.tasks.sync import apply_step, bindings_for
-from app.transaction import unit_of_work
+from app.transaction import insert_if_missing, unit_of_work
 
 NUMBER_PREFIXES = {"dishonesty_record": "ZX", "warning_rectification": "YJ"}
 
@@ -63,15 +63,14 @@ def offered_sources(user: User) -> set[str]:
 
 def _allocate_number(prefix: str, year: int) -> str:
     """The next number of the year's sequence: one atomic UPDATE … RETURNING (the row stays locked
-    until the transaction ends), or the year's first number."""
-    last = db.session.scalar(
-        update(CaseSequence).where(CaseSequence.prefix == prefix, CaseSequence.year == year)
-        .values(last=CaseSequence.last + 1).returning(CaseSequence.last),
-        execution_options={"synchronize_session": False})
+    until the transaction ends); the year's row is created first when missing, safely when two
+    writers start a year at once."""
+    bump = (update(CaseSequence).where(CaseSequence.prefix == prefix, CaseSequence.year == year)
+            .values(last=CaseSequence.last + 1).returning(CaseSequence.last))
+    last = db.session.scalar(bump, execution_options={"synchronize_session": False})
     if last is None:
-        last = 1
-        db.session.add(CaseSequence(prefix=prefix, year=year, last=last))
-        db.session.flush()
+        insert_if_missing(CaseSequence, prefix=prefix, year=year, last=0)
+        last = db.session.scalar(bump, execution_options={"synchronize_session": False})
     return f"{prefix}-{year}-{last:06d}"
 
 

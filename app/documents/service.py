@@ -29,7 +29,7 @@ from app.documents.models import Document, DocumentSequence
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.org.models import Department, User
-from app.transaction import after_commit, unit_of_work
+from app.transaction import after_commit, insert_if_missing, unit_of_work
 
 OUTCOME_LABELS = {
     "objection_outcome": {"uphold": "维持原记录", "correct": "更正记录", "revoke": "撤销记录"},
@@ -46,11 +46,14 @@ def _prefix(issuer: Department) -> str:
 
 
 def _next_sequence(issuer: Department, year: int) -> int:
-    row = db.session.scalar(select(DocumentSequence).where(DocumentSequence.issuer_id == issuer.id,
-                                                           DocumentSequence.year == year).with_for_update())
+    """The issuer's next number of the year; its row is created first when missing, safely when
+    two writers issue the year's first documents at once."""
+    query = select(DocumentSequence).where(DocumentSequence.issuer_id == issuer.id,
+                                           DocumentSequence.year == year).with_for_update()
+    row = db.session.scalar(query)
     if row is None:
-        row = DocumentSequence(issuer_id=issuer.id, year=year, last=0)
-        db.session.add(row)
+        insert_if_missing(DocumentSequence, issuer_id=issuer.id, year=year, last=0)
+        row = db.session.scalar(query.execution_options(populate_existing=True))
     row.last += 1
     db.session.flush()
     return row.last
