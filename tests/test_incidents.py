@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from app.audit.models import AuditEvent
 from app.calendar.service import import_schedule
 from app.cases.models import Case, TimelineEvent
+from app.cases.timeline import verify_timeline
 from app.clock import LOCAL_TZ, clock
 from app.engine import ProcessInstance
 from app.extensions import db
@@ -306,3 +307,26 @@ def test_upgrading_turns_an_instance_marked_error_into_a_blocked_case_with_an_op
     assert (incident.case_id, incident.status, incident.error, incident.failure_count) == \
         (case["id"], "open", "流程执行出错：旧版本记录的错误", 1)
     assert api.as_("reviewer").task_for(case["id"], "entry_review")["state"] == "blocked"
+
+
+def test_a_failed_retry_leaves_the_timeline_chain_intact(api, tick):
+    """A step that writes to the timeline (a script's action) and then fails: the retry's
+    savepoint rolls both back, and the incident's own lines chain onto what is really there
+    (the issue-15 attack saw a clean case reported as tampered with)."""
+    xml = TWO_TIMERS.replace(
+        b'<bpmn:sequenceFlow id="f1" sourceRef="wait1" targetRef="wait2" />',
+        '<bpmn:scriptTask id="touch" name="改标题"><bpmn:script>correct_record({"title": case["title"] + "+"})'
+        '</bpmn:script></bpmn:scriptTask><bpmn:sequenceFlow id="f1" sourceRef="wait1" targetRef="touch" />'
+        '<bpmn:sequenceFlow id="f1b" sourceRef="touch" targetRef="wait2" />'.encode())
+    deploy_bytes(xml, "two_timers.bpmn")
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL_TZ))
+    case = api.as_("recorder").post("/cases", {"process": "two_timers", "data": RECORD}).get_json()
+    tick(datetime(2026, 12, 3, 9, 0, tzinfo=LOCAL_TZ))
+    incident = db.session.scalar(select(Incident).where(Incident.case_id == case["id"]))
+    assert incident is not None
+    admin = api.as_("admin")
+    for _ in range(2):
+        assert admin.post(f"/incidents/{incident.id}/retry", {"reason": "再试"}).status_code == 409
+    assert admin.post(f"/incidents/{incident.id}/skip", {"reason": "看看", "dry_run": True}).status_code in (200, 409, 422)
+    db.session.expire_all()
+    assert verify_timeline(case["id"]) is None

@@ -23,6 +23,14 @@ def _forget_heads(session, transaction):
         session.info.pop(_HEADS, None)
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_heads(session, previous_transaction):
+    # A savepoint rolled back (a failed retry, a dry run): the hashes appended inside it are gone
+    # with their rows, so the heads are read again from the database (still locked by this
+    # transaction) — never chained onto a record that no longer exists.
+    session.info.pop(_HEADS, None)
+
+
 def case_chain(case_id: int) -> str:
     return f"case:{case_id}"
 

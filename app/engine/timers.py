@@ -129,8 +129,14 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
         ready = False
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])
-            if next_event <= clock.now():
-                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
+            now, period = clock.now(), timedelta(seconds=event_value["duration"])
+            if next_event <= now:
+                # Cycles missed while nothing ticked (an outage, a clock moved forward) fire once,
+                # not one after another: the next one is the first still ahead (issue 15 attack:
+                # an hourly cycle 10 days behind fired 240 times in one tick).
+                if period > timedelta(0) and next_event + period <= now:
+                    next_event += ((now - next_event) // period) * period
+                event_value["next"] = (next_event + period).isoformat()
                 event_value["cycles"] -= 1
                 ready = True
         else:

@@ -301,3 +301,41 @@ def test_a_failing_timer_script_blocks_the_case_as_an_incident_and_a_move_to_the
     assert "task.reminded" in kinds  # the corrected reminder ran
     handler.complete(case["id"], "a_task", {"progress": "已报送", "completed": False})
     assert elements(api.as_("reviewer").case(case["id"])) == ["c_task"]
+
+
+# --- a repeating timer after an outage fires once, not once per missed cycle --------------------
+
+CYCLE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:cx="https://chengxin.example.org/schema/bpmn/1.0" id="d" targetNamespace="https://t">
+  <bpmn:process id="hourly_nudge" name="每小时提醒" isExecutable="true">
+    <bpmn:laneSet id="ls">
+      <bpmn:lane id="l_rec" name="recorder"><bpmn:flowNodeRef>begin</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="l_rev" name="reviewer"><bpmn:flowNodeRef>a_task</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="begin" name="登记" cx:form="record_register" />
+    <bpmn:userTask id="a_task" name="审核" cx:form="plan_review" />
+    <bpmn:boundaryEvent id="nudge" name="每小时" attachedToRef="a_task" cancelActivity="false">
+      <bpmn:timerEventDefinition><bpmn:timeCycle xsi:type="bpmn:tFormalExpression">'R/PT1H'</bpmn:timeCycle></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:scriptTask id="count" name="计数"><bpmn:script>correct_record({'title': case['title'] + 'C'})</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="counted" name="已计" />
+    <bpmn:endEvent id="done" name="结束" />
+    <bpmn:sequenceFlow id="f0" sourceRef="begin" targetRef="a_task" />
+    <bpmn:sequenceFlow id="f1" sourceRef="nudge" targetRef="count" />
+    <bpmn:sequenceFlow id="f2" sourceRef="count" targetRef="counted" />
+    <bpmn:sequenceFlow id="f3" sourceRef="a_task" targetRef="done" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_cycle_missed_for_days_fires_once_at_the_next_tick_then_keeps_its_rhythm(api, tick):
+    deploy_bytes(CYCLE.encode(), "hourly.bpmn")
+    case = api.as_("recorder").post("/cases", {"process": "hourly_nudge", "data": RECORD}).get_json()
+    title = RECORD["title"]
+    tick(timedelta(days=10))  # nothing ticked for ten days: 240 cycles were due
+    assert api.as_("recorder").case(case["id"])["title"] == title + "C"
+    tick(timedelta(minutes=30))
+    assert api.as_("recorder").case(case["id"])["title"] == title + "C"
+    tick(timedelta(minutes=31))  # the next hour
+    assert api.as_("recorder").case(case["id"])["title"] == title + "CC"
