@@ -205,6 +205,8 @@ def test_cancel_ends_the_tasks_the_timers_and_the_incident(api, tick):
     assert (incident.status, incident.resolution, incident.reason) == ("resolved", "cancelled", "误登记")
     assert _case_operations(case) == ["case.cancelled"] and "status.changed" in _kinds(case, "status.")
     assert any("已撤案" in t for t in _notes_to("recorder"))
+    steps = [e["summary"] for e in api.as_("supervisor").get(f"/cases/{case['id']}?kind=human").get_json()["timeline"]]
+    assert any("撤案" in s for s in steps)  # an operator's act is a person's step, not a system step
     audited = {e.action: e.actor.username for e in db.session.scalars(select(AuditEvent)) if e.actor}
     assert audited["case.cancelled"] == "admin" and audited["incident.cancelled"] == "admin"
     assert api.as_("admin").post(f"/cases/{case['id']}/cancel", {"reason": "再撤"}).status_code == 409

@@ -29,6 +29,11 @@ CATEGORIES = {
 _CATEGORY_OF = {
     "case.registered": "human", "task.completed": "human", "task.claimed": "human", "task.released": "human",
     "task.reassigned": "human", "attachment.added": "human",
+    # what operators did to the case (incidents, suspension, cancellation, a move to another
+    # version, a calendar correction): people's acts, shown and reported as such
+    "case.suspended": "human", "case.resumed": "human", "case.cancelled": "human",
+    "incident.retried": "human", "incident.retry_failed": "human", "incident.skipped": "human",
+    "incident.migrated": "human", "process.migrated": "human",
     "decision.recorded": "decision",
     "note.added": "note",
     "document.issued": "document", "document.corrected": "document",

@@ -23,7 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.clock import clock
 from app.engine import sandbox, timers
 from app.engine.environment import SandboxedScriptEngine
-from app.engine.helpers import Bindings
+from app.engine.helpers import ActionError, Bindings
 from app.engine.models import ProcessInstance, ProcessVersion
 from app.engine.history import prune
 from app.engine.serializer import state_to_json, version_specs, workflow_from_json
@@ -131,7 +131,8 @@ def _step_failed(exc: SpiffWorkflowException) -> DomainError:
     if isinstance(cause, DomainError):
         error = cause  # e.g. a calendar year not loaded, or a domain action refusing the step
     else:
-        detail = str(cause) if isinstance(cause, sandbox.SandboxError) else str(exc)
+        # An action's refusal reads as its own message, never "ActionError:…" (issue 15 attack).
+        detail = str(cause) if isinstance(cause, (sandbox.SandboxError, ActionError)) else str(exc)
         error = StepFailed(f"流程执行出错：{element_name}（{element_id}）：{detail}" if task is not None
                            else f"流程执行出错：{detail}")
     if element_id is not None:

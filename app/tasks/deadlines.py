@@ -75,6 +75,11 @@ def deadlines_replanned(since: date, actor: User | None) -> Iterator[Replanned]:
     _replan_timers(actor, result)
 
 
+def _moment(when: datetime) -> str:
+    """When a timer fires, local time (a reminder at 00:00 of a day is that day, not the one before)."""
+    return when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
 def _day(when: datetime) -> str:
     """A deadline instant (end of a local day) shown as that day."""
     return _local_day(when - _ONE_SECOND).isoformat()
@@ -98,7 +103,7 @@ def _replan_timers(actor: User | None, result: Replanned) -> None:
             result.add(case, line)
             continue
         for timer in moved:
-            line = f"日历调整，定时“{timer.element}”由 {_day(timer.old)} 改为 {_day(timer.new)}"
+            line = f"日历调整，定时“{timer.element}”由 {_moment(timer.old)} 改为 {_moment(timer.new)}"
             record_event(case, "timer.replanned", line, {"element": timer.element, "at": timer.new.isoformat()},
                          actor_id=actor.id if actor else None)
             result.add(case, line)

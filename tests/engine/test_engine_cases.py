@@ -219,7 +219,7 @@ def _assert_moved(before, after):
     lines = [e.summary for e in db.session.scalars(select(TimelineEvent).where(
         TimelineEvent.case_id == before["id"], TimelineEvent.kind.in_(["deadline.replanned", "timer.replanned"])))]
     assert lines == ["日历调整，“单位报送”的办理期限由 2026-09-17 改为 2026-09-18",
-                     "日历调整，定时“逾期”由 2026-09-17 改为 2026-09-18"]
+                     "日历调整，定时“逾期”由 2026-09-18 00:00 改为 2026-09-19 00:00"]
 
 
 def test_a_make_up_working_day_brings_a_deadline_forward(app, admin, ctx, tick):
@@ -262,6 +262,7 @@ def test_a_failing_timer_script_blocks_the_case_as_an_incident_and_a_move_to_the
     assert (incident.status, incident.element_id, incident.element_name, incident.failure_count) == \
         ("open", "remind", "提醒（写错了任务 id）", 1)
     assert "a_tsak" in incident.error and incident.first_failed_at == clock.now()
+    assert "ActionError" not in incident.error  # the action's own words, not the class name
     assert _incident_lines(case["id"]) == ["incident.opened"]
     notes = _incident_notes()
     assert notes >= 2  # the city-wide supervisor and the admin
