@@ -1,5 +1,6 @@
 """The designer's server side: validation rules with element ids, sandbox compile, drafts,
 deployment with change summary, instance migration (dry run and move) and the form editor."""
+import io
 import json
 
 import pytest
@@ -217,3 +218,16 @@ def test_an_edited_form_is_not_reverted_by_the_next_deploy_of_the_shipped_files(
         from app import forms
 
         assert forms.load_form("entry_review")["title"] == "录入审核（修订）"
+
+
+def test_an_uploaded_new_process_opens_in_the_modeler_as_imported_not_blank(designer):
+    """Uploading a process that was never deployed opens the modeler on that draft (the issue-15
+    attack found the blank template instead, and deploying it created an empty process)."""
+    token = csrf_token(designer, "/designer")
+    r = designer.post("/designer/upload", data={"file": (io.BytesIO(probe_process(key="uploaded_probe")), "p.bpmn"),
+                                                "csrf_token": token}, content_type="multipart/form-data")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/designer/new?draft=uploaded_probe")
+    page = designer.get(r.headers["Location"]).get_data(as_text=True)
+    assert "/designer/api/uploaded_probe/xml" in page and "/designer/api/new_process/xml" not in page
+    xml = designer.get("/designer/api/uploaded_probe/xml").get_data(as_text=True)
+    assert 'id="uploaded_probe"' in xml

@@ -42,13 +42,14 @@ def versions(key: str):
 
 
 def _modeler(key: str | None, title: str):
+    definition = db.session.scalar(db.select(engine.ProcessDefinition).where(engine.ProcessDefinition.key == key)) if key else None
     config = {
         "processKey": key, "title": title,
         "xmlUrl": url_for("designer.xml", key=key or "new_process"),
         "draftUrl": url_for("designer.save_draft", key=key) if key else url_for("designer.save_new_draft"),
         "validateUrl": url_for("designer.validate"), "compileUrl": url_for("designer.compile_source"),
         "deployUrl": url_for("designer.deploy"),
-        "versionsUrl": url_for("designer.versions", key=key) if key else url_for("designer.index"),
+        "versionsUrl": url_for("designer.versions", key=key) if definition else url_for("designer.index"),
         "roles": [{"code": code, "label": _(label)} for code, label in ROLES.items()],
         "forms": [{"key": f["key"], "title": f["title"]} for f in service.form_overview()],
         "actions": [{"name": a.name, "label": _(a.label), "params": list(a.params)} for a in engine.ACTIONS.values()],
@@ -58,7 +59,6 @@ def _modeler(key: str | None, title: str):
         "refused": [row.as_config(_) for row in engine.REFUSED],
         "locale": select_locale(),  # the modeler's own texts (frontend/designer/translations.js)
     }
-    definition = db.session.scalar(db.select(engine.ProcessDefinition).where(engine.ProcessDefinition.key == key)) if key else None
     return render_template("designer/modeler.html", definition=definition, config=config)
 
 
@@ -71,6 +71,10 @@ def modeler(key: str):
 @bp.get("/new")
 @designer_only
 def new():
+    """A new process: blank, or (`?draft=<key>`) a process imported as a draft and not deployed yet."""
+    key = request.args.get("draft")
+    if key and service.draft(key) is not None:
+        return _modeler(key, key)
     return _modeler(None, _("新流程"))
 
 
