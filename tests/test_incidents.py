@@ -173,10 +173,20 @@ def test_a_suspended_case_waits_its_timers_and_its_tasks_until_resumed(api, tick
     assert _instance(case).next_timer_at is not None
     assert supervisor.post(f"/cases/{case['id']}/suspend", {"reason": "再停"}).status_code == 409
 
+    due_before = datetime.fromisoformat(handler.task_for(case["id"], "a_task")["due_at"])
     assert supervisor.post(f"/cases/{case['id']}/resume", {"reason": "裁定已出"}).status_code == 200
     assert _instance(case).status == "running"
+    # Suspended for 3 days (09-14 09:00 → 09-17 09:00): the unit could not act, so its deadline
+    # and the reminder run again from where they stood, 3 days later (the issue-15 attack saw the
+    # reminder, the overdue notice and a 督办 all arrive at the moment of resuming).
+    suspended = timedelta(days=3)
+    assert datetime.fromisoformat(handler.task_for(case["id"], "a_task")["due_at"]) == due_before + suspended
+    assert _instance(case).next_timer_at == datetime(2026, 9, 17, tzinfo=LOCAL_TZ) + suspended
+    assert "deadline.postponed" in _kinds(case, "deadline.")
     tick()
-    assert "task.reminded" in _kinds(case, "task.")  # the due reminder fired at the next tick
+    assert "task.reminded" not in _kinds(case, "task.")
+    tick(datetime(2026, 9, 20, 0, 0, 1, tzinfo=LOCAL_TZ))
+    assert "task.reminded" in _kinds(case, "task.")  # the reminder, postponed by the suspension
     assert _case_operations(case) == ["case.suspended", "case.resumed"]
     assert any("已暂停" in t for t in _notes_to("handler.fgw"))  # the unit whose task waits is told
     handler.complete(case["id"], "a_task", {"progress": "已报送", "completed": False})

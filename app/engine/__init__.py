@@ -8,8 +8,8 @@ from app.engine.migration import MigrationPlan, migrate, plan_migration
 from app.engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
 from app.engine.palette import REFUSED, RefusedConstruct
 from app.engine.runtime import (
-    NothingToSkip, Passed, ReadyTask, ReplannedTimer, StepFailed, StepResult, complete, fire_timers, replan_timers,
-    skip_failed, start,
+    NothingToSkip, Passed, ReadyTask, ReplannedTimer, StepFailed, StepResult, complete, fire_timers, postpone_timers,
+    replan_timers, skip_failed, start,
 )
 
 __all__ = [
@@ -17,5 +17,5 @@ __all__ = [
     "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "REFUSED", "ReadyTask", "RefusedConstruct",
     "ReplannedTimer", "StepFailed",
     "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "latest_version",
-    "migrate", "parse_bpmn", "plan_migration", "previous_version", "register_action", "replan_timers", "skip_failed", "start",
+    "migrate", "parse_bpmn", "plan_migration", "previous_version", "postpone_timers", "register_action", "replan_timers", "skip_failed", "start",
 ]

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
@@ -288,6 +288,16 @@ def replan_timers(instance: ProcessInstance, bindings: Bindings,
             raise _step_failed(exc) from exc
         name = getattr(task.task_spec, "bpmn_name", None) or getattr(task.task_spec, "bpmn_id", task.task_spec.name)
         moved += [ReplannedTimer(name, timers.parse_instant(old), timers.parse_instant(new)) for old, new in changes]
+    if moved:
+        _finish(instance, workflow, _Stepper(workflow))
+    return moved
+
+
+def postpone_timers(instance: ProcessInstance, bindings: Bindings, delta: timedelta) -> int:
+    """Move every waiting timer of the instance `delta` later (the time a case was suspended:
+    its deadlines run again from where they stood) and save; returns how many moved."""
+    workflow = _load(instance, bindings)
+    moved = sum(timers.postpone(task, delta) for task in workflow.get_tasks(state=TaskState.WAITING))
     if moved:
         _finish(instance, workflow, _Stepper(workflow))
     return moved

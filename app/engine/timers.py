@@ -76,6 +76,31 @@ def _fired(my_task, key: str, definition) -> bool:
     return parse_instant(event_value) <= clock.now()
 
 
+def postpone(my_task, delta: timedelta) -> bool:
+    """Move a waiting timer task's due times later by `delta` (a suspension's length: time the
+    unit could not act does not count). Returns whether anything moved; fired timers stay."""
+    definition = getattr(my_task.task_spec, "event_definition", None)
+    if my_task._get_internal_data("event_fired", False):
+        return False
+    if isinstance(definition, (ClockTimeDateEventDefinition, ClockDurationTimerEventDefinition)):
+        old = my_task._get_internal_data("event_value")
+        if old is None:
+            return False
+        my_task._set_internal_data(event_value=(parse_instant(old) + delta).isoformat())
+        return True
+    if isinstance(definition, ClockMultipleEventDefinition) and not my_task.internal_data.get("seen_events"):
+        due = my_task._get_internal_data("timer_due") or []
+        my_task._set_internal_data(timer_due=[(parse_instant(d) + delta).isoformat() if d else None for d in due])
+        return any(due)
+    if isinstance(definition, ClockCycleTimerEventDefinition):
+        value = my_task._get_internal_data("event_value")
+        if value and value.get("cycles"):
+            value["next"] = (datetime.fromisoformat(value["next"]) + delta).isoformat()
+            my_task._set_internal_data(event_value=value)
+            return True
+    return False
+
+
 def replan(my_task, fallback_planned_at: datetime | None) -> list[tuple[str, str]]:
     """Evaluate a waiting timer task's due times again as of when they were first planned (a
     working-day deadline then reads the corrected calendar). Returns (old, new) ISO pairs of the

@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from app import engine
 from app.audit import service as audit
-from app.cases.models import CASE_STATUSES, Case
+from app.cases.models import CASE_STATUSES, Case, TimelineEvent
 from app.cases.timeline import record_event
 from app.clock import clock
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -321,6 +321,25 @@ def suspend(user: User, case_id: int, reason) -> Case:
     return case
 
 
+def _postpone_deadlines(case: Case, instance: engine.ProcessInstance) -> None:
+    """The time a case was suspended does not count against the unit: its open tasks' deadlines
+    and its waiting timers run again from where they stood (postponed by the suspension's length)."""
+    suspended_at = db.session.scalar(select(TimelineEvent.at).where(
+        TimelineEvent.case_id == case.id, TimelineEvent.kind == "case.suspended").order_by(TimelineEvent.id.desc()))
+    if suspended_at is None:
+        return
+    delta = clock.now() - suspended_at
+    tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open",
+                                                       HumanTask.due_at.is_not(None))).all()
+    for task in tasks:
+        task.due_at += delta
+    timers = engine.postpone_timers(instance, bindings_for(case), delta)
+    if tasks or timers:
+        days = delta.total_seconds() / 86400
+        record_event(case, "deadline.postponed", f"暂停期间（{days:.1f} 天）不计入期限：{len(tasks)} 项待办的期限和"
+                     f" {timers} 个定时顺延", {"seconds": delta.total_seconds(), "tasks": len(tasks), "timers": timers})
+
+
 def resume(user: User, case_id: int, reason) -> Case:
     """Resume a suspended case: blocked again if its incident is still open, else running."""
     reason = clean_reason(reason)
@@ -331,6 +350,7 @@ def resume(user: User, case_id: int, reason) -> Case:
         instance.status = "blocked" if open_incident(instance.id) is not None else "running"
         record_event(case, "case.resumed", f"{user.full_name} 恢复案件（原因：{reason}）", {"reason": reason},
                      actor_id=user.id)
+        _postpone_deadlines(case, instance)
         audit.record(user, "case.resumed", f"恢复案件 {case.number}：{reason}", {"case_id": case.id, "reason": reason})
         _notify_operation(case, N_("案件 %(number)s 已恢复办理"), reason, units=True)
     return case
