@@ -342,3 +342,21 @@ def test_a_failed_retry_leaves_the_timeline_chain_intact(api, tick):
     assert admin.post(f"/incidents/{incident.id}/skip", {"reason": "看看", "dry_run": True}).status_code in (200, 409, 422)
     db.session.expire_all()
     assert verify_timeline(case["id"]) is None
+
+
+def test_a_task_whose_deadline_needs_next_years_calendar_is_named_by_its_incident(api, tick):
+    """The failing step is creating a task whose deadline reaches into a year not loaded: the
+    incident names that task, not "自动环节" (issue-15 attack)."""
+    xml = TWO_TIMERS.replace(b'<bpmn:sequenceFlow id="f1" sourceRef="wait1" targetRef="wait2" />',
+                             b'<bpmn:sequenceFlow id="f1" sourceRef="wait1" targetRef="review" />')
+    xml = xml.replace(b'<bpmn:sequenceFlow id="f2" sourceRef="wait2" targetRef="review" />', b"")
+    xml = xml.replace(b'<bpmn:intermediateCatchEvent id="wait2" name="\xe7\xac\xac\xe4\xba\x8c\xe6\xae\xb5\xe7\xad\x89\xe5\xbe\x85">', b"<!--")
+    xml = xml.replace(b"working_days_deadline(30)</bpmn:timeDate></bpmn:timerEventDefinition>\n    </bpmn:intermediateCatchEvent>", b"-->")
+    xml = xml.replace(b'cx:form="plan_review" cx:due="3"', b'cx:form="plan_review" cx:due="5"')
+    deploy_bytes(xml, "two_timers.bpmn")
+    clock.set(datetime(2026, 12, 28, 9, 0, tzinfo=LOCAL_TZ))
+    case = api.as_("recorder").post("/cases", {"process": "two_timers", "data": RECORD}).get_json()
+    tick(datetime(2026, 12, 30, 9, 0, tzinfo=LOCAL_TZ))
+    incident = db.session.scalar(select(Incident).where(Incident.case_id == case["id"]))
+    assert incident is not None and (incident.element_id, incident.element_name) == ("review", "审核")
+    assert "2027 年的工作日历尚未导入" in incident.error

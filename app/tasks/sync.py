@@ -9,6 +9,7 @@ from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.clock import clock, local_midnight_after
 from app.engine import Bindings, ProcessInstance, StepResult
+from app.errors import DomainError
 from app.extensions import db
 from app.notifications.service import task_assigned
 from app.org.models import ROLES
@@ -58,7 +59,11 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, sta
             department_id, district_id = task_scope(r.lane, case)
             due_at = None
             if r.due_working_days is not None:
-                due_at = local_midnight_after(add_working_days(clock.today(), r.due_working_days))
+                try:
+                    due_at = local_midnight_after(add_working_days(clock.today(), r.due_working_days))
+                except DomainError as exc:  # e.g. next year's calendar: the incident names the task
+                    exc.element_id, exc.element_name = r.bpmn_id, r.name
+                    raise
             task = HumanTask(
                 task_guid=r.guid, case_id=case.id, instance_id=instance.id, bpmn_id=r.bpmn_id, name=r.name,
                 role=r.lane or "", department_id=department_id, district_id=district_id, form_key=r.form,
