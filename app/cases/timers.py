@@ -16,6 +16,7 @@ from app.clock import clock
 from app.errors import Busy, Conflict, DomainError
 from app.extensions import db
 from app.incidents import service as incidents
+from app.tasks.deadlines import report_missed_deadlines
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
 
@@ -54,4 +55,8 @@ def fire_due_timers() -> dict[str, int]:
                 incidents.record_failure(instance_id, exc)
             except (Conflict, Busy):
                 continue  # another ticker recorded it, or the database stayed busy: the next tick tries again
-    return {"fired": fired, "failed": failed}
+    try:
+        missed = report_missed_deadlines()
+    except (Conflict, Busy):
+        missed = 0  # a task changed meanwhile, or the database stayed busy: the next tick reports it
+    return {"fired": fired, "failed": failed, "missed": missed}

@@ -1,7 +1,8 @@
 """The engine boundary: the only package that imports SpiffWorkflow. Everything outside talks to
 it in plain values (ids, dicts, dataclasses) through the names below."""
 from app.engine.definitions import (
-    CX_NS, DeployRefused, Problem, change_summary, deploy, latest_version, parse_bpmn, previous_version,
+    CX_NS, DeployRefused, Problem, change_summary, deploy, has_deadline_timer, latest_version, parse_bpmn,
+    previous_version,
 )
 from app.engine.helpers import ACTIONS, HELPERS, ActionError, Bindings, callable_names, register_action
 from app.engine.migration import MigrationPlan, migrate, plan_migration
@@ -16,6 +17,6 @@ __all__ = [
     "ACTIONS", "ACTIVE_STATUSES", "CX_NS", "HELPERS", "ActionError", "Bindings", "DeployRefused", "MigrationPlan", "NothingToSkip", "Passed", "Problem",
     "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "REFUSED", "ReadyTask", "RefusedConstruct",
     "ReplannedTimer", "StepFailed",
-    "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "latest_version",
+    "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "has_deadline_timer", "latest_version",
     "migrate", "parse_bpmn", "plan_migration", "previous_version", "postpone_timers", "register_action", "replan_timers", "skip_failed", "start",
 ]

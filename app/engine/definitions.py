@@ -234,6 +234,10 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
             outgoing = process.xpath(".//bpmn:sequenceFlow[@sourceRef=$id]", namespaces=NS, id=node_id)
             if len(outgoing) > 1 and not node.get("default"):
                 problems.append(Problem(*_label(node), "排他网关有多个出口时必须指定默认流"))
+    for boundary in process.iter(f"{{{BPMN_NS}}}boundaryEvent"):  # deadlines the model enforces itself
+        task = meta["tasks"].get(boundary.get("attachedToRef"))
+        if task is not None and boundary.find("bpmn:timerEventDefinition", NS) is not None:
+            task["deadline_timer"] = True
     problems.extend(_check_case_files(process, meta))
     problems += _palette_problems(process)
     return problems, meta
@@ -254,6 +258,11 @@ def _palette_problems(process) -> list[Problem]:
                                          "与时间有关的等待请用定时事件（例如 working_days_deadline(n)）")
                  for node in clock_conditions(process) if node.get("id") not in refused_ids]
     return problems
+
+
+def has_deadline_timer(version: ProcessVersion, element: str) -> bool:
+    """Whether the model enforces this user task's deadline itself (a boundary timer on it)."""
+    return bool(json.loads(version.task_meta_json)["tasks"].get(element, {}).get("deadline_timer"))
 
 
 def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Collection[str]) -> ParsedProcess:

@@ -16,18 +16,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app import engine
 from app.calendar.service import add_working_days, working_days_between
 from app.cases.models import Case
 from app.cases.timeline import record_event
-from app.clock import LOCAL_TZ, local_midnight_after
+from app.clock import LOCAL_TZ, clock, local_midnight_after
 from app.errors import DomainError
 from app.extensions import db
+from app.notifications.service import task_overdue
 from app.org.models import User
 from app.tasks.models import HumanTask
 from app.tasks.sync import bindings_for
+from app.transaction import unit_of_work
 
 
 @dataclass
@@ -107,3 +109,30 @@ def _replan_timers(actor: User | None, result: Replanned) -> None:
             record_event(case, "timer.replanned", line, {"element": timer.element, "at": timer.new.isoformat()},
                          actor_id=actor.id if actor else None)
             result.add(case, line)
+
+
+def report_missed_deadlines(limit: int = 500) -> int:
+    """Every deadline the model sets bites (issue 15): an open task past its `due_at` whose model
+    gives it no boundary timer of its own (e.g. entry review, plan review: `cx:due` alone) gets an
+    overdue notice to its people and their supervisors, and a timeline line — once per deadline
+    (a moved deadline is reported again). Tasks with their own overdue timer are left to the
+    model. One transaction; run by `tick`. Returns how many tasks were reported."""
+    with unit_of_work():
+        tasks = db.session.scalars(select(HumanTask).join(engine.ProcessInstance,
+                                                          engine.ProcessInstance.id == HumanTask.instance_id)
+                                   .where(HumanTask.status == "open", HumanTask.due_at <= clock.now(),
+                                          engine.ProcessInstance.status == "running",
+                                          or_(HumanTask.overdue_reported_for.is_(None),
+                                              HumanTask.overdue_reported_for != HumanTask.due_at))
+                                   .order_by(HumanTask.due_at).limit(limit)).all()
+        reported = 0
+        for task in tasks:
+            task.overdue_reported_for = task.due_at
+            instance = db.session.get(engine.ProcessInstance, task.instance_id)
+            if engine.has_deadline_timer(instance.version, task.bpmn_id):
+                continue
+            task_overdue(task.case, task.bpmn_id)
+            record_event(task.case, "deadline.missed", f"已超过办理期限：{task.name}（{_day(task.due_at)}）",
+                         {"task_id": task.id, "element": task.bpmn_id, "due_at": task.due_at.isoformat()})
+            reported += 1
+    return reported

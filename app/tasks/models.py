@@ -51,6 +51,9 @@ class HumanTask(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The deadline (due_at) whose passing was reported for a task the model gives no overdue timer
+    # (app.tasks.deadlines.report_missed_deadlines); a moved deadline is reported again.
+    overdue_reported_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     case: Mapped[Case] = relationship()
