@@ -86,6 +86,11 @@ def export():
 @bp.get("/<int:case_id>")
 @login_required
 def show(case_id: int):
+    return _case_page(case_id)
+
+
+def _case_page(case_id: int, note_draft: str = ""):
+    """The case page; `note_draft` is a refused note's text, kept in the note form."""
     case = service.get_case(current_user, case_id)
     kind = timelines.check_category(request.args.get("kind"))
     instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
@@ -94,7 +99,7 @@ def show(case_id: int):
     issued = documents.for_case(case)
     return render_template("cases/show.html", case=case, history=history, **timelines.view(timeline, kind),
                            decisions=decisions.for_case(case), decision_kind=decisions.kind_label,
-                           notes=notes.for_case(case), note_max=notes.NOTE_MAX_CHARS,
+                           notes=notes.for_case(case), note_max=notes.NOTE_MAX_CHARS, note_draft=note_draft,
                            links=service.linked_cases(current_user, case), documents=issued,
                            successors=documents.successors(issued),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
@@ -122,10 +127,12 @@ def print_view(case_id: int):
 @bp.post("/<int:case_id>/notes")
 @login_required
 def add_note(case_id: int):
+    text = request.form.get("text", "")
     try:
-        notes.add_note(current_user, case_id, request.form.get("text", ""))
-    except ValidationFailed as exc:  # an empty or too long note: back to the page; 404 answered as such
-        return back_with_error(exc, url_for("cases.show", case_id=case_id) + "#notes")
+        notes.add_note(current_user, case_id, text)
+    except ValidationFailed as exc:  # a blank, too long or garbled note: the page again, the text kept
+        flash(exc.message, "danger")
+        return _case_page(case_id, note_draft=text), 422
     flash(_("已添加批注"), "success")
     return redirect(url_for("cases.show", case_id=case_id) + "#notes")
 

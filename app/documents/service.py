@@ -28,6 +28,7 @@ from app.documents.fonts import require_cjk_font
 from app.documents.models import Document, DocumentSequence
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.inputs import required_text
 from app.org.models import Department, User
 from app.transaction import after_commit, unit_of_work
 
@@ -214,15 +215,10 @@ def _restored(context: dict) -> dict:
 
 
 def check_reason(reason: str) -> str:
-    """The correction reason, stripped; ValidationFailed (field `reason`) when empty or longer
-    than REASON_MAX_CHARS characters."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("请填写更正原因"), {"reason": [_("请填写更正原因")]})
-    if len(reason) > REASON_MAX_CHARS:
-        message = _("更正原因不能超过 %(n)s 个字符（现有 %(len)s 个）", n=REASON_MAX_CHARS, len=len(reason))
-        raise ValidationFailed(message, {"reason": [message]})
-    return reason
+    """The correction reason (printed on the corrected document), cleaned; ValidationFailed
+    (field `reason`) when blank, longer than REASON_MAX_CHARS characters or holding control or
+    bidi-override characters (`app.inputs.required_text`)."""
+    return required_text(reason, "reason", _("更正原因"), max_chars=REASON_MAX_CHARS)
 
 
 def correct(user: User, document_id: int, reason: str) -> Document:

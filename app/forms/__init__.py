@@ -21,7 +21,7 @@ from app.extensions import db
 from app.forms import decision
 from app.forms.models import FormVersion
 from app.i18n import N_
-from app.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX
+from app.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX, clean_text, text_refusal
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WIDGETS = {"textarea", "file", "date", "checkbox"}
@@ -317,23 +317,24 @@ _TYPES = {"string": N_("文本"), "integer": N_("整数"), "number": N_("数字"
 _FORMATS = {"date": N_("YYYY-MM-DD 日期"), "date-time": N_("日期时间"), "email": N_("电子邮箱")}
 
 
-_CONTROL_LINE = re.compile("[\x00-\x1f\x7f]")  # a one-line field: no control character at all
-_CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a text area keeps tab and line breaks
-
-
 def _clean_text(schema: dict, data: dict, fields: dict[str, list[str]]) -> dict:
-    """One-line text fields without surrounding blanks; control characters (which no person
-    types and which hide text from readers and exports) refused, naming the field."""
+    """Text fields as stored (`app.inputs.clean_text`: line breaks normalised, blanks and
+    zero-width characters stripped at both ends); a field blank after cleaning is left out, so
+    `required` names it; control and bidi-override characters refused (`text_refusal`), naming
+    the field. Text areas keep tab and line breaks."""
     cleaned = dict(data)
     for name, prop in (schema.get("properties") or {}).items():
         value = data.get(name)
-        if not isinstance(value, str) or prop.get("type") != "string":
+        if not isinstance(value, str) or not isinstance(prop, dict) or prop.get("type") != "string":
             continue
-        one_line = prop.get("x-widget") != "textarea"
-        if one_line:
-            value = cleaned[name] = value.strip()
-        if (_CONTROL_LINE if one_line else _CONTROL_TEXT).search(value):
-            fields.setdefault(name, []).append(_("“%(field)s”含有控制字符", field=_title(schema, name)))
+        value = clean_text(value)
+        if not value:
+            del cleaned[name]
+            continue
+        cleaned[name] = value
+        refusal = text_refusal(value, _title(schema, name), multiline=prop.get("x-widget") == "textarea")
+        if refusal:
+            fields.setdefault(name, []).append(refusal)
     return cleaned
 
 
