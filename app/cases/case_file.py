@@ -92,6 +92,18 @@ def registration_dates(case: Case) -> list[Value]:
     return [v for s in registered for v in s.values if v.day is not None]
 
 
+def record_titles(case: Case) -> dict[str, str]:
+    """{field: title} of the form the case was registered with (its start form, as the version
+    the case's process was deployed with), for naming record fields (e.g. 失信事实) in texts
+    that are stored, such as timeline summaries. Empty when that form cannot be read."""
+    instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
+    if instance is None:
+        return {}
+    key = json.loads(instance.version.task_meta_json).get("start_form")
+    props = _form(key, forms.version_in(instance.version, key) if key else None).get("properties") or {}
+    return {name: prop["title"] for name, prop in props.items() if isinstance(prop, dict) and isinstance(prop.get("title"), str)}
+
+
 def _submission_events(case: Case) -> list[TimelineEvent]:
     return list(db.session.scalars(select(TimelineEvent).where(
         TimelineEvent.case_id == case.id, TimelineEvent.kind.in_(SUBMISSION_KINDS)).order_by(TimelineEvent.id.desc())))
@@ -152,7 +164,11 @@ def _values(schema: dict, data: dict, names: _Names) -> list[Value]:
 
 
 def _text(prop: dict, value, day: date | None, names: _Names) -> str:
-    """A value as a reader sees it: the choice's name, not its code."""
+    """A value as a reader sees it: the choice's name (as the form names it, also for a yes/no
+    field with `x-enum-labels`), not its code."""
+    label = forms.choice_label(prop, value)
+    if label is not None:
+        return label
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if day is not None:
@@ -161,15 +177,8 @@ def _text(prop: dict, value, day: date | None, names: _Names) -> str:
         return names.department(value)
     if prop.get("x-source") == "civil_servants":
         return names.civil_servant(value)
-    if isinstance(prop.get("enum"), list) and value in prop["enum"]:
-        labels = prop.get("x-enum-labels")
-        return tr(labels[prop["enum"].index(value)] if isinstance(labels, list) else value)
     if isinstance(value, (list, dict)):
         return "、".join(map(str, value))
-    titles = {option.get("const"): option.get("title") for option in prop.get("oneOf") or ()
-              if isinstance(option, dict) and isinstance(option.get("const"), (str, int, float))}
-    if titles.get(value):
-        return tr(titles[value])
     return str(value)
 
 
