@@ -223,16 +223,20 @@ def check_reason(reason: str) -> str:
 
 def correct(user: User, document_id: int, reason: str) -> Document:
     """A corrected version: same number, the reason stated, the old version kept (one transaction;
-    the PDF is rendered after it). Raises ValidationFailed for a bad reason (`check_reason`),
-    NotFound for an unknown document, CjkFontMissing when no Chinese font is installed."""
+    the PDF is rendered after it). Only the current version is corrected. Raises ValidationFailed
+    for a bad reason (`check_reason`), NotFound for an unknown document, Conflict (409) for a
+    superseded version (naming the current one), CjkFontMissing when no Chinese font is installed."""
     reason = check_reason(reason)
     require_cjk_font()
     with unit_of_work():
         old = db.session.get(Document, document_id)
         if old is None:
             raise NotFound("文书不存在")
-        latest = db.session.scalar(select(Document).where(Document.number == old.number)
-                                   .order_by(Document.version.desc()).limit(1))
+        latest = current_version(old)
+        if latest.id != old.id:
+            message = _("%(number)s 第 %(old)s 版已被更正，不能再更正；现行版本为第 %(v)s 版，请更正现行版本",
+                        number=old.number, old=old.version, v=latest.version)
+            raise Conflict(message, {"document_id": [message]})
         context = build_context(old.case, old.doc_type, old.context.get("data"))
         code = _verification_code()
         context.update(number=old.number, version=latest.version + 1, correction_reason=reason,
@@ -275,10 +279,11 @@ def successors(documents: list[Document]) -> dict[int, Document]:
     return {d.supersedes_id: d for d in documents if d.supersedes_id is not None}
 
 
-def superseded_by(document: Document) -> Document | None:
-    """The corrected version that replaced this one (a correction supersedes the latest version,
-    so each version has at most one), or None while it is the current one."""
-    return db.session.scalar(select(Document).where(Document.supersedes_id == document.id))
+def current_version(document: Document) -> Document:
+    """The version of the document's number in force (its latest; the document itself when it
+    was never corrected)."""
+    return db.session.scalar(select(Document).where(Document.number == document.number)
+                             .order_by(Document.version.desc()).limit(1))
 
 
 def get(case: Case, document_id: int) -> Document:
