@@ -20,10 +20,23 @@ _MAGIC = {
 }
 
 
+FILENAME_MAX_CHARS = 200  # Attachment.filename is String(200)
+
+
 def clean_filename(name: str) -> str:
+    """A file name safe to store and offer for download: the last path part, NFC, without
+    unprintable or reserved characters and surrounding blanks or dots, at most
+    FILENAME_MAX_CHARS characters — a longer name is shortened before its extension, which is
+    kept (the extension decides the file's type)."""
     name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
-    return name[:200] or "file"
+    if len(name) > FILENAME_MAX_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        if dot and stem and 0 < len(ext) <= 16:
+            name = stem[:FILENAME_MAX_CHARS - len(ext) - 1].rstrip(" .") + "." + ext
+        else:
+            name = name[:FILENAME_MAX_CHARS]
+    return name or "file"
 
 
 def check_file(filename: str, content: bytes) -> str:
