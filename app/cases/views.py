@@ -37,8 +37,6 @@ from app.web import back_with_error, local_dt, page_arg, role_required
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PER_PAGE = 20
 _TRACE_KINDS = {"task.completed", "process.step", "timer.fired", "process.ended", "process.started"}
-# A person's timeline entries that record no step of the case, left out of the printed file.
-_BOOKKEEPING_KINDS = {"task.claimed", "task.released"}
 
 
 def _filters() -> tuple[dict, dict]:
@@ -118,10 +116,11 @@ def print_view(case_id: int):
     their version status, evidence with step and person, and the people's steps of the timeline."""
     case = service.get_case(current_user, case_id)
     issued = documents.for_case(case)
-    steps = [e for e in service.timeline(case) if e.actor_id is not None and e.kind not in _BOOKKEEPING_KINDS]
+    steps = [e for e in service.timeline(case) if e.actor_id is not None and e.kind not in timelines.BOOKKEEPING_KINDS]
     return render_template("cases/print.html", case=case, documents=issued, successors=documents.successors(issued),
                            attachments=service.list_attachments(case), steps=steps, printed_at=clock.now(),
-                           decisions=decisions.for_case(case), decision_kind=decisions.kind_label)
+                           decisions=decisions.for_case(case), decision_kind=decisions.kind_label,
+                           action_text=timelines.action_text)
 
 
 @bp.post("/<int:case_id>/notes")

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from app.cases import attachments, decisions
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
 from app.cases.service import process_name, timeline
-from app.cases.timeline import record_event, reported
+from app.cases.timeline import action_text, record_event, reported
 from app.clock import LOCAL_TZ, clock
 from app.documents.fonts import require_cjk_font
 from app.documents.models import Document, DocumentSequence
@@ -115,8 +115,8 @@ def _report_parts(case: Case) -> dict:
     ({at, actor, summary}), and `decisions` ({at, actor, kind, step, outcome, reasons,
     legal_basis}) — never internal notes or engine steps."""
     return {
-        "timeline": [{"at": _local_minute(e.at), "actor": e.actor.full_name if e.actor else "系统", "summary": e.summary}
-                     for e in reported(timeline(case))],
+        "timeline": [{"at": _local_minute(e.at), "actor": e.actor.full_name if e.actor else "系统",
+                      "summary": action_text(e)} for e in reported(timeline(case))],
         "decisions": [{"at": _local_minute(d.at), "actor": d.actor.full_name if d.actor else "系统",
                        "kind": decisions.kind_label(d), "step": d.step, "outcome": d.outcome_label,
                        "reasons": d.reasons, "legal_basis": d.legal_basis} for d in decisions.for_case(case)],
