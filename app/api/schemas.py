@@ -212,6 +212,9 @@ class CaseFileEntrySchema(Schema):
     at = fields.DateTime()
     values = fields.List(fields.Nested(CaseFileValueSchema))
     files = fields.List(fields.Nested(CaseFileFileSchema))
+    repeated = fields.Boolean(metadata={"description": "该环节提交过不止一次 / the step was submitted more than once"})
+    superseded = fields.Boolean(metadata={"description": "此前提交，已被该环节后续提交取代（最新一次为 false）/ "
+                                                        "an earlier submission, replaced by a later one of the step"})
 
 
 class TaskDetailSchema(TaskSchema):
@@ -385,6 +388,9 @@ class CorrectionSchema(Schema):
 
 class CaseDetailSchema(CaseSchema):
     facts = fields.String(allow_none=True)
+    registration_dates = fields.List(fields.Nested(CaseFileValueSchema), metadata={
+        "description": "登记表单填写的日期（如 occurred_on 失信行为发生日期、decided_on 来源文书作出日期），"
+                       "未填写的不列出；date 为 YYYY-MM-DD / the dates entered when the case was registered"})
     timeline = fields.List(fields.Nested(TimelineEventSchema),
                            metadata={"description": "全部事件，或 ?kind= 所选类别的事件 / all events, or those of ?kind="})
     timeline_groups = fields.List(fields.Nested(TimelineGroupSchema),
@@ -799,3 +805,4 @@ class DevClockRequestSchema(Schema):
 
 
 dev_clock_request = DevClockRequestSchema()
+case_file_values_out = CaseFileValueSchema(many=True)

@@ -8,7 +8,7 @@ out: the template and the API only loop over them."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from flask_babel import format_date
@@ -54,7 +54,9 @@ class File:
 
 @dataclass(frozen=True)
 class Submission:
-    """One earlier human step: the start form (`kind` "case.registered") or a completed task."""
+    """One earlier human step: the start form (`kind` "case.registered") or a completed task.
+    When a step was submitted more than once (a plan returned and resubmitted), `repeated` is
+    set on each of its submissions and `superseded` on all but the latest."""
 
     kind: str
     element: str | None
@@ -64,6 +66,8 @@ class Submission:
     at: datetime
     values: list[Value] = field(default_factory=list)
     files: list[File] = field(default_factory=list)
+    repeated: bool = False
+    superseded: bool = False
 
 
 def for_task(task: HumanTask) -> list[Submission]:
@@ -78,7 +82,30 @@ def for_task(task: HumanTask) -> list[Submission]:
     submissions = _render(task.case, instance, meta, events)
     if declared is not None:
         submissions = [s for s in submissions if s.element in declared or s.form in declared]
-    return submissions
+    return _mark_latest(submissions)
+
+
+def for_case(case: Case) -> list[Submission]:
+    """Every human step of the case, newest first (the print view's case file)."""
+    if case.instance_id is None:
+        return []
+    instance = db.session.get(engine.ProcessInstance, case.instance_id)
+    return _mark_latest(_render(case, instance, json.loads(instance.version.task_meta_json), _submission_events(case)))
+
+
+def _mark_latest(submissions: list[Submission]) -> list[Submission]:
+    """Mark the submissions of a step submitted more than once (newest first in): the first of
+    each step is the one in force, the others `superseded`."""
+    counts: dict = {}
+    for s in submissions:
+        counts[s.element] = counts.get(s.element, 0) + 1
+    seen: set = set()
+    marked = []
+    for s in submissions:
+        repeated = s.element is not None and counts[s.element] > 1
+        marked.append(replace(s, repeated=repeated, superseded=repeated and s.element in seen))
+        seen.add(s.element)
+    return marked
 
 
 def registration_dates(case: Case) -> list[Value]:

@@ -112,7 +112,8 @@ def _case_page(case_id: int, note_draft: str = ""):
 @bp.get("/<int:case_id>/print")
 @login_required
 def print_view(case_id: int):
-    """The whole case file on one page for printing (卷宗打印): facts, decisions, documents with
+    """The whole case file on one page for printing (卷宗打印): facts and the registration's dates,
+    decisions, what every human step submitted (the task page's case-file panel), documents with
     their version status, evidence with step and person, and the people's steps of the timeline."""
     case = service.get_case(current_user, case_id)
     issued = documents.for_case(case)
@@ -120,7 +121,8 @@ def print_view(case_id: int):
     return render_template("cases/print.html", case=case, documents=issued, successors=documents.successors(issued),
                            attachments=service.list_attachments(case), steps=steps, printed_at=clock.now(),
                            decisions=decisions.for_case(case), decision_kind=decisions.kind_label,
-                           action_text=timelines.action_text)
+                           action_text=timelines.action_text, case_file=case_file.for_case(case),
+                           case_dates=case_file.registration_dates(case))
 
 
 @bp.post("/<int:case_id>/notes")

@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app.cases import attachments, decisions
+from app.cases import attachments, case_file, decisions
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
 from app.cases.service import process_name, timeline
 from app.cases.timeline import action_text, record_event, reported
@@ -111,10 +111,12 @@ def _local_minute(at: datetime) -> str:
 
 
 def _report_parts(case: Case) -> dict:
-    """What the case report lists beyond the case: `timeline`, the people's steps and documents
-    ({at, actor, summary}), and `decisions` ({at, actor, kind, step, outcome, reasons,
+    """What the case report lists beyond the case: `registration_dates` (the dates entered on the
+    registration form, [{label, date}], e.g. 失信行为发生日期), `timeline`, the people's steps and
+    documents ({at, actor, summary}), and `decisions` ({at, actor, kind, step, outcome, reasons,
     legal_basis}) — never internal notes or engine steps."""
     return {
+        "registration_dates": [{"label": v.label, "date": v.day} for v in case_file.registration_dates(case)],
         "timeline": [{"at": _local_minute(e.at), "actor": e.actor.full_name if e.actor else "系统",
                       "summary": action_text(e)} for e in reported(timeline(case))],
         "decisions": [{"at": _local_minute(d.at), "actor": d.actor.full_name if d.actor else "系统",
@@ -241,7 +243,8 @@ def correct(user: User, document_id: int, reason: str) -> Document:
         code = _verification_code()
         context.update(number=old.number, version=latest.version + 1, correction_reason=reason,
                        issued_on=clock.today(), verification_code=code, verify_url=verify_url(code),
-                       timeline=old.context.get("timeline"), decisions=old.context.get("decisions"))
+                       timeline=old.context.get("timeline"), decisions=old.context.get("decisions"),
+                       registration_dates=old.context.get("registration_dates"))
         document = Document(case_id=old.case_id, doc_type=old.doc_type, number=old.number, issuer_id=old.issuer_id,
                             year=old.year, sequence=old.sequence, version=latest.version + 1, supersedes_id=latest.id,
                             correction_reason=reason, title=old.title, addressee=context["addressee"],
