@@ -5,6 +5,7 @@ from flask import g, url_for
 from marshmallow import Schema, fields, validate
 
 from app.complaints.service import FIELDS as COMPLAINT_FIELDS
+from app.cases.attachments import step_label
 from app.cases.decisions import kind_label
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS
 from app.cases.notes import NOTE_MAX_CHARS
@@ -285,9 +286,14 @@ class AttachmentSchema(Schema):
     content_type = fields.String()
     size = fields.Integer()
     sha256 = fields.String()
-    uploaded_by = fields.Function(lambda a: a.uploaded_by.username, metadata=TEXT)
+    uploaded_by = fields.Function(lambda a: a.uploaded_by.username, metadata={
+        "type": "string", "description": "上传人的用户名 / the uploader's username"})
+    uploaded_by_name = fields.Function(lambda a: a.uploaded_by.full_name, metadata={
+        "type": "string", "description": "上传人的显示名称 / the uploader's display name"})
     uploaded_at = fields.DateTime()
-    step = fields.String(allow_none=True)  # the step (task name) the file came with; None: the recorder's own
+    step = fields.Function(step_label, metadata={
+        "type": "string", "description": "随附的环节（任务名称）；在案件页面上传、不属于任何环节的为“补充材料” / "
+                                         "the step the file came with; 补充材料 for a file uploaded outside a task"})
     url = fields.Function(lambda a: url_for("api.download_attachment", case_id=a.case_id, attachment_id=a.id),
                           metadata=TEXT)
 

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.errors import ValidationFailed
+from app.i18n import N_, tr
 
 _MAGIC = {
     "application/pdf": (b"%PDF-",),
@@ -37,6 +38,17 @@ def clean_filename(name: str) -> str:
         else:
             name = name[:FILENAME_MAX_CHARS]
     return name or "file"
+
+
+# The step of a file uploaded on the case page, outside any task — one wording for the case
+# page, the print view, the zip and the API (issue 14).
+SUPPLEMENT_STEP = N_("补充材料")
+
+
+def step_label(attachment) -> str:
+    """The step a file came with, as readers see it: the task's name, or 补充材料 (SUPPLEMENT_STEP)
+    for a file uploaded outside a task; in the user's language."""
+    return tr(attachment.step) if attachment.step else _(SUPPLEMENT_STEP)
 
 
 def check_file(filename: str, content: bytes) -> str:
