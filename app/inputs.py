@@ -96,7 +96,18 @@ def required_text(raw, field: str, title: str, *, max_chars: int, multiline: boo
     """A required free text (a note, a reason): cleaned (`clean_text`); ValidationFailed (422,
     naming `field`) when it is not text, blank after cleaning, longer than `max_chars`
     characters or holds a refused character (`text_refusal`)."""
+    return _checked_text(raw, field, title, max_chars=max_chars, multiline=multiline, required=True)
+
+
+def optional_text(raw, field: str, title: str, *, max_chars: int, multiline: bool = True) -> str:
+    """`required_text` for a text that may be left out: "" when blank or not given."""
+    return _checked_text(raw, field, title, max_chars=max_chars, multiline=multiline, required=False)
+
+
+def _checked_text(raw, field: str, title: str, *, max_chars: int, multiline: bool, required: bool) -> str:
     text = clean_text(raw) if isinstance(raw, str) else ""
+    if not text and not required:
+        return ""
     if not text:
         message = _("“%(field)s”为必填项", field=title)
     elif len(text) > max_chars:

@@ -4,6 +4,7 @@ as blank at both ends, counts a line break as one character as the browser does,
 control and bidi-override characters — in task forms, notes (web and API) and correction reasons."""
 import pytest
 
+from tests.bpmn_builder import probe_process
 from tests.support import Api
 from tests.web_support import csrf_token, login
 
@@ -73,3 +74,18 @@ def test_a_correction_reason_refuses_blank_and_control_characters(api):
         assert r.status_code == 422 and message in r.get_json()["error"]["fields"]["reason"][0], repr(reason)
     r = reviewer.post(f"/cases/{case_id}/documents/{report['id']}/correct", {"reason": "\u3000更正摘要\r\n第二行\u200b"})
     assert r.status_code == 201 and r.get_json()["correction_reason"] == "更正摘要\n第二行"
+
+
+def test_names_and_version_notes_are_cleaned_and_refuse_control_characters(api):
+    """The same function behind the admin's names and the designer's version notes."""
+    admin, designer = api.as_("admin"), api.as_("designer")
+    r = admin.post("/departments", {"code": "bidi_unit", "name": "\u202e局务委员会", "kind": "municipal"})
+    assert r.status_code == 422 and "“单位名称”含有控制字符" in r.get_json()["error"]["fields"]["name"][0]
+    r = admin.post("/departments", {"code": "blank_unit", "name": "\u3000\u200b", "kind": "municipal"})
+    assert r.status_code == 422 and "name" in r.get_json()["error"]["fields"]
+    r = admin.post("/departments", {"code": "clean_unit", "name": "\ufeff市测试局\u3000", "kind": "municipal"})
+    assert r.status_code == 201 and r.get_json()["name"] == "市测试局"
+    xml = probe_process().decode()
+    for comment, message in (("\u3000\u200b", "“版本说明”为必填项"), ("第一版\u001b", "“版本说明”含有控制字符")):
+        r = designer.post("/designer/deploy", {"xml": xml, "comment": comment})
+        assert r.status_code == 422 and message in r.get_json()["error"]["fields"]["comment"][0], r.get_json()
