@@ -64,6 +64,61 @@ def parse_date(raw: str | None, field: str) -> date | None:
     return value
 
 
+# Text people type (issue 14). Blank at the ends: Unicode white space (\s: incl. U+3000, U+00A0)
+# and the invisible zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM).
+_EDGE = "[\\s\u200b\u200c\u200d\u2060\ufeff]+"
+_EDGES = re.compile(f"^{_EDGE}|{_EDGE}$")
+# Refused anywhere: C0/C1 control characters (a multi-line text keeps tab and line feed) and the
+# bidirectional embeddings, overrides and isolates that make text read otherwise than it is stored.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_CONTROL_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_CONTROL_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+
+
+def clean_text(value: str) -> str:
+    """Typed text as it is stored and counted: line breaks normalised to "\\n" ("\\r\\n" and "\\r"
+    count as one character, as in the browser's maxlength) and blanks stripped at both ends
+    (Unicode white space and zero-width characters). Empty means blank."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _EDGES.sub("", value)
+
+
+def text_refusal(value: str, title: str, *, multiline: bool = True) -> str | None:
+    """The message when cleaned text holds a control or bidirectional-override character (which no
+    person types and which hide or reorder text for readers, exports and printed documents);
+    None when the text is acceptable. `title` is the field's name for the message."""
+    if (_CONTROL_TEXT if multiline else _CONTROL_LINE).search(value):
+        return _("“%(field)s”含有控制字符或文字方向控制符，请删除后重试", field=title)
+    return None
+
+
+def required_text(raw, field: str, title: str, *, max_chars: int, multiline: bool = True) -> str:
+    """A required free text (a note, a reason): cleaned (`clean_text`); ValidationFailed (422,
+    naming `field`) when it is not text, blank after cleaning, longer than `max_chars`
+    characters or holds a refused character (`text_refusal`)."""
+    return _checked_text(raw, field, title, max_chars=max_chars, multiline=multiline, required=True)
+
+
+def optional_text(raw, field: str, title: str, *, max_chars: int, multiline: bool = True) -> str:
+    """`required_text` for a text that may be left out: "" when blank or not given."""
+    return _checked_text(raw, field, title, max_chars=max_chars, multiline=multiline, required=False)
+
+
+def _checked_text(raw, field: str, title: str, *, max_chars: int, multiline: bool, required: bool) -> str:
+    text = clean_text(raw) if isinstance(raw, str) else ""
+    if not text and not required:
+        return ""
+    if not text:
+        message = _("“%(field)s”为必填项", field=title)
+    elif len(text) > max_chars:
+        message = _("“%(field)s”不能超过 %(n)s 个字（现有 %(len)s 个）", field=title, n=max_chars, len=len(text))
+    else:
+        message = text_refusal(text, title, multiline=multiline)
+        if message is None:
+            return text
+    raise ValidationFailed(message, {field: [message]})
+
+
 def unstorable(text: str) -> bool:
     """True when text holds a character no column can store (NUL, a lone surrogate)."""
     return _UNSTORABLE.search(text) is not None

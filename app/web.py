@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 
 from app.clock import LOCAL_TZ, clock
 from app import forms
+from app.cases import attachments
 from app.errors import Busy, DomainError
 from app.extensions import babel, login_manager
 from app.i18n import tr
@@ -152,6 +153,7 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.globals["tr"] = tr  # data in the user's language, escaped like any value
     app.jinja_env.globals["date_input_bounds"] = forms.date_input_bounds
+    app.jinja_env.globals["attachment_step"] = attachments.step_label  # 补充材料 outside a task
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["due_state"] = due_state
     app.jinja_env.filters["deadline_day"] = deadline_day

@@ -71,6 +71,14 @@ def test_path_components_are_stripped_from_file_names(api, notified):
     assert r.get_json()["filename"] == "回单.pdf"
 
 
+def test_a_long_file_name_is_shortened_before_its_extension(api, notified):
+    """Issue 14, finding 11: ≈200 Chinese characters + ".pdf" is accepted, the extension kept."""
+    r = upload(api.as_("handler.fgw"), notified, "关于拖欠合同款的说明" * 20 + "附件.pdf", PDF)
+    assert r.status_code == 201, r.get_json()
+    name = r.get_json()["filename"]
+    assert len(name) == 200 and name.endswith("关于拖欠合同.pdf") and name.startswith("关于拖欠合同款的说明")
+
+
 def test_timeline_is_append_only(api, notified):
     event = db.session.query(TimelineEvent).first()
     event.summary = "tampered"

@@ -237,3 +237,48 @@ def test_a_civil_servant_and_a_unit_are_shown_by_name(api):
     assert shown["信用主体类型"] == "公务员" and shown["被记录单位"] == "市财政局"
     assert shown["被记录公务员"] == f"{servant['name']}（市财政局）"
     assert str(servant["id"]) not in shown["被记录公务员"]
+
+
+def test_a_resubmitted_plan_marks_the_latest_and_folds_the_earlier_one(app, client, api, tick):
+    """Issue 14, finding 8: with two plans on file, the 整改核验 page marks the plan in force 最新
+    and folds the returned one (<details>), the API says which is superseded."""
+    case_id = raise_warning(api)
+    handler, supervisor, reviewer = api.as_("handler.fgw"), api.as_("supervisor"), api.as_("reviewer")
+    handler.complete(case_id, "explain", {"explanation": "说明", "will_rectify": "yes"})
+    handler.complete(case_id, "submit_plan", {**PLAN, "measures": "第一版措施"})
+    supervisor.complete(case_id, "review_plan", {"plan_decision": "return", "plan_opinion": "措施不具体"})
+    handler.complete(case_id, "submit_plan", PLAN)
+    supervisor.complete(case_id, "review_plan", {"plan_decision": "accept", "plan_opinion": "同意"})
+    tick(after(10))
+    file_id = _upload(handler, case_id, "整改报告.pdf")
+    handler.complete(case_id, "report_progress", {"progress": "全部办结", "completed": True, "progress_files": [file_id]})
+    task_id, entries = case_file(reviewer, case_id, "verify")
+    plans = [e for e in entries if e["element"] == "submit_plan"]
+    assert [(values(p)["整改措施"], p["repeated"], p["superseded"]) for p in plans] == [
+        (PLAN["measures"], True, False), ("第一版措施", True, True)]
+    assert [e["superseded"] for e in entries if e["element"] == "report_progress"] == [False]
+    login(client, "reviewer")
+    html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    panel = html.split('id="case-file"')[1].split("</section>")[0]
+    latest, earlier = re.findall(r'<article[^>]*data-element="submit_plan"[^>]*>(.*?)</article>', panel, re.S)
+    assert "最新" in latest and "<details" not in latest and PLAN["measures"] in latest
+    assert re.search(r"<details><summary[^>]*>.*此前提交（已被后续提交取代）", earlier, re.S) and "第一版措施" in earlier
+    assert "style=" not in panel and "<script" not in panel
+
+
+def test_the_print_view_shows_what_every_step_submitted_and_the_registration_dates(app, client, api):
+    """Issue 14, findings 6 and 7: the print view carries the case file of all human steps
+    (objection grounds, …) through the task page's partial, and the dates entered at
+    registration; the API's case detail lists those dates too."""
+    case_id = objected(api, occurred_on="2026-03-15", decided_on="2026-04-01")
+    body = api.as_("reviewer").case(case_id)
+    assert [(d["field"], d["label"], d["date"]) for d in body["registration_dates"]] == [
+        ("occurred_on", "失信行为发生日期", "2026-03-15"), ("decided_on", "来源文书作出日期", "2026-04-01")]
+    login(client, "reviewer")
+    html = client.get(f"/cases/{case_id}/print").get_data(as_text=True)
+    assert re.search(r'data-registered="occurred_on">2026年3月15日<', html)
+    assert re.search(r'data-registered="decided_on">2026年4月1日<', html)
+    panel = html.split('id="print-case-file"')[1].split("</section>")[0]
+    assert [m for m in re.findall(r'data-element="([^"]*)"', panel)] == ["respond_notice", "entry_review", "register"]
+    assert GROUNDS in panel and APPROVE["review_opinion"] in panel and "付款凭证.pdf" in panel
+    assert html.count('id="case-file"') == 1  # the page's own wrapper; the panel has its own id

@@ -80,18 +80,41 @@ def test_the_zip_holds_every_document_and_file_with_a_manifest_that_matches(app)
         assert not name.startswith("/") and ".." not in name.split("/") and "\\" not in name and ":" not in name
     assert files["attachments/异议或确认-说明.txt"] == TXT
     for row in manifest:
-        if row["file"]:
-            assert hashlib.sha256(files[row["file"]]).hexdigest() == row["sha256"]
-            assert len(files[row["file"]]) == int(row["size"])
-    by_file = {row["file"]: row for row in manifest}
-    assert by_file[f"documents/{c['number']}-v1.pdf"]["status"] == "superseded"
-    assert by_file[f"documents/{c['number']}-v2.pdf"]["status"] == "current"
-    assert by_file[f"documents/{c['number']}-v2.pdf"]["person"] == "审核员 李娜"  # who issued the correction
+        if row["文件"]:
+            assert hashlib.sha256(files[row["文件"]]).hexdigest() == row["SHA-256"]
+            assert len(files[row["文件"]]) == int(row["大小（字节）"])
+    by_file = {row["文件"]: row for row in manifest}
+    assert by_file[f"documents/{c['number']}-v1.pdf"]["状态"] == "已更正"
+    assert by_file[f"documents/{c['number']}-v2.pdf"]["状态"] == "现行"
+    assert by_file[f"documents/{c['number']}-v2.pdf"]["办理人"] == "审核员 李娜"  # who issued the correction
     first = by_file["attachments/异议或确认-回单.pdf"]
-    assert (first["kind"], first["step"], first["person"], first["title"]) == ("attachment", "异议或确认", "经办人 张伟（市发展改革委）", "回单.pdf")
-    [pending] = [row for row in manifest if row["status"] == "pending"]
-    assert (pending["kind"], pending["number"], pending["file"]) == ("document", c["report"], "")
+    assert (first["类别"], first["环节"], first["办理人"], first["名称"], first["状态"]) == (
+        "证据材料", "异议或确认", "经办人 张伟（市发展改革委）", "回单.pdf", "已收入")
+    [pending] = [row for row in manifest if row["状态"] == "生成中"]
+    assert (pending["类别"], pending["文号"], pending["文件"]) == ("文书", c["report"], "")
     assert len(manifest) == len(files) + 1
+
+
+def test_a_file_uploaded_outside_a_task_is_labelled_alike_everywhere(app, client):
+    """Issue 14, finding 12: the recorder's file outside any task is 补充材料 on the case page, the
+    print view, the zip and the API (which also gives the uploader's display name)."""
+    with app.app_context():
+        recorder = Api(app.test_client()).as_("recorder")
+        case_id = recorder.register()["id"]
+        r = upload(recorder, case_id, "补充说明.pdf", PDF)
+        assert r.status_code == 201, r.get_json()
+        assert (r.get_json()["step"], r.get_json()["uploaded_by"], r.get_json()["uploaded_by_name"]) == (
+            "补充材料", "recorder", "信息录入员 王磊")
+        assert [a["step"] for a in recorder.case(case_id)["attachments"]] == ["补充材料"]
+        files, manifest = read_zip(recorder.get(f"/cases/{case_id}/bundle.zip").data)
+    assert list(files) == ["attachments/补充材料-补充说明.pdf"]
+    assert list(manifest[0]) == ["文件", "类别", "名称", "文号", "版本", "状态", "环节", "办理人", "时间", "SHA-256", "大小（字节）"]
+    assert (manifest[0]["环节"], manifest[0]["类别"], manifest[0]["状态"]) == ("补充材料", "证据材料", "已收入")
+    login(client, "recorder")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert '<span class="attachment-step">环节：补充材料</span>' in page
+    printed = re.search(r'id="print-attachments">(.*?)</table>', client.get(f"/cases/{case_id}/print").get_data(as_text=True), re.S)
+    assert "<td>补充材料</td>" in printed.group(1)
 
 
 def test_the_zip_is_in_scope_only(app, client):

@@ -35,7 +35,7 @@ def test_notes_outside_the_scope_are_404_and_bad_text_is_422_naming_the_field(ap
     assert other.get(f"/cases/{case_id}/notes").status_code == 404
     assert api.as_("designer").post(f"/cases/{case_id}/notes", {"text": "无案件权限"}).status_code == 404
     handler = api.as_("handler.fgw")
-    for text, message in (("   ", "请填写批注内容"), ("字" * 2001, "批注不能超过 2000 个字（现有 2001 个）")):
+    for text, message in (("   ", "“批注内容”为必填项"), ("字" * 2001, "“批注内容”不能超过 2000 个字（现有 2001 个）")):
         r = handler.post(f"/cases/{case_id}/notes", {"text": text})
         assert r.status_code == 422 and r.get_json()["error"]["fields"] == {"text": [message]}
     assert handler.post(f"/cases/{case_id}/notes", {"text": "字" * 2000}).status_code == 201
@@ -58,7 +58,7 @@ def test_a_note_from_the_case_page_shows_in_the_notes_section_and_the_timeline(a
     assert 'data-kind="note.added"' in timeline and "审核员 李娜 批注：请留意&lt;b&gt;" in timeline
     empty = client.post(f"/cases/{case_id}/notes", data={"text": " ", "csrf_token": token},
                         headers={"Referer": f"http://localhost/cases/{case_id}"}, follow_redirects=True)
-    assert "请填写批注内容" in empty.get_data(as_text=True)
+    assert "“批注内容”为必填项" in empty.get_data(as_text=True)
     assert client.post(f"/cases/{case_id}/notes", data={"text": "无令牌"}).status_code == 400  # CSRF
     other = app.test_client()
     login(other, "handler.czj")

@@ -80,8 +80,8 @@ def test_the_registration_date_inputs_carry_their_bounds(client):
     html = client.get("/cases/new?process=dishonesty_record").get_data(as_text=True)
     occurred = re.search(r'<input[^>]*type="date"[^>]*name="occurred_on"[^>]*>', html, re.S).group(0)
     decided = re.search(r'<input[^>]*type="date"[^>]*name="decided_on"[^>]*>', html, re.S).group(0)
-    assert 'max="2026-09-14"' in occurred and "min=" not in occurred
-    assert 'max="2026-09-14"' in decided and 'data-date-min-field="f-occurred_on"' in decided
+    assert 'max="2026-09-14"' in occurred and 'min="1949-10-01"' in occurred
+    assert 'max="2026-09-14"' in decided and 'min="1949-10-01"' in decided and 'data-date-min-field="f-occurred_on"' in decided
 
 
 def _form(**bounds) -> dict:

@@ -263,3 +263,20 @@ def test_every_bad_declaration_is_named_in_chinese(ctx):
     ):
         problems = forms.schema_problems({**schema, "x-decision": declaration})
         assert any(words in p for p in problems), (declaration, problems)
+
+
+def test_the_case_reports_steps_leave_out_claims_and_name_the_actor_once(app, api):
+    """Issue 14, findings 13 and 6: 办理过程 lists no 认领/释放 rows and does not repeat the
+    actor's name; the report states the dates entered at registration."""
+    case_id = api.as_("recorder").register(decided_on="2026-04-01")["id"]
+    reviewer = api.as_("reviewer")
+    task = reviewer.task_for(case_id, "entry_review")
+    assert reviewer.post(f"/tasks/{task['id']}/claim").status_code == 200
+    reviewer.complete(case_id, "entry_review", APPROVE)
+    assert reviewer.post(f"/cases/{case_id}/documents/report").status_code == 201
+    steps = docs(case_id)[-1].context["timeline"]
+    assert [s["summary"] for s in steps][:2] == ["登记：拖欠中标企业合同款", "办理：录入审核"]
+    assert [s["actor"] for s in steps][:2] == ["信息录入员 王磊", "审核员 李娜"]
+    assert not any("认领" in s["summary"] or s["actor"] in s["summary"] for s in steps)
+    text = re.sub(r"\s+", "", pdf_text(docs(case_id)[-1]))
+    assert "失信行为发生日期二〇二六年三月十五日" in text and "来源文书作出日期二〇二六年四月一日" in text

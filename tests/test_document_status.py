@@ -53,7 +53,7 @@ def test_the_old_versions_verify_page_says_it_was_superseded_and_the_new_one_tha
     html = old.get_data(as_text=True)
     assert old.status_code == 200 and "验证通过" not in html
     assert "已被更正" in html and "本版本已作废" in html and 'data-status="superseded"' in html
-    assert f"由 {c['number']} 第 2 版于 {c['new_day']} 替代" in html
+    assert f"现行版本为 {c['number']} 第 2 版（{c['new_day']} 出具）" in html
     assert c["new_code"] not in html and "更正异议期限表述" not in html  # nothing beyond number, version, date
     new = public.get(f"/verify/{c['new_code']}").get_data(as_text=True)
     assert "验证通过" in new and "最新版本" in new and 'data-status="current"' in new and "已被更正" not in new
@@ -151,3 +151,24 @@ def test_long_unbroken_strings_wrap_inside_the_type_area(api):
         assert width == pytest.approx(A4_WIDTH_PT, abs=0.1)
         beyond = [(x, w) for x, w in words if x > width - RIGHT_MARGIN_PT + 1]
         assert beyond == [], document.doc_type  # no word runs past the right margin
+
+
+def test_only_the_current_version_is_corrected_and_an_old_one_names_the_current_version(app, client):
+    """Issue 14, finding 9: no 更正 on a superseded version (409 naming the current one, no button);
+    the first version's verification page names the version in force, not just the next one."""
+    c = corrected(app, client)
+    html = client.get(f"/cases/{c['case_id']}").get_data(as_text=True)
+    rows = re.findall(r'<tr data-type="notification">(.*?)</tr>', html, re.S)
+    assert ["出具更正版本" in row for row in rows] == [False, True]
+    with app.app_context():
+        reviewer = Api(app.test_client()).as_("reviewer")
+        r = reviewer.post(f"/cases/{c['case_id']}/documents/{c['old_id']}/correct", {"reason": "再次更正"})
+        assert r.status_code == 409, r.get_json()
+        assert r.get_json()["error"]["message"] == f"{c['number']} 第 1 版已被更正，不能再更正；现行版本为第 2 版，请更正现行版本"
+        r = reviewer.post(f"/cases/{c['case_id']}/documents/{c['new_id']}/correct", {"reason": "再次更正"})
+        assert r.status_code == 201 and r.get_json()["version"] == 3
+    web = client.post(f"/cases/{c['case_id']}/documents/{c['old_id']}/correct", follow_redirects=True,
+                      data={"reason": "网页再更正", "csrf_token": csrf_token(client, f"/cases/{c['case_id']}")})
+    assert "现行版本为第 3 版" in web.get_data(as_text=True)
+    old = app.test_client().get(f"/verify/{c['old_code']}").get_data(as_text=True)
+    assert f"现行版本为 {c['number']} 第 3 版" in old and 'data-current-version="3"' in old

@@ -137,12 +137,12 @@ def test_a_correction_reason_is_bounded_on_the_web_and_the_cli(app, client, runn
                         data={"reason": reason, "csrf_token": csrf_token(client, f"/cases/{case_id}")})
         html = r.get_data(as_text=True)
         assert ("已出具更正版本" in html) == accepted, reason[:3]
-    assert f"更正原因不能超过 {REASON_MAX_CHARS} 个字符（现有 {REASON_MAX_CHARS + 1} 个）" in \
+    assert f"“更正原因”不能超过 {REASON_MAX_CHARS} 个字（现有 {REASON_MAX_CHARS + 1} 个）" in \
         client.post(f"/cases/{case_id}/documents/{notice_id}/correct", follow_redirects=True,
                     data={"reason": "x" * (REASON_MAX_CHARS + 1),
                           "csrf_token": csrf_token(client, f"/cases/{case_id}")}).get_data(as_text=True)
     result = runner.invoke(args=["documents", "rerender", "--type", "notification", "--reason", "y" * 100_000])
-    assert result.exit_code == 1 and f"不能超过 {REASON_MAX_CHARS} 个字符" in result.output
+    assert result.exit_code == 1 and f"不能超过 {REASON_MAX_CHARS} 个字" in result.output
     with app.app_context():
         assert [d.version for d in documents_of(case_id)] == [1, 2]  # only the accepted correction
 

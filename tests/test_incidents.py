@@ -245,7 +245,7 @@ def test_operators_outside_the_case_scope_get_404_and_other_roles_403(api, tick,
 
 
 @pytest.mark.parametrize("payload, message", [
-    ({}, "请填写操作原因"), ({"reason": "   "}, "请填写操作原因"), ({"reason": "字" * 2001}, "不能超过 2000 个字"),
+    ({}, "“操作原因”为必填项"), ({"reason": "   "}, "“操作原因”为必填项"), ({"reason": "字" * 2001}, "不能超过 2000 个字"),
 ])
 def test_a_reason_is_required_and_bounded(api, tick, payload, message):
     case, incident = _blocked_script_case(api, tick)
@@ -278,7 +278,7 @@ def test_incidents_page_lists_filters_and_operates(app, supervisor_web, api, tic
     detail = f"/incidents/{incident.id}"
     assert 'id="retry-form"' in client.get(detail).get_data(as_text=True)
     r = post(client, f"{detail}/retry", {"reason": ""}, page=detail)
-    assert r.status_code == 422 and "请填写操作原因" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "“操作原因”为必填项" in r.get_data(as_text=True)
     r = post(client, f"{detail}/skip", {"reason": "提醒可以不发", "dry_run": "1"}, page=detail)
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="skip-plan"' in html and "提醒（写错了任务 id）" in html

@@ -21,7 +21,7 @@ from app.calendar.models import DAY_KINDS, CalendarYear
 from app.clock import clock
 from app.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.inputs import parse_int
+from app.inputs import clean_text, parse_int, text_refusal
 from app.org.models import DEPARTMENT_KINDS, ROLES, Department, User, UserRole
 from app.pagination import Total, count_capped
 from app.tasks.deadlines import deadlines_replanned
@@ -95,6 +95,8 @@ def _check_profile(errors, *, full_name: str, department_id, roles, scope_distri
         _add(errors, "full_name", _("请填写姓名"))
     elif len(full_name) > 60:
         _add(errors, "full_name", _("姓名不能超过 60 个字"))
+    elif refusal := text_refusal(full_name, _("姓名"), multiline=False):
+        _add(errors, "full_name", refusal)
     department = None
     dept_id = _int_or_none(department_id)
     if dept_id is None:
@@ -128,7 +130,7 @@ def _check_profile(errors, *, full_name: str, department_id, roles, scope_distri
 
 def create_user(actor: User, *, username: str, full_name: str, department_id, roles, password: str,
                 scope_district_id=None) -> User:
-    username, full_name = (username or "").strip(), (full_name or "").strip()
+    username, full_name = (username or "").strip(), clean_text(full_name or "")
     errors: dict[str, list[str]] = {}
     if not USERNAME_RE.match(username):
         _add(errors, "username", _("用户名为 3–60 位小写字母、数字或 . _ -"))
@@ -155,7 +157,7 @@ def create_user(actor: User, *, username: str, full_name: str, department_id, ro
 
 def update_user(actor: User, user_id: int, *, full_name: str, department_id, roles, scope_district_id=None) -> User:
     user = get_user(user_id)
-    full_name = (full_name or "").strip()
+    full_name = clean_text(full_name or "")
     errors: dict[str, list[str]] = {}
     department, scope, roles = _check_profile(errors, full_name=full_name, department_id=department_id, roles=roles,
                                               scope_district_id=scope_district_id, current=user)
@@ -240,6 +242,8 @@ def _check_department(errors, *, name: str, kind: str, district_id, current: Dep
         _add(errors, "name", _("请填写单位名称"))
     elif len(name) > 120:
         _add(errors, "name", _("单位名称不能超过 120 个字"))
+    elif refusal := text_refusal(name, _("单位名称"), multiline=False):
+        _add(errors, "name", refusal)
     else:
         query = select(Department.id).where(Department.name == name)
         if current is not None:
@@ -269,7 +273,7 @@ def _check_department(errors, *, name: str, kind: str, district_id, current: Dep
 
 
 def create_department(*, code: str, name: str, kind: str, district_id=None, actor: User | None = None) -> Department:
-    code, name, kind = (code or "").strip(), (name or "").strip(), (kind or "").strip()
+    code, name, kind = (code or "").strip(), clean_text(name or ""), (kind or "").strip()
     errors: dict[str, list[str]] = {}
     if not CODE_RE.match(code):
         _add(errors, "code", _("代码为 2–40 位，以小写字母开头，只含小写字母、数字和下划线"))
@@ -291,7 +295,7 @@ def create_department(*, code: str, name: str, kind: str, district_id=None, acto
 def update_department(department_id: int, *, name: str, kind: str, district_id=None,
                       actor: User | None = None) -> Department:
     department = get_department(department_id)
-    name, kind = (name or "").strip(), (kind or "").strip()
+    name, kind = clean_text(name or ""), (kind or "").strip()
     errors: dict[str, list[str]] = {}
     district = _check_department(errors, name=name, kind=kind, district_id=district_id, current=department)
     _check(errors)
@@ -425,7 +429,7 @@ def set_calendar_day(day, kind: str | None, name: str = "", actor: User | None =
     """Set one day: kind 'holiday', 'workday' or ''/None for an ordinary day (weekday works, weekend
     rests). Open deadlines and waiting timers from that day on are planned again (app.tasks.deadlines)."""
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
+    name = clean_text(name or "")
     kind = (kind or "").strip() or None
     if isinstance(day, str):
         try:
@@ -437,6 +441,8 @@ def set_calendar_day(day, kind: str | None, name: str = "", actor: User | None =
         _add(errors, "kind", _("请选择日期类型"))
     if len(name) > 40:
         _add(errors, "name", _("名称不能超过 40 个字"))
+    elif refusal := text_refusal(name, _("名称"), multiline=False):
+        _add(errors, "name", refusal)
     if day is not None:
         if db.session.get(CalendarYear, day.year) is None:
             _add(errors, "day", _("%(year)s 年的工作日历尚未导入，不能修改该年的日期；请先导入国务院办公厅公布的 %(year)s 年节假日安排", year=day.year))

@@ -32,10 +32,11 @@ def issue_report(case_id: int):
 
 @bp.post("/cases/<int:case_id>/documents/<int:document_id>/correct")
 @documented("更正文书 / Correct a document", (201, schemas.DocumentSchema), body=schemas.CorrectionSchema,
-            errors=(403, 422) + WRITE)
+            errors=(403, 409, 422) + WRITE)
 def correct_document(case_id: int, document_id: int):
     """Issue a corrected version of a document: `{reason}`; same number, version + 1, the old
-    version kept. 201 the new version; 422 naming `reason` (empty or too long) or
+    version kept. 201 the new version; 409 for a version already superseded (the message names
+    the current one); 422 naming `reason` (blank, too long, control characters) or
     `cjk_font_missing`."""
     _require_issuer()
     payload = schemas.correction_request.load(json_body())

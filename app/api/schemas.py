@@ -5,6 +5,7 @@ from flask import g, url_for
 from marshmallow import Schema, fields, validate
 
 from app.complaints.service import FIELDS as COMPLAINT_FIELDS
+from app.cases.attachments import step_label
 from app.cases.decisions import kind_label
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS
 from app.cases.notes import NOTE_MAX_CHARS
@@ -212,6 +213,9 @@ class CaseFileEntrySchema(Schema):
     at = fields.DateTime()
     values = fields.List(fields.Nested(CaseFileValueSchema))
     files = fields.List(fields.Nested(CaseFileFileSchema))
+    repeated = fields.Boolean(metadata={"description": "该环节提交过不止一次 / the step was submitted more than once"})
+    superseded = fields.Boolean(metadata={"description": "此前提交，已被该环节后续提交取代（最新一次为 false）/ "
+                                                        "an earlier submission, replaced by a later one of the step"})
 
 
 class TaskDetailSchema(TaskSchema):
@@ -282,9 +286,14 @@ class AttachmentSchema(Schema):
     content_type = fields.String()
     size = fields.Integer()
     sha256 = fields.String()
-    uploaded_by = fields.Function(lambda a: a.uploaded_by.username, metadata=TEXT)
+    uploaded_by = fields.Function(lambda a: a.uploaded_by.username, metadata={
+        "type": "string", "description": "上传人的用户名 / the uploader's username"})
+    uploaded_by_name = fields.Function(lambda a: a.uploaded_by.full_name, metadata={
+        "type": "string", "description": "上传人的显示名称 / the uploader's display name"})
     uploaded_at = fields.DateTime()
-    step = fields.String(allow_none=True)  # the step (task name) the file came with; None: the recorder's own
+    step = fields.Function(step_label, metadata={
+        "type": "string", "description": "随附的环节（任务名称）；在案件页面上传、不属于任何环节的为“补充材料” / "
+                                         "the step the file came with; 补充材料 for a file uploaded outside a task"})
     url = fields.Function(lambda a: url_for("api.download_attachment", case_id=a.case_id, attachment_id=a.id),
                           metadata=TEXT)
 
@@ -385,6 +394,9 @@ class CorrectionSchema(Schema):
 
 class CaseDetailSchema(CaseSchema):
     facts = fields.String(allow_none=True)
+    registration_dates = fields.List(fields.Nested(CaseFileValueSchema), metadata={
+        "description": "登记表单填写的日期（如 occurred_on 失信行为发生日期、decided_on 来源文书作出日期），"
+                       "未填写的不列出；date 为 YYYY-MM-DD / the dates entered when the case was registered"})
     timeline = fields.List(fields.Nested(TimelineEventSchema),
                            metadata={"description": "全部事件，或 ?kind= 所选类别的事件 / all events, or those of ?kind="})
     timeline_groups = fields.List(fields.Nested(TimelineGroupSchema),
@@ -799,3 +811,4 @@ class DevClockRequestSchema(Schema):
 
 
 dev_clock_request = DevClockRequestSchema()
+case_file_values_out = CaseFileValueSchema(many=True)

@@ -77,6 +77,7 @@ def processes():
 def _detail_dict(case, kind: str | None = None) -> dict:
     body = schemas.case_out.dump(case)
     body["facts"] = case.facts
+    body["registration_dates"] = schemas.case_file_values_out.dump(case_file.registration_dates(case))
     events = cases.timeline(case)
     groups = timelines.grouped(events, kind)
     body["timeline"] = schemas.timeline_out.dump(events if kind is None else [g.event for g in groups])

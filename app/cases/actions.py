@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.cases import decisions
+from app.cases import case_file, decisions
 from app.cases.models import CASE_STATUSES, KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS, WARNING_STAGES, Case
 from app.cases.timeline import record_event
 from app.clock import LOCAL_TZ, clock
@@ -57,7 +57,8 @@ def correct_record(case: Case, changes: dict) -> None:
             setattr(case, name, value)
     if diff:
         case.updated_at = clock.now()
-        record_event(case, "record.corrected", "记录内容已更正：" + "、".join(diff), diff)
+        titles = case_file.record_titles(case)  # the record form's own names, never a raw key
+        record_event(case, "record.corrected", "记录内容已更正：" + "、".join(titles.get(n, n) for n in diff), diff)
 
 
 def set_publication(case: Case, start: str, end: str, repairable_from: str) -> None:

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.errors import ValidationFailed
+from app.i18n import N_, tr
 
 _MAGIC = {
     "application/pdf": (b"%PDF-",),
@@ -20,10 +21,34 @@ _MAGIC = {
 }
 
 
+FILENAME_MAX_CHARS = 200  # Attachment.filename is String(200)
+
+
 def clean_filename(name: str) -> str:
+    """A file name safe to store and offer for download: the last path part, NFC, without
+    unprintable or reserved characters and surrounding blanks or dots, at most
+    FILENAME_MAX_CHARS characters — a longer name is shortened before its extension, which is
+    kept (the extension decides the file's type)."""
     name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
-    return name[:200] or "file"
+    if len(name) > FILENAME_MAX_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        if dot and stem and 0 < len(ext) <= 16:
+            name = stem[:FILENAME_MAX_CHARS - len(ext) - 1].rstrip(" .") + "." + ext
+        else:
+            name = name[:FILENAME_MAX_CHARS]
+    return name or "file"
+
+
+# The step of a file uploaded on the case page, outside any task — one wording for the case
+# page, the print view, the zip and the API (issue 14).
+SUPPLEMENT_STEP = N_("补充材料")
+
+
+def step_label(attachment) -> str:
+    """The step a file came with, as readers see it: the task's name, or 补充材料 (SUPPLEMENT_STEP)
+    for a file uploaded outside a task; in the user's language."""
+    return tr(attachment.step) if attachment.step else _(SUPPLEMENT_STEP)
 
 
 def check_file(filename: str, content: bytes) -> str:

@@ -8,7 +8,7 @@ out: the template and the API only loop over them."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from flask_babel import format_date
@@ -54,7 +54,9 @@ class File:
 
 @dataclass(frozen=True)
 class Submission:
-    """One earlier human step: the start form (`kind` "case.registered") or a completed task."""
+    """One earlier human step: the start form (`kind` "case.registered") or a completed task.
+    When a step was submitted more than once (a plan returned and resubmitted), `repeated` is
+    set on each of its submissions and `superseded` on all but the latest."""
 
     kind: str
     element: str | None
@@ -64,6 +66,8 @@ class Submission:
     at: datetime
     values: list[Value] = field(default_factory=list)
     files: list[File] = field(default_factory=list)
+    repeated: bool = False
+    superseded: bool = False
 
 
 def for_task(task: HumanTask) -> list[Submission]:
@@ -78,7 +82,30 @@ def for_task(task: HumanTask) -> list[Submission]:
     submissions = _render(task.case, instance, meta, events)
     if declared is not None:
         submissions = [s for s in submissions if s.element in declared or s.form in declared]
-    return submissions
+    return _mark_latest(submissions)
+
+
+def for_case(case: Case) -> list[Submission]:
+    """Every human step of the case, newest first (the print view's case file)."""
+    if case.instance_id is None:
+        return []
+    instance = db.session.get(engine.ProcessInstance, case.instance_id)
+    return _mark_latest(_render(case, instance, json.loads(instance.version.task_meta_json), _submission_events(case)))
+
+
+def _mark_latest(submissions: list[Submission]) -> list[Submission]:
+    """Mark the submissions of a step submitted more than once (newest first in): the first of
+    each step is the one in force, the others `superseded`."""
+    counts: dict = {}
+    for s in submissions:
+        counts[s.element] = counts.get(s.element, 0) + 1
+    seen: set = set()
+    marked = []
+    for s in submissions:
+        repeated = s.element is not None and counts[s.element] > 1
+        marked.append(replace(s, repeated=repeated, superseded=repeated and s.element in seen))
+        seen.add(s.element)
+    return marked
 
 
 def registration_dates(case: Case) -> list[Value]:
@@ -90,6 +117,18 @@ def registration_dates(case: Case) -> list[Value]:
     events = [e for e in _submission_events(case) if e.kind == "case.registered"]
     registered = _render(case, instance, json.loads(instance.version.task_meta_json), events)
     return [v for s in registered for v in s.values if v.day is not None]
+
+
+def record_titles(case: Case) -> dict[str, str]:
+    """{field: title} of the form the case was registered with (its start form, as the version
+    the case's process was deployed with), for naming record fields (e.g. 失信事实) in texts
+    that are stored, such as timeline summaries. Empty when that form cannot be read."""
+    instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
+    if instance is None:
+        return {}
+    key = json.loads(instance.version.task_meta_json).get("start_form")
+    props = _form(key, forms.version_in(instance.version, key) if key else None).get("properties") or {}
+    return {name: prop["title"] for name, prop in props.items() if isinstance(prop, dict) and isinstance(prop.get("title"), str)}
 
 
 def _submission_events(case: Case) -> list[TimelineEvent]:
@@ -152,7 +191,11 @@ def _values(schema: dict, data: dict, names: _Names) -> list[Value]:
 
 
 def _text(prop: dict, value, day: date | None, names: _Names) -> str:
-    """A value as a reader sees it: the choice's name, not its code."""
+    """A value as a reader sees it: the choice's name (as the form names it, also for a yes/no
+    field with `x-enum-labels`), not its code."""
+    label = forms.choice_label(prop, value)
+    if label is not None:
+        return label
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if day is not None:
@@ -161,15 +204,8 @@ def _text(prop: dict, value, day: date | None, names: _Names) -> str:
         return names.department(value)
     if prop.get("x-source") == "civil_servants":
         return names.civil_servant(value)
-    if isinstance(prop.get("enum"), list) and value in prop["enum"]:
-        labels = prop.get("x-enum-labels")
-        return tr(labels[prop["enum"].index(value)] if isinstance(labels, list) else value)
     if isinstance(value, (list, dict)):
         return "、".join(map(str, value))
-    titles = {option.get("const"): option.get("title") for option in prop.get("oneOf") or ()
-              if isinstance(option, dict) and isinstance(option.get("const"), (str, int, float))}
-    if titles.get(value):
-        return tr(titles[value])
     return str(value)
 
 

@@ -11,8 +11,8 @@ from app.cases.models import Case, CaseNote
 from app.cases.service import get_case
 from app.cases.timeline import record_event
 from app.clock import clock
-from app.errors import ValidationFailed
 from app.extensions import db
+from app.inputs import required_text
 from app.org.models import User
 from app.transaction import unit_of_work
 
@@ -20,16 +20,10 @@ NOTE_MAX_CHARS = 2000
 
 
 def check_text(text) -> str:
-    """The note's text, stripped; ValidationFailed (422, field `text`) when it is not text, is empty
-    or is longer than NOTE_MAX_CHARS characters."""
-    text = text.strip() if isinstance(text, str) else ""
-    if not text:
-        message = _("请填写批注内容")
-    elif len(text) > NOTE_MAX_CHARS:
-        message = _("批注不能超过 %(n)s 个字（现有 %(len)s 个）", n=NOTE_MAX_CHARS, len=len(text))
-    else:
-        return text
-    raise ValidationFailed(message, {"text": [message]})
+    """The note's text, cleaned (`app.inputs.clean_text`); ValidationFailed (422, field `text`)
+    when it is not text, blank, longer than NOTE_MAX_CHARS characters or holds control or
+    bidi-override characters (`app.inputs.required_text`)."""
+    return required_text(text, "text", _("批注内容"), max_chars=NOTE_MAX_CHARS)
 
 
 def add_note(user: User, case_id: int, text) -> CaseNote:

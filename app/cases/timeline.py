@@ -41,6 +41,9 @@ _CATEGORY_OF = {
 # What an official document may tell of the process: people's steps and the documents issued
 # (decisions are printed in their own section; notes are internal, engine steps noise).
 REPORTED = ("human", "document")
+# A person's timeline entries that record no step of the case (taking a task up or putting it
+# down), left out of the printed file and the case report.
+BOOKKEEPING_KINDS = frozenset({"task.claimed", "task.released"})
 
 
 def record_event(case: Case, kind: str, summary: str, data: dict | None = None, actor_id: int | None = None) -> None:
@@ -119,5 +122,15 @@ def view(events: list[TimelineEvent], kind: str | None = None) -> dict:
 
 
 def reported(events: list[TimelineEvent]) -> list[TimelineEvent]:
-    """The events an official document (the case report) lists."""
-    return [e for e in events if category(e.kind) in REPORTED]
+    """The events an official document (the case report) lists: people's steps and documents,
+    without claims and releases."""
+    return [e for e in events if category(e.kind) in REPORTED and e.kind not in BOOKKEEPING_KINDS]
+
+
+def action_text(event: TimelineEvent) -> str:
+    """An event's summary without the actor's name it starts with ("审核员 李娜 办理：录入审核" →
+    "办理：录入审核"), for tables that show the actor in a column of its own."""
+    name = event.actor.full_name if event.actor else None
+    if name and event.summary.startswith(name + " "):
+        return event.summary[len(name) + 1:]
+    return event.summary

@@ -37,8 +37,6 @@ from app.web import back_with_error, local_dt, page_arg, role_required
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PER_PAGE = 20
 _TRACE_KINDS = {"task.completed", "process.step", "timer.fired", "process.ended", "process.started"}
-# A person's timeline entries that record no step of the case, left out of the printed file.
-_BOOKKEEPING_KINDS = {"task.claimed", "task.released"}
 
 
 def _filters() -> tuple[dict, dict]:
@@ -86,6 +84,11 @@ def export():
 @bp.get("/<int:case_id>")
 @login_required
 def show(case_id: int):
+    return _case_page(case_id)
+
+
+def _case_page(case_id: int, note_draft: str = ""):
+    """The case page; `note_draft` is a refused note's text, kept in the note form."""
     case = service.get_case(current_user, case_id)
     kind = timelines.check_category(request.args.get("kind"))
     instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
@@ -94,7 +97,7 @@ def show(case_id: int):
     issued = documents.for_case(case)
     return render_template("cases/show.html", case=case, history=history, **timelines.view(timeline, kind),
                            decisions=decisions.for_case(case), decision_kind=decisions.kind_label,
-                           notes=notes.for_case(case), note_max=notes.NOTE_MAX_CHARS,
+                           notes=notes.for_case(case), note_max=notes.NOTE_MAX_CHARS, note_draft=note_draft,
                            links=service.linked_cases(current_user, case), documents=issued,
                            successors=documents.successors(issued),
                            open_tasks=service.open_tasks(case), attachments=service.list_attachments(case),
@@ -109,23 +112,28 @@ def show(case_id: int):
 @bp.get("/<int:case_id>/print")
 @login_required
 def print_view(case_id: int):
-    """The whole case file on one page for printing (卷宗打印): facts, decisions, documents with
+    """The whole case file on one page for printing (卷宗打印): facts and the registration's dates,
+    decisions, what every human step submitted (the task page's case-file panel), documents with
     their version status, evidence with step and person, and the people's steps of the timeline."""
     case = service.get_case(current_user, case_id)
     issued = documents.for_case(case)
-    steps = [e for e in service.timeline(case) if e.actor_id is not None and e.kind not in _BOOKKEEPING_KINDS]
+    steps = [e for e in service.timeline(case) if e.actor_id is not None and e.kind not in timelines.BOOKKEEPING_KINDS]
     return render_template("cases/print.html", case=case, documents=issued, successors=documents.successors(issued),
                            attachments=service.list_attachments(case), steps=steps, printed_at=clock.now(),
-                           decisions=decisions.for_case(case), decision_kind=decisions.kind_label)
+                           decisions=decisions.for_case(case), decision_kind=decisions.kind_label,
+                           action_text=timelines.action_text, case_file=case_file.for_case(case),
+                           case_dates=case_file.registration_dates(case))
 
 
 @bp.post("/<int:case_id>/notes")
 @login_required
 def add_note(case_id: int):
+    text = request.form.get("text", "")
     try:
-        notes.add_note(current_user, case_id, request.form.get("text", ""))
-    except ValidationFailed as exc:  # an empty or too long note: back to the page; 404 answered as such
-        return back_with_error(exc, url_for("cases.show", case_id=case_id) + "#notes")
+        notes.add_note(current_user, case_id, text)
+    except ValidationFailed as exc:  # a blank, too long or garbled note: the page again, the text kept
+        flash(exc.message, "danger")
+        return _case_page(case_id, note_draft=text), 422
     flash(_("已添加批注"), "success")
     return redirect(url_for("cases.show", case_id=case_id) + "#notes")
 

@@ -17,7 +17,7 @@ from app.engine.definitions import BPMN_NS
 from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
 from app.errors import NotFound, ValidationFailed
 from app.incidents import service as incidents
-from app.inputs import json_syntax_reason, load_json, parse_int
+from app.inputs import json_syntax_reason, load_json, optional_text, parse_int, required_text
 from app.extensions import db
 from app.org.models import ROLES, User
 from app.process_tests import CaseResult, load_tests, run_case
@@ -25,6 +25,8 @@ from app.processes import deploy_bytes
 from app.tasks.models import HumanTask
 from app.tasks.sync import apply_step, bindings_for
 from app.transaction import unit_of_work
+
+COMMENT_MAX_CHARS = 2000  # a version's note (说明) for a process or form version
 
 
 @dataclass
@@ -185,10 +187,9 @@ def compile_source(source: str, mode: str) -> tuple[bool, str]:
 
 def deploy(user: User, data: bytes, comment: str) -> engine.ProcessVersion:
     """Deploy a new version from the modeler; the draft is discarded once deployed."""
-    if not comment.strip():
-        raise ValidationFailed(_("请填写版本说明"), {"comment": [_("请填写版本说明")]})
+    comment = required_text(comment, "comment", _("版本说明"), max_chars=COMMENT_MAX_CHARS)
     key = _process_key(data)[0]
-    version, created = deploy_bytes(data, f"{key}.bpmn", author_id=user.id, comment=comment.strip())
+    version, created = deploy_bytes(data, f"{key}.bpmn", author_id=user.id, comment=comment)
     if not created:
         raise ValidationFailed(_("内容与第 %(n)s 版相同，没有部署新版本", n=version.version),
                                {"bpmn": [_("内容与第 %(n)s 版相同", n=version.version)]})
@@ -275,6 +276,7 @@ def save_form(user: User, key: str, text: str, comment: str):
 
 def save_form_schema(user: User, key: str, schema, comment: str):
     """Save a form schema (already parsed) as the next version of form `key`; None when unchanged."""
+    comment = optional_text(comment, "comment", _("版本说明"), max_chars=COMMENT_MAX_CHARS)
     with unit_of_work():
         row = forms.save_form(key, schema, author_id=user.id, comment=comment)
         audit.record(user, "form.saved", f"保存表单 {key}" + (f"：{comment}" if comment else ""), {"form": key})

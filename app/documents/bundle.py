@@ -8,6 +8,11 @@ Layout of the zip (names are UTF-8, flagged as such in the zip):
                                                on the case page, not with a step
     manifest.csv                               one row per document or file, see MANIFEST_HEADER
 
+The manifest is written for readers and programs alike: fixed Chinese column headers
+(MANIFEST_HEADER, the same whatever the user's language) and fixed Chinese values for the kind
+(KIND_NAMES: 文书 / 证据材料) and the status (STATUS_NAMES: 现行 / 已更正 / 生成中 / 已收入 / 缺失);
+the README lists them.
+
 Every name is made safe here, whatever the database holds: path separators, control characters,
 leading dots and drive letters cannot survive `_safe_part`, so no member can point outside the
 folder it is unpacked into; names that collide (two uploads of `scan.pdf` at one step) get
@@ -15,8 +20,8 @@ folder it is unpacked into; names that collide (two uploads of `scan.pdf` at one
 
 Documents not rendered yet (a PDF is rendered after the step's commit, see service.py) are NOT
 rendered here: the download only reads — it never writes or waits seconds for weasyprint. They
-are listed in the manifest with status `pending` and no file; download again once they are
-rendered. A stored file missing from disk is listed as `missing` in the same way.
+are listed in the manifest with status 生成中 (pending) and no file; download again once they are
+rendered. A stored file missing from disk is listed as 缺失 (missing) in the same way.
 
 Memory stays bounded: the zip is written to an anonymous temporary file, each member copied from
 the upload store in 1 MiB chunks, and the file is streamed to the client (20 files of 5 MB: a
@@ -45,7 +50,9 @@ from app.csv_export import csv_cell
 from app.documents.models import Document
 from app.documents.service import for_case, successors
 
-MANIFEST_HEADER = ["file", "kind", "title", "number", "version", "status", "step", "person", "at", "sha256", "size"]
+MANIFEST_HEADER = ["文件", "类别", "名称", "文号", "版本", "状态", "环节", "办理人", "时间", "SHA-256", "大小（字节）"]
+KIND_NAMES = {"document": "文书", "attachment": "证据材料"}
+STATUS_NAMES = {"current": "现行", "superseded": "已更正", "pending": "生成中", "included": "已收入", "missing": "缺失"}
 _CHUNK = 1024 * 1024
 # Deflating these again costs CPU (≈ 20 MB/s) and saves nothing: they are compressed inside already.
 _ALREADY_COMPRESSED = {".pdf", ".png", ".jpg", ".jpeg", ".docx", ".xlsx"}
@@ -71,7 +78,8 @@ class Member:
     source: str | None  # path in the upload store, None when not included
 
     def row(self) -> list[str]:
-        return [self.file, self.kind, self.title, self.number, self.version, self.status, self.step, self.person,
+        return [self.file, KIND_NAMES[self.kind], self.title, self.number, self.version, STATUS_NAMES[self.status],
+                self.step, self.person,
                 self.local_time().strftime("%Y-%m-%d %H:%M"), self.sha256, self.size]
 
     def local_time(self) -> datetime:
@@ -113,11 +121,11 @@ def _document_member(document: Document, superseded: bool, names: _Names) -> Mem
 
 
 def _attachment_member(attachment: Attachment, names: _Names) -> Member:
-    step = attachment.step or _("补充材料")
+    step = attachments.step_label(attachment)
     source = attachments.path_for(attachment.sha256)
     status = "included" if source.exists() else "missing"
     file = names.claim("attachments", _safe_part(f"{step}-{attachment.filename}")) if status == "included" else ""
-    return Member(file, "attachment", attachment.filename, "", "", status, attachment.step or "",
+    return Member(file, "attachment", attachment.filename, "", "", status, step,
                   attachment.uploaded_by.full_name, attachment.uploaded_at, attachment.sha256,
                   str(attachment.size), str(source) if status == "included" else None)
 

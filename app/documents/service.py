@@ -19,15 +19,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app.cases import attachments, decisions
+from app.cases import attachments, case_file, decisions
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
 from app.cases.service import process_name, timeline
-from app.cases.timeline import record_event, reported
+from app.cases.timeline import action_text, record_event, reported
 from app.clock import LOCAL_TZ, clock
 from app.documents.fonts import require_cjk_font
 from app.documents.models import Document, DocumentSequence
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.inputs import required_text
 from app.org.models import Department, User
 from app.transaction import after_commit, insert_if_missing, unit_of_work
 
@@ -113,12 +114,14 @@ def _local_minute(at: datetime) -> str:
 
 
 def _report_parts(case: Case) -> dict:
-    """What the case report lists beyond the case: `timeline`, the people's steps and documents
-    ({at, actor, summary}), and `decisions` ({at, actor, kind, step, outcome, reasons,
+    """What the case report lists beyond the case: `registration_dates` (the dates entered on the
+    registration form, [{label, date}], e.g. 失信行为发生日期), `timeline`, the people's steps and
+    documents ({at, actor, summary}), and `decisions` ({at, actor, kind, step, outcome, reasons,
     legal_basis}) — never internal notes or engine steps."""
     return {
-        "timeline": [{"at": _local_minute(e.at), "actor": e.actor.full_name if e.actor else "系统", "summary": e.summary}
-                     for e in reported(timeline(case))],
+        "registration_dates": [{"label": v.label, "date": v.day} for v in case_file.registration_dates(case)],
+        "timeline": [{"at": _local_minute(e.at), "actor": e.actor.full_name if e.actor else "系统",
+                      "summary": action_text(e)} for e in reported(timeline(case))],
         "decisions": [{"at": _local_minute(d.at), "actor": d.actor.full_name if d.actor else "系统",
                        "kind": decisions.kind_label(d), "step": d.step, "outcome": d.outcome_label,
                        "reasons": d.reasons, "legal_basis": d.legal_basis} for d in decisions.for_case(case)],
@@ -217,34 +220,34 @@ def _restored(context: dict) -> dict:
 
 
 def check_reason(reason: str) -> str:
-    """The correction reason, stripped; ValidationFailed (field `reason`) when empty or longer
-    than REASON_MAX_CHARS characters."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("请填写更正原因"), {"reason": [_("请填写更正原因")]})
-    if len(reason) > REASON_MAX_CHARS:
-        message = _("更正原因不能超过 %(n)s 个字符（现有 %(len)s 个）", n=REASON_MAX_CHARS, len=len(reason))
-        raise ValidationFailed(message, {"reason": [message]})
-    return reason
+    """The correction reason (printed on the corrected document), cleaned; ValidationFailed
+    (field `reason`) when blank, longer than REASON_MAX_CHARS characters or holding control or
+    bidi-override characters (`app.inputs.required_text`)."""
+    return required_text(reason, "reason", _("更正原因"), max_chars=REASON_MAX_CHARS)
 
 
 def correct(user: User, document_id: int, reason: str) -> Document:
     """A corrected version: same number, the reason stated, the old version kept (one transaction;
-    the PDF is rendered after it). Raises ValidationFailed for a bad reason (`check_reason`),
-    NotFound for an unknown document, CjkFontMissing when no Chinese font is installed."""
+    the PDF is rendered after it). Only the current version is corrected. Raises ValidationFailed
+    for a bad reason (`check_reason`), NotFound for an unknown document, Conflict (409) for a
+    superseded version (naming the current one), CjkFontMissing when no Chinese font is installed."""
     reason = check_reason(reason)
     require_cjk_font()
     with unit_of_work():
         old = db.session.get(Document, document_id)
         if old is None:
             raise NotFound("文书不存在")
-        latest = db.session.scalar(select(Document).where(Document.number == old.number)
-                                   .order_by(Document.version.desc()).limit(1))
+        latest = current_version(old)
+        if latest.id != old.id:
+            message = _("%(number)s 第 %(old)s 版已被更正，不能再更正；现行版本为第 %(v)s 版，请更正现行版本",
+                        number=old.number, old=old.version, v=latest.version)
+            raise Conflict(message, {"document_id": [message]})
         context = build_context(old.case, old.doc_type, old.context.get("data"))
         code = _verification_code()
         context.update(number=old.number, version=latest.version + 1, correction_reason=reason,
                        issued_on=clock.today(), verification_code=code, verify_url=verify_url(code),
-                       timeline=old.context.get("timeline"), decisions=old.context.get("decisions"))
+                       timeline=old.context.get("timeline"), decisions=old.context.get("decisions"),
+                       registration_dates=old.context.get("registration_dates"))
         document = Document(case_id=old.case_id, doc_type=old.doc_type, number=old.number, issuer_id=old.issuer_id,
                             year=old.year, sequence=old.sequence, version=latest.version + 1, supersedes_id=latest.id,
                             correction_reason=reason, title=old.title, addressee=context["addressee"],
@@ -282,10 +285,11 @@ def successors(documents: list[Document]) -> dict[int, Document]:
     return {d.supersedes_id: d for d in documents if d.supersedes_id is not None}
 
 
-def superseded_by(document: Document) -> Document | None:
-    """The corrected version that replaced this one (a correction supersedes the latest version,
-    so each version has at most one), or None while it is the current one."""
-    return db.session.scalar(select(Document).where(Document.supersedes_id == document.id))
+def current_version(document: Document) -> Document:
+    """The version of the document's number in force (its latest; the document itself when it
+    was never corrected)."""
+    return db.session.scalar(select(Document).where(Document.number == document.number)
+                             .order_by(Document.version.desc()).limit(1))
 
 
 def get(case: Case, document_id: int) -> Document:

@@ -58,5 +58,6 @@ def verify(code: str | None = None):
     code = code or request.args.get("code", "")
     document = service.verify(code) if code else None
     status = 200 if document or not code else 404
-    successor = service.superseded_by(document) if document else None
-    return render_template("documents/verify.html", code=code, document=document, successor=successor), status
+    current = service.current_version(document) if document else None
+    return render_template("documents/verify.html", code=code, document=document,
+                           current=current if current is not None and current.id != document.id else None), status

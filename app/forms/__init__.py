@@ -20,8 +20,8 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.forms import decision
 from app.forms.models import FormVersion
-from app.i18n import N_
-from app.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX
+from app.i18n import N_, tr
+from app.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX, clean_text, text_refusal
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WIDGETS = {"textarea", "file", "date", "checkbox"}
@@ -131,49 +131,62 @@ def is_date_field(prop) -> bool:
     return isinstance(prop, dict) and (prop.get("format") == "date" or prop.get("x-widget") == "date")
 
 
+def _bounds(prop: dict, attribute: str) -> list:
+    """The bounds of one attribute (x-date-min / x-date-max): one bound or a list, all applying."""
+    value = prop.get(attribute)
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
 def _bound_problems(props: dict, name: str, prop: dict) -> list[str]:
     """What is wrong with the date bounds of one field (see DATE_BOUNDS)."""
     problems = []
     for attribute in DATE_BOUNDS:
-        bound = prop.get(attribute)
-        if bound is None:
-            continue
-        if not is_date_field(prop):
+        if prop.get(attribute) is not None and not is_date_field(prop):
             problems.append(_("字段 %(name)s 不是日期字段，不能设置 %(attribute)s", name=name, attribute=attribute))
             continue
-        other = _FIELD_BOUND.match(bound) if isinstance(bound, str) else None
-        if other and (other.group(1) == name or not is_date_field(props.get(other.group(1)))):
-            problems.append(_("字段 %(name)s 的 %(attribute)s 引用的 %(other)s 不是本表单的另一个日期字段",
-                              name=name, attribute=attribute, other=other.group(1)))
-        elif not other and not (isinstance(bound, str) and _TODAY_BOUND.match(bound)):
-            problems.append(_("字段 %(name)s 的 %(attribute)s 写法无效：应为 today、today+30d、today-7d 或 field:字段名",
-                              name=name, attribute=attribute))
+        for bound in _bounds(prop, attribute):
+            other = _FIELD_BOUND.match(bound) if isinstance(bound, str) else None
+            if other and (other.group(1) == name or not is_date_field(props.get(other.group(1)))):
+                problems.append(_("字段 %(name)s 的 %(attribute)s 引用的 %(other)s 不是本表单的另一个日期字段",
+                                  name=name, attribute=attribute, other=other.group(1)))
+            elif not other and _fixed_bound(bound) is None:
+                problems.append(_("字段 %(name)s 的 %(attribute)s 写法无效：应为 today、today+30d、today-7d、"
+                                  "YYYY-MM-DD 日期或 field:字段名（也可以是它们的列表）", name=name, attribute=attribute))
     return problems
 
 
-def _today_bound(bound) -> date | None:
-    """The day a today-relative bound stands for (None for a field bound or no bound)."""
+def _fixed_bound(bound) -> date | None:
+    """The day a today-relative ("today-7d") or literal ("1949-10-01", within DATE_MIN..DATE_MAX)
+    bound stands for; None for a field bound or anything else."""
     match = _TODAY_BOUND.match(bound) if isinstance(bound, str) else None
     if match is None:
-        return None
+        day = as_date(bound)
+        return day if day is not None and DATE_MIN <= day <= DATE_MAX else None
     days = int(match.group(2) or 0)
     return clock.today() + timedelta(days=-days if match.group(1) == "-" else days)
 
 
-def _bound_field(prop: dict, attribute: str) -> str | None:
-    """The other field a date bound refers to (`field:NAME`), else None."""
-    bound = prop.get(attribute)
-    match = _FIELD_BOUND.match(bound) if isinstance(bound, str) else None
-    return match.group(1) if match else None
+def _field_bounds(prop: dict, attribute: str) -> list[str]:
+    """The other fields a date bound refers to (`field:NAME`)."""
+    return [m.group(1) for m in (_FIELD_BOUND.match(b) if isinstance(b, str) else None
+                                 for b in _bounds(prop, attribute)) if m]
+
+
+def _tightest(prop: dict, attribute: str) -> date | None:
+    """The tightest fixed bound of an attribute, with DATE_MIN/DATE_MAX as the outermost."""
+    days = [d for d in map(_fixed_bound, _bounds(prop, attribute)) if d is not None]
+    return max(days + [DATE_MIN]) if attribute == "x-date-min" else min(days + [DATE_MAX])
 
 
 def date_input_bounds(prop: dict) -> dict[str, str | None]:
-    """What the HTML date input of a field carries: `min`/`max` (YYYY-MM-DD) for today-relative
-    bounds, `min_field`/`max_field` (the other field's name) for field bounds (app.js keeps the
-    input's min/max in step with that field)."""
-    low, high = (_today_bound(prop.get(attribute)) for attribute in DATE_BOUNDS)
-    return {"min": low.isoformat() if low else None, "max": high.isoformat() if high else None,
-            "min_field": _bound_field(prop, "x-date-min"), "max_field": _bound_field(prop, "x-date-max")}
+    """What the HTML date input of a field carries: `min`/`max` (YYYY-MM-DD) for the tightest
+    today-relative or literal bounds, `min_field`/`max_field` (the other field's name) for a field
+    bound (app.js keeps the input's min/max in step with that field)."""
+    low = [d for d in map(_fixed_bound, _bounds(prop, "x-date-min")) if d]
+    high = [d for d in map(_fixed_bound, _bounds(prop, "x-date-max")) if d]
+    min_field, max_field = (next(iter(_field_bounds(prop, a)), None) for a in DATE_BOUNDS)
+    return {"min": max(low).isoformat() if low else None, "max": min(high).isoformat() if high else None,
+            "min_field": min_field, "max_field": max_field}
 
 
 def as_date(value) -> date | None:
@@ -185,27 +198,33 @@ def as_date(value) -> date | None:
 
 
 def _check_date_bounds(schema: dict, data: dict, fields: dict[str, list[str]]) -> None:
-    """Each date field within its bounds (checked only for well-formed dates: others already
-    have their message). A field bound applies when the other field holds a date."""
-    props = schema.get("properties") or {}
-    for name, prop in props.items():
-        day = as_date(data.get(name))
-        if day is None or name in fields or not isinstance(prop, dict):
+    """Each well-formed date field within its bounds: first the fixed ones (today-relative,
+    literal, and DATE_MIN..DATE_MAX for any date), then those relative to another field, applied
+    only when that field holds a date that passed its own checks (an invalid field is not
+    compared against)."""
+    props = {n: p for n, p in (schema.get("properties") or {}).items() if is_date_field(p)}
+    days = {n: as_date(data.get(n)) for n in props}
+    checked = {n: d for n, d in days.items() if d is not None and n not in fields}
+    for name, day in list(checked.items()):
+        low, high = _tightest(props[name], "x-date-min"), _tightest(props[name], "x-date-max")
+        names = {"field": _title(schema, name)}
+        if day < low:
+            fields.setdefault(name, []).append(_("“%(field)s”不得早于 %(date)s", date=low.isoformat(), **names))
+        elif day > high:
+            fields.setdefault(name, []).append(_("“%(field)s”不得晚于 %(date)s", date=high.isoformat(), **names))
+        else:
             continue
-        for attribute, too_far in (("x-date-min", lambda bound: day < bound), ("x-date-max", lambda bound: day > bound)):
-            other = _bound_field(prop, attribute)
-            bound = as_date(data.get(other)) if other else _today_bound(prop.get(attribute))
-            if bound is None or not too_far(bound):
-                continue
-            names = {"field": _title(schema, name), "date": bound.isoformat()}
-            if other:
-                names["other"] = _title(schema, other)
-                message = (_("“%(field)s”不得早于“%(other)s”（%(date)s）", **names) if attribute == "x-date-min"
-                           else _("“%(field)s”不得晚于“%(other)s”（%(date)s）", **names))
-            else:
-                message = (_("“%(field)s”不得早于 %(date)s", **names) if attribute == "x-date-min"
-                           else _("“%(field)s”不得晚于 %(date)s", **names))
-            fields.setdefault(name, []).append(message)
+        del checked[name]
+    for name, day in checked.items():
+        for attribute in DATE_BOUNDS:
+            for other in _field_bounds(props[name], attribute):
+                bound = checked.get(other)
+                if bound is None or (day >= bound if attribute == "x-date-min" else day <= bound):
+                    continue
+                names = {"field": _title(schema, name), "date": bound.isoformat(), "other": _title(schema, other)}
+                fields.setdefault(name, []).append(
+                    _("“%(field)s”不得早于“%(other)s”（%(date)s）", **names) if attribute == "x-date-min"
+                    else _("“%(field)s”不得晚于“%(other)s”（%(date)s）", **names))
 
 
 def _remote_refs(schema) -> bool:
@@ -267,11 +286,43 @@ def _title(schema: dict, field: str) -> str:
     return _(schema.get("properties", {}).get(field, {}).get("title", field))
 
 
-def _message(error, schema: dict) -> tuple[str, str]:
-    """(field, Chinese message) for one jsonschema error."""
+def choice_label(prop, value) -> str | None:
+    """The name a form gives a choice (`x-enum-labels` beside `enum`, or the `title` of a
+    `oneOf` option with `const`), in the user's language; None when the value has none. Types
+    are matched strictly (True is not 1)."""
+    if not isinstance(prop, dict):
+        return None
+    same = lambda option: type(option) is type(value) and option == value  # noqa: E731
+    labels, enum = prop.get("x-enum-labels"), prop.get("enum")
+    if isinstance(labels, list) and isinstance(enum, list) and len(labels) == len(enum):
+        for option, label in zip(enum, labels):
+            if same(option) and isinstance(label, str):
+                return tr(label)
+    for option in prop.get("oneOf") or ():
+        if isinstance(option, dict) and "const" in option and same(option["const"]) and isinstance(option.get("title"), str):
+            return tr(option["title"])
+    return None
+
+
+def _choices(prop, values) -> str:
+    """Allowed values as the form names them (codes only where it names none): "轻微、一般、严重";
+    separated by "；" when a name holds "、" or "，" itself."""
+    names = [choice_label(prop, v) or str(v) for v in values]
+    return ("；" if any("、" in n or "，" in n for n in names) else "、").join(names)
+
+
+def _message(error, schema: dict) -> tuple[str, str | None]:
+    """(field, Chinese message) for one jsonschema error; message None when another check
+    words it (a well-formed date out of range: `_check_date_bounds`)."""
     field = str(error.absolute_path[0]) if error.absolute_path else ""
     title = _title(schema, field) if field else ""
     v, val = error.validator, error.validator_value
+    prop = (schema.get("properties") or {}).get(field) if len(error.absolute_path) == 1 else None
+    options = [o["const"] for o in (prop or {}).get("oneOf") or () if isinstance(o, dict) and "const" in o]
+    if v == "type" and isinstance(prop, dict) and (prop.get("enum") or options):
+        return field, None  # a value of the wrong type is also not a choice: the choices are named
+    if v == "oneOf" and options and len(options) == len(prop["oneOf"]):
+        return field, _("“%(field)s”的取值必须是以下之一：%(values)s", field=title, values=_choices(prop, options))
     if v == "required":
         # jsonschema reports each missing property as its own error, named in the message.
         match = re.match(r"'(.+?)' is a required property", error.message)
@@ -283,7 +334,7 @@ def _message(error, schema: dict) -> tuple[str, str]:
     messages = {
         "type": lambda: _("“%(field)s”的类型不正确（应为%(type)s）", field=title,
                           type=_(_TYPES.get(val if isinstance(val, str) else val[0], str(val)))),
-        "enum": lambda: _("“%(field)s”的取值必须是以下之一：%(values)s", field=title, values="、".join(map(str, val))),
+        "enum": lambda: _("“%(field)s”的取值必须是以下之一：%(values)s", field=title, values=_choices(prop, val)),
         "const": lambda: (_("请勾选“%(field)s”", field=title) if val is True
                           else _("“%(field)s”必须为 %(value)s", field=title, value=repr(val))),
         "minLength": lambda: (_("“%(field)s”为必填项", field=title) if val == 1
@@ -296,6 +347,8 @@ def _message(error, schema: dict) -> tuple[str, str]:
         "format": lambda: _("“%(field)s”格式不正确（应为%(format)s）", field=title, format=_(_FORMATS.get(val, val))),
         "pattern": lambda: _("“%(field)s”格式不正确", field=title),
     }
+    if v == "format" and val == "date" and len(error.absolute_path) == 1 and as_date(error.instance):
+        return field, None  # well-formed but out of range: _check_date_bounds names the bound
     if v in messages:
         return field, messages[v]()
     if v in ("if", "then", "allOf", "anyOf", "oneOf") and error.context:
@@ -317,23 +370,24 @@ _TYPES = {"string": N_("文本"), "integer": N_("整数"), "number": N_("数字"
 _FORMATS = {"date": N_("YYYY-MM-DD 日期"), "date-time": N_("日期时间"), "email": N_("电子邮箱")}
 
 
-_CONTROL_LINE = re.compile("[\x00-\x1f\x7f]")  # a one-line field: no control character at all
-_CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a text area keeps tab and line breaks
-
-
 def _clean_text(schema: dict, data: dict, fields: dict[str, list[str]]) -> dict:
-    """One-line text fields without surrounding blanks; control characters (which no person
-    types and which hide text from readers and exports) refused, naming the field."""
+    """Text fields as stored (`app.inputs.clean_text`: line breaks normalised, blanks and
+    zero-width characters stripped at both ends); a field blank after cleaning is left out, so
+    `required` names it; control and bidi-override characters refused (`text_refusal`), naming
+    the field. Text areas keep tab and line breaks."""
     cleaned = dict(data)
     for name, prop in (schema.get("properties") or {}).items():
         value = data.get(name)
-        if not isinstance(value, str) or prop.get("type") != "string":
+        if not isinstance(value, str) or not isinstance(prop, dict) or prop.get("type") != "string":
             continue
-        one_line = prop.get("x-widget") != "textarea"
-        if one_line:
-            value = cleaned[name] = value.strip()
-        if (_CONTROL_LINE if one_line else _CONTROL_TEXT).search(value):
-            fields.setdefault(name, []).append(_("“%(field)s”含有控制字符", field=_title(schema, name)))
+        value = clean_text(value)
+        if not value:
+            del cleaned[name]
+            continue
+        cleaned[name] = value
+        refusal = text_refusal(value, _title(schema, name), multiline=prop.get("x-widget") == "textarea")
+        if refusal:
+            fields.setdefault(name, []).append(refusal)
     return cleaned
 
 
@@ -348,6 +402,8 @@ def validate(key: str, data, version: int | None = None) -> dict:
     data = _clean_text(schema, data, fields)
     for error in sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator)):
         field, message = _message(error, schema)
+        if message is None:
+            continue
         fields.setdefault(field or "_form", [])
         if message not in fields[field or "_form"]:
             fields[field or "_form"].append(message)

@@ -33,6 +33,7 @@ from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFai
 from app.extensions import db
 from app.i18n import N_
 from app.incidents.models import Incident
+from app.inputs import required_text
 from app.notifications.service import case_operation
 from app.org.models import User
 from app.pagination import Total, count_capped
@@ -59,16 +60,10 @@ class SkipPlan:
 # --- checks ----------------------------------------------------------------------------------
 
 def clean_reason(reason) -> str:
-    """The operator's reason, stripped; ValidationFailed (422) naming `reason` when missing or
-    longer than REASON_MAX characters."""
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        message = _("请填写操作原因")
-    elif len(text) > REASON_MAX:
-        message = _("操作原因不能超过 %(max)s 个字", max=REASON_MAX)
-    else:
-        return text
-    raise ValidationFailed(message, {"reason": [message]})
+    """The operator's reason, cleaned (`app.inputs.required_text`); ValidationFailed (422)
+    naming `reason` when blank, longer than REASON_MAX characters or holding control or
+    bidi-override characters."""
+    return required_text(reason, "reason", _("操作原因"), max_chars=REASON_MAX)
 
 
 def may_operate(user: User, case: Case) -> bool:

@@ -136,9 +136,10 @@ def test_the_decision_date_input_follows_the_conduct_date(login_as):
     recorder = login_as("recorder")
     recorder.goto("/cases/new?process=dishonesty_record")
     decided = recorder.get_by_label("来源文书作出日期")
-    assert (decided.get_attribute("min"), decided.get_attribute("max")) == (None, "2026-09-14")
+    assert (decided.get_attribute("min"), decided.get_attribute("max")) == ("1949-10-01", "2026-09-14")
     recorder.get_by_label("失信行为发生日期").fill("2026-05-10")
     expect(decided).to_have_attribute("min", "2026-05-10")
     assert recorder.get_by_label("失信行为发生日期").get_attribute("max") == "2026-09-14"
     recorder.get_by_label("失信行为发生日期").fill("")
     expect(decided).not_to_have_attribute("min", "2026-05-10")
+    expect(decided).to_have_attribute("min", "1949-10-01")  # the form's own lower bound stays
