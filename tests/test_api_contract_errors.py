@@ -127,7 +127,7 @@ def test_an_oversized_body_is_a_json_413_in_chinese(app, api):
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert error_of(response, 413)["message"] == "请求体过大：上限为 1000 字节"
-    assert error_of(token, 413)["code"] == "request_entity_too_large"
+    assert error_of(token, 413)["code"] == "payload_too_large"
 
 
 @pytest.mark.parametrize("body, reason", [(b'{"username": "\xff"}', "第 15 个字节不是有效的 UTF-8 编码"),

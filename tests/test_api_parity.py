@@ -21,7 +21,8 @@ PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 NEW_ROUTES = [("GET", "/complaints/filters"), ("GET", "/departments"), ("GET", "/civil-servants"), ("GET", "/users"), ("GET", "/tasks/1/assignees"),
               ("GET", "/notifications"), ("GET", "/notifications/unread-count"), ("POST", "/notifications/1/read"),
               ("POST", "/notifications/read-all"), ("POST", "/designer/validate"), ("POST", "/designer/deploy"),
-              ("POST", "/calendar/import"), ("GET", "/cases/1/documents/1.pdf")]
+              ("POST", "/calendar/import"), ("GET", "/cases/1/documents/1.pdf"),
+              ("GET", "/designer/processes/dishonesty_record/versions/1.bpmn")]
 
 
 def bearer(user) -> dict:

@@ -75,7 +75,8 @@ def http_error_response(exc: HTTPException):
                     limit=current_app.config.get("MAX_CONTENT_LENGTH"))
     else:
         message = exc.description or exc.name
-    return error_response(status, exc.name.lower().replace(" ", "_"), message, headers=headers)
+    code = "payload_too_large" if status == 413 else exc.name.lower().replace(" ", "_")  # as the complaints import's
+    return error_response(status, code, message, headers=headers)
 
 
 def bearer_token() -> str:

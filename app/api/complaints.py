@@ -97,8 +97,8 @@ def _dump(complaint, numbers: dict[int, str]) -> dict:
 @bp.get("/complaints")
 @documented("投诉列表 / List complaints", (200, schemas.ComplaintPage), query=schemas.ComplaintQuery, errors=(403, 422))
 def list_complaints():
-    """投诉列表（督导员、管理员），新的在前。筛选：`unit`（单位代码）、`category`、`channel`（12345 或 e
-    nterprise）、`date_from`、`date_to`（YYYY-MM-DD）、`page`、`per_page`；参数有误时 422 指明参数，空值
+    """投诉列表（督导员、管理员），新的在前。筛选：`unit`（单位代码）、`category`、`channel`（12345 或
+    enterprise）、`date_from`、`date_to`（YYYY-MM-DD）、`page`、`per_page`；参数有误时 422 指明参数，空值
     视为未给出。
 
     Complaints (supervisors and admins), newest first. Filters: `unit` (unit code), `category`,

@@ -34,8 +34,8 @@ def issue_report(case_id: int):
 @documented("更正文书 / Correct a document", (201, schemas.DocumentSchema), body=schemas.CorrectionSchema,
             errors=(403, 422) + WRITE)
 def correct_document(case_id: int, document_id: int):
-    """出具文书的更正版本：`{reason}`（必填，≤ 500 字）；文号不变、版本加一、旧版保留。201 返回新版本（`
-    status` 在 PDF 生成前为 pending）；422 指明 `reason` 或 `cjk_font_missing`。
+    """出具文书的更正版本：`{reason}`（必填，≤ 500 字）；文号不变、版本加一、旧版保留。201 返回新版本
+    （`status` 在 PDF 生成前为 pending）；422 指明 `reason` 或 `cjk_font_missing`。
 
     Issue a corrected version of a document: `{reason}`; same number, version + 1, the old
     version kept. 201 the new version; 422 naming `reason` (empty or too long) or

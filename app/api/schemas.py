@@ -5,7 +5,11 @@ from flask import g, url_for
 from marshmallow import Schema, fields, validate
 
 from app.complaints.models import CHANNELS
+from app.complaints.service import CATEGORY_MAX as COMPLAINT_CATEGORY_MAX
+from app.complaints.service import CHANNEL_ALIASES
+from app.complaints.service import EXTERNAL_ID_MAX as COMPLAINT_EXTERNAL_ID_MAX
 from app.complaints.service import FIELDS as COMPLAINT_FIELDS
+from app.complaints.service import TEXT_MAX as COMPLAINT_TEXT_MAX
 from app.cases.decisions import kind_label
 from app.auth.passwords import PASSWORD_MAX
 from app.calendar.models import DAY_NAME_MAX
@@ -464,8 +468,25 @@ class ComplaintFiltersSchema(Schema):
     channels = fields.List(fields.Nested(CodeLabelSchema), required=True)
 
 
+class ComplaintItemSchema(Schema):
+    """One complaint as the source system exports it (app/complaints/service.py checks each; a bad
+    one is reported in `errors` with its line, the others are imported)."""
+
+    date = fields.Date(required=True, metadata={"description": "收到日期，不晚于今天 / received on, not after today"})
+    unit = fields.String(required=True, validate=validate.Length(min=1),
+                         metadata={"description": "被投诉单位的代码或全称 / the unit's code or full name"})
+    channel = fields.String(required=True, validate=validate.OneOf(list(CHANNEL_ALIASES)),
+                            metadata={"description": "渠道 / channel: 12345 或 / or enterprise（及其中文名称）"})
+    category = fields.String(required=True, validate=validate.Length(min=1, max=COMPLAINT_CATEGORY_MAX),
+                             metadata={"description": "投诉类别 / category"})
+    text = fields.String(required=True, validate=validate.Length(min=1, max=COMPLAINT_TEXT_MAX),
+                         metadata={"description": "投诉内容 / what the complaint says"})
+    external_id = fields.String(required=True, validate=validate.Length(min=1, max=COMPLAINT_EXTERNAL_ID_MAX),
+                                metadata={"description": "来源系统中的编号，重复的忽略 / the source's id; repeats are ignored"})
+
+
 class ComplaintItemsSchema(Schema):
-    items = fields.List(fields.Raw(), required=True,
+    items = fields.List(fields.Nested(ComplaintItemSchema), required=True,
                         metadata={"description": f"{{{', '.join(COMPLAINT_FIELDS)}}} 对象 / objects"})
 
 

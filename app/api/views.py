@@ -58,8 +58,8 @@ def me():
 @documented("修改自己的密码 / Change one's own password", (204, None), body=schemas.OwnPasswordSchema,
             errors=(422,) + WRITE)
 def change_own_password():
-    """修改自己的密码：`{current, new, confirm}`（≤ 128 位，适用密码策略）；之后该用户的所有会话和令牌（
-    含本令牌）失效。
+    """修改自己的密码：`{current, new, confirm}`（≤ 128 位，适用密码策略）；之后该用户的所有会话和令牌
+    （含本令牌）失效。
 
     `{current, new, confirm}` as on the account page (the password policy applies; a wrong
     `current` is throttled like a sign-in). Every web session and token of the user is revoked,
@@ -125,8 +125,8 @@ def _successor_dict(document) -> dict | None:
 @documented("登记案件 / Register a case", (201, schemas.CaseCreatedSchema), body=schemas.CaseCreateSchema,
             errors=(403, 404, 422) + WRITE)
 def create_case():
-    """以可发起的流程登记案件：`{process, data}`，data 按该流程的开始表单校验；201 返回案件及其待办（ope
-    n_tasks）。表单字段有误时 422 逐项指明。
+    """以可发起的流程登记案件：`{process, data}`，data 按该流程的开始表单校验；201 返回案件及其待办
+    （open_tasks）。表单字段有误时 422 逐项指明。
 
     Register a case with a process the user may start: `{process, data}`, `data` checked against the
     process's start form; 201 the case with its `open_tasks`. 422 naming each bad form field."""
@@ -140,8 +140,8 @@ def create_case():
 @bp.get("/cases")
 @documented("案件列表 / List cases", (200, schemas.CasePage), query=schemas.CaseQuery, errors=(422,))
 def list_cases():
-    """用户办理范围内的案件，新的在前。筛选：`status`（案件状态）、`area`（16 个重点领域之一）、`subject
-    `（对象名称包含）、`q`（案号或标题包含）、`page`、`per_page`；参数有误时 422 指明参数，空值视为未给
+    """用户办理范围内的案件，新的在前。筛选：`status`（案件状态）、`area`（16 个重点领域之一）、
+    `subject`（对象名称包含）、`q`（案号或标题包含）、`page`、`per_page`；参数有误时 422 指明参数，空值视为未给
     出。
 
     Cases in the user's scope, newest first. Filters: `status`, `area` (one of the 16 key areas),
