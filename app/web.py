@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_babel import format_datetime, lazy_gettext
 from sqlalchemy.exc import DataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -183,8 +183,12 @@ def _error_page(exc):
 
         return http_error_response(exc if isinstance(exc, HTTPException) else InternalServerError())
     messages = {403: _("您没有访问此页面或执行此操作的权限。"), 404: _("您要找的内容不存在，或不在您的办理范围内。"),
-                413: _("上传的文件超过大小上限。"), 500: _("系统出现错误，已记录。请稍后重试或联系管理员。")}
-    return _render_error(code, messages.get(code, getattr(exc, "description", "")))
+                405: _("此页面不支持这种操作。"), 413: _("上传的文件超过大小上限。"),
+                500: _("系统出现错误，已记录。请稍后重试或联系管理员。")}
+    body, status, headers = _render_error(code, messages.get(code, getattr(exc, "description", "")))
+    if isinstance(exc, MethodNotAllowed):
+        headers["Allow"] = ", ".join(sorted(set(exc.valid_methods or ()) - {"OPTIONS"}))
+    return body, status, headers
 
 
 def _domain_error_page(exc: DomainError):

@@ -19,6 +19,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.transaction import unit_of_work
 from tests.bpmn_builder import probe_process
+from tests.test_dev_clock import dev_clock  # noqa: F401  (the development clock switched on)
 
 CJK = re.compile("[\u4e00-\u9fff]")
 
@@ -115,6 +116,9 @@ def test_a_method_a_path_does_not_have_is_405_with_allow(api):
     error = error_of(response, 405)
     assert error["code"] == "method_not_allowed" and "DELETE" in error["message"]
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST"}
+    page = reviewer.client.put("/login")  # a page: its Chinese HTML error page, with Allow too
+    assert page.status_code == 405 and page.mimetype == "text/html" and "GET" in page.headers["Allow"]
+    assert "此页面不支持这种操作" in page.get_data(as_text=True)
 
 
 def test_an_oversized_body_is_a_json_413_in_chinese(app, api):
@@ -215,16 +219,6 @@ def test_a_new_report_says_pending_or_rendered_as_stored(api):
 
 
 # ---------------------------------------------------------------- development clock
-
-@pytest.fixture()
-def dev_clock(app, tmp_path):
-    app.config["DEV_CLOCK"] = True
-    clock.use_development_offset(str(tmp_path / "dev-clock.json"))
-    clock.reset()
-    yield
-    clock.use_development_offset(None)
-    app.config["DEV_CLOCK"] = False
-
 
 @pytest.mark.parametrize("body, named", [({"advance_days": 1.5}, {"advance_days"}), ({"advance_days": "2"}, {"advance_days"}),
                                          ({"reset": "yes"}, {"reset"}),
