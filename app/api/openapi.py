@@ -91,8 +91,8 @@ def _operation(endpoint: str, view, rule) -> dict:
     statuses = set(meta.errors) | ({400, 413, 503} if public else set(COMMON))
     if path_parameters:
         statuses.add(404)
-    if meta.body is not None and not isinstance(meta.body, dict):
-        statuses.add(422)  # a JSON body checked by its marshmallow schema (app.api.schema_error)
+    if meta.query is not None or (meta.body is not None and not isinstance(meta.body, dict)):
+        statuses.add(422)  # query or JSON body checked by its marshmallow schema (app.api.schema_error)
     status, answer = meta.ok
     if answer is None:
         ok = {"description": "成功 / Success"}
