@@ -12,6 +12,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    g,
     flash,
     has_request_context,
     redirect,
@@ -50,8 +51,10 @@ STATUS_STYLES = {
 def select_locale() -> str:
     if not has_request_context():  # CLI, timers, worker threads: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user.is_authenticated and current_user.locale in current_app.config["LANGUAGES"]:
-        return current_user.locale
+    # The API's bearer-token user (g.user) or the signed-in web user: their chosen language.
+    user = g.get("user") or (current_user if current_user.is_authenticated else None)
+    if user is not None and user.locale in current_app.config["LANGUAGES"]:
+        return user.locale
     return session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

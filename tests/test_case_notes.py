@@ -40,7 +40,7 @@ def test_notes_outside_the_scope_are_404_and_bad_text_is_422_naming_the_field(ap
         assert r.status_code == 422 and r.get_json()["error"]["fields"] == {"text": [message]}
     assert handler.post(f"/cases/{case_id}/notes", {"text": "字" * 2000}).status_code == 201
     missing = handler.post(f"/cases/{case_id}/notes", {})
-    assert missing.status_code == 400 and "text" in missing.get_json()["error"]["fields"]
+    assert missing.status_code == 422 and "text" in missing.get_json()["error"]["fields"]
     assert len(handler.get(f"/cases/{case_id}/notes").get_json()["items"]) == 1
 
 

@@ -26,3 +26,15 @@ def test_pages_render_in_english(client):
     finally:  # the user's language is stored on the (kept) user row
         client.post("/lang", data={"lang": "zh_CN", "csrf_token": csrf_token(client, "/tasks")})
     assert '<h1 class="h4 mb-3">待办</h1>' in client.get("/tasks").get_data(as_text=True)
+
+
+def test_api_messages_follow_the_token_users_language(api):
+    """A client whose user chose English gets English messages (the issue-13 attack: setting
+    the language through the API changed nothing)."""
+    user = api.as_("reviewer")
+    assert user.get("/tasks/999999").get_json()["error"]["message"] == "任务不存在"
+    assert user.client.put("/api/v1/me/language", json={"lang": "en"}, headers=user._headers()).status_code == 200
+    try:
+        assert user.get("/tasks/999999").get_json()["error"]["message"] == "Task not found"
+    finally:
+        user.client.put("/api/v1/me/language", json={"lang": "zh_CN"}, headers=user._headers())

@@ -242,7 +242,7 @@ def test_a_reason_is_required_and_bounded(api, tick, payload, message):
         r = admin.post(url, payload)
         assert r.status_code == 422, (url, r.get_json())
         assert message in r.get_json()["error"]["fields"]["reason"][0]
-    assert admin.post(f"/incidents/{incident.id}/retry", {"reason": 5}).status_code == 400
+    assert admin.post(f"/incidents/{incident.id}/retry", {"reason": 5}).status_code == 422  # a wrong type breaks the schema (issue 13: 422)
     assert admin.get("/incidents?status=bogus").status_code == 422
     assert _instance(case).status == "blocked" and _case_operations(case) == []
 

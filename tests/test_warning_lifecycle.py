@@ -12,6 +12,7 @@ from app.clock import LOCAL_TZ, clock, local_midnight_after
 from app.extensions import db
 from app.notifications.models import Notification
 from app.org.models import User
+from app.tasks.models import HumanTask
 from tests.support import elements
 
 WARNING = {"subject_department": "fgw", "title": "企业服务投诉集中", "trigger": "supervision", "key_area": "企业服务",
@@ -297,3 +298,29 @@ def test_an_extensions_deadline_bites_too(api, tick):
     tick(datetime(2026, 9, 24, 0, 1, tzinfo=LOCAL_TZ))
     assert overdue_events(api, case_id) == 2
     assert "supervise_explain" in elements(api.as_("supervisor").case(case_id))
+
+
+def test_a_pending_supervision_is_withdrawn_when_the_supervised_step_is_done(api, tick):
+    """A supervision task (督办) opened by the overdue timer is withdrawn once the unit explains
+    after all: nobody is left with a decision whose letter or extension would fail."""
+    case_id = raise_warning(api)
+    overdue(api, tick, case_id)
+    explained_and_planned(api, case_id)
+    case = api.as_("supervisor").case(case_id)
+    assert "supervise_explain" not in elements(case) and stage(api, case_id) == "tracking"
+    withdrawn = db.session.scalars(select(HumanTask.status).where(HumanTask.case_id == case_id,
+                                                                  HumanTask.bpmn_id == "supervise_explain")).all()
+    assert withdrawn == ["cancelled"]
+
+
+def test_a_report_done_after_its_supervision_opened_withdraws_it_too(api, tick):
+    """Same kind, the tracking loop: a progress report overdue, supervision opened, then the report
+    comes in — the supervision is withdrawn and tracking goes on."""
+    case_id = raise_warning(api)
+    explained_and_planned(api, case_id)
+    tick(after(10))
+    assert "report_progress" in elements(api.as_("handler.fgw").case(case_id))
+    tick(after(5))
+    assert "supervise_report_progress" in elements(api.as_("supervisor").case(case_id))
+    report(api, case_id, completed=False)
+    assert "supervise_report_progress" not in elements(api.as_("supervisor").case(case_id))

@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import refresh
 from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -94,6 +95,7 @@ def authenticate():
     if user is None:
         raise AuthError("需要有效的访问令牌（Authorization: Bearer …）")
     g.user = user
+    refresh()  # messages from here on in the user's language (a check before may have fixed the default)
     return None
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import g, url_for
+from flask_babel import lazy_gettext
 from marshmallow import Schema, fields, validate
 
 from app.complaints.models import CHANNELS
