@@ -5,23 +5,23 @@ from flask import g, url_for
 from flask_babel import lazy_gettext
 from marshmallow import Schema, fields, validate
 
+from app.auth.passwords import PASSWORD_MAX
+from app.calendar.models import DAY_NAME_MAX
+from app.cases.decisions import kind_label
+from app.cases.models import CASE_STATUSES, KEY_AREAS, SOURCE_TYPES, TIERS
+from app.cases.notes import NOTE_MAX_CHARS
+from app.cases.timeline import CATEGORIES as TIMELINE_CATEGORIES
 from app.complaints.models import CHANNELS
 from app.complaints.service import CATEGORY_MAX as COMPLAINT_CATEGORY_MAX
 from app.complaints.service import CHANNEL_ALIASES
 from app.complaints.service import EXTERNAL_ID_MAX as COMPLAINT_EXTERNAL_ID_MAX
 from app.complaints.service import FIELDS as COMPLAINT_FIELDS
 from app.complaints.service import TEXT_MAX as COMPLAINT_TEXT_MAX
-from app.cases.decisions import kind_label
-from app.auth.passwords import PASSWORD_MAX
-from app.calendar.models import DAY_NAME_MAX
-from app.cases.models import CASE_STATUSES, KEY_AREAS, SOURCE_TYPES, TIERS
-from app.cases.notes import NOTE_MAX_CHARS
-from app.cases.timeline import CATEGORIES as TIMELINE_CATEGORIES
+from app.documents.service import REASON_MAX_CHARS as CORRECTION_REASON_MAX
+from app.incidents.service import REASON_MAX as INCIDENT_REASON_MAX
 from app.inputs import DB_INT_MAX
 from app.notifications.models import NOTIFICATION_KINDS
 from app.org.models import DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, FULL_NAME_MAX, ROLES
-from app.documents.service import REASON_MAX_CHARS as CORRECTION_REASON_MAX
-from app.incidents.service import REASON_MAX as INCIDENT_REASON_MAX
 from app.org.service import with_choices
 from app.tasks.service import task_form
 
