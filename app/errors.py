@@ -41,7 +41,14 @@ class ValidationFailed(DomainError):
 
 
 class Throttled(DomainError):
+    """Too many attempts: HTTP 429 with Retry-After (`retry_after_seconds`, the rest of the window
+    at most)."""
+
     status, code = 429, "too_many_attempts"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None, *, retry_after_seconds: int = 60):
+        super().__init__(message, fields)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class Busy(DomainError):

@@ -8,7 +8,7 @@ import json
 import re
 from datetime import date
 
-from flask import Flask, abort, request
+from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest as HTTPBadRequest
@@ -20,6 +20,7 @@ from app.i18n import N_
 DB_INT_MAX = 2**31 - 1  # ids and counts are PostgreSQL `integer` columns
 DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)  # time-zone and working-day arithmetic stay in range
 JSON_MAX_DEPTH = 32
+JSON_INT_MAX_DIGITS = 40  # far beyond any integer column; Python refuses past 4300 digits in English
 _INT = re.compile(r"-?[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts "²", which int() refuses
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL text) and lone surrogates (UTF-8)
 
@@ -145,6 +146,24 @@ def _refuse_constant(name: str):
     raise ValueError(f"JSON 不允许 {name}")
 
 
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > JSON_INT_MAX_DIGITS:
+        raise ValueError(f"整数位数过多（{len(text.lstrip('-'))} 位），最多 {JSON_INT_MAX_DIGITS} 位")
+    return int(text)
+
+
+def _decoded(text: str | bytes) -> str:
+    """JSON bytes as text (UTF-8, -16 or -32 as json.loads detects). Raises ValueError naming the
+    first byte that is not valid in that encoding."""
+    if not isinstance(text, (bytes, bytearray)):
+        return text
+    encoding = json.detect_encoding(text)
+    try:
+        return text.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"第 {exc.start + 1} 个字节不是有效的 {encoding.upper()} 编码") from None
+
+
 def _finite_float(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
@@ -175,9 +194,11 @@ def json_syntax_reason(exc: json.JSONDecodeError) -> str:
 def load_json(text: str | bytes, **kwargs):
     """json.loads that also refuses what would fail later: nesting deeper than JSON_MAX_DEPTH,
     NaN/Infinity, NUL or lone surrogates in text. Raises ValueError (json.JSONDecodeError for
-    syntax) with the reason."""
+    syntax) with the reason in Chinese: also bytes that are not UTF-8 and integers of more than
+    JSON_INT_MAX_DIGITS digits."""
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float, **kwargs)
+        value = json.loads(_decoded(text), parse_constant=_refuse_constant, parse_float=_finite_float,
+                           parse_int=_bounded_int, **kwargs)
     except RecursionError:
         raise ValueError(f"JSON 嵌套超过 {JSON_MAX_DEPTH} 层") from None
     _check_json(value)
@@ -234,8 +255,9 @@ def _refuse_unstorable_text():
     for items in sources:
         for key, value in items:
             if unstorable(key) or (isinstance(value, str) and unstorable(value)):
-                abort(400, description=_("“%(field)s”含有不能保存的字符（NUL 或不成对的代理字符）",
-                                         field=key.encode("utf-8", "replace").decode("utf-8")))
+                field = key.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\\x00")
+                message = _("“%(field)s”含有不能保存的字符（NUL 或不成对的代理字符）", field=field)
+                raise BadRequest(message, {field: [message]})
 
 
 def init_inputs(app: Flask) -> None:

@@ -8,18 +8,30 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import Busy, Conflict
+from app.errors import Busy, Conflict, ValidationFailed
 from app.extensions import db
 from app.i18n import N_
 from app.sqlite import write_transaction
 
 CONCURRENT_CHANGE = N_("该案件刚刚被其他人更新，本次操作未保存，请刷新后重试")
 BUSY = N_("系统繁忙，本次操作未保存，请稍后重试")
+VALUE_TOO_LONG = N_("有一项内容超过了可保存的长度，未保存任何内容；请缩短后重试")
 _AFTER_COMMIT = "chengxin.after_commit"
+_STRING_TOO_LONG = "22001"  # PostgreSQL string_data_right_truncation (SQLite stores any length)
+
+
+def too_long(exc: DataError) -> ValidationFailed | None:
+    """The safety net behind every input's own length check: a database "value too long for type
+    character varying(n)" as a 422 `validation_failed` (fields.body), nothing saved; None for
+    another DataError. The database does not say which field, so the input checks come first."""
+    if getattr(exc.orig, "sqlstate", None) != _STRING_TOO_LONG:  # psycopg 3
+        return None
+    message = _(VALUE_TOO_LONG)
+    return ValidationFailed(message, {"body": [message]})
 
 
 def after_commit(callback: Callable[[], object]) -> None:
@@ -53,6 +65,12 @@ def unit_of_work():
         if isinstance(exc, IntegrityError) and "unique" not in str(exc.orig).lower():
             raise
         raise Conflict(_(CONCURRENT_CHANGE)) from exc
+    except DataError as exc:
+        db.session.rollback()
+        refusal = too_long(exc)
+        if refusal is None:
+            raise
+        raise refusal from exc
     except OperationalError as exc:
         db.session.rollback()
         reason = str(exc.orig).lower()

@@ -2,6 +2,7 @@
 template filters. Views stay thin; they call the same services as the API."""
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 from functools import wraps
@@ -21,6 +22,8 @@ from flask import (
     url_for,
 )
 from flask_babel import format_datetime, lazy_gettext
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -28,10 +31,13 @@ from app.clock import LOCAL_TZ, clock
 from app import forms
 from app.cases import attachments
 from app.errors import Busy, DomainError
-from app.extensions import babel, login_manager
+from app.extensions import babel, db, login_manager
 from app.i18n import tr
 from app.inputs import parse_int
 from app.security import init_security_headers
+from app.transaction import too_long
+
+log = logging.getLogger(__name__)
 
 _CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 STATUS_STYLES = {
@@ -158,9 +164,10 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["due_state"] = due_state
     app.jinja_env.filters["deadline_day"] = deadline_day
 
-    for code in (400, 403, 404, 405, 409, 413, 429, 500):
+    for code in (400, 403, 404, 405, 409, 413, 415, 429, 500):
         app.register_error_handler(code, _error_page)
     app.register_error_handler(DomainError, _domain_error_page)
+    app.register_error_handler(DataError, _data_error_page)
 
 
 def _titles() -> dict[int, str]:
@@ -176,17 +183,36 @@ def _render_error(code: int, message: str):
 
 def _error_page(exc):
     code = getattr(exc, "code", 500) or 500
-    if request.path.startswith("/api/"):
-        from app.api import error_response
+    if request.path.startswith("/api/"):  # a path no API rule matched: the API's JSON answer
+        from app.api import http_error_response
 
-        return error_response(code, "error", getattr(exc, "description", "") or "")
+        return http_error_response(exc if isinstance(exc, HTTPException) else InternalServerError())
     messages = {403: _("您没有访问此页面或执行此操作的权限。"), 404: _("您要找的内容不存在，或不在您的办理范围内。"),
-                413: _("上传的文件超过大小上限。"), 500: _("系统出现错误，已记录。请稍后重试或联系管理员。")}
-    return _render_error(code, messages.get(code, getattr(exc, "description", "")))
+                405: _("此页面不支持这种操作。"), 413: _("上传的文件超过大小上限。"),
+                500: _("系统出现错误，已记录。请稍后重试或联系管理员。")}
+    body, status, headers = _render_error(code, messages.get(code, getattr(exc, "description", "")))
+    if isinstance(exc, MethodNotAllowed):
+        headers["Allow"] = ", ".join(sorted(set(exc.valid_methods or ()) - {"OPTIONS"}))
+    return body, status, headers
 
 
 def _domain_error_page(exc: DomainError):
+    if request.path.startswith("/api/"):  # raised before the API blueprint's handlers apply
+        from app.api import error_response
+
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
     return _render_error(exc.status, exc.message)
+
+
+def _data_error_page(exc: DataError):
+    """A value the database refused outside a unit of work (which has its own net): too long →
+    the 422 of an input check; anything else stays a 500."""
+    db.session.rollback()
+    refusal = too_long(exc)
+    if refusal is None:
+        log.exception("database refused a value", exc_info=exc)
+        return _error_page(InternalServerError())
+    return _domain_error_page(refusal)
 
 
 def page_arg() -> int:

@@ -106,3 +106,12 @@ def test_real_error_answers_have_the_documented_shape(client):
         assert response.status_code == status
         validator.validate(response.get_json())
     assert list(bad_body.get_json()["error"]["fields"]) == ["password"]
+
+
+def test_every_operation_has_a_description_in_chinese_and_english(client):
+    """The docstring of each route is its description: a short Chinese paragraph and the English."""
+    document = spec(client)
+    missing = [f"{method.upper()} {path}" for path, methods in document["paths"].items()
+               for method, operation in methods.items()
+               if not (CJK.search(operation.get("description", "")) and LATIN.search(operation["description"]))]
+    assert missing == []

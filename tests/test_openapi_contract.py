@@ -68,7 +68,8 @@ def _real_ids(client) -> dict[str, int]:
     # a deployed process (its drafts, forms, versions, migration and tests).
     return {"case_id": case["id"], "task_id": task["id"], "attachment_id": attachment["id"],
             "document_id": document["id"], "notification_id": notification, "department_id": unit["id"],
-            "user_id": account["id"], "day": "2026-11-14", "key": "dishonesty_record", "incident_id": _incident(client)}
+            "user_id": account["id"], "day": "2026-11-14", "key": "dishonesty_record", "number": 1,
+            "incident_id": _incident(client)}
 
 
 def _incident(client) -> int:

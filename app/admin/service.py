@@ -17,12 +17,12 @@ from app.audit import service as audit
 from app.auth.passwords import password_problems, personal_words
 from app.auth.service import revoke_credentials
 from app.calendar import service as cal
-from app.calendar.models import DAY_KINDS, CalendarYear
+from app.calendar.models import DAY_KINDS, DAY_NAME_MAX, CalendarYear
 from app.clock import clock
 from app.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.inputs import clean_text, parse_int, text_refusal
-from app.org.models import DEPARTMENT_KINDS, ROLES, Department, User, UserRole
+from app.org.models import DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, FULL_NAME_MAX, ROLES, Department, User, UserRole
 from app.pagination import Total, count_capped
 from app.tasks.deadlines import deadlines_replanned
 from app.transaction import unit_of_work
@@ -93,8 +93,8 @@ def _check_profile(errors, *, full_name: str, department_id, roles, scope_distri
     """Validate name, department, roles and district scope; returns the department, the scope and the roles."""
     if not full_name:
         _add(errors, "full_name", _("请填写姓名"))
-    elif len(full_name) > 60:
-        _add(errors, "full_name", _("姓名不能超过 60 个字"))
+    elif len(full_name) > FULL_NAME_MAX:
+        _add(errors, "full_name", _("姓名不能超过 %(n)s 个字", n=FULL_NAME_MAX))
     elif refusal := text_refusal(full_name, _("姓名"), multiline=False):
         _add(errors, "full_name", refusal)
     department = None
@@ -240,8 +240,8 @@ def get_department(department_id: int) -> Department:
 def _check_department(errors, *, name: str, kind: str, district_id, current: Department | None = None):
     if not name:
         _add(errors, "name", _("请填写单位名称"))
-    elif len(name) > 120:
-        _add(errors, "name", _("单位名称不能超过 120 个字"))
+    elif len(name) > DEPARTMENT_NAME_MAX:
+        _add(errors, "name", _("单位名称不能超过 %(n)s 个字", n=DEPARTMENT_NAME_MAX))
     elif refusal := text_refusal(name, _("单位名称"), multiline=False):
         _add(errors, "name", refusal)
     else:
@@ -439,8 +439,8 @@ def set_calendar_day(day, kind: str | None, name: str = "", actor: User | None =
             day = None
     if kind is not None and kind not in DAY_KINDS:
         _add(errors, "kind", _("请选择日期类型"))
-    if len(name) > 40:
-        _add(errors, "name", _("名称不能超过 40 个字"))
+    if len(name) > DAY_NAME_MAX:
+        _add(errors, "name", _("名称不能超过 %(n)s 个字", n=DAY_NAME_MAX))
     elif refusal := text_refusal(name, _("名称"), multiline=False):
         _add(errors, "name", refusal)
     if day is not None:

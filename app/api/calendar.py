@@ -13,7 +13,11 @@ from app.errors import BadRequest, Forbidden
 @documented("导入工作日历 / Import the working-day calendar", (200, schemas.YearsSchema), body=UPLOAD,
             errors=(403, 413, 422) + WRITE)
 def import_calendar():
-    """Import a State Council schedule file (multipart `file`, .csv or .txt, lines
+    """导入国务院办公厅公布的节假日安排（multipart `file`，每行 `YYYY-MM-DD,holiday|workday,名称`，名称 ≤ 40 字，
+    文件 ≤ 1 MB）：文件中的每一年整体替换，有任何错误则不做修改。仅管理员（403）；缺少文件 400；其他错误 422
+    逐行指明 `file`。
+
+    Import a State Council schedule file (multipart `file`, .csv or .txt, lines
     `YYYY-MM-DD,holiday|workday,名称`, at most 1 MB): every year in it is replaced whole, and a
     file with any error changes nothing. 200 `{years: [2027, …]}`. Admins only (403); 400 naming
     `file` when no file is sent; 422 `validation_failed` naming `file` (line by line) otherwise."""

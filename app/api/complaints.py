@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
-from app.api import bp, json_body, page_args, schemas
+from app.api import bp, json_body, page_args, query_value, schemas
 from app.api.openapi import WRITE, documented
 from app.complaints import service
 from app.complaints.models import CHANNELS
@@ -73,6 +73,11 @@ def _rows_from_request() -> list:
 @documented("导入投诉 / Import complaints (JSON or CSV)", (200, schemas.ImportReportSchema), body=COMPLAINT_BODY,
             errors=(403, 413, 415, 422) + WRITE)
 def import_complaints():
+    """导入投诉：JSON `{items: [...]}`（每项字段见请求体结构）或 CSV 文件；重复的 external_id 忽略，有误
+    的行逐行报告。返回导入报告。
+
+    Import complaints: JSON `{items: [...]}` (the fields of each item are in the body schema) or a CSV
+    file; a repeated external_id is ignored, bad lines are reported line by line. The import report."""
     _require_role()
     rows = _rows_from_request()
     report = service.import_complaints(rows, actor=g.user)
@@ -92,9 +97,16 @@ def _dump(complaint, numbers: dict[int, str]) -> dict:
 @bp.get("/complaints")
 @documented("投诉列表 / List complaints", (200, schemas.ComplaintPage), query=schemas.ComplaintQuery, errors=(403, 422))
 def list_complaints():
+    """投诉列表（督导员、管理员），新的在前。筛选：`unit`（单位代码）、`category`、`channel`（12345 或
+    enterprise）、`date_from`、`date_to`（YYYY-MM-DD）、`page`、`per_page`；参数有误时 422 指明参数，空值
+    视为未给出。
+
+    Complaints (supervisors and admins), newest first. Filters: `unit` (unit code), `category`,
+    `channel` (12345 or enterprise), `date_from`, `date_to` (YYYY-MM-DD), `page`, `per_page`; 422 naming
+    a bad parameter, an empty one counts as absent."""
     _require_role()
     page, per_page = page_args()
-    date_from, date_to = parse_date(request.args.get("date_from"), "date_from"), parse_date(request.args.get("date_to"), "date_to")
+    date_from, date_to = query_value(parse_date, "date_from"), query_value(parse_date, "date_to")
     items, total = service.list_complaints(
         department_code=request.args.get("unit", "").strip() or None,
         category=request.args.get("category", "").strip() or None,
@@ -108,7 +120,9 @@ def list_complaints():
 @bp.get("/complaints/filters")
 @documented("投诉筛选项 / Complaint filter choices", (200, schemas.ComplaintFiltersSchema), errors=(403,))
 def complaint_filters():
-    """The choices of the complaints page's filters, in the user's scope: `{units: [{code, name}],
+    """投诉页面筛选项（在用户范围内）：单位、类别、渠道。仅督导员和管理员（403）。
+
+    The choices of the complaints page's filters, in the user's scope: `{units: [{code, name}],
     categories: [..], channels: [{code, label}]}` (values `GET /complaints` takes). Supervisors
     and admins (403 for others)."""
     _require_role()

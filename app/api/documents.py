@@ -34,7 +34,11 @@ def issue_report(case_id: int):
 @documented("更正文书 / Correct a document", (201, schemas.DocumentSchema), body=schemas.CorrectionSchema,
             errors=(403, 409, 422) + WRITE)
 def correct_document(case_id: int, document_id: int):
-    """Issue a corrected version of a document: `{reason}`; same number, version + 1, the old
+    """出具文书的更正版本：`{reason}`（必填，≤ 500 字）；文号不变、版本加一、旧版保留。201 返回新版本
+    （`status` 在 PDF 生成前为 pending）；已被更正的旧版本 409（指明现行版本）；422 指明 `reason`
+    （空白、过长、含控制字符）或 `cjk_font_missing`。
+
+    Issue a corrected version of a document: `{reason}`; same number, version + 1, the old
     version kept. 201 the new version; 409 for a version already superseded (the message names
     the current one); 422 naming `reason` (blank, too long, control characters) or
     `cjk_font_missing`."""

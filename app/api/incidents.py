@@ -13,12 +13,14 @@ from app.incidents import service
 @documented("异常列表 / List incidents", (200, schemas.IncidentPageSchema), query=schemas.IncidentQuery,
             errors=(403, 422))
 def list_incidents():
-    """Incidents in the user's scope, latest failure first: `{items: [{id, case_id, case_number,
+    """用户范围内的异常，最近失败的在前；`status`：open（默认）、resolved 或 all，其他值 422。
+
+    Incidents in the user's scope, latest failure first: `{items: [{id, case_id, case_number,
     element, element_name, error, first_failed_at, last_failed_at, failure_count, status,
     resolution, resolved_by, resolved_at, reason}], total, total_capped, page, per_page}`.
     `status`: open (default), resolved or all; 422 naming `status` otherwise."""
     page, per_page = page_args()
-    status = request.args.get("status", "open")
+    status = request.args.get("status", "").strip() or "open"
     items, total = service.list_incidents(g.user, None if status == "all" else status, page=page, per_page=per_page)
     return jsonify(items=schemas.incidents_out.dump(items), total=int(total), total_capped=total.capped, page=page,
                    per_page=per_page)
@@ -27,6 +29,10 @@ def list_incidents():
 @bp.get("/incidents/<int:incident_id>")
 @documented("异常详情 / An incident", (200, schemas.IncidentSchema), errors=(403,))
 def get_incident(incident_id: int):
+    """一个异常：出错的元素、错误、失败次数和处理结果；范围外 404。
+
+    One incident: the failed element, the error, the failure count and how it was resolved; 404 outside
+    the user's scope."""
     return jsonify(schemas.incident_out.dump(service.get_incident(g.user, incident_id)))
 
 
@@ -34,7 +40,10 @@ def get_incident(incident_id: int):
 @documented("重试出错的环节 / Retry the failed step", (200, schemas.IncidentSchema), body=schemas.ReasonSchema,
             errors=(403, 422) + WRITE)
 def retry_incident(incident_id: int):
-    """Run the failed step again after its cause was fixed: the incident, resolved (`retried`).
+    """原因修复后重新运行出错的环节：`{reason}` 必填（≤ 2000 字）；成功则异常标记为已重试，再次失败时返
+    回引擎的错误（409 或 422）。
+
+    Run the failed step again after its cause was fixed: the incident, resolved (`retried`).
     If it fails again the incident stays open (count and error updated) and the answer is the
     engine's error: 409 (e.g. `calendar_not_loaded`) or 422 `process_error`."""
     payload = schemas.reason_request.load(json_body())
@@ -45,7 +54,9 @@ def retry_incident(incident_id: int):
 @documented("跳过出错的环节 / Skip the failed element", (200, schemas.SkipPlanSchema), body=schemas.SkipRequestSchema,
             errors=(403, 422) + WRITE)
 def skip_incident(incident_id: int):
-    """Mark the failed element complete without running it and step on. `dry_run: true` runs the
+    """不运行出错的元素而将其标记完成并继续：`{reason}` 必填（≤ 2000 字）；`dry_run: true` 只试运行。
+
+    Mark the failed element complete without running it and step on. `dry_run: true` runs the
     same in a transaction that is rolled back: nothing is saved, the answer says what would be
     skipped and which tasks would open. 409 when the step now runs (retry instead)."""
     payload = schemas.skip_request.load(json_body())
@@ -63,13 +74,20 @@ def _case_operation(operation, case_id: int):
 @bp.post("/cases/<int:case_id>/suspend")
 @documented("暂停案件 / Suspend a case", (200, schemas.CaseSchema), body=schemas.ReasonSchema, errors=(403, 422) + WRITE)
 def suspend_case(case_id: int):
-    """Timers wait (due ones fire at the first tick after resuming); tasks cannot be completed."""
+    """暂停案件：`{reason}` 必填（≤ 2000 字）；定时器等待，任务不能办理。返回案件。
+
+    Timers wait (due ones fire at the first tick after resuming); tasks cannot be completed."""
     return _case_operation(service.suspend, case_id)
 
 
 @bp.post("/cases/<int:case_id>/resume")
 @documented("恢复案件 / Resume a case", (200, schemas.CaseSchema), body=schemas.ReasonSchema, errors=(403, 422) + WRITE)
 def resume_case(case_id: int):
+    """恢复已暂停的案件：`{reason}` 必填（≤ 2000 字）；暂停期间到期的定时器在恢复后的第一次 tick 触发。
+    返回案件。
+
+    Resume a suspended case: `{reason}` required (≤ 2000 characters); timers due meanwhile fire at the
+    first tick after. The case."""
     return _case_operation(service.resume, case_id)
 
 
@@ -77,5 +95,7 @@ def resume_case(case_id: int):
 @documented("撤案 / Cancel a case opened in error", (200, schemas.CaseSchema), body=schemas.ReasonSchema,
             errors=(403, 422) + WRITE)
 def cancel_case(case_id: int):
-    """Its open tasks are cancelled, its timers end, the case closes with status `cancelled` (已撤案)."""
+    """撤销误立的案件：`{reason}` 必填（≤ 2000 字）；流程终止，未办任务关闭。返回案件。
+
+    Its open tasks are cancelled, its timers end, the case closes with status `cancelled` (已撤案)."""
     return _case_operation(service.cancel, case_id)

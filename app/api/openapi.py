@@ -23,9 +23,10 @@ ERRORS = {
          "Bad request: a malformed parameter, a body that is not JSON, a nameless multipart part",
     401: "缺少或无效的访问令牌 / Missing or invalid bearer token",
     403: "无权执行此操作 / Not allowed for the user's roles",
-    404: "不存在或不在您的权限范围内 / Not found, or outside the user's scope",
+    404: "不存在或不在您的权限范围内（也包括无效的路径 id）/ Not found, or outside the user's scope "
+         "(also a path id that is not an integer 1..2147483647)",
     409: "状态冲突（已被他人处理或并发修改），请刷新后重试 / Conflict: changed meanwhile, reload and retry",
-    413: "请求体过大 / Payload too large",
+    413: "请求体过大（上限 MAX_CONTENT_LENGTH，默认 20 MB）/ Payload too large (MAX_CONTENT_LENGTH, 20 MB by default)",
     415: "不支持的请求体类型 / Unsupported media type",
     422: "内容未通过校验：请求体不符合其结构（缺少字段、类型错误、未知字段）或业务规则，fields 逐项说明 / "
          "Validation failed: the body breaks its schema (missing, mistyped or unknown field) or a rule; "
@@ -33,9 +34,11 @@ ERRORS = {
     429: "尝试次数过多，请稍后再试 / Too many attempts, retry later",
     503: "数据库繁忙，未保存任何内容，可原样重试（Retry-After）/ Busy: nothing saved, retry (Retry-After)",
 }
-# Every authenticated operation: bad path or query text (400), no valid token (401), a locked
-# database (503). Writes add 409: another request changed the same rows first.
-COMMON = (400, 401, 503)
+# Every authenticated operation: bad path or query text (400), no valid token (401), a body over
+# MAX_CONTENT_LENGTH (413), a locked database (503). Writes add 409: another request changed the
+# same rows first. 405 (with its Allow header) answers only a method no operation declares, so no
+# operation lists it; the document's description says so.
+COMMON = (400, 401, 413, 503)
 WRITE = (409,)
 BINARY = {"type": "string", "format": "binary"}
 UPLOAD = {"multipart/form-data": {"schema": {"type": "object", "required": ["file"],
@@ -85,11 +88,11 @@ def _operation(endpoint: str, view, rule) -> dict:
         raise LookupError(f"API route {endpoint} ({rule.rule}) has no @documented contract")
     path_parameters = _path(rule)[1]
     public = endpoint in PUBLIC_ENDPOINTS
-    statuses = set(meta.errors) | ({400, 503} if public else set(COMMON))
+    statuses = set(meta.errors) | ({400, 413, 503} if public else set(COMMON))
     if path_parameters:
         statuses.add(404)
-    if meta.body is not None and not isinstance(meta.body, dict):
-        statuses.add(422)  # a JSON body checked by its marshmallow schema (app.api.schema_error)
+    if meta.query is not None or (meta.body is not None and not isinstance(meta.body, dict)):
+        statuses.add(422)  # query or JSON body checked by its marshmallow schema (app.api.schema_error)
     status, answer = meta.ok
     if answer is None:
         ok = {"description": "成功 / Success"}
@@ -122,10 +125,11 @@ def build_spec(app: Flask) -> dict:
                    plugins=[MarshmallowPlugin()],
                    info={"description": "诚信案件管理系统的 JSON 接口。以 POST /api/v1/auth/token 换取访问令牌，"
                                         "之后每个请求带 `Authorization: Bearer <token>`。错误一律为 "
-                                        "`{\"error\": {code, message, fields}}`。\n\n"
+                                        "`{\"error\": {code, message, fields}}`；路径不支持的方法为 405，带 Allow 头。\n\n"
                                         "The JSON API of Chengxin. Exchange a username and password for a token "
                                         "at POST /api/v1/auth/token, then send `Authorization: Bearer <token>`. "
-                                        "Every error is `{\"error\": {code, message, fields}}`."})
+                                        "Every error is `{\"error\": {code, message, fields}}`; a method a path "
+                                        "does not support is 405 with an Allow header."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     for status, description in ERRORS.items():
@@ -133,7 +137,7 @@ def build_spec(app: Flask) -> dict:
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         if status == 401:
             response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
-        if status == 503:
+        if status in (429, 503):
             response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
         spec.components.response(f"Error{status}", response)
     operations: dict[str, dict] = {}
@@ -154,7 +158,9 @@ def build_spec(app: Flask) -> dict:
 @bp.get("/openapi.json")
 @documented("接口契约 / This OpenAPI document", (200, {"type": "object"}))
 def openapi_spec():
-    """The OpenAPI 3.1 document of this API; no token needed."""
+    """本接口的 OpenAPI 3.1 文档；无需令牌。
+
+    The OpenAPI 3.1 document of this API; no token needed."""
     document = current_app.extensions.get("chengxin_openapi")
     if document is None:
         document = current_app.extensions["chengxin_openapi"] = build_spec(current_app)

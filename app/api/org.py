@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app.admin import service as admin
-from app.api import bp, page_args, schemas
+from app.api import bp, page_args, query_value, schemas
 from app.api.openapi import documented
 from app.cases import service as cases
-from app.errors import BadRequest, Forbidden
+from app.errors import Forbidden, ValidationFailed
 from app.inputs import parse_int
 from app.org import service as org
 from app.org.models import DEPARTMENT_KINDS, ROLES
@@ -24,23 +24,26 @@ def _page(items, total, page: int, per_page: int, schema) -> dict:
 
 
 def _choice(name: str, allowed) -> str | None:
-    """A query value that must be one of `allowed` (None when absent); 400 naming it otherwise."""
+    """A query value that must be one of `allowed` (None when absent); 422 naming it otherwise."""
     value = request.args.get(name, "").strip()
     if value and value not in allowed:
-        raise BadRequest("查询参数有误", {name: [f"应为以下之一：{'、'.join(allowed)}"]})
+        raise ValidationFailed("查询参数有误", {name: [f"应为以下之一：{'、'.join(allowed)}"]})
     return value or None
 
 
 @bp.get("/departments")
 @documented("单位列表 / List departments", (200, schemas.DepartmentPage), query=schemas.DepartmentQuery, errors=(403,))
 def list_departments():
-    """Departments a form or filter may name (`code` is the value forms take), in the web's choice
+    """表单或筛选可用的单位（`code` 为取值）；`include_inactive=1` 仅管理员可用（含已停用单位）。参数有
+    误时 422。
+
+    Departments a form or filter may name (`code` is the value forms take), in the web's choice
     order. Any signed-in user; `include_inactive=1` (admins only, 403 for others) adds deactivated
     units, as the admin page shows them. Query: `kind` (district|municipal|agency), `page`,
-    `per_page`. 400 naming a bad parameter."""
+    `per_page`. 422 naming a bad parameter."""
     include_inactive = FLAGS.get(request.args.get("include_inactive", "").strip().lower())
     if include_inactive is None:
-        raise BadRequest("查询参数有误", {"include_inactive": ["应为 0 或 1"]})
+        raise ValidationFailed("查询参数有误", {"include_inactive": ["应为 0、1、true 或 false"]})
     if include_inactive and not g.user.has_role("admin"):
         raise Forbidden("只有系统管理员可以查看已停用的单位")
     kind = _choice("kind", DEPARTMENT_KINDS)
@@ -53,7 +56,9 @@ def list_departments():
 @documented("公务员列表 / List civil servants", (200, schemas.CivilServantPage), query=schemas.CivilServantQuery,
             errors=(403,))
 def list_civil_servants():
-    """Civil servants of active units — the choices of form fields with `x-source: civil_servants`
+    """在用单位的公务员——表单中 `x-source: civil_servants` 字段的选项（取 `id`）；办理人员只看到本单位的。
+
+    Civil servants of active units — the choices of form fields with `x-source: civil_servants`
     (`id` is the value they take), scoped as the forms offer them: a handler sees their own unit's,
     others every active unit's. For every user who may fill such a form (a start form or a task
     form in one of their lanes) and designers; 403 for others. Query: `department` (a unit code,
@@ -69,13 +74,16 @@ def list_civil_servants():
 @bp.get("/users")
 @documented("用户列表 / List users", (200, schemas.UserPage), query=schemas.UserQuery, errors=(403,))
 def list_users():
-    """User accounts, as the admin page lists them (admins only, 403 for others), by username.
+    """用户账号（仅管理员），按用户名；筛选 `q`、`department`、`role`、`status`、`page`、`per_page`；参
+    数有误时 422。
+
+    User accounts, as the admin page lists them (admins only, 403 for others), by username.
     Query: `q` (username or name contains), `department` (id), `role` (a role code), `status`
-    (active|inactive), `page`, `per_page`; 400 naming a bad one."""
+    (active|inactive), `page`, `per_page`; 422 naming a bad one."""
     if not g.user.has_role("admin"):
         raise Forbidden("只有系统管理员可以查看用户列表")
     filters = {"q": request.args.get("q", "").strip() or None,
-               "department_id": parse_int(request.args.get("department"), "department", minimum=1),
+               "department_id": query_value(parse_int, "department", minimum=1),
                "role": _choice("role", ROLES), "status": _choice("status", ("active", "inactive"))}
     page, per_page = page_args()
     items, total = admin.list_users(page=page, per_page=per_page, **filters)
@@ -85,7 +93,9 @@ def list_users():
 @bp.get("/tasks/<int:task_id>/assignees")
 @documented("可改派的人员 / Who a task may be reassigned to", (200, schemas.PeopleSchema), errors=(403,))
 def task_assignees(task_id: int):
-    """Who the task may be reassigned to (`POST /tasks/<id>/reassign` takes one's `id`):
+    """任务可改派给的人员（`POST /tasks/<id>/reassign` 取其 `id`）；仅督导员。
+
+    Who the task may be reassigned to (`POST /tasks/<id>/reassign` takes one's `id`):
     `{items: [{id, username, full_name, department, department_name}]}`. For the task's
     supervisors; 404 outside the user's scope, 403 for others who may see the task."""
     return jsonify(items=schemas.people_out.dump(tasks.assignees_for(g.user, task_id)))

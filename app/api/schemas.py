@@ -2,17 +2,28 @@
 from __future__ import annotations
 
 from flask import g, url_for
+from flask_babel import lazy_gettext
 from marshmallow import Schema, fields, validate
 
-from app.complaints.service import FIELDS as COMPLAINT_FIELDS
+from app.auth.passwords import PASSWORD_MAX
+from app.calendar.models import DAY_NAME_MAX
 from app.cases.attachments import step_label
+from app.complaints.service import FIELDS as COMPLAINT_FIELDS
 from app.cases.decisions import kind_label
-from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS
+from app.cases.models import CASE_STATUSES, KEY_AREAS, SOURCE_TYPES, TIERS
 from app.cases.notes import NOTE_MAX_CHARS
 from app.cases.timeline import CATEGORIES as TIMELINE_CATEGORIES
+from app.complaints.models import CHANNELS
+from app.complaints.service import CATEGORY_MAX as COMPLAINT_CATEGORY_MAX
+from app.complaints.service import CHANNEL_ALIASES
+from app.complaints.service import EXTERNAL_ID_MAX as COMPLAINT_EXTERNAL_ID_MAX
+from app.complaints.service import FIELDS as COMPLAINT_FIELDS
+from app.complaints.service import TEXT_MAX as COMPLAINT_TEXT_MAX
+from app.documents.service import REASON_MAX_CHARS as CORRECTION_REASON_MAX
+from app.incidents.service import REASON_MAX as INCIDENT_REASON_MAX
 from app.inputs import DB_INT_MAX
 from app.notifications.models import NOTIFICATION_KINDS
-from app.org.models import DEPARTMENT_KINDS, ROLES
+from app.org.models import DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, FULL_NAME_MAX, ROLES
 from app.org.service import with_choices
 from app.tasks.service import task_form
 
@@ -24,7 +35,7 @@ TEXT_LIST = {"type": "array", "items": {"type": "string"}}
 
 class TokenRequestSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=PASSWORD_MAX))
 
 
 class CaseCreateSchema(Schema):
@@ -65,7 +76,7 @@ ID = {"strict": True, "validate": validate.Range(min=1, max=DB_INT_MAX)}
 
 
 class UserProfileSchema(Schema):
-    full_name = fields.String(required=True, validate=validate.Length(max=200))
+    full_name = fields.String(required=True, validate=validate.Length(max=FULL_NAME_MAX))
     department_id = fields.Integer(required=True, **ID)
     roles = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
                         metadata={"description": f"角色代码 / role codes: {', '.join(ROLES)}"})
@@ -75,17 +86,17 @@ class UserProfileSchema(Schema):
 
 class UserCreateSchema(UserProfileSchema):
     username = fields.String(required=True, validate=validate.Length(max=60))
-    password = fields.String(required=True, validate=validate.Length(max=200))
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
 
 
 class PasswordSchema(Schema):
-    password = fields.String(required=True, validate=validate.Length(max=200))
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
 
 
 class OwnPasswordSchema(Schema):
-    current = fields.String(required=True, validate=validate.Length(max=200))
-    new = fields.String(required=True, validate=validate.Length(max=200))
-    confirm = fields.String(required=True, validate=validate.Length(max=200))
+    current = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+    new = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+    confirm = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
 
 
 class LanguageSchema(Schema):
@@ -93,7 +104,7 @@ class LanguageSchema(Schema):
 
 
 class DepartmentProfileSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(max=200))
+    name = fields.String(required=True, validate=validate.Length(max=DEPARTMENT_NAME_MAX))
     kind = fields.String(required=True, validate=validate.Length(max=20),
                          metadata={"description": f"单位类型 / kind: {', '.join(DEPARTMENT_KINDS)}"})
     district_id = fields.Integer(allow_none=True, load_default=None, **ID)
@@ -106,7 +117,7 @@ class DepartmentCreateSchema(DepartmentProfileSchema):
 class CalendarDayRequestSchema(Schema):
     kind = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=20),
                          metadata={"description": "holiday、workday，或 null 恢复为普通日 / or null for an ordinary day"})
-    name = fields.String(load_default="", validate=validate.Length(max=200))
+    name = fields.String(load_default="", validate=validate.Length(max=DAY_NAME_MAX))
 
 
 class CalendarDaySchema(Schema):
@@ -338,6 +349,8 @@ class ErrorSchema(Schema):
 class TokenSchema(Schema):
     token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"enum": ["Bearer"]})
+    expires_in = fields.Integer(required=True, metadata={"description": "令牌有效期（秒，API_TOKEN_HOURS × 3600）/ "
+                                                                        "seconds the token stays valid"})
 
 
 class MeSchema(Schema):
@@ -388,7 +401,7 @@ class DocumentSchema(Schema):
 
 
 class CorrectionSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(max=2000),
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=CORRECTION_REASON_MAX),
                            metadata={"description": "更正原因（印在文书上）/ the reason, printed on the document"})
 
 
@@ -469,8 +482,25 @@ class ComplaintFiltersSchema(Schema):
     channels = fields.List(fields.Nested(CodeLabelSchema), required=True)
 
 
+class ComplaintItemSchema(Schema):
+    """One complaint as the source system exports it (app/complaints/service.py checks each; a bad
+    one is reported in `errors` with its line, the others are imported)."""
+
+    date = fields.Date(required=True, metadata={"description": "收到日期，不晚于今天 / received on, not after today"})
+    unit = fields.String(required=True, validate=validate.Length(min=1),
+                         metadata={"description": "被投诉单位的代码或全称 / the unit's code or full name"})
+    channel = fields.String(required=True, validate=validate.OneOf(list(CHANNEL_ALIASES)),
+                            metadata={"description": "渠道 / channel: 12345 或 / or enterprise（及其中文名称）"})
+    category = fields.String(required=True, validate=validate.Length(min=1, max=COMPLAINT_CATEGORY_MAX),
+                             metadata={"description": "投诉类别 / category"})
+    text = fields.String(required=True, validate=validate.Length(min=1, max=COMPLAINT_TEXT_MAX),
+                         metadata={"description": "投诉内容 / what the complaint says"})
+    external_id = fields.String(required=True, validate=validate.Length(min=1, max=COMPLAINT_EXTERNAL_ID_MAX),
+                                metadata={"description": "来源系统中的编号，重复的忽略 / the source's id; repeats are ignored"})
+
+
 class ComplaintItemsSchema(Schema):
-    items = fields.List(fields.Raw(), required=True,
+    items = fields.List(fields.Nested(ComplaintItemSchema), required=True,
                         metadata={"description": f"{{{', '.join(COMPLAINT_FIELDS)}}} 对象 / objects"})
 
 
@@ -659,8 +689,13 @@ IncidentPageSchema = page_of(IncidentSchema, "IncidentPageSchema")
 
 
 class ReasonSchema(Schema):
-    # Not `required` here: a missing or blank reason is the service's 422 naming `reason`.
-    reason = fields.String(allow_none=True, metadata={"description": "操作原因（必填，≤ 2000 字）/ why (required, ≤ 2000 characters)"})
+    # What the service requires (app.incidents.service.REASON_MAX); a blank one is its 422.
+    reason = fields.String(required=True, error_messages={"required": lazy_gettext("请填写操作原因")},
+                           validate=[validate.Length(min=1, error=lazy_gettext("请填写操作原因")),
+                                     validate.Length(max=INCIDENT_REASON_MAX, error=lazy_gettext(
+                                         "操作原因不能超过 %(max)s 个字", max=INCIDENT_REASON_MAX))],
+                           metadata={"description": f"操作原因（必填，≤ {INCIDENT_REASON_MAX} 字）/ "
+                                                    f"why (required, ≤ {INCIDENT_REASON_MAX} characters)"})
 
 
 class SkipRequestSchema(ReasonSchema):
@@ -684,7 +719,8 @@ class PageQuery(Schema):
 
 class CaseQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(list(CASE_STATUSES)))
-    area = fields.String(metadata={"description": "重点领域 / key area"})
+    area = fields.String(validate=validate.OneOf(KEY_AREAS),
+                         metadata={"description": "重点领域（16 个之一）/ key area (one of the 16)"})
     subject = fields.String(metadata={"description": "对象姓名或单位 / subject name"})
     q = fields.String(metadata={"description": "案号或标题包含 / number or title contains"})
 
@@ -720,7 +756,7 @@ class UserQuery(PageQuery):
 class ComplaintQuery(PageQuery):
     unit = fields.String(metadata={"description": "单位代码 / unit code"})
     category = fields.String()
-    channel = fields.String()
+    channel = fields.String(validate=validate.OneOf(list(CHANNELS)))
     date_from = fields.Date()
     date_to = fields.Date()
 
@@ -803,11 +839,12 @@ class DevClockSchema(Schema):
 
 
 class DevClockRequestSchema(Schema):
-    """One of: `when` (ISO date-time; no offset = Asia/Shanghai), `advance_days` (1–3660), `reset`."""
+    """Exactly one of: `when` (ISO date-time; no offset = Asia/Shanghai), `advance_days` (a JSON
+    integer 1–3660), `reset: true`."""
 
     when = fields.String(validate=validate.Length(min=1, max=40))
-    advance_days = fields.Integer(validate=validate.Range(min=1, max=3660))
-    reset = fields.Boolean()
+    advance_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3660))
+    reset = fields.Boolean(truthy={True}, falsy={False}, metadata={"description": "true：恢复为真实时间 / back to real time"})
 
 
 dev_clock_request = DevClockRequestSchema()

@@ -92,7 +92,8 @@ def _reserve_attempt(keys: list[tuple[str, int]]) -> None:
                     where=or_(expired, LoginThrottle.failures < limit))
                 .returning(LoginThrottle.failures)).first()
             if counted is None:
-                raise Throttled(_("登录失败次数过多，请 %(n)s 分钟后再试", n=int(window.total_seconds() // 60)))
+                raise Throttled(_("登录失败次数过多，请 %(n)s 分钟后再试", n=int(window.total_seconds() // 60)),
+                                retry_after_seconds=int(window.total_seconds()))
 
 
 def _give_back(keys: list[tuple[str, int]]) -> None:
@@ -151,6 +152,11 @@ def log_in(username: str, password: str, remote_addr: str | None) -> tuple[User,
 def request_token(username: str, password: str, remote_addr: str | None) -> str:
     """API sign-in: a bearer token valid API_TOKEN_HOURS. Raises AuthError or Throttled."""
     return _sign_in(ApiToken, username, password, remote_addr)[1]
+
+
+def token_lifetime_seconds() -> int:
+    """How long a new API token stays valid, in seconds (API_TOKEN_HOURS)."""
+    return int(current_app.config[ApiToken.LIFETIME_SETTING]) * 3600
 
 
 def issue_token(user: User) -> str:

@@ -14,6 +14,9 @@ from app.i18n import N_
 DAY_KINDS = {"holiday": N_("法定节假日"), "workday": N_("调休上班")}
 
 
+DAY_NAME_MAX = 40  # characters of a day's name (国庆节…): the column, the forms and the API schema
+
+
 class CalendarYear(db.Model):
     """A year whose schedule is loaded. A date in a year without a row cannot be counted."""
 
@@ -33,4 +36,4 @@ class CalendarDay(db.Model):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
-    name: Mapped[str] = mapped_column(String(40), default="")
+    name: Mapped[str] = mapped_column(String(DAY_NAME_MAX), default="")

@@ -11,7 +11,7 @@ from uuid import uuid4
 
 from sqlalchemy import delete, select
 
-from app.calendar.models import DAY_KINDS, CalendarDay, CalendarYear
+from app.calendar.models import DAY_KINDS, DAY_NAME_MAX, CalendarDay, CalendarYear
 from app.clock import clock
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -168,7 +168,11 @@ def parse_schedule_csv(text: str) -> dict[int, list[tuple[date, str, str]]]:
         if kind not in DAY_KINDS:
             errors.append(f"第 {lineno} 行：类型必须是 holiday 或 workday，而不是 {kind!r}")
             continue
-        years.setdefault(d.year, []).append((d, kind, row[2].strip() if len(row) > 2 else ""))
+        name = row[2].strip() if len(row) > 2 else ""
+        if len(name) > DAY_NAME_MAX:
+            errors.append(f"第 {lineno} 行：名称过长（{len(name)} 个字符），最多 {DAY_NAME_MAX} 个")
+            continue
+        years.setdefault(d.year, []).append((d, kind, name))
     if errors:
         raise ValidationFailed("日历文件有错误：" + "；".join(errors), {"file": errors})
     if not years:

@@ -8,6 +8,7 @@ from app.cases import case_file, decisions
 from app.cases.models import CASE_STATUSES, KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS, WARNING_STAGES, Case
 from app.cases.timeline import record_event
 from app.clock import LOCAL_TZ, clock
+from app.db_types import too_long_for
 from app.engine import ActionError, register_action
 from app.i18n import N_
 
@@ -45,6 +46,9 @@ def correct_record(case: Case, changes: dict) -> None:
     unknown = set(changes) - CORRECTABLE
     if unknown:
         raise ActionError(f"不能更正这些字段：{', '.join(sorted(unknown))}")
+    over = too_long_for(Case, {name: value for name, value in changes.items() if name in Case.__table__.c})
+    if over:
+        raise ActionError("更正内容过长：" + "、".join(f"{name} 最多 {n} 个字" for name, n in over.items()))
     allowed = {"tier": TIERS, "key_area": KEY_AREAS, "source_type": SOURCE_TYPES}
     diff = {}
     for name, value in changes.items():

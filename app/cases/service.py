@@ -14,6 +14,7 @@ from app.cases import attachments
 from app.cases.models import CASE_STATUSES, KEY_AREAS, Attachment, Case, CaseLink, CaseSequence, TimelineEvent
 from app.cases.timeline import record_event
 from app.clock import clock, local_day_start
+from app.db_types import too_long_for
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.org import service as org
@@ -105,6 +106,17 @@ def _startable_version(process_key: str):
     return version
 
 
+CASE_TEXT_FIELDS = ("title", "subject_type", "source_type", "document_number", "key_area", "tier")
+
+
+def _check_case_columns(data: dict) -> None:
+    """A start form's values the case keeps in its own columns fit them, whatever maxLength the
+    designer gave the form: ValidationFailed (422) naming each field that is too long."""
+    over = too_long_for(Case, {name: data.get(name) for name in CASE_TEXT_FIELDS})
+    if over:
+        raise ValidationFailed(_("填写有误"), {name: [_("不能超过 %(n)s 个字", n=n)] for name, n in over.items()})
+
+
 def start_case(process_key: str, data, *, actor: User | None, recording_department_id: int,
                uploads: dict | None = None, origin: str | None = None, version=None) -> Case:
     """Start a case inside the caller's transaction: validate the start form, number the case,
@@ -113,6 +125,7 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
     version = version or _startable_version(process_key)
     form_version = forms.version_in(version, version.start_form)
     data = forms.validate(version.start_form, data, form_version)
+    _check_case_columns(data)
     department, servant = _resolve_subject(data)
     case = Case(
         number=_allocate_number(NUMBER_PREFIXES.get(process_key, "AJ"), clock.today().year),

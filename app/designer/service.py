@@ -133,6 +133,9 @@ def _process_key(data: bytes) -> tuple[str, str]:
     processes = root.findall(f"{{{BPMN_NS}}}process")
     if len(processes) != 1 or not processes[0].get("id"):
         raise ValidationFailed(_("文件必须只包含一个有 id 的流程"), {"bpmn": [_("文件必须只包含一个有 id 的流程")]})
+    problems = engine.process_id_problems(processes[0].get("id"), processes[0].get("name"))
+    if problems:  # the same check as deployment's: a draft must be storable, openable and deletable
+        raise ValidationFailed(_("流程 id 或名称无效，未保存"), {"bpmn": [str(p) for p in problems]})
     return processes[0].get("id"), xml_text(data, root)
 
 

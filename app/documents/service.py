@@ -256,6 +256,13 @@ def correct(user: User, document_id: int, reason: str) -> Document:
         _add_pending(document)
         record_event(old.case, "document.corrected", f"更正{old.title}：{old.number}（第 {document.version} 版）",
                      {"document_id": document.id, "supersedes": latest.id, "reason": reason}, actor_id=user.id)
+    return _as_stored(document)
+
+
+def _as_stored(document: Document) -> Document:
+    """The document as the database holds it once its unit of work (and the render after it) is
+    over: `rendered` with its sha256, or still `pending` (a background worker, a failed render)."""
+    db.session.refresh(document)
     return document
 
 
@@ -270,7 +277,8 @@ def issue_report(user: User, case: Case) -> Document:
     """The case report (案件办理情况报告) of a case, issued now by `user` (one transaction; the
     PDF is rendered after it). Raises CjkFontMissing when no Chinese font is installed."""
     with unit_of_work():
-        return issue(case, "case_report", actor_id=user.id)
+        document = issue(case, "case_report", actor_id=user.id)
+    return _as_stored(document)
 
 
 def for_case(case: Case) -> list[Document]:

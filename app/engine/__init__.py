@@ -2,7 +2,7 @@
 it in plain values (ids, dicts, dataclasses) through the names below."""
 from app.engine.definitions import (
     CX_NS, DeployRefused, Problem, change_summary, deploy, has_deadline_timer, latest_version, parse_bpmn,
-    previous_version,
+    previous_version, process_id_problems,
 )
 from app.engine.helpers import ACTIONS, HELPERS, ActionError, Bindings, callable_names, register_action
 from app.engine.migration import MigrationPlan, migrate, plan_migration

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -34,6 +35,12 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CX_NS = "https://chengxin.example.org/schema/bpmn/1.0"
 NS = {"bpmn": BPMN_NS, "cx": CX_NS}
 RESERVED_IDS = {"Start", "End", "Root"}
+# A process id is the key of its definition, a URL segment (/designer/<key>) and a file name
+# (<key>.bpmn): an ASCII XML name, as the modeler makes them ("Process_0abc"). The lengths are the
+# columns it is stored in: ProcessDefinition.key / HumanTask.bpmn_id / Incident.element_id (100),
+# ProcessDefinition.name / HumanTask.name / Incident.element_name (200).
+PROCESS_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+ID_MAX, NAME_MAX = 100, 200
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,42 @@ def _local(tag) -> str:
 
 def _label(node) -> tuple[str, str]:
     return node.get("id", ""), node.get("name", "") or ""
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def process_id_problems(process_id: str | None, name: str | None) -> list[Problem]:
+    """What is wrong with a process's id and name (each Problem naming the process); [] when
+    storable. The one check of a process id, for drafts and deployment alike: an ASCII XML name
+    (letter or `_`, then letters, digits, `_ . -`) of at most ID_MAX characters, a name of at
+    most NAME_MAX."""
+    process_id, name = process_id or "", name or ""
+    label = (_short(process_id), _short(name))
+    problems = []
+    if not PROCESS_ID.fullmatch(process_id):
+        problems.append(Problem(*label, "流程 id 只能由英文字母、数字、下划线、点和连字符组成，且以字母或下划线开头"))
+    if len(process_id) > ID_MAX:
+        problems.append(Problem(*label, f"流程 id 过长：{len(process_id)} 个字符，最多 {ID_MAX} 个"))
+    if len(name) > NAME_MAX:
+        problems.append(Problem(*label, f"流程名称过长：{len(name)} 个字符，最多 {NAME_MAX} 个"))
+    return problems
+
+
+def _length_problems(process) -> list[Problem]:
+    """Flow-node ids and names longer than the columns that keep them (tasks, incidents)."""
+    problems = []
+    for node in process.iter():
+        if _local(node.tag) not in FLOW_NODES and _local(node.tag) != "sequenceFlow":
+            continue
+        node_id, name = _label(node)
+        label = (_short(node_id), _short(name))
+        if len(node_id) > ID_MAX:
+            problems.append(Problem(*label, f"元素 id 过长：{len(node_id)} 个字符，最多 {ID_MAX} 个"))
+        if len(name) > NAME_MAX:
+            problems.append(Problem(*label, f"元素名称过长：{len(name)} 个字符，最多 {NAME_MAX} 个"))
+    return problems
 
 
 def _check_code(problems, node, source, mode, what):
@@ -277,6 +320,7 @@ def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Col
     key, name = process.get("id"), process.get("name") or process.get("id")
 
     problems, meta = _check_our_rules(process, roles, forms)
+    problems = process_id_problems(process.get("id"), process.get("name")) + _length_problems(process) + problems
     if next(refused_constructs(process), None) is not None:
         raise DeployRefused(filename, problems)  # the parser would only repeat them in its own words
     spec_json = ""

@@ -24,12 +24,17 @@ ROLES = {
 DEPARTMENT_KINDS = {"district": N_("区政府"), "municipal": N_("市级部门"), "agency": N_("市级机构")}
 
 
+# Characters of a department's name and a user's full name: the columns, the admin service's
+# checks and the API schemas (app/api/schemas.py) all read these.
+DEPARTMENT_NAME_MAX, FULL_NAME_MAX = 120, 60
+
+
 class Department(db.Model):
     __tablename__ = "department"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(DEPARTMENT_NAME_MAX), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     # A department inside a district (e.g. a district bureau) points at the district government;
     # district-scoped reviewers and supervisors see cases of the whole district.
@@ -71,7 +76,7 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
-    full_name: Mapped[str] = mapped_column(String(60))
+    full_name: Mapped[str] = mapped_column(String(FULL_NAME_MAX))
     password_hash: Mapped[str] = mapped_column(String(256))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     # For reviewers and supervisors: None = city-wide, else limited to this district.

@@ -6,7 +6,7 @@ import copy
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.errors import BadRequest
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.org.models import CivilServant, Department, User
 from app.pagination import Total, count_capped
@@ -101,12 +101,12 @@ def list_civil_servants(*, department_code: str | None = None, within: int | Non
                         per_page: int = 20) -> tuple[list[CivilServant], Total]:
     """Civil servants of active units (the ones a form offers; of unit `within` only when given,
     see `civil_servant_scope`), optionally of one unit (by code), ordered as the form's choices.
-    BadRequest (400) naming `department` for a code of no active unit."""
+    ValidationFailed (422) naming `department` for a code of no active unit, like every bad filter."""
     query = _civil_servants(within)
     if department_code:
         if db.session.scalar(select(Department.id).where(Department.code == department_code,
                                                          Department.active.is_(True))) is None:
-            raise BadRequest(_("筛选条件有误"), {"department": [_("未知单位")]})
+            raise ValidationFailed(_("筛选条件有误"), {"department": [_("未知单位")]})
         query = query.where(Department.code == department_code)
     total = count_capped(query, page, per_page)
     items = db.session.scalars(query.order_by(Department.id, CivilServant.name, CivilServant.id)
