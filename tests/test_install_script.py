@@ -182,3 +182,12 @@ def test_a_skipped_test_fails_the_run(tmp_path):
     assert "test_sample.py::test_cannot_run: frobnicator not installed" in skipped.stdout
     passing = pytest_run(str(tmp_path / "test_sample.py") + "::test_runs")
     assert passing.returncode == 0, passing.stdout
+
+
+def test_no_local_environment_is_committed():
+    """A clean clone creates its own virtualenv and node_modules: none is tracked (a link to a
+    developer's would make `make install` skip or break on a fresh machine)."""
+    tracked = subprocess.run(["git", "ls-files", "-s"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    links = [line.split("\t")[1] for line in tracked.splitlines() if line.startswith("120000")]
+    assert links == []
+    assert not [p for p in tracked.splitlines() if p.split("\t")[1].split("/")[0] in (".venv", "node_modules")]
