@@ -253,7 +253,7 @@ def test_a_designer_keeps_drafts_and_migrates_running_cases_with_a_token(api):
     plan = designer.post("/designer/processes/safety_probe/migration-plan", {"source": 1, "target": 2})
     assert plan.status_code == 200 and plan.get_json()["items"] == [
         {"case_id": waiting["id"], "case_number": waiting["number"], "possible": True, "waiting": ["review"],
-         "reasons": []}]
+         "waiting_names": ["“审核”（review）"], "added": [], "reasons": []}]
     assert designer.post("/designer/processes/safety_probe/migration-plan", {"source": 1, "target": 9}).status_code == 404
     assert "target" in fields_of(designer.post("/designer/processes/safety_probe/migrate", {"source": 1}))
     moved = designer.post("/designer/processes/safety_probe/migrate", {"source": 1, "target": 2})

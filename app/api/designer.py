@@ -169,7 +169,7 @@ def migration_plan(key: str):
     plan = service.migration_plan(key, payload["source"], payload["target"])
     return jsonify(items=schemas.migration_items_out.dump(
         [{"case_id": case.id, "case_number": case.number, "possible": step.possible, "waiting": step.waiting,
-          "reasons": step.reasons} for case, step in plan]))
+          "waiting_names": step.waiting_names, "added": step.added, "reasons": step.reasons} for case, step in plan]))
 
 
 @bp.post("/designer/processes/<key>/migrate")

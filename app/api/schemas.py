@@ -602,7 +602,12 @@ class MigrationItemSchema(Schema):
     case_id = fields.Integer(required=True)
     case_number = fields.String(required=True)
     possible = fields.Boolean(required=True)
-    waiting = fields.List(fields.String(), required=True, metadata={"description": "等待中的步骤 / waiting steps"})
+    waiting = fields.List(fields.String(), required=True,
+                          metadata={"description": "等待中的步骤（元素 id）/ waiting steps (element ids)"})
+    waiting_names = fields.List(fields.String(), required=True, metadata={
+        "description": "等待中的步骤（设计时的名称）/ the same steps as the designer named them"})
+    added = fields.List(fields.String(), required=True, metadata={
+        "description": "迁移时补建的边界事件 / boundary events the move creates (timed from when the step began)"})
     reasons = fields.List(fields.String(), required=True, metadata={"description": "不能迁移的原因 / why not"})
 
 

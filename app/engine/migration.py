@@ -29,7 +29,8 @@ _OPEN = {TaskState.READY, TaskState.WAITING, TaskState.STARTED}
 class MigrationPlan:
     instance_id: int
     possible: bool
-    waiting: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # element ids
+    waiting_names: list[str] = field(default_factory=list)  # the same, as the designer named them
     reasons: list[str] = field(default_factory=list)
     # What the move adds: "“单位报送”上的边界事件“到期前提醒”" (designer's names), one per event.
     added: list[str] = field(default_factory=list)
@@ -98,10 +99,12 @@ def plan_migration(instance: ProcessInstance, target: ProcessVersion) -> Migrati
             plan.reasons.append(f"等待中的环节{_designer_name(name, source_specs)}在第 {target.version} 版中已删除"
                                 "（请待该环节办结后再迁移，或在新版本中保留它）")
         elif name not in every:
-            plan.reasons.append(f"已办环节{_designer_name(name, source_specs)}在第 {target.version} 版中已删除或改变了结构"
-                                "（引擎无法把已办的路径对应到新版本）")
+            what = "已办环节" if state == TaskState.COMPLETED else "预计将经过的环节"
+            plan.reasons.append(f"{what}{_designer_name(name, source_specs)}在第 {target.version} 版中已删除或改变了结构"
+                                "（引擎无法把案件的路径对应到新版本）")
         if state in _OPEN and not name.startswith(("Root", "Start")) and "." not in name:
             plan.waiting.append(name)
+            plan.waiting_names.append(_designer_name(name, source_specs))
             if state != TaskState.WAITING:
                 plan.added += _boundary_additions(name, source_specs, target_specs)
     plan.reasons = sorted(set(plan.reasons))

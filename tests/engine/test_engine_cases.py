@@ -117,6 +117,7 @@ def _migrate_case_waiting_on_a_task(api, designer_service, tick, *, started_days
     deploy_path(MIGRATION / "v2.bpmn")
     (plan,) = [p for _, p in designer_service.migration_plan("f07_migrate_timer", 1, 2)]
     assert plan.possible and plan.added == ["“单位报送”上的边界事件“到期前提醒”"]
+    assert plan.waiting_names == ["“单位报送”（a_task）"]  # the designer's words on the dry-run page
     guid = db.session.scalar(select(HumanTask.task_guid).where(HumanTask.case_id == case["id"], HumanTask.status == "open"))
     designer = db.session.scalar(select(User).where(User.username == "designer"))
     assert designer_service.migrate(designer, "f07_migrate_timer", 1, 2) == ([case["number"]], [])
