@@ -72,8 +72,11 @@ _EDGES = re.compile(f"^{_EDGE}|{_EDGE}$")
 # Refused anywhere: C0/C1 control characters (a multi-line text keeps tab and line feed) and the
 # bidirectional embeddings, overrides and isolates that make text read otherwise than it is stored.
 _BIDI = "\u202a-\u202e\u2066-\u2069"
-_CONTROL_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
-_CONTROL_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+# Private-use characters and non-characters have no glyph in any font a document is printed with:
+# they would be printed as empty boxes in an official document that can never change.
+_NO_GLYPH = "\ue000-\uf8ff\ufdd0-\ufdef\ufffe\uffff\U000f0000-\U0010ffff"
+_CONTROL_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}{_NO_GLYPH}]")
+_CONTROL_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}{_NO_GLYPH}]")
 
 
 def clean_text(value: str) -> str:
@@ -89,7 +92,7 @@ def text_refusal(value: str, title: str, *, multiline: bool = True) -> str | Non
     person types and which hide or reorder text for readers, exports and printed documents);
     None when the text is acceptable. `title` is the field's name for the message."""
     if (_CONTROL_TEXT if multiline else _CONTROL_LINE).search(value):
-        return _("“%(field)s”含有控制字符或文字方向控制符，请删除后重试", field=title)
+        return _("“%(field)s”含有控制字符、文字方向控制符或无法显示的字符，请删除后重试", field=title)
     return None
 
 

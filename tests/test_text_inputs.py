@@ -89,3 +89,16 @@ def test_names_and_version_notes_are_cleaned_and_refuse_control_characters(api):
     for comment, message in (("\u3000\u200b", "“版本说明”为必填项"), ("第一版\u001b", "“版本说明”含有控制字符")):
         r = designer.post("/designer/deploy", {"xml": xml, "comment": comment})
         assert r.status_code == 422 and message in r.get_json()["error"]["fields"]["comment"][0], r.get_json()
+
+
+def test_characters_no_font_can_print_are_refused_before_they_reach_a_document(api):
+    """Same kind as control characters: a private-use or non-character would print as an empty box
+    in an official document that never changes (the issue-13 attack corrected a notice with one)."""
+    case = api.as_("recorder").register()
+    reviewer = api.as_("reviewer")
+    reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    document = reviewer.case(case["id"])["documents"][0]
+    for text in ("更正\U000FC1A2原因", "更正\ue000原因", "更正\ufdd0原因"):
+        r = reviewer.post(f"/cases/{case['id']}/documents/{document['id']}/correct", {"reason": text})
+        assert r.status_code == 422 and "reason" in r.get_json()["error"]["fields"], (text, r.get_json())
+    assert reviewer.post(f"/cases/{case['id']}/notes", {"text": "备注\ue001"}).status_code == 422
