@@ -693,10 +693,13 @@ class IncidentSchema(Schema):
 IncidentPageSchema = page_of(IncidentSchema, "IncidentPageSchema")
 
 
+_REASON_REQUIRED = lazy_gettext("“%(field)s”为必填项", field=lazy_gettext("操作原因"))  # the service's words
+
+
 class ReasonSchema(Schema):
     # What the service requires (app.incidents.service.REASON_MAX); a blank one is its 422.
-    reason = fields.String(required=True, error_messages={"required": lazy_gettext("请填写操作原因")},
-                           validate=[validate.Length(min=1, error=lazy_gettext("请填写操作原因")),
+    reason = fields.String(required=True, error_messages={"required": _REASON_REQUIRED},
+                           validate=[validate.Length(min=1, error=_REASON_REQUIRED),
                                      validate.Length(max=INCIDENT_REASON_MAX, error=lazy_gettext(
                                          "操作原因不能超过 %(max)s 个字", max=INCIDENT_REASON_MAX))],
                            metadata={"description": f"操作原因（必填，≤ {INCIDENT_REASON_MAX} 字）/ "

@@ -75,7 +75,7 @@ def _check_operator(user: User, case: Case | None, not_found: str) -> None:
     if case is None or not (may_operate(user, case) or can_view_case(user, case)):
         raise NotFound(not_found)
     if not may_operate(user, case):
-        raise Forbidden(_("只有管理员或该案件所在范围的督导员可以处理异常"))
+        raise Forbidden(_("只有管理员或该案件所在范围的督导员可以进行此操作"))
 
 
 def _scope(query, user: User):
@@ -91,7 +91,8 @@ def list_incidents(user: User, status: str | None = "open", *, page: int = 1,
     """One page of the incidents in the user's scope (admins: all; supervisors: their district),
     latest failure first. `status`: open, resolved or None (both)."""
     if status not in (*STATUSES, None):
-        raise ValidationFailed(_("参数有误"), {"status": [_("status 必须是 %(values)s 之一", values=" / ".join(STATUSES))]})
+        raise ValidationFailed(_("参数有误"), {"status": [_("status 必须是 %(values)s 之一",
+                                                               values=" / ".join((*STATUSES, "all")))]})
     query = _scope(select(Incident), user)
     if status:
         query = query.where(Incident.status == status)
