@@ -124,7 +124,9 @@ def report_missed_deadlines(limit: int = 500) -> int:
                                           engine.ProcessInstance.status == "running",
                                           or_(HumanTask.overdue_reported_for.is_(None),
                                               HumanTask.overdue_reported_for != HumanTask.due_at))
-                                   .order_by(HumanTask.due_at).limit(limit)).all()
+                                   .order_by(HumanTask.due_at).limit(limit)
+                                   # an instance a ticker is firing is left to it (as firing does)
+                                   .with_for_update(skip_locked=True, of=engine.ProcessInstance)).all()
         reported = 0
         for task in tasks:
             task.overdue_reported_for = task.due_at
