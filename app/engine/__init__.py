@@ -1,7 +1,7 @@
 """The engine boundary: the only package that imports SpiffWorkflow. Everything outside talks to
 it in plain values (ids, dicts, dataclasses) through the names below."""
 from app.engine.definitions import (
-    CX_NS, DeployRefused, Problem, change_summary, deploy, has_deadline_timer, latest_version, parse_bpmn,
+    CX_NS, DeployRefused, Problem, change_summary, deploy, latest_version, parse_bpmn,
     previous_version, process_id_problems,
 )
 from app.engine.helpers import ACTIONS, HELPERS, ActionError, Bindings, callable_names, register_action
@@ -9,8 +9,8 @@ from app.engine.migration import MigrationPlan, migrate, plan_migration
 from app.engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
 from app.engine.palette import REFUSED, RefusedConstruct
 from app.engine.runtime import (
-    NothingToSkip, Passed, ReadyTask, ReplannedTimer, StepFailed, StepResult, complete, fire_timers, postpone_timers,
-    replan_timers, skip_failed, start,
+    NothingToSkip, Passed, ReadyTask, ReplannedTimer, StepFailed, StepResult, complete, fire_timers, has_deadline_timer,
+    postpone_timers, replan_timers, skip_failed, start,
 )
 
 __all__ = [

@@ -303,11 +303,6 @@ def _palette_problems(process) -> list[Problem]:
     return problems
 
 
-def has_deadline_timer(version: ProcessVersion, element: str) -> bool:
-    """Whether the model enforces this user task's deadline itself (a boundary timer on it)."""
-    return bool(json.loads(version.task_meta_json)["tasks"].get(element, {}).get("deadline_timer"))
-
-
 def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Collection[str]) -> ParsedProcess:
     """Validate a BPMN file completely. Raises DeployRefused listing every problem found."""
     root = parse_xml(data, max_bytes=current_app.config["BPMN_MAX_BYTES"], filename=filename)

@@ -86,6 +86,11 @@ def _meta(version: ProcessVersion) -> dict:
     return _parsed_meta(version.task_meta_json)  # read-only: shared by every step of the version
 
 
+def has_deadline_timer(version: ProcessVersion, element: str) -> bool:
+    """Whether the model enforces this user task's deadline itself (a boundary timer on it)."""
+    return bool(_meta(version)["tasks"].get(element, {}).get("deadline_timer"))
+
+
 class _Stepper:
     """Runs the engine and records what it passed, turning engine failures into StepFailed."""
 

@@ -118,7 +118,7 @@ def report_missed_deadlines(limit: int = 500) -> int:
     (a moved deadline is reported again). Tasks with their own overdue timer are left to the
     model. One transaction; run by `tick`. Returns how many tasks were reported."""
     with unit_of_work():
-        tasks = db.session.scalars(select(HumanTask).join(engine.ProcessInstance,
+        rows = db.session.execute(select(HumanTask, engine.ProcessInstance).join(engine.ProcessInstance,
                                                           engine.ProcessInstance.id == HumanTask.instance_id)
                                    .where(HumanTask.status == "open", HumanTask.due_at <= clock.now(),
                                           engine.ProcessInstance.status == "running",
@@ -128,9 +128,8 @@ def report_missed_deadlines(limit: int = 500) -> int:
                                    # an instance a ticker is firing is left to it (as firing does)
                                    .with_for_update(skip_locked=True, of=engine.ProcessInstance)).all()
         reported = 0
-        for task in tasks:
+        for task, instance in rows:
             task.overdue_reported_for = task.due_at
-            instance = db.session.get(engine.ProcessInstance, task.instance_id)
             if engine.has_deadline_timer(instance.version, task.bpmn_id):
                 continue
             task_overdue(task.case, task.bpmn_id)
