@@ -7,17 +7,19 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import sqlite
-from app.clock import clock
+from app.core import sqlite
+from app.core.clock import clock
 from app.config import DEV_CLOCK_FILE, Config, check_public_base_url, config_for_environment, instance_secret_key
-from app.extensions import csrf, db, login_manager, migrate
-from app.inputs import init_inputs
+from app.core.extensions import csrf, db, login_manager, migrate
+from app.core.inputs import init_inputs
+from app.core.session import SessionInterface
 
 
 def create_app(config_class: type[Config] | None = None, instance_path: str | None = None) -> Flask:
     """The application. `instance_path`: the instance folder (default `instance/` beside `app/`)."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(config_class or config_for_environment())
+    app.session_interface = SessionInterface()  # static files leave the session cookie alone
     check_public_base_url(app.config)
     init_inputs(app)  # URL int converter, JSON limits, unstorable-text check: before any blueprint
     os.makedirs(app.instance_path, exist_ok=True)
@@ -52,7 +54,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     from app.complaints.views import bp as complaints_bp
     from app.designer.views import bp as designer_bp
     from app.documents.views import bp as documents_bp
-    from app.health import bp as health_bp
+    from app.core.health import bp as health_bp
     from app.incidents.views import bp as incidents_bp
     from app.notifications.views import bp as notifications_bp
     from app.supervision.views import bp as supervision_bp

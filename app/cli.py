@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from app.errors import DomainError
+from app.core.errors import DomainError
 
 
 def _fail(message: str) -> None:
@@ -71,7 +71,7 @@ def register_cli(app: Flask) -> None:
         """Fire every timer that is due."""
         from app.calendar.service import missing_years
         from app.cases.timers import fire_due_timers
-        from app.clock import clock
+        from app.core.clock import clock
         from app.documents.service import render_pending
         from app.notifications.mail import deliver_outbox
 
@@ -120,8 +120,8 @@ def register_cli(app: Flask) -> None:
 
         from app.cases.models import Case
         from app.documents.service import issue
-        from app.transaction import unit_of_work
-        from app.extensions import db
+        from app.core.transaction import unit_of_work
+        from app.core.extensions import db
 
         query = select(Case.id).order_by(Case.id)
         if status:
@@ -146,7 +146,7 @@ def register_cli(app: Flask) -> None:
 
         from app.documents.models import Document
         from app.documents.service import check_reason, correct
-        from app.extensions import db
+        from app.core.extensions import db
         from app.org.models import User
 
         try:

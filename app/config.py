@@ -49,7 +49,7 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
-DEV_CLOCK_FILE = "dev-clock.json"  # in the instance folder (app.clock.OffsetFile)
+DEV_CLOCK_FILE = "dev-clock.json"  # in the instance folder (app.core.clock.OffsetFile)
 
 
 class Config:
@@ -58,12 +58,12 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(os.environ.get("DATABASE_URL", _sqlite_default()))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # SQLite only (see app/sqlite.py): WAL journal, and how a commit is synced. FULL syncs the log on
+    # SQLite only (see app/core/sqlite.py): WAL journal, and how a commit is synced. FULL syncs the log on
     # every commit (a power cut loses nothing committed); NORMAL is faster but may lose the last
     # commits on a power cut (never consistency).
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL").upper()
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", 10_000))
-    # Inbox tabs and case lists count up to this many rows and then say "1000+" (see app/pagination.py).
+    # Inbox tabs and case lists count up to this many rows and then say "1000+" (see app/core/pagination.py).
     LIST_COUNT_CAP = int(os.environ.get("LIST_COUNT_CAP", 1000))
     # The development clock (app/admin/devclock.py): an admin or `flask dev-clock` may set product
     # time for the whole installation. On for development (`make run`); never in production, where

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from app.auth.passwords import DEMO_PASSWORD
 from app.calendar.service import seed_from_package
 from app.cases.models import Case
-from app.extensions import db
-from app.transaction import unit_of_work
+from app.core.extensions import db
+from app.core.transaction import unit_of_work
 from app.org.models import CivilServant, Department, User
 from app.org.seed import seed_departments
 from app.processes import deploy_workflows_dir

@@ -6,9 +6,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.cases.service import open_tasks, register_case
-from app.clock import clock
-from app.errors import DomainError
-from app.extensions import db
+from app.core.clock import clock
+from app.core.errors import DomainError
+from app.core.extensions import db
 from app.org.models import CivilServant, User
 from app.tasks.service import complete
 

@@ -46,13 +46,13 @@ from sqlalchemy import JSON, func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from app.cases.models import KEY_AREAS, Attachment, Case, CaseSequence, TimelineEvent
-from app.clock import LOCAL_TZ, clock
-from app.db_types import UTCDateTime
+from app.core.clock import LOCAL_TZ, clock
+from app.core.db_types import UTCDateTime
 from app.engine.models import ProcessInstance
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import Department, User
 from app.tasks.models import HumanTask
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 BATCH_CASES = 1000          # clones per transaction
 DEFAULT_TEMPLATES = 200     # real cases through the services per call (fewer when n_cases is smaller)
@@ -168,7 +168,7 @@ def _fire_timers(case: Case) -> None:
     """What `tick` does, for this one case."""
     from app import engine
     from app.tasks.sync import apply_step, bindings_for
-    from app.transaction import unit_of_work
+    from app.core.transaction import unit_of_work
 
     with unit_of_work():
         instance = db.session.get(ProcessInstance, case.instance_id, populate_existing=True)

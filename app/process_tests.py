@@ -98,9 +98,9 @@ from app.cases import decisions
 from app.cases.models import Attachment, Case, CaseLink, TimelineEvent
 from app.cases.service import check_attachment_ids, start_case
 from app.cases.timeline import record_event
-from app.clock import LOCAL_TZ, clock, local_midnight_after
-from app.errors import DomainError
-from app.extensions import db
+from app.core.clock import LOCAL_TZ, clock, local_midnight_after
+from app.core.errors import DomainError
+from app.core.extensions import db
 from app.org.models import ROLES, Department, User
 from app.tasks.models import HumanTask
 from app.tasks.routing import can_act_on

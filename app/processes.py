@@ -8,9 +8,9 @@ from flask import current_app
 
 from app import engine, forms
 from app.audit import service as audit
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import ROLES, User
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 
 def deploy_bytes(data: bytes, filename: str, *, author_id: int | None = None, comment: str = ""):

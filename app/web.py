@@ -27,15 +27,15 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.clock import LOCAL_TZ, clock
+from app.core.clock import LOCAL_TZ, clock
 from app import forms
 from app.cases import attachments
-from app.errors import Busy, DomainError
-from app.extensions import babel, db, login_manager
-from app.i18n import tr
-from app.inputs import parse_int
-from app.security import init_security_headers
-from app.transaction import too_long
+from app.core.errors import Busy, DomainError
+from app.core.extensions import babel, db, login_manager
+from app.core.i18n import tr
+from app.core.inputs import parse_int
+from app.core.security import init_security_headers
+from app.core.transaction import too_long
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ const outIndex = args.indexOf('--outdir');
 const outdir = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(root, 'app', 'static', 'build');
 const dev = args.includes('--dev');
 
-// The Content-Security-Policy (app/security.py) allows no inline style. The properties panel builds
+// The Content-Security-Policy (app/core/security.py) allows no inline style. The properties panel builds
 // its two containers from HTML carrying style="" attributes, which the browser then refuses: drop
 // them here (designer.css gives the same rules). A new panel version that changes them fails the build.
 const PANEL_INLINE_STYLES = [ 'style="height: 100%" ', 'style="flex: none; height: auto" ' ];

@@ -13,9 +13,9 @@ from sqlalchemy import delete, extract, select, text
 os.environ.setdefault("FLASK_TESTING", "1")
 
 from app import create_app  # noqa: E402
-from app.clock import LOCAL_TZ, clock  # noqa: E402
+from app.core.clock import LOCAL_TZ, clock  # noqa: E402
 from app.config import TestConfig  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.core.extensions import db  # noqa: E402
 from tests.no_skips import pytest_runtest_logreport, pytest_sessionfinish, pytest_terminal_summary  # noqa: E402,F401
 
 # Tables kept between tests: reference data that tests do not change.
@@ -123,7 +123,7 @@ def kept_rows_restored(app):
     from app.calendar.models import CalendarDay, CalendarYear
     from app.calendar.service import replace_year
     from app.org.models import Department, User
-    from app.transaction import unit_of_work
+    from app.core.transaction import unit_of_work
 
     with app.app_context():
         units = {d.id: (d.code, d.name, d.kind, d.district_id, d.active) for d in db.session.scalars(select(Department))}

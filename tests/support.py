@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.auth.service import issue_token
-from app.clock import clock
-from app.extensions import db
+from app.core.clock import clock
+from app.core.extensions import db
 from app.org.models import User
 from sqlalchemy import select
 

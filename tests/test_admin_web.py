@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 
 from app.calendar.models import CalendarDay, CalendarYear
 from app.calendar.service import is_working_day, set_day
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import Department, User, UserRole
 from tests.web_support import login, post
 

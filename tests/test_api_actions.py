@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case
-from app.clock import clock
+from app.core.clock import clock
 from app.engine import ProcessInstance
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import User
 from tests.bpmn_builder import probe_process
 from tests.support import RECORD

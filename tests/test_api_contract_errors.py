@@ -14,10 +14,10 @@ from sqlalchemy import delete, select
 
 from app.auth.models import LoginThrottle
 from app.cases.models import KEY_AREAS
-from app.clock import clock
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.transaction import unit_of_work
+from app.core.clock import clock
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
+from app.core.transaction import unit_of_work
 from tests.bpmn_builder import probe_process
 from tests.test_dev_clock import dev_clock  # noqa: F401  (the development clock switched on)
 

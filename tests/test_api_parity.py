@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from app.complaints.models import CHANNELS
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import CivilServant, Department
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 from tests.bpmn_builder import probe_process
 from tests.support import RECORD
 

@@ -5,7 +5,7 @@ import io
 from sqlalchemy import func, select
 
 from app.cases.models import Attachment, Case
-from app.extensions import db
+from app.core.extensions import db
 from tests.support import RECORD, Api
 from tests.test_warning_lifecycle import WARNING
 from tests.web_support import csrf_token, login

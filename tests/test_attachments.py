@@ -5,7 +5,7 @@ import io
 import pytest
 
 from app.cases.models import TimelineEvent
-from app.extensions import db
+from app.core.extensions import db
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from app import hashchain
+from app.core import hashchain
 from app.audit.models import AuditEvent
 from app.cases.models import TimelineEvent
 from app.cases.timeline import verify_timeline
-from app.extensions import db
+from app.core.extensions import db
 from tests.web_support import login, post
 
 APPROVE = {"entry_decision": "approve", "review_opinion": "同意"}

@@ -23,7 +23,7 @@ from app.auth import service as auth
 from app.auth.models import LoginThrottle
 from app.auth.passwords import password_problems, personal_words
 from app.config import TestConfig, instance_secret_key
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import Department, User
 from tests.web_support import csrf_token, login, post
 
@@ -467,3 +467,19 @@ def test_sign_in_writes_answer_503_not_500_when_the_write_lock_stays_taken(app, 
         assert "系统繁忙" in busy.get_json()["error"]["message"]
     else:
         assert statuses and max(statuses) < 500, statuses
+
+
+def test_static_files_never_rewrite_the_session_cookie(app, person):
+    """A stylesheet whose response arrives after the next page's would put back the old cookie and
+    lose that page's flash (CI: "请先登录" missing after logout). Static responses carry no cookie;
+    pages still refresh it."""
+    client = browser(app)
+    assert "Set-Cookie" not in client.get("/static/css/app.css").headers
+    assert "Set-Cookie" not in client.get("/static/js/app.js").headers
+    assert "session=" in client.get("/tasks").headers.get("Set-Cookie", "")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/tasks")})
+    client.get("/login")  # shows "您已安全退出"
+    redirect = client.get("/cases")
+    assert redirect.status_code == 302 and "session=" in redirect.headers["Set-Cookie"]
+    assert "Set-Cookie" not in client.get("/static/css/app.css").headers  # the race's late response
+    assert "请先登录" in client.get(redirect.headers["Location"]).get_data(as_text=True)

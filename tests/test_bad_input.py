@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.cases.models import Case
-from app.extensions import db
+from app.core.extensions import db
 from app.web import safe_next
 from tests.support import RECORD, Api
 from tests.web_support import csrf_token, login, post

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.cases.models import Case
 from app.engine import ProcessInstance, ProcessVersion
-from app.extensions import db
+from app.core.extensions import db
 from tests.bpmn_builder import probe_process
 from tests.support import RECORD
 

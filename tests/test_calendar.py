@@ -7,7 +7,7 @@ import pytest
 from app.calendar.service import (
     CalendarNotLoaded, add_working_days, import_schedule, is_working_day, missing_years, working_days_between,
 )
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 
 
 @pytest.mark.parametrize("start, n, expected", [
@@ -69,7 +69,7 @@ def test_an_edited_day_counts_at_once_although_the_year_is_cached(ctx):
     """The schedule of a year is cached per process; an edit gives the year a new revision in the
     database, so every process (this one included) reads the year again."""
     from app.calendar.service import set_day
-    from app.extensions import db
+    from app.core.extensions import db
 
     monday, tuesday = date(2026, 9, 21), date(2026, 9, 22)
     assert add_working_days(monday, 1) == tuesday  # 2026 is now cached
@@ -88,7 +88,7 @@ def test_a_request_checks_a_year_once_and_the_next_request_checks_again(ctx):
     request (a new session) asks again, so an edit made by another process in between is seen."""
     from sqlalchemy import event
 
-    from app.extensions import db
+    from app.core.extensions import db
 
     sent = []
 

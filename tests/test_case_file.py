@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.clock import LOCAL_TZ
+from app.core.clock import LOCAL_TZ
 from app.designer import service as designer_service
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import User
 from tests.support import RECORD
 from tests.test_warning_lifecycle import PLAN, after, raise_warning

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from app.cases import attachments
 from app.cases.models import Attachment, Case
 from app.documents.service import correct, issue
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import User
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 from tests.support import Api
 from tests.test_attachments import PDF, upload
 from tests.test_documents import docs, notified

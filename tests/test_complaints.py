@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cases.models import Case
-from app.clock import clock
+from app.core.clock import clock
 from app.complaints import service
 from app.complaints.models import Complaint, ComplaintAlert
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
 from app.org.models import Department, User
 from tests.web_support import csrf_token, login
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from app.csv_export import FORMULA_STARTS, csv_cell
+from app.core.csv_export import FORMULA_STARTS, csv_cell
 from tests.support import Api
 from tests.web_support import login
 

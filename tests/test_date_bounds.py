@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app import forms
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 from tests.support import RECORD
 from tests.test_warning_lifecycle import PLAN, raise_warning
 from tests.web_support import login

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app.cases.models import Decision
-from app.clock import LOCAL_TZ, clock
-from app.extensions import db
+from app.core.clock import LOCAL_TZ, clock
+from app.core.extensions import db
 from tests.support import Api
 from tests.test_designer import deploy, designer  # noqa: F401  (fixture)
 from tests.test_documents import docs, pdf_text

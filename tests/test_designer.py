@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.cases.models import Case, TimelineEvent
 from app.engine import ProcessInstance
-from app.extensions import db
+from app.core.extensions import db
 from tests.bpmn_builder import probe_process
 from tests.support import RECORD, Api
 from tests.web_support import csrf_token, login
@@ -188,7 +188,7 @@ def test_form_preview_renders_like_the_task_page(designer):
 def test_migrating_a_case_waiting_on_a_task_with_boundary_timers_keeps_its_timers(designer, app, tick):
     from datetime import datetime
 
-    from app.clock import LOCAL_TZ
+    from app.core.clock import LOCAL_TZ
 
     with app.app_context():
         api = Api(app.test_client())

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.cases.models import Case
-from app.clock import LOCAL_TZ, clock
-from app.extensions import db
+from app.core.clock import LOCAL_TZ, clock
+from app.core.extensions import db
 from tests.support import Api
 from tests.web_support import login, post
 

@@ -20,7 +20,7 @@ from app.cases.models import Case
 from app.config import ProductionConfig
 from app.documents.render import qr_svg, render_html
 from app.documents.service import _restored, issue_report
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import User
 from tests.support import Api
 from tests.test_documents import docs, notified, notified_case, pdf_text

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from app.cases import attachments
 from app.cases.models import Case
-from app.clock import LOCAL_TZ
+from app.core.clock import LOCAL_TZ
 from app.documents.models import Document
 from app.documents.service import issue
-from app.extensions import db
-from app.transaction import unit_of_work
+from app.core.extensions import db
+from app.core.transaction import unit_of_work
 from tests.test_warning_lifecycle import raise_warning
 from tests.web_support import csrf_token, login
 

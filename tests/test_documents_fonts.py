@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.documents.fonts import CjkFontMissing
 from app.documents.models import Document, DocumentSequence
 from app.documents.render import html_to_pdf
-from app.extensions import db
+from app.core.extensions import db
 from tests.test_documents import docs, notified_case
 from tests.web_support import csrf_token, login
 

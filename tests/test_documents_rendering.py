@@ -9,7 +9,7 @@ from weasyprint import HTML
 
 from app.documents.models import Document
 from app.documents.service import REASON_MAX_CHARS
-from app.extensions import db
+from app.core.extensions import db
 from tests.support import RECORD, Api
 from tests.web_support import csrf_token, login
 
@@ -83,9 +83,9 @@ def _steps_in_a_process(url: str, upload_dir: str, steps: int, results) -> None:
 
     from app import create_app
     from app.cases.service import open_tasks, register_case
-    from app.clock import clock
+    from app.core.clock import clock
     from app.config import TestConfig
-    from app.errors import Conflict
+    from app.core.errors import Conflict
     from app.org.models import User
     from app.tasks.service import complete
     from tests.conftest import START
@@ -153,7 +153,7 @@ def test_two_writers_starting_a_years_counters_at_once_both_get_numbers(app, ctx
     PostgreSQL by the two-process test above, one run in three)."""
     from app.cases.models import CaseSequence
     from app.cases.service import _allocate_number
-    from app.transaction import insert_if_missing
+    from app.core.transaction import insert_if_missing
 
     insert_if_missing(CaseSequence, prefix="QA", year=2031, last=0)
     insert_if_missing(CaseSequence, prefix="QA", year=2031, last=0)  # the second writer: no unique violation

@@ -5,7 +5,7 @@ a second error on a field compared against an invalid one."""
 from datetime import datetime
 
 from app import forms
-from app.clock import LOCAL_TZ
+from app.core.clock import LOCAL_TZ
 from tests.support import RECORD, Api
 from tests.test_case_file import APPROVE, case_file, values
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
 
 from app.auth.service import issue_token
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import User
 from tests.support import RECORD, Api
 from tests.web_support import csrf_token, login

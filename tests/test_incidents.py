@@ -13,9 +13,9 @@ from app.audit.models import AuditEvent
 from app.calendar.service import import_schedule
 from app.cases.models import Case, TimelineEvent
 from app.cases.timeline import verify_timeline
-from app.clock import LOCAL_TZ, clock
+from app.core.clock import LOCAL_TZ, clock
 from app.engine import ProcessInstance
-from app.extensions import db
+from app.core.extensions import db
 from app.incidents.models import Incident
 from app.notifications.models import Notification
 from app.org.models import User

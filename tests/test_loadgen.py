@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from app.cases.models import Case
-from app.extensions import db
+from app.core.extensions import db
 from app.tasks.models import HumanTask
 
 

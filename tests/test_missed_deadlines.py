@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.cases.models import TimelineEvent
-from app.extensions import db
+from app.core.extensions import db
 from app.notifications.models import Notification
 from tests.test_warning_lifecycle import after, raise_warning
 

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from app.cases.models import Case
-from app.clock import LOCAL_TZ, clock
-from app.errors import NotFound
-from app.extensions import db
+from app.core.clock import LOCAL_TZ, clock
+from app.core.errors import NotFound
+from app.core.extensions import db
 from app.notifications import service
 from app.notifications.mail import deliver_outbox
 from app.notifications.models import EmailOutbox, Notification

@@ -19,8 +19,8 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, ignored
 from sqlalchemy import select
 
 from app.auth.service import issue_token
-from app.clock import LOCAL_TZ, clock
-from app.extensions import db
+from app.core.clock import LOCAL_TZ, clock
+from app.core.extensions import db
 from app.incidents.models import Incident
 from app.notifications.models import Notification
 from app.org.models import User

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from app.clock import LOCAL_TZ, clock
+from app.core.clock import LOCAL_TZ, clock
 from app.complaints.models import Complaint
-from app.extensions import db
+from app.core.extensions import db
 from app.notifications.models import Notification
 from app.org.models import Department, User
 from app.processes import deploy_path

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from app import process_tests
 from app.cases.models import Attachment, Case, CaseLink, CaseSequence, TimelineEvent
-from app.clock import LOCAL_TZ, clock
+from app.core.clock import LOCAL_TZ, clock
 from app.engine import ProcessInstance
-from app.extensions import db
+from app.core.extensions import db
 from app.notifications.models import EmailOutbox, Notification
 from app.org.models import User
 from app.tasks.models import HumanTask

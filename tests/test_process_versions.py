@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.cases.models import Case
 from app.engine import ProcessInstance, ProcessVersion, latest_version
-from app.extensions import db
+from app.core.extensions import db
 from tests.bpmn_builder import probe_process
 from tests.support import RECORD
 

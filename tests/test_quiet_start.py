@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from app.calendar.service import loaded_years
-from app.clock import LOCAL_TZ, clock
+from app.core.clock import LOCAL_TZ, clock
 from app.demo_cases import create_demo_cases
 from tests.web_support import login
 

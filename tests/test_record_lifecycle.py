@@ -2,7 +2,7 @@
 clock moved and timers fired by `tick`."""
 from datetime import datetime
 
-from app.clock import LOCAL_TZ
+from app.core.clock import LOCAL_TZ
 from tests.support import elements
 
 APPROVE = {"entry_decision": "approve", "review_opinion": "事实清楚，证据充分"}

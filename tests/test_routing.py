@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.clock import clock
-from app.extensions import db
+from app.core.clock import clock
+from app.core.extensions import db
 from app.org.models import Department, User
 from tests.support import RECORD, add_district_user
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from app.cases.models import Case, TimelineEvent
 from app.cases.timers import fire_due_timers
-from app.clock import LOCAL_TZ, clock
+from app.core.clock import LOCAL_TZ, clock
 from app.engine import ProcessInstance
-from app.extensions import db
+from app.core.extensions import db
 from app.tasks.models import HumanTask
 from tests.support import Api
 

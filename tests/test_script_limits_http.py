@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from app.auth.service import issue_token
 from app.cases.models import Case
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import User
 from tests.bpmn_builder import probe_process
 from tests.support import RECORD

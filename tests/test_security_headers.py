@@ -8,7 +8,7 @@ import pytest
 
 from app import create_app
 from app.config import TestConfig
-from app.extensions import db
+from app.core.extensions import db
 from tests.support import Api
 from tests.web_support import login
 

@@ -2,9 +2,9 @@
 action takes the write lock with its first statement. PostgreSQL is left as it is."""
 from sqlalchemy import event, select, text
 
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import User
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 
 def _statements_of_a_user_action() -> list[str]:

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from app.extensions import db
+from app.core.extensions import db
 from tests.support import RECORD
 
 APPROVE = {"entry_decision": "approve", "review_opinion": "事实清楚，证据充分"}

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from app.calendar.service import add_working_days
-from app.clock import clock, local_midnight_after
+from app.core.clock import clock, local_midnight_after
 from tests.support import Api
 from tests.test_warning_lifecycle import PLAN, WARNING
 from tests.web_support import login

@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from app.cases.models import Case, TimelineEvent
 from app.engine import ProcessInstance
-from app.extensions import db
+from app.core.extensions import db
 from app.tasks.models import HumanTask
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 from tests.support import RECORD
 
 
@@ -110,7 +110,7 @@ def test_concurrent_completion_one_succeeds_one_gets_409(app, api):
 
 def test_a_stale_instance_write_is_refused_not_lost(app, api):
     """Optimistic locking: a writer holding an old version of the instance cannot overwrite a newer one."""
-    from app.errors import Conflict
+    from app.core.errors import Conflict
 
     case_id = notified_case(api)
     handler = api.as_("handler.fgw")

@@ -1,5 +1,5 @@
 """Typed text everywhere it comes in (issue 14, findings 1, 2, 10): one function
-(`app.inputs.clean_text` / `required_text`) treats Unicode white space and zero-width characters
+(`app.core.inputs.clean_text` / `required_text`) treats Unicode white space and zero-width characters
 as blank at both ends, counts a line break as one character as the browser does, and refuses
 control and bidi-override characters — in task forms, notes (web and API) and correction reasons."""
 import pytest

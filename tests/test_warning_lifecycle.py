@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.calendar.service import add_working_days
 from app.cases.models import CaseLink
-from app.clock import LOCAL_TZ, clock, local_midnight_after
-from app.extensions import db
+from app.core.clock import LOCAL_TZ, clock, local_midnight_after
+from app.core.extensions import db
 from app.notifications.models import Notification
 from app.org.models import User
 from app.tasks.models import HumanTask

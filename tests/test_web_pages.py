@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.clock import clock
-from app.extensions import db
+from app.core.clock import clock
+from app.core.extensions import db
 from app.org.models import User
 from tests.support import Api
 from tests.web_support import csrf_token, login, post

@@ -17,8 +17,8 @@ from jinja2 import nodes
 from markupsafe import Markup
 
 from app.designer import service as designer_service
-from app.extensions import db
-from app.i18n import tr
+from app.core.extensions import db
+from app.core.i18n import tr
 from app.org.models import User
 from tests.bpmn_builder import probe_process
 from tests.web_support import login

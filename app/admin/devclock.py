@@ -1,7 +1,7 @@
 """The development clock (开发时钟): set or move the product clock for a whole development
 installation — web app, `tick` and CLI alike — so a demo can walk a case through a year in an
 afternoon (issue 15). Off in production (`DEV_CLOCK = False` there): every entry point answers
-404 / refuses. The offset lives in `instance/dev-clock.json` (app.clock.OffsetFile); every change
+404 / refuses. The offset lives in `instance/dev-clock.json` (app.core.clock.OffsetFile); every change
 is an administrative action in the audit log."""
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.audit import service as audit
-from app.clock import LOCAL_TZ, DevelopmentClockStatus, clock
-from app.errors import DomainError, NotFound, ValidationFailed
+from app.core.clock import LOCAL_TZ, DevelopmentClockStatus, clock
+from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.org.models import User
-from app.transaction import after_commit, unit_of_work
+from app.core.transaction import after_commit, unit_of_work
 
 MAX_OFFSET_DAYS = 3660  # ten years either way: enough for any publication period
 

@@ -18,14 +18,14 @@ from app.auth.passwords import password_problems, personal_words
 from app.auth.service import revoke_credentials
 from app.calendar import service as cal
 from app.calendar.models import DAY_KINDS, DAY_NAME_MAX, CalendarYear
-from app.clock import clock
-from app.errors import BadRequest, Conflict, NotFound, ValidationFailed
-from app.extensions import db
-from app.inputs import clean_text, parse_int, text_refusal
+from app.core.clock import clock
+from app.core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from app.core.extensions import db
+from app.core.inputs import clean_text, parse_int, text_refusal
 from app.org.models import DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, FULL_NAME_MAX, ROLES, Department, User, UserRole
-from app.pagination import Total, count_capped
+from app.core.pagination import Total, count_capped
 from app.tasks.deadlines import deadlines_replanned
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -63,7 +63,7 @@ def _int_or_none(raw) -> int | None:
 def list_users(*, q: str | None = None, department_id: int | None = None, role: str | None = None,
                status: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[User], Total]:
     """Users ordered by username. q matches username or full name; status is 'active' or 'inactive'.
-    The total is counted up to the list cap (`app.pagination`)."""
+    The total is counted up to the list cap (`app.core.pagination`)."""
     query = select(User)
     if q:
         like = f"%{q}%"

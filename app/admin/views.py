@@ -11,11 +11,11 @@ from flask_login import current_user
 from app.admin import bp, devclock, service
 from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from app.calendar.models import DAY_KINDS
-from app.clock import clock
-from app.errors import BadRequest, DomainError, NotFound, ValidationFailed
-from app.inputs import parse_int
+from app.core.clock import clock
+from app.core.errors import BadRequest, DomainError, NotFound, ValidationFailed
+from app.core.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES
-from app.pagination import page_count
+from app.core.pagination import page_count
 from app.web import back_with_error, local_dt, page_arg, role_required, safe_next
 
 PER_PAGE = 20

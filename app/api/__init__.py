@@ -12,11 +12,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from app.api.messages import schema_messages
 from app.auth.service import user_for_token
-from app.errors import AuthError, BadRequest, Busy, DomainError, ValidationFailed
-from app.extensions import db
-from app.i18n import N_
-from app.inputs import DB_INT_MAX, json_object as json_body, parse_int
-from app.transaction import too_long
+from app.core.errors import AuthError, BadRequest, Busy, DomainError, ValidationFailed
+from app.core.extensions import db
+from app.core.i18n import N_
+from app.core.inputs import DB_INT_MAX, json_object as json_body, parse_int
+from app.core.transaction import too_long
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def check_query():
     """Query parameters against the route's documented query schema (app/api/schemas.py), so the
     contract and the server agree: a bad value is 422 `validation_failed` naming the parameter
     (ValidationError → schema_error); an empty one (`page=`) counts as absent, an unknown one is
-    ignored. The routes then read the values with app.inputs' parsers (query_value)."""
+    ignored. The routes then read the values with app.core.inputs' parsers (query_value)."""
     view = current_app.view_functions.get(request.endpoint)
     schema = getattr(getattr(view, "openapi", None), "query", None)
     if schema is None:
@@ -164,7 +164,7 @@ def unexpected(exc: Exception):
 
 
 def query_value(parse, name: str, **kwargs):
-    """Query parameter `name` through one of app.inputs' parsers (parse_int, parse_date): None when
+    """Query parameter `name` through one of app.core.inputs' parsers (parse_int, parse_date): None when
     absent or empty; ValidationFailed (422) naming it when bad, like every query check of the API."""
     try:
         return parse(request.args.get(name), name, **kwargs)

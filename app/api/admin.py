@@ -10,7 +10,7 @@ from flask import g, jsonify
 from app.admin import service
 from app.api import bp, json_body, schemas
 from app.api.openapi import WRITE, documented
-from app.errors import Forbidden
+from app.core.errors import Forbidden
 
 ADMIN_WRITE = (403, 422) + WRITE
 

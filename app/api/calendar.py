@@ -6,7 +6,7 @@ from flask import g, jsonify, request
 from app.admin import service
 from app.api import bp, schemas
 from app.api.openapi import UPLOAD, WRITE, documented
-from app.errors import BadRequest, Forbidden
+from app.core.errors import BadRequest, Forbidden
 
 
 @bp.post("/calendar/import")

@@ -7,8 +7,8 @@ from app.api import bp, json_body, page_args, query_value, schemas
 from app.api.openapi import WRITE, documented
 from app.complaints import service
 from app.complaints.models import CHANNELS
-from app.errors import BadRequest, DomainError, Forbidden, ValidationFailed
-from app.inputs import parse_date
+from app.core.errors import BadRequest, DomainError, Forbidden, ValidationFailed
+from app.core.inputs import parse_date
 
 ROLES = ("supervisor", "admin")
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}

@@ -11,7 +11,7 @@ from app import forms
 from app.api import bp, json_body, schemas
 from app.api.openapi import WRITE, documented
 from app.designer import service
-from app.errors import Forbidden
+from app.core.errors import Forbidden
 
 DESIGN_WRITE = (403, 422) + WRITE
 

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from app.admin import devclock
 from app.api import bp, json_body, schemas
 from app.api.openapi import WRITE, documented
-from app.clock import DevelopmentClockStatus
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.core.clock import DevelopmentClockStatus
+from app.core.errors import Forbidden, NotFound, ValidationFailed
 
 
 def _out(status: DevelopmentClockStatus):

@@ -10,7 +10,7 @@ from app.api import bp, json_body, schemas
 from app.api.openapi import WRITE, documented
 from app.cases.service import get_case
 from app.documents import service
-from app.errors import Forbidden
+from app.core.errors import Forbidden
 
 
 def _require_issuer() -> None:

@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 
 from app.api import bp, page_args, schemas
 from app.api.openapi import WRITE, documented
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 from app.notifications import service
 
 

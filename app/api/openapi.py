@@ -15,7 +15,7 @@ from marshmallow import Schema
 
 from app.api import PUBLIC_ENDPOINTS, bp
 from app.api.schemas import ErrorSchema
-from app.inputs import DB_INT_MAX
+from app.core.inputs import DB_INT_MAX
 
 # The statuses an API error can carry, each answered as `{"error": {code, message, fields}}`.
 ERRORS = {

@@ -9,8 +9,8 @@ from app.admin import service as admin
 from app.api import bp, page_args, query_value, schemas
 from app.api.openapi import documented
 from app.cases import service as cases
-from app.errors import Forbidden, ValidationFailed
-from app.inputs import parse_int
+from app.core.errors import Forbidden, ValidationFailed
+from app.core.inputs import parse_int
 from app.org import service as org
 from app.org.models import DEPARTMENT_KINDS, ROLES
 from app.tasks import service as tasks

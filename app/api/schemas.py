@@ -21,7 +21,7 @@ from app.complaints.service import FIELDS as COMPLAINT_FIELDS
 from app.complaints.service import TEXT_MAX as COMPLAINT_TEXT_MAX
 from app.documents.service import REASON_MAX_CHARS as CORRECTION_REASON_MAX
 from app.incidents.service import REASON_MAX as INCIDENT_REASON_MAX
-from app.inputs import DB_INT_MAX
+from app.core.inputs import DB_INT_MAX
 from app.notifications.models import NOTIFICATION_KINDS
 from app.org.models import DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, FULL_NAME_MAX, ROLES
 from app.org.service import with_choices
@@ -718,7 +718,7 @@ class SkipPlanSchema(Schema):
     incident = fields.Nested(IncidentSchema, required=True)
 
 
-# --- query parameters (documented from these; the routes read them with app.inputs' parsers)
+# --- query parameters (documented from these; the routes read them with app.core.inputs' parsers)
 
 class PageQuery(Schema):
     page = fields.Integer(validate=validate.Range(min=1, max=DB_INT_MAX), metadata={"description": "页码 / page, from 1"})

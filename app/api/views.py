@@ -12,7 +12,7 @@ from app.cases import service as cases
 from app.cases import timeline as timelines
 from app.documents import bundle
 from app.documents import service as documents
-from app.errors import BadRequest
+from app.core.errors import BadRequest
 from app.org.service import with_choices
 from app.tasks import service as tasks
 

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
 from app.org.models import User
 
 

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app import hashchain
+from app.core import hashchain
 from app.audit.models import AuditEvent, ChainHead
-from app.clock import clock
-from app.extensions import db
+from app.core.clock import clock
+from app.core.extensions import db
 from app.org.models import User
 
 AUDIT_CHAIN = "audit"

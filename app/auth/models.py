@@ -7,9 +7,9 @@ from typing import ClassVar
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
 
 
 class Credential:

@@ -9,7 +9,7 @@ import threading
 from flask_babel import gettext as _
 from zxcvbn import zxcvbn
 
-from app.i18n import N_
+from app.core.i18n import N_
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 MIN_SCORE = 3

@@ -30,11 +30,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ApiToken, Credential, LoginThrottle, WebSession
 from app.auth.passwords import password_problems, personal_words
-from app.clock import clock
-from app.errors import AuthError, DomainError, Throttled, ValidationFailed
-from app.extensions import db
+from app.core.clock import clock
+from app.core.errors import AuthError, DomainError, Throttled, ValidationFailed
+from app.core.extensions import db
 from app.org.models import User
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 _PRUNE_BATCH = 100  # expired throttle rows removed per attempt: bounded work, the table stays small
 

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import service
 from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
-from app.errors import AuthError, Throttled, ValidationFailed
+from app.core.errors import AuthError, Throttled, ValidationFailed
 from app.web import home_url, safe_next
 
 bp = Blueprint("auth", __name__)

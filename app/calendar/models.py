@@ -6,10 +6,10 @@ from uuid import uuid4
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
-from app.i18n import N_
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
+from app.core.i18n import N_
 
 DAY_KINDS = {"holiday": N_("法定节假日"), "workday": N_("调休上班")}
 

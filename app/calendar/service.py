@@ -12,10 +12,10 @@ from uuid import uuid4
 from sqlalchemy import delete, select
 
 from app.calendar.models import DAY_KINDS, DAY_NAME_MAX, CalendarDay, CalendarYear
-from app.clock import clock
-from app.errors import DomainError, ValidationFailed
-from app.extensions import db
-from app.transaction import unit_of_work
+from app.core.clock import clock
+from app.core.errors import DomainError, ValidationFailed
+from app.core.extensions import db
+from app.core.transaction import unit_of_work
 
 MAX_WORKING_DAYS = 2000  # ~8 years: any deadline beyond is a modelling error
 

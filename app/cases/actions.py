@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from app.cases import case_file, decisions
 from app.cases.models import CASE_STATUSES, KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS, WARNING_STAGES, Case
 from app.cases.timeline import record_event
-from app.clock import LOCAL_TZ, clock
-from app.db_types import too_long_for
+from app.core.clock import LOCAL_TZ, clock
+from app.core.db_types import too_long_for
 from app.engine import ActionError, register_action
-from app.i18n import N_
+from app.core.i18n import N_
 
 # Status changes that are a decision the units concerned should hear about.
 DECISION_STATUSES = {"returned", "confirmed", "published", "repaired", "revoked", "exempted", "expired", "escalated"}
@@ -103,7 +103,7 @@ def set_rectification_deadline(case: Case, day: str) -> None:
 def _still_open(case: Case, element: str) -> list:
     from sqlalchemy import select
 
-    from app.extensions import db
+    from app.core.extensions import db
     from app.tasks.models import HumanTask
 
     return list(db.session.scalars(select(HumanTask).where(
@@ -153,7 +153,7 @@ def report_overdue(case: Case, element: str) -> None:
 
 def _move_deadline(case: Case, element: str, working_days, kind: str, summary: str, reason: str) -> None:
     from app.calendar.service import add_working_days
-    from app.clock import local_midnight_after
+    from app.core.clock import local_midnight_after
 
     if isinstance(working_days, bool) or not isinstance(working_days, int) or not 1 <= working_days <= 60:
         raise ActionError(f"工作日数应为 1 到 60 的整数，而不是 {working_days!r}")
@@ -182,7 +182,7 @@ def send_supervision_letter(case: Case, element: str, working_days, reason: str)
 def issue_document(case: Case, doc_type: str, data: dict | None = None) -> None:
     """Issue an official document (PDF, numbered, verifiable) in this step's transaction."""
     from app.documents.service import issue
-    from app.errors import ValidationFailed
+    from app.core.errors import ValidationFailed
 
     if data is not None and not isinstance(data, dict):
         raise ActionError("issue_document 的第二个参数必须是字段字典")
@@ -212,7 +212,7 @@ def start_linked_record(case: Case, title: str) -> None:
     (lifecycle 1), linked both ways to the warning."""
     from app.cases.models import CaseLink
     from app.cases.service import start_case
-    from app.extensions import db
+    from app.core.extensions import db
 
     data = {
         "subject_type": "department", "subject_department": case.subject_department.code,

@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.errors import ValidationFailed
-from app.i18n import N_, tr
+from app.core.errors import ValidationFailed
+from app.core.i18n import N_, tr
 
 _MAGIC = {
     "application/pdf": (b"%PDF-",),

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from app import engine, forms
 from app.cases.models import Attachment, Case, TimelineEvent
-from app.errors import NotFound
-from app.extensions import db
-from app.i18n import tr
+from app.core.errors import NotFound
+from app.core.extensions import db
+from app.core.i18n import tr
 from app.org.models import CivilServant, Department
 from app.tasks.models import HumanTask
 

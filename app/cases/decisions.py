@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload
 
 from app.cases.models import Case, Decision
 from app.cases.timeline import record_event
-from app.clock import clock
-from app.extensions import db
+from app.core.clock import clock
+from app.core.extensions import db
 from app.forms import decision as declared
-from app.i18n import N_
+from app.core.i18n import N_
 from app.org.models import User
 
 # Display names of the kinds of decision the shipped forms and actions take; a designer's form may

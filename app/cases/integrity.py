@@ -9,12 +9,12 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from app import hashchain
+from app.core import hashchain
 from app.audit.models import AuditEvent
 from app.audit.service import verify_audit
 from app.cases.models import Case, TimelineEvent
 from app.cases.timeline import verify_timeline
-from app.extensions import db
+from app.core.extensions import db
 
 
 @dataclass

@@ -15,10 +15,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
-from app.i18n import N_
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
+from app.core.i18n import N_
 from app.org.models import CivilServant, Department, User
 
 RECORD_STATUSES = {
@@ -140,7 +140,7 @@ class TimelineEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(String(400))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Chains the case's events (app.hashchain): covers `content()` and the previous event's hash.
+    # Chains the case's events (app.core.hashchain): covers `content()` and the previous event's hash.
     hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()

@@ -10,19 +10,19 @@ from sqlalchemy.orm import joinedload
 from app.cases.models import Case, CaseNote
 from app.cases.service import get_case
 from app.cases.timeline import record_event
-from app.clock import clock
-from app.extensions import db
-from app.inputs import required_text
+from app.core.clock import clock
+from app.core.extensions import db
+from app.core.inputs import required_text
 from app.org.models import User
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 NOTE_MAX_CHARS = 2000
 
 
 def check_text(text) -> str:
-    """The note's text, cleaned (`app.inputs.clean_text`); ValidationFailed (422, field `text`)
+    """The note's text, cleaned (`app.core.inputs.clean_text`); ValidationFailed (422, field `text`)
     when it is not text, blank, longer than NOTE_MAX_CHARS characters or holds control or
-    bidi-override characters (`app.inputs.required_text`)."""
+    bidi-override characters (`app.core.inputs.required_text`)."""
     return required_text(text, "text", _("批注内容"), max_chars=NOTE_MAX_CHARS)
 
 

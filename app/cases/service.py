@@ -13,17 +13,17 @@ from app import engine, forms
 from app.cases import attachments
 from app.cases.models import CASE_STATUSES, KEY_AREAS, Attachment, Case, CaseLink, CaseSequence, TimelineEvent
 from app.cases.timeline import record_event
-from app.clock import clock, local_day_start
-from app.db_types import too_long_for
-from app.errors import Forbidden, NotFound, ValidationFailed
-from app.extensions import db
+from app.core.clock import clock, local_day_start
+from app.core.db_types import too_long_for
+from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.extensions import db
 from app.org import service as org
 from app.org.models import CivilServant, Department, User
-from app.pagination import Total, count_capped
+from app.core.pagination import Total, count_capped
 from app.tasks.models import HumanTask, with_instance_status
 from app.tasks.routing import can_act_on, can_view_case, case_filter
 from app.tasks.sync import apply_step, bindings_for
-from app.transaction import insert_if_missing, unit_of_work
+from app.core.transaction import insert_if_missing, unit_of_work
 
 NUMBER_PREFIXES = {"dishonesty_record": "ZX", "warning_rectification": "YJ"}
 
@@ -186,7 +186,7 @@ def _cases_query(user: User, *, status=None, area=None, subject=None, q=None, cr
 
 def list_cases(user: User, *, page: int = 1, per_page: int = 20, **filters) -> tuple[list[Case], Total]:
     """Cases in the user's scope, newest first. Filters: status, area, subject, q, created_from/to.
-    The total is counted up to a cap (`app.pagination`)."""
+    The total is counted up to a cap (`app.core.pagination`)."""
     query = _cases_query(user, **filters)
     total = count_capped(query, page, per_page)
     items = db.session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())

@@ -1,7 +1,7 @@
 """A case's timeline: appending to it (the actor of system steps — timers, scripts — is None), and
 reading it as people do (issue 14): what people did, decided, noted and issued first, each with the
 engine steps that followed it (gateways, scripts, timers, status changes) folded under it. Each
-case's timeline is a hash chain (app.hashchain): every event's hash covers the previous one, so an
+case's timeline is a hash chain (app.core.hashchain): every event's hash covers the previous one, so an
 edited, removed or inserted row is found by `verify_timeline` (issue 15)."""
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app import hashchain
+from app.core import hashchain
 from app.audit.service import append, case_chain, head
 from app.cases.models import Case, TimelineEvent
-from app.clock import clock
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.i18n import N_
+from app.core.clock import clock
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
+from app.core.i18n import N_
 
 # The kinds a reader filters by (`?kind=`), in the order the filter offers them.
 CATEGORIES = {

@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from app import engine
 from app.cases.models import Case
-from app.clock import clock
-from app.errors import Busy, Conflict, DomainError
-from app.extensions import db
+from app.core.clock import clock
+from app.core.errors import Busy, Conflict, DomainError
+from app.core.extensions import db
 from app.incidents import service as incidents
 from app.tasks.deadlines import report_missed_deadlines
 from app.tasks.sync import apply_step, bindings_for
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 

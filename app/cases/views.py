@@ -23,14 +23,14 @@ from app.cases import case_file, decisions, notes, service
 from app.cases import timeline as timelines
 from app.documents import service as documents
 from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
-from app.clock import clock
-from app.csv_export import csv_response
-from app.errors import DomainError, ValidationFailed
-from app.extensions import db
+from app.core.clock import clock
+from app.core.csv_export import csv_response
+from app.core.errors import DomainError, ValidationFailed
+from app.core.extensions import db
 from app.incidents import service as incidents
-from app.inputs import parse_date
+from app.core.inputs import parse_date
 from app.org.service import form_sources
-from app.pagination import page_count
+from app.core.pagination import page_count
 from app.tasks.views import next_step_message
 from app.web import back_with_error, local_dt, page_arg, role_required
 

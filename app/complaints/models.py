@@ -5,10 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
-from app.i18n import N_
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
+from app.core.i18n import N_
 from app.org.models import Department
 
 CHANNELS = {"12345": N_("12345 市民服务热线"), "enterprise": N_("企业服务平台")}

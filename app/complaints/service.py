@@ -21,14 +21,14 @@ from sqlalchemy.orm import selectinload
 
 from app.cases.models import Case
 from app.cases.service import start_case
-from app.clock import clock
+from app.core.clock import clock
 from app.complaints.models import CHANNELS, Complaint, ComplaintAlert
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.i18n import N_
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
+from app.core.i18n import N_
 from app.org.models import Department, User
-from app.pagination import Total, count_capped
-from app.transaction import unit_of_work
+from app.core.pagination import Total, count_capped
+from app.core.transaction import unit_of_work
 
 FIELDS = ("date", "unit", "channel", "category", "text", "external_id")
 FIELD_LABELS = {"date": N_("日期"), "unit": N_("单位"), "channel": N_("渠道"), "category": N_("类别"),
@@ -334,7 +334,7 @@ def list_complaints(*, department_code: str | None = None, category: str | None 
                     date_from: date | None = None, date_to: date | None = None, page: int = 1, per_page: int = 20,
                     user: User | None = None) -> tuple[list[Complaint], Total]:
     """Complaints, newest first. `department_code` also accepts the exact department name. The
-    total is counted up to the list cap (`app.pagination`)."""
+    total is counted up to the list cap (`app.core.pagination`)."""
     query = _scope(select(Complaint), user)
     errors = {}
     if department_code:

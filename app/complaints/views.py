@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from app.complaints import service
 from app.complaints.models import CHANNELS
-from app.errors import DomainError, ValidationFailed
-from app.inputs import parse_date
-from app.pagination import page_count
-from app.extensions import db
+from app.core.errors import DomainError, ValidationFailed
+from app.core.inputs import parse_date
+from app.core.pagination import page_count
+from app.core.extensions import db
 from app.web import page_arg, role_required
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")

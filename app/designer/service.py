@@ -11,20 +11,20 @@ from app import engine, forms
 from app.audit import service as audit
 from app.cases.models import Case
 from app.cases.timeline import record_event
-from app.clock import clock
+from app.core.clock import clock
 from app.engine import sandbox
 from app.engine.definitions import BPMN_NS
 from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
-from app.errors import NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.incidents import service as incidents
-from app.inputs import json_syntax_reason, load_json, optional_text, parse_int, required_text
-from app.extensions import db
+from app.core.inputs import json_syntax_reason, load_json, optional_text, parse_int, required_text
+from app.core.extensions import db
 from app.org.models import ROLES, User
 from app.process_tests import CaseResult, load_tests, run_case
 from app.processes import deploy_bytes
 from app.tasks.models import HumanTask
 from app.tasks.sync import apply_step, bindings_for
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 COMMENT_MAX_CHARS = 2000  # a version's note (说明) for a process or form version
 

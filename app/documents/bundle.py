@@ -45,8 +45,8 @@ from flask_babel import gettext as _
 from app.cases import attachments
 from app.cases.models import Attachment, Case
 from app.cases.service import list_attachments
-from app.clock import LOCAL_TZ
-from app.csv_export import csv_cell
+from app.core.clock import LOCAL_TZ
+from app.core.csv_export import csv_cell
 from app.documents.models import Document
 from app.documents.service import for_case, successors
 

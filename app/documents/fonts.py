@@ -9,7 +9,7 @@ import subprocess
 
 from flask_babel import gettext as _
 
-from app.errors import DomainError
+from app.core.errors import DomainError
 
 
 class CjkFontMissing(DomainError):

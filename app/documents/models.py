@@ -6,9 +6,9 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.models import Case
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
 from app.org.models import Department, User
 
 

@@ -23,14 +23,14 @@ from app.cases import attachments, case_file, decisions
 from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
 from app.cases.service import process_name, timeline
 from app.cases.timeline import action_text, record_event, reported
-from app.clock import LOCAL_TZ, clock
+from app.core.clock import LOCAL_TZ, clock
 from app.documents.fonts import require_cjk_font
 from app.documents.models import Document, DocumentSequence
-from app.errors import Conflict, NotFound, ValidationFailed
-from app.extensions import db
-from app.inputs import required_text
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.extensions import db
+from app.core.inputs import required_text
 from app.org.models import Department, User
-from app.transaction import after_commit, insert_if_missing, unit_of_work
+from app.core.transaction import after_commit, insert_if_missing, unit_of_work
 
 OUTCOME_LABELS = {
     "objection_outcome": {"uphold": "维持原记录", "correct": "更正记录", "revoke": "撤销记录"},
@@ -222,7 +222,7 @@ def _restored(context: dict) -> dict:
 def check_reason(reason: str) -> str:
     """The correction reason (printed on the corrected document), cleaned; ValidationFailed
     (field `reason`) when blank, longer than REASON_MAX_CHARS characters or holding control or
-    bidi-override characters (`app.inputs.required_text`)."""
+    bidi-override characters (`app.core.inputs.required_text`)."""
     return required_text(reason, "reason", _("更正原因"), max_chars=REASON_MAX_CHARS)
 
 

@@ -28,8 +28,8 @@ from app.engine.serializer import spec_to_json
 from app.engine.service_tasks import ChengxinBpmnParser
 from app.engine.timers import clock_timers
 from app.engine.xmlsafe import parse_xml, xml_text
-from app.errors import ProcessError
-from app.extensions import db
+from app.core.errors import ProcessError
+from app.core.extensions import db
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CX_NS = "https://chengxin.example.org/schema/bpmn/1.0"

@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 from app.calendar.service import add_working_days as _add_working_days
 from app.calendar.service import working_day_before as _working_day_before
-from app.clock import LOCAL_TZ, clock, local_midnight_after
-from app.i18n import N_
+from app.core.clock import LOCAL_TZ, clock, local_midnight_after
+from app.core.i18n import N_
 
 
 class ActionError(Exception):

@@ -16,7 +16,7 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.util.task import TaskState
 
-from app.clock import clock
+from app.core.clock import clock
 from app.engine.helpers import Bindings
 from app.engine.models import ACTIVE_STATUSES, ProcessInstance, ProcessVersion
 from app.engine.runtime import _finish, _Stepper, _script_engine

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from app.engine.helpers import READS_CLOCK
-from app.i18n import N_
+from app.core.i18n import N_
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}

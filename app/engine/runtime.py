@@ -20,15 +20,15 @@ from SpiffWorkflow.exceptions import (
 )
 from SpiffWorkflow.util.task import TaskState
 
-from app.clock import clock
+from app.core.clock import clock
 from app.engine import sandbox, timers
 from app.engine.environment import SandboxedScriptEngine
 from app.engine.helpers import ActionError, Bindings
 from app.engine.models import ProcessInstance, ProcessVersion
 from app.engine.history import prune
 from app.engine.serializer import state_to_json, version_specs, workflow_from_json
-from app.errors import Conflict, DomainError, ProcessError
-from app.extensions import db
+from app.core.errors import Conflict, DomainError, ProcessError
+from app.core.extensions import db
 
 _MAX_TIMER_ROUNDS = 50  # a timer loop that keeps firing is a modelling error, not a reason to spin
 

@@ -1,4 +1,4 @@
-"""Timer events on the product clock (`app.clock`), wherever they sit: intermediate and boundary
+"""Timer events on the product clock (`app.core.clock`), wherever they sit: intermediate and boundary
 events, event sub-process starts, cycles, and the timers an event-based gateway waits on (Spiff
 folds those into one MultipleEventDefinition on the gateway). Swapped in for Spiff's own timer
 definitions right after parsing and again when a stored spec is loaded, so tests and `tick --now`
@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 
-from app.clock import LOCAL_TZ, clock
+from app.core.clock import LOCAL_TZ, clock
 
 
 def parse_instant(value) -> datetime:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from app.errors import ProcessError
+from app.core.errors import ProcessError
 
 
 class UnsafeXml(ProcessError):

@@ -15,19 +15,19 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from sqlalchemy import func, select
 
-from app.clock import clock
-from app.errors import NotFound, ValidationFailed
-from app.extensions import db
+from app.core.clock import clock
+from app.core.errors import NotFound, ValidationFailed
+from app.core.extensions import db
 from app.forms import decision
 from app.forms.models import FormVersion
-from app.i18n import N_, tr
-from app.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX, clean_text, text_refusal
+from app.core.i18n import N_, tr
+from app.core.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX, clean_text, text_refusal
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WIDGETS = {"textarea", "file", "date", "checkbox"}
 _SOURCES = {"departments", "civil_servants"}
 # Date bounds (`x-date-min` / `x-date-max` on a date field): "today", "today+30d", "today-7d"
-# (days from today in Asia/Shanghai, app.clock) or "field:NAME" (another date field of the form).
+# (days from today in Asia/Shanghai, app.core.clock) or "field:NAME" (another date field of the form).
 _TODAY_BOUND = re.compile(r"^today(?:([+-])(\d{1,4})d)?$")
 _FIELD_BOUND = re.compile(r"^field:([a-z][a-z0-9_]{0,63})$")
 DATE_BOUNDS = ("x-date-min", "x-date-max")
@@ -371,7 +371,7 @@ _FORMATS = {"date": N_("YYYY-MM-DD 日期"), "date-time": N_("日期时间"), "e
 
 
 def _clean_text(schema: dict, data: dict, fields: dict[str, list[str]]) -> dict:
-    """Text fields as stored (`app.inputs.clean_text`: line breaks normalised, blanks and
+    """Text fields as stored (`app.core.inputs.clean_text`: line breaks normalised, blanks and
     zero-width characters stripped at both ends); a field blank after cleaning is left out, so
     `required` names it; control and bidi-override characters refused (`text_refusal`), naming
     the field. Text areas keep tab and line breaks."""

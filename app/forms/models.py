@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
 
 
 class FormVersion(db.Model):

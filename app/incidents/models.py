@@ -9,10 +9,10 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.models import Case
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
-from app.i18n import N_
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
+from app.core.i18n import N_
 from app.org.models import User
 
 INCIDENT_STATUSES = {"open": N_("未处理"), "resolved": N_("已处理")}

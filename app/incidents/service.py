@@ -28,20 +28,20 @@ from app import engine
 from app.audit import service as audit
 from app.cases.models import CASE_STATUSES, Case, TimelineEvent
 from app.cases.timeline import record_event
-from app.clock import clock
-from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from app.extensions import db
-from app.i18n import N_
+from app.core.clock import clock
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from app.core.extensions import db
+from app.core.i18n import N_
 from app.incidents.models import Incident
-from app.inputs import required_text
+from app.core.inputs import required_text
 from app.notifications.service import case_operation
 from app.org.models import User
-from app.pagination import Total, count_capped
-from app.sqlite import write_transaction
+from app.core.pagination import Total, count_capped
+from app.core.sqlite import write_transaction
 from app.tasks.models import HumanTask
 from app.tasks.routing import can_view_case, case_filter, supervises_case
 from app.tasks.sync import apply_step, bindings_for
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 REASON_MAX = 2000
 STATUSES = ("open", "resolved")
@@ -60,7 +60,7 @@ class SkipPlan:
 # --- checks ----------------------------------------------------------------------------------
 
 def clean_reason(reason) -> str:
-    """The operator's reason, cleaned (`app.inputs.required_text`); ValidationFailed (422)
+    """The operator's reason, cleaned (`app.core.inputs.required_text`); ValidationFailed (422)
     naming `reason` when blank, longer than REASON_MAX characters or holding control or
     bidi-override characters."""
     return required_text(reason, "reason", _("操作原因"), max_chars=REASON_MAX)

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import engine
-from app.errors import DomainError
-from app.extensions import db
+from app.core.errors import DomainError
+from app.core.extensions import db
 from app.incidents import service
 from app.incidents.models import INCIDENT_STATUSES, RESOLUTIONS
-from app.pagination import page_count
+from app.core.pagination import page_count
 from app.tasks.routing import can_view_case
 from app.web import back_with_error, page_arg, role_required, safe_next
 

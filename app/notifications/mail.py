@@ -16,11 +16,11 @@ from email.utils import formatdate, make_msgid
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.clock import clock
-from app.errors import Busy, Conflict
-from app.extensions import db
+from app.core.clock import clock
+from app.core.errors import Busy, Conflict
+from app.core.extensions import db
 from app.notifications.models import EmailOutbox
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 log = logging.getLogger("chengxin.mail")
 

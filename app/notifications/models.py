@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
-from app.i18n import N_
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
+from app.core.i18n import N_
 
 NOTIFICATION_KINDS = {
     "task.assigned": N_("新任务"),

@@ -18,15 +18,15 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.cases.models import Case
-from app.clock import LOCAL_TZ, clock
-from app.errors import NotFound
-from app.extensions import db
+from app.core.clock import LOCAL_TZ, clock
+from app.core.errors import NotFound
+from app.core.extensions import db
 from app.notifications.models import EmailOutbox, Notification
 from app.org.models import User, UserRole
-from app.pagination import Total, count_capped
+from app.core.pagination import Total, count_capped
 from app.tasks.models import HumanTask
 from app.tasks.routing import UNIT_ROLES, can_act_on, supervises, supervises_case
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 TITLE_MAX = 200  # Notification.title / EmailOutbox.subject
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.notifications import service
 from app.notifications.models import NOTIFICATION_KINDS
-from app.pagination import page_count
+from app.core.pagination import page_count
 from app.web import page_arg, safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

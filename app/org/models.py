@@ -7,10 +7,10 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.clock import clock
-from app.db_types import UTCDateTime
-from app.extensions import db
-from app.i18n import N_
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
+from app.core.extensions import db
+from app.core.i18n import N_
 
 ROLES = {
     "recorder": N_("信息录入员"),

@@ -6,10 +6,10 @@ import copy
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
 from app.org.models import CivilServant, Department, User
-from app.pagination import Total, count_capped
+from app.core.pagination import Total, count_capped
 
 
 UNIT_BOUND_ROLES = {"handler"}  # act for their own unit only (DOMAIN.md: handlers answer for their unit)
@@ -85,7 +85,7 @@ def with_choices(schema: dict, user: User | None = None) -> dict:
 def list_departments(*, include_inactive: bool = False, kind: str | None = None, page: int = 1,
                      per_page: int = 20) -> tuple[list[Department], Total]:
     """Departments in choice order (districts, municipal departments, agencies; by id), active ones
-    unless `include_inactive`; the total is counted up to the list cap (`app.pagination`)."""
+    unless `include_inactive`; the total is counted up to the list cap (`app.core.pagination`)."""
     query = select(Department)
     if not include_inactive:
         query = query.where(Department.active.is_(True))

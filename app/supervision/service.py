@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from app.cases.models import Case
-from app.clock import clock
-from app.extensions import db
+from app.core.clock import clock
+from app.core.extensions import db
 from app.org.models import Department, User
 from app.tasks.models import HumanTask
 from app.tasks.routing import case_filter

@@ -5,9 +5,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.cases.models import KEY_AREAS, WARNING_STAGES
-from app.clock import clock
-from app.extensions import db
-from app.inputs import parse_int
+from app.core.clock import clock
+from app.core.extensions import db
+from app.core.inputs import parse_int
 from app.org.models import Department
 from app.supervision import service
 from app.supervision.service import OPEN_STAGES

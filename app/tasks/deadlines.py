@@ -22,14 +22,14 @@ from app import engine
 from app.calendar.service import add_working_days, working_days_between
 from app.cases.models import Case
 from app.cases.timeline import record_event
-from app.clock import LOCAL_TZ, clock, local_midnight_after
-from app.errors import DomainError
-from app.extensions import db
+from app.core.clock import LOCAL_TZ, clock, local_midnight_after
+from app.core.errors import DomainError
+from app.core.extensions import db
 from app.notifications.service import task_overdue
 from app.org.models import User
 from app.tasks.models import HumanTask
 from app.tasks.sync import bindings_for
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 
 @dataclass

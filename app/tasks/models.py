@@ -6,11 +6,11 @@ from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.cases.models import Case
-from app.clock import clock
-from app.db_types import UTCDateTime
+from app.core.clock import clock
+from app.core.db_types import UTCDateTime
 from app.engine.models import ProcessInstance
-from app.extensions import db
-from app.i18n import N_
+from app.core.extensions import db
+from app.core.i18n import N_
 from app.org.models import User
 
 TASK_STATUSES = {"open": N_("待办"), "completed": N_("已办结"), "cancelled": N_("已取消")}

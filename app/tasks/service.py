@@ -12,18 +12,18 @@ from app.cases import decisions
 from app.cases.models import Case
 from app.cases.service import attach_uploads, check_attachment_ids
 from app.cases.timeline import record_event
-from app.clock import clock
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.extensions import db
-from app.faults import crash_point
+from app.core.clock import clock
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.extensions import db
+from app.core.faults import crash_point
 from app.incidents.models import Incident
 from app.notifications.service import task_assigned
 from app.org.models import Department, User
-from app.pagination import Total, count_capped
+from app.core.pagination import Total, count_capped
 from app.tasks.models import HumanTask, with_instance_status
 from app.tasks.routing import can_act_on, can_view_case, supervises, task_filter
 from app.tasks.sync import apply_step, bindings_for
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 
 SCOPES = ("mine", "available", "completed", "supervised")
 
@@ -49,7 +49,7 @@ def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page:
                case_id: int | None = None, process: str | None = None, area: str | None = None,
                department: str | None = None, overdue: bool = False) -> tuple[list[HumanTask], Total]:
     """One page of an inbox tab, read from `human_task` only (plus the case for filters). The
-    total is counted up to a cap (`app.pagination`)."""
+    total is counted up to a cap (`app.core.pagination`)."""
     query = _scope_query(user, scope)
     if case_id is not None:
         query = query.where(HumanTask.case_id == case_id)

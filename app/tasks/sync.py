@@ -7,10 +7,10 @@ from sqlalchemy import select
 from app.calendar.service import add_working_days
 from app.cases.models import Case
 from app.cases.timeline import record_event
-from app.clock import clock, local_midnight_after
+from app.core.clock import clock, local_midnight_after
 from app.engine import Bindings, ProcessInstance, StepResult
-from app.errors import DomainError
-from app.extensions import db
+from app.core.errors import DomainError
+from app.core.extensions import db
 from app.notifications.service import task_assigned
 from app.org.models import ROLES
 from app.tasks.models import HumanTask

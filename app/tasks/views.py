@@ -11,15 +11,15 @@ from app.cases import service as cases
 from app.cases import timeline as timelines
 from app.cases.models import KEY_AREAS, CASE_STATUSES
 from app.engine import ProcessDefinition
-from app.errors import DomainError, ValidationFailed
-from app.extensions import db
-from app.i18n import N_
+from app.core.errors import DomainError, ValidationFailed
+from app.core.extensions import db
+from app.core.i18n import N_
 from app.org.models import ROLES
 from app.org.service import department_choices, form_sources
-from app.pagination import page_count
+from app.core.pagination import page_count
 from app.tasks import service
 from app.tasks.routing import can_act_on, supervises
-from app.inputs import parse_int
+from app.core.inputs import parse_int
 from app.web import back_with_error, page_arg, safe_next
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")

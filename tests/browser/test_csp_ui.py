@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.designer import service as designer_service
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import User
 from tests.bpmn_builder import probe_process
 from tests.browser.test_ui_rules import notified_case

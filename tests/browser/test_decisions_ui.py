@@ -3,7 +3,7 @@ page, finds the decision with their opinion in the case page's 决定与意见, 
 and reads the timeline by kind — plain links and <details>, no script needed."""
 from playwright.sync_api import expect
 
-from app.extensions import db
+from app.core.extensions import db
 from tests.support import Api
 
 

@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.calendar.service import import_schedule
-from app.clock import LOCAL_TZ, clock
-from app.extensions import db
+from app.core.clock import LOCAL_TZ, clock
+from app.core.extensions import db
 from app.incidents.models import Incident
 from app.processes import deploy_bytes
 from tests.support import RECORD, Api

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from playwright.sync_api import expect
 
-from app.clock import LOCAL_TZ
+from app.core.clock import LOCAL_TZ
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.cases.models import Case
-from app.extensions import db
+from app.core.extensions import db
 from tests.support import Api
 
 

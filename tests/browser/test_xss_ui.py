@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 
 from app import forms
 from app.designer import service as designer_service
-from app.extensions import db
+from app.core.extensions import db
 from app.org.models import User
-from app.transaction import unit_of_work
+from app.core.transaction import unit_of_work
 from tests.support import RECORD, Api
 
 PAYLOAD = "</option></select><img src=x onerror=window.__xss=1><script>window.__xss=1</script>"

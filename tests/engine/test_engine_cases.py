@@ -15,10 +15,10 @@ from app import process_tests
 from app.calendar.models import CalendarDay
 from app.calendar.service import set_day
 from app.cases.models import Case, TimelineEvent
-from app.clock import LOCAL_TZ, clock
+from app.core.clock import LOCAL_TZ, clock
 from app.designer import service as designer_service
 from app.engine import ProcessInstance
-from app.extensions import db
+from app.core.extensions import db
 from app.incidents.models import Incident
 from app.notifications.models import Notification
 from app.org.models import User

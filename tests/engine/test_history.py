@@ -10,7 +10,7 @@ from app.cases.models import Case
 from app.engine import Bindings, ProcessInstance, ProcessVersion, latest_version
 from app.engine.runtime import _load
 from app.engine.serializer import SERIALIZER, state_to_dict, version_specs
-from app.extensions import db
+from app.core.extensions import db
 from tests.support import elements
 from tests.test_warning_lifecycle import PLAN, after, explained_and_planned, raise_warning, report, stage
 

@@ -1,5 +1,5 @@
 // The /api/docs page: Swagger UI over /api/v1/openapi.json. An external file because the CSP forbids
-// inline scripts (app/security.py); the spec's address comes from the page's data attribute.
+// inline scripts (app/core/security.py); the spec's address comes from the page's data attribute.
 window.addEventListener("DOMContentLoaded", function () {
   var root = document.getElementById("swagger-ui");
   window.SwaggerUIBundle({

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, literal_column, select
 
-from app.extensions import db
+from app.core.extensions import db
 
 
 class Total(int):

@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from app.extensions import db
+from app.core.extensions import db
 
 bp = Blueprint("health", __name__)
 

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest as HTTPBadRequest
 from werkzeug.routing import IntegerConverter
 
-from app.errors import BadRequest, ValidationFailed
-from app.i18n import N_
+from app.core.errors import BadRequest, ValidationFailed
+from app.core.i18n import N_
 
 DB_INT_MAX = 2**31 - 1  # ids and counts are PostgreSQL `integer` columns
 DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)  # time-zone and working-day arithmetic stay in range

@@ -12,10 +12,10 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import Busy, Conflict, ValidationFailed
-from app.extensions import db
-from app.i18n import N_
-from app.sqlite import write_transaction
+from app.core.errors import Busy, Conflict, ValidationFailed
+from app.core.extensions import db
+from app.core.i18n import N_
+from app.core.sqlite import write_transaction
 
 CONCURRENT_CHANGE = N_("该案件刚刚被其他人更新，本次操作未保存，请刷新后重试")
 BUSY = N_("系统繁忙，本次操作未保存，请稍后重试")
