@@ -49,7 +49,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.config import Config
-from app.extensions import db
+from app.core.extensions import db
 
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql://postgres:postgres@127.0.0.1:5432").rstrip("/")
 PG_DB = "bench_chengxin"

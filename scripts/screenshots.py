@@ -93,7 +93,7 @@ def main() -> None:
         shot(designer, "14-form-editor", "/designer/forms/objection_review", wait="#preview label")
         with app.app_context():
             from app.documents.models import Document
-            from app.extensions import db
+            from app.core.extensions import db
             from app.cases import attachments
 
             notice = db.session.scalars(db.select(Document).where(Document.doc_type == "notification")).first()

@@ -8,7 +8,7 @@ Create Date: 2026-11-26 22:37:29.958714
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types  # noqa: F401  (custom column types)
+import app.core.db_types  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('linked_case_id', sa.Integer(), nullable=False),
     sa.Column('relation', sa.String(length=30), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_case_link_case_id_case')),
     sa.ForeignKeyConstraint(['linked_case_id'], ['case.id'], name=op.f('fk_case_link_linked_case_id_case')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_link')),
@@ -43,7 +43,7 @@ def upgrade():
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('category', sa.String(length=60), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('imported_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('imported_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.Column('imported_by_id', sa.Integer(), nullable=True),
     sa.Column('warning_case_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_complaint_department_id_department')),
@@ -66,7 +66,7 @@ def upgrade():
     sa.Column('window_end', sa.Date(), nullable=False),
     sa.Column('complaint_count', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_complaint_alert_case_id_case')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_complaint_alert_department_id_department')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint_alert')),
@@ -83,8 +83,8 @@ def upgrade():
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
-    sa.Column('read_at', app.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('read_at', app.core.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_notification_case_id_case')),
     sa.ForeignKeyConstraint(['task_id'], ['human_task.id'], name=op.f('fk_notification_task_id_human_task')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_notification_user_id_user'), ondelete='CASCADE'),
@@ -103,9 +103,9 @@ def upgrade():
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('next_attempt_at', app.db_types.UTCDateTime(), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
-    sa.Column('sent_at', app.db_types.UTCDateTime(), nullable=True),
+    sa.Column('next_attempt_at', app.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', app.core.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['notification_id'], ['notification.id'], name=op.f('fk_email_outbox_notification_id_notification'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_email_outbox'))
     )

@@ -8,7 +8,7 @@ Create Date: 2026-11-26 22:53:30.550055
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types  # noqa: F401  (custom column types)
+import app.core.db_types  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_form_version_created_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_form_version')),
     sa.UniqueConstraint('key', 'version', name=op.f('uq_form_version_key'))
@@ -42,7 +42,7 @@ def upgrade():
     sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('bpmn_xml', sa.Text(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_process_draft_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_draft')),
     sa.UniqueConstraint('key', name=op.f('uq_process_draft_key'))

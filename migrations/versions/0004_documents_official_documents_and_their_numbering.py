@@ -8,7 +8,7 @@ Create Date: 2026-11-26 23:03:26.868223
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types  # noqa: F401  (custom column types)
+import app.core.db_types  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -47,7 +47,7 @@ def upgrade():
     sa.Column('pages', sa.Integer(), nullable=False),
     sa.Column('verification_code', sa.String(length=20), nullable=False),
     sa.Column('context', sa.JSON(), nullable=False),
-    sa.Column('issued_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('issued_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_document_case_id_case')),
     sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], name=op.f('fk_document_issued_by_id_user')),

@@ -8,7 +8,7 @@ Create Date: 2026-11-26 23:55:50.411326
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types  # noqa: F401  (custom column types)
+import app.core.db_types  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.

@@ -6,7 +6,7 @@ Revises: 0005_document_rendering
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types  # noqa: F401  (custom column types)
+import app.core.db_types  # noqa: F401  (custom column types)
 
 revision = "0006_inbox_indexes"
 down_revision = "0005_document_rendering"

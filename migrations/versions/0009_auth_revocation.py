@@ -16,7 +16,7 @@ Revises: 0008_case_listing_indexes
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types
+import app.core.db_types
 
 revision = "0009_auth_revocation"
 down_revision = "0008_case_listing_indexes"
@@ -37,8 +37,8 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.db_types.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", app.db_types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", app.core.db_types.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", app.core.db_types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"], name="fk_web_session_user_id_user", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name="pk_web_session"),
         sa.UniqueConstraint("token_hash", name="uq_web_session_token_hash"),
@@ -49,7 +49,7 @@ def upgrade():
         "login_throttle",
         sa.Column("key", sa.String(length=140), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("window_start", app.db_types.UTCDateTime(), nullable=False),
+        sa.Column("window_start", app.core.db_types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_login_throttle"),
     )
     op.create_index("ix_login_throttle_window_start", "login_throttle", ["window_start"])
@@ -64,7 +64,7 @@ def downgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=60), nullable=False),
         sa.Column("remote_addr", sa.String(length=64), nullable=True),
-        sa.Column("at", app.db_types.UTCDateTime(), nullable=False),
+        sa.Column("at", app.core.db_types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_login_failure"),
     )
     op.create_index("ix_login_failure_username", "login_failure", ["username"])

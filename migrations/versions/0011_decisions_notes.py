@@ -6,7 +6,7 @@ Revises: 0010_attachment_step
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types  # noqa: F401  (custom column types)
+import app.core.db_types  # noqa: F401  (custom column types)
 
 revision = "0011_decisions_notes"
 down_revision = "0010_attachment_step"
@@ -27,7 +27,7 @@ def upgrade():
         sa.Column("reasons", sa.Text(), nullable=False),
         sa.Column("legal_basis", sa.Text(), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("at", app.db_types.UTCDateTime(), nullable=False),
+        sa.Column("at", app.core.db_types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_decision_case_id_case")),
         sa.ForeignKeyConstraint(["task_id"], ["human_task.id"], name=op.f("fk_decision_task_id_human_task")),
         sa.ForeignKeyConstraint(["actor_id"], ["user.id"], name=op.f("fk_decision_actor_id_user")),
@@ -40,7 +40,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("at", app.db_types.UTCDateTime(), nullable=False),
+        sa.Column("at", app.core.db_types.UTCDateTime(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_case_note_case_id_case")),
         sa.ForeignKeyConstraint(["author_id"], ["user.id"], name=op.f("fk_case_note_author_id_user")),

@@ -9,7 +9,7 @@ Revises: 0011_decisions_notes
 from alembic import op
 import sqlalchemy as sa
 
-from app.db_types import UTCDateTime
+from app.core.db_types import UTCDateTime
 
 revision = "0012_incidents"
 down_revision = "0011_decisions_notes"

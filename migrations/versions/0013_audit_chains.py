@@ -6,7 +6,7 @@ Revises: 0012_incidents
 from alembic import op
 import sqlalchemy as sa
 
-from app import hashchain
+from app.core import hashchain
 
 revision = "0013_audit_chains"
 down_revision = "0012_incidents"

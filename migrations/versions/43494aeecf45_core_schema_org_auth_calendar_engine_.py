@@ -8,7 +8,7 @@ Create Date: 2026-11-26 22:11:53.134464
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types  # noqa: F401  (custom column types)
+import app.core.db_types  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -29,7 +29,7 @@ def upgrade():
     op.create_table('calendar_year',
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('source', sa.String(length=200), nullable=False),
-    sa.Column('loaded_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('loaded_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('year', name=op.f('pk_calendar_year'))
     )
     op.create_table('case_sequence',
@@ -56,7 +56,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=60), nullable=False),
     sa.Column('remote_addr', sa.String(length=64), nullable=True),
-    sa.Column('at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failure'))
     )
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
@@ -67,7 +67,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_definition')),
     sa.UniqueConstraint('key', name=op.f('uq_process_definition_key'))
     )
@@ -94,7 +94,7 @@ def upgrade():
     sa.Column('email', sa.String(length=120), nullable=True),
     sa.Column('locale', sa.String(length=10), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_user_department_id_department')),
     sa.ForeignKeyConstraint(['scope_district_id'], ['department.id'], name=op.f('fk_user_scope_district_id_department')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
@@ -107,8 +107,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_api_token_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
@@ -127,7 +127,7 @@ def upgrade():
     sa.Column('task_meta_json', sa.Text(), nullable=False),
     sa.Column('start_form', sa.String(length=100), nullable=True),
     sa.Column('deployed_by_id', sa.Integer(), nullable=True),
-    sa.Column('deployed_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('deployed_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definition.id'], name=op.f('fk_process_version_definition_id_process_definition')),
     sa.ForeignKeyConstraint(['deployed_by_id'], ['user.id'], name=op.f('fk_process_version_deployed_by_id_user')),
@@ -154,12 +154,12 @@ def upgrade():
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('state_json', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('next_timer_at', app.db_types.UTCDateTime(), nullable=True),
+    sa.Column('next_timer_at', app.core.db_types.UTCDateTime(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', app.db_types.UTCDateTime(), nullable=False),
-    sa.Column('completed_at', app.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('completed_at', app.core.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['version_id'], ['process_version.id'], name=op.f('fk_process_instance_version_id_process_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_instance'))
     )
@@ -188,9 +188,9 @@ def upgrade():
     sa.Column('publication_end', sa.Date(), nullable=True),
     sa.Column('repairable_from', sa.Date(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', app.db_types.UTCDateTime(), nullable=False),
-    sa.Column('closed_at', app.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.core.db_types.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', app.core.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['civil_servant_id'], ['civil_servant.id'], name=op.f('fk_case_civil_servant_id_civil_servant')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_case_created_by_id_user')),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_case_instance_id_process_instance')),
@@ -215,7 +215,7 @@ def upgrade():
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
-    sa.Column('uploaded_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('uploaded_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_attachment_case_id_case')),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], name=op.f('fk_attachment_uploaded_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment'))
@@ -235,13 +235,13 @@ def upgrade():
     sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('form_key', sa.String(length=100), nullable=True),
-    sa.Column('due_at', app.db_types.UTCDateTime(), nullable=True),
+    sa.Column('due_at', app.core.db_types.UTCDateTime(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('claimed_by_id', sa.Integer(), nullable=True),
-    sa.Column('claimed_at', app.db_types.UTCDateTime(), nullable=True),
+    sa.Column('claimed_at', app.core.db_types.UTCDateTime(), nullable=True),
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
-    sa.Column('completed_at', app.db_types.UTCDateTime(), nullable=True),
-    sa.Column('created_at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('completed_at', app.core.db_types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.Column('row_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_human_task_case_id_case')),
     sa.ForeignKeyConstraint(['claimed_by_id'], ['user.id'], name=op.f('fk_human_task_claimed_by_id_user')),
@@ -264,7 +264,7 @@ def upgrade():
     op.create_table('timeline_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('at', app.db_types.UTCDateTime(), nullable=False),
+    sa.Column('at', app.core.db_types.UTCDateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('summary', sa.String(length=400), nullable=False),
