@@ -7,12 +7,32 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import models  # noqa: F401  (register every table with the metadata)
+from app.admin import bp as admin_bp
+from app.api import bp as api_bp
+from app.auth import views as auth_views
+from app.cases import actions as case_actions
+from app.cases.views import bp as cases_bp
+from app.cli import register_cli
+from app.complaints.views import bp as complaints_bp
+from app.config import DEV_CLOCK_FILE, Config, check_public_base_url, config_for_environment, instance_secret_key
 from app.core import sqlite
 from app.core.clock import clock
-from app.config import DEV_CLOCK_FILE, Config, check_public_base_url, config_for_environment, instance_secret_key
 from app.core.extensions import csrf, db, login_manager, migrate
+from app.core.health import bp as health_bp
 from app.core.inputs import init_inputs
 from app.core.session import SessionInterface
+from app.designer.views import bp as designer_bp
+from app.documents import actions as document_actions
+from app.documents.views import bp as documents_bp
+from app.incidents.views import bp as incidents_bp
+from app.notifications import actions as notification_actions
+from app.notifications.views import bp as notifications_bp
+from app.supervision import actions as supervision_actions
+from app.supervision.views import bp as supervision_bp
+from app.tasks import actions as task_actions
+from app.tasks.views import bp as tasks_bp
+from app.web import init_web
 
 
 def create_app(config_class: type[Config] | None = None, instance_path: str | None = None) -> Flask:
@@ -44,24 +64,10 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from app import models  # noqa: F401  (register every table with the metadata)
-    from app.admin import bp as admin_bp
-    from app.api import bp as api_bp
-    from app.auth import views as auth_views
-    from app.cases.actions import register_case_actions
-    from app.cases.views import bp as cases_bp
-    from app.cli import register_cli
-    from app.complaints.views import bp as complaints_bp
-    from app.designer.views import bp as designer_bp
-    from app.documents.views import bp as documents_bp
-    from app.core.health import bp as health_bp
-    from app.incidents.views import bp as incidents_bp
-    from app.notifications.views import bp as notifications_bp
-    from app.supervision.views import bp as supervision_bp
-    from app.tasks.views import bp as tasks_bp
-    from app.web import init_web
-
-    register_case_actions()
+    for register_actions in (case_actions.register_actions, task_actions.register_actions,
+                             notification_actions.register_actions, document_actions.register_actions,
+                             supervision_actions.register_actions):
+        register_actions()
     init_web(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
