@@ -1,45 +1,37 @@
-"""Shared pieces of the server-rendered pages: language, login and session timeout, error pages,
-template filters. Views stay thin; they call the same services as the API."""
+"""The server-rendered site as a whole (top floor): language, login and session timeout, security
+headers, error pages, template globals and filters. The helpers each view uses are in
+`app.core.views`. Views stay thin; they call the same services as the API."""
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timedelta
-from functools import wraps
-from urllib.parse import unquote, urlsplit
 
-from flask import (
-    Flask,
-    abort,
-    current_app,
-    g,
-    flash,
-    has_request_context,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_babel import format_datetime, lazy_gettext
+from flask import Flask, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import current_user
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
 
-from app.core.clock import LOCAL_TZ, clock
 from app import forms
+from app.api import error_response, http_error_response
+from app.calendar.service import missing_years
 from app.cases import attachments
+from app.cases.models import CASE_STATUSES, KEY_AREAS, SOURCE_TYPES, TIERS
+from app.core.clock import LOCAL_TZ, clock
 from app.core.errors import Busy, DomainError
 from app.core.extensions import babel, db, login_manager
 from app.core.i18n import tr
-from app.core.inputs import parse_int
 from app.core.security import init_security_headers
 from app.core.transaction import too_long
+from app.core.views import local_dt, select_locale
+from app.engine.models import ACTIVE_STATUSES
+from app.org.models import ROLES
+from app.tasks.models import TASK_HOLDS
+from app.tasks.routing import CASE_ROLES
 
 log = logging.getLogger(__name__)
 
-_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 STATUS_STYLES = {
     "draft": "secondary", "in_review": "info", "returned": "warning", "notified": "primary",
     "under_objection": "warning", "confirmed": "dark", "published": "danger", "repaired": "success",
@@ -47,66 +39,6 @@ STATUS_STYLES = {
     "warning_issued": "warning", "explaining": "primary", "planning": "primary", "tracking": "info",
     "verifying": "info", "closed": "success", "escalated": "danger", "cancelled": "secondary",
 }
-
-
-def select_locale() -> str:
-    if not has_request_context():  # CLI, timers, worker threads: the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    # The API's bearer-token user (g.user) or the signed-in web user: their chosen language.
-    user = g.get("user") or (current_user if current_user.is_authenticated else None)
-    if user is not None and user.locale in current_app.config["LANGUAGES"]:
-        return user.locale
-    return session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def role_required(*roles: str):
-    """A page for these roles only: anyone else gets 403 (after login)."""
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if not any(current_user.has_role(r) for r in roles):
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorate
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Where to go back to after a form: `target` if it is a path on this site, else `default`.
-    Every redirect to a requested place goes through here (no open redirect through next= or the
-    referrer). Refused, raw or percent-decoded: a scheme or host, `//` and `/\\` (browsers read
-    both as another host), any backslash, control character or lone surrogate."""
-    if not target or len(target) > 2000:
-        return default
-    for form in (target, unquote(target)):
-        parts = urlsplit(form)
-        if (parts.scheme or parts.netloc or not form.startswith("/") or form.startswith("//")
-                or "\\" in form or _CONTROL.search(form)):
-            return default
-    return target
-
-
-def home_url() -> str:
-    """Where a user starts: the inbox for casework, else their own area."""
-    from app.tasks.routing import CASE_ROLES
-
-    if any(current_user.has_role(r) for r in CASE_ROLES):
-        return url_for("tasks.inbox")
-    if current_user.has_role("designer"):
-        return url_for("designer.index")
-    if current_user.has_role("admin"):
-        return url_for("admin.users")
-    return url_for("tasks.inbox")
-
-
-def back_with_error(exc: DomainError, default: str):
-    flash(exc.message, "danger")
-    return redirect(safe_next(request.referrer and urlsplit(request.referrer).path, default))
-
-
-def local_dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    return format_datetime(value.astimezone(LOCAL_TZ), fmt) if value else ""
 
 
 def deadline_day(due: datetime | None) -> str:
@@ -141,13 +73,6 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        from app.calendar.service import missing_years
-        from app.cases.models import CASE_STATUSES, KEY_AREAS, SOURCE_TYPES, TIERS
-        from app.org.models import ROLES
-        from app.engine.models import ACTIVE_STATUSES
-        from app.tasks.models import TASK_HOLDS
-        from app.tasks.routing import CASE_ROLES
-
         warnings = []
         does_casework = current_user.is_authenticated and any(r in CASE_ROLES for r in current_user.roles)
         if does_casework or (current_user.is_authenticated and current_user.has_role("admin")):
@@ -184,8 +109,6 @@ def _render_error(code: int, message: str):
 def _error_page(exc):
     code = getattr(exc, "code", 500) or 500
     if request.path.startswith("/api/"):  # a path no API rule matched: the API's JSON answer
-        from app.api import http_error_response
-
         return http_error_response(exc if isinstance(exc, HTTPException) else InternalServerError())
     messages = {403: _("您没有访问此页面或执行此操作的权限。"), 404: _("您要找的内容不存在，或不在您的办理范围内。"),
                 405: _("此页面不支持这种操作。"), 413: _("上传的文件超过大小上限。"),
@@ -198,8 +121,6 @@ def _error_page(exc):
 
 def _domain_error_page(exc: DomainError):
     if request.path.startswith("/api/"):  # raised before the API blueprint's handlers apply
-        from app.api import error_response
-
         return error_response(exc.status, exc.code, exc.message, exc.fields)
     return _render_error(exc.status, exc.message)
 
@@ -213,11 +134,6 @@ def _data_error_page(exc: DataError):
         log.exception("database refused a value", exc_info=exc)
         return _error_page(InternalServerError())
     return _domain_error_page(refusal)
-
-
-def page_arg() -> int:
-    """`?page=`: 1 when absent; BadRequest (400) naming `page` unless an integer 1..2^31-1."""
-    return parse_int(request.args.get("page"), "page", minimum=1) or 1
 
 
 def url_with(**changes) -> str:

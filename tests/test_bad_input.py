@@ -12,7 +12,7 @@ import pytest
 
 from app.cases.models import Case
 from app.core.extensions import db
-from app.web import safe_next
+from app.core.views import safe_next
 from tests.support import RECORD, Api
 from tests.web_support import csrf_token, login, post
 

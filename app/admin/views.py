@@ -16,7 +16,7 @@ from app.core.errors import BadRequest, DomainError, NotFound, ValidationFailed
 from app.core.inputs import parse_int
 from app.org.models import DEPARTMENT_KINDS, ROLES
 from app.core.pagination import page_count
-from app.web import back_with_error, local_dt, page_arg, role_required, safe_next
+from app.core.views import back_with_error, local_dt, page_arg, role_required, safe_next
 
 PER_PAGE = 20
 

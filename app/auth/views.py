@@ -17,7 +17,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import service
 from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from app.core.errors import AuthError, Throttled, ValidationFailed
-from app.web import home_url, safe_next
+from app.core.views import safe_next
+from app.tasks.routing import CASE_ROLES
 
 bp = Blueprint("auth", __name__)
 SESSION_SECRET = "sid"  # the session cookie's key for this browser's WebSession secret
@@ -26,6 +27,17 @@ SESSION_SECRET = "sid"  # the session cookie's key for this browser's WebSession
 def load_user(user_id: str):
     """Flask-Login's user loader: the user only while this browser's web session is valid."""
     return service.user_for_session(user_id, session.get(SESSION_SECRET))
+
+
+def home_url() -> str:
+    """Where a user starts: the inbox for casework, else their own area."""
+    if any(current_user.has_role(r) for r in CASE_ROLES):
+        return url_for("tasks.inbox")
+    if current_user.has_role("designer"):
+        return url_for("designer.index")
+    if current_user.has_role("admin"):
+        return url_for("admin.users")
+    return url_for("tasks.inbox")
 
 
 @bp.route("/login", methods=["GET", "POST"])

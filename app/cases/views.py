@@ -32,7 +32,7 @@ from app.core.inputs import parse_date
 from app.org.service import form_sources
 from app.core.pagination import page_count
 from app.tasks.views import next_step_message
-from app.web import back_with_error, local_dt, page_arg, role_required
+from app.core.views import back_with_error, local_dt, page_arg, role_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PER_PAGE = 20

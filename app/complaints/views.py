@@ -12,7 +12,7 @@ from app.core.errors import DomainError, ValidationFailed
 from app.core.inputs import parse_date
 from app.core.pagination import page_count
 from app.core.extensions import db
-from app.web import page_arg, role_required
+from app.core.views import page_arg, role_required
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 PER_PAGE = 20

@@ -16,7 +16,7 @@ from app.core.inputs import json_object, parse_int
 from app.org.models import ROLES
 from app.org.service import form_sources
 from app.process_tests import load_tests
-from app.web import role_required, select_locale
+from app.core.views import role_required, select_locale
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 designer_only = role_required("designer")

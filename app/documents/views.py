@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app.cases.service import get_case
 from app.documents import bundle, service
 from app.core.errors import DomainError, NotFound
-from app.web import back_with_error, role_required
+from app.core.views import back_with_error, role_required
 
 bp = Blueprint("documents", __name__)
 

@@ -13,7 +13,7 @@ from app.incidents import service
 from app.incidents.models import INCIDENT_STATUSES, RESOLUTIONS
 from app.core.pagination import page_count
 from app.tasks.routing import can_view_case
-from app.web import back_with_error, page_arg, role_required, safe_next
+from app.core.views import back_with_error, page_arg, role_required, safe_next
 
 bp = Blueprint("incidents", __name__)
 PER_PAGE = 20

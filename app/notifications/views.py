@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.notifications import service
 from app.notifications.models import NOTIFICATION_KINDS
 from app.core.pagination import page_count
-from app.web import page_arg, safe_next
+from app.core.views import page_arg, safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 20

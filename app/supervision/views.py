@@ -11,7 +11,7 @@ from app.core.inputs import parse_int
 from app.org.models import Department
 from app.supervision import service
 from app.supervision.service import OPEN_STAGES
-from app.web import role_required
+from app.core.views import role_required
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 

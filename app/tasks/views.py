@@ -20,7 +20,7 @@ from app.core.pagination import page_count
 from app.tasks import service
 from app.tasks.routing import can_act_on, supervises
 from app.core.inputs import parse_int
-from app.web import back_with_error, page_arg, safe_next
+from app.core.views import back_with_error, page_arg, safe_next
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 TABS = {"mine": N_("我的待办"), "available": N_("可认领"), "completed": N_("已办"), "supervised": N_("全部待办（督导）")}
