@@ -12,6 +12,9 @@ process (the fonts per thread): re-parsing the stylesheet per document is wasted
 Without a CJK font weasyprint still writes a PDF, every character a box; documents are immutable,
 so such a PDF would stay wrong. `fonts.require_cjk_font` refuses first: issuing calls it before a
 document exists, rendering before every PDF.
+
+weasyprint itself is imported by the functions that make a PDF (see `_to_pdf`), so importing this
+module (document types, HTML) costs nothing.
 """
 from __future__ import annotations
 
@@ -19,12 +22,15 @@ import threading
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import segno
 from flask import current_app
 from markupsafe import Markup
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
 
 from app.documents.fonts import require_cjk_font
 
@@ -108,6 +114,8 @@ _local = threading.local()
 def _fonts() -> FontConfiguration:
     """One FontConfiguration per thread, reused: Pango's font map is not safe to share between
     threads, and within one the fonts already looked up stay cached."""
+    from weasyprint.text.fonts import FontConfiguration  # lazy: see _to_pdf
+
     if not hasattr(_local, "fonts"):
         _local.fonts = FontConfiguration()
     return _local.fonts
@@ -115,6 +123,8 @@ def _fonts() -> FontConfiguration:
 
 @cache
 def _stylesheet(path: str, mtime: float) -> CSS:
+    from weasyprint import CSS  # lazy: see _to_pdf
+
     return CSS(filename=path)  # parsed once (per edit of the file); it has no @font-face
 
 
@@ -123,6 +133,10 @@ def _css_path() -> Path:
 
 
 def _to_pdf(html: str) -> tuple[bytes, int]:
+    # weasyprint (Pango and cairo through cffi, ~0.5 s to import) loads with the first PDF, not
+    # with every app, CLI command and worker that never renders one.
+    from weasyprint import HTML
+
     require_cjk_font()
     path = _css_path()
     stylesheet = _stylesheet(str(path), path.stat().st_mtime)

@@ -26,6 +26,7 @@ from app.cases.timeline import action_text, record_event, reported
 from app.core.clock import LOCAL_TZ, clock
 from app.documents.fonts import require_cjk_font
 from app.documents.models import Document, DocumentSequence
+from app.documents.render import DOC_TYPES, render_pdf_with_pages
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.inputs import required_text
@@ -87,8 +88,6 @@ def verify_url(code: str) -> str:
 
 
 def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
-    from app.documents.render import DOC_TYPES
-
     data = dict(data or {})
     for key, labels in OUTCOME_LABELS.items():
         if key in data:
@@ -144,8 +143,6 @@ def issue(case: Case, doc_type: str, data: dict | None = None, *, actor_id: int 
     """Issue a document for a case in the current transaction (the caller commits). Raises
     ValidationFailed for an unknown type, CjkFontMissing (422) when no Chinese font is installed
     — before a number is taken: the step fails and nothing is issued."""
-    from app.documents.render import DOC_TYPES
-
     if doc_type not in DOC_TYPES:
         raise ValidationFailed(f"未知的文书类型：{doc_type}", {"doc_type": [f"可用：{', '.join(DOC_TYPES)}"]})
     require_cjk_font()
@@ -189,8 +186,6 @@ def render_document(document_id: int, context: dict) -> bool:
     write transaction. Returns False when there is nothing to do (rendered meanwhile, e.g. by
     another worker) or when rendering or storing failed: the failure is logged and the document
     stays pending, for the next tick to try again."""
-    from app.documents.render import render_pdf_with_pages
-
     try:
         pdf, pages = render_pdf_with_pages(context["doc_type"], _restored(context))
         digest = attachments.store(pdf)
