@@ -290,6 +290,20 @@ def test_decisions_go_to_the_subject_units_handlers_and_the_recording_units_reco
     assert notes("handler.fgw", "case.decision")[-1].body == f"{case['title']}\n案件编号：{case['number']}"
 
 
+def test_a_status_change_the_process_decides_tells_the_units(api):
+    """The diagram's set_record_status('returned') (a case action) announces the decision with the
+    case_decided signal; the receiver the notifications package connected at start-up tells the
+    subject unit's handlers and the recording unit's recorders, in the step's transaction."""
+    case = api.as_("recorder").register()
+    forget_notifications()
+    api.as_("reviewer").complete(case["id"], "entry_review", {"entry_decision": "return", "review_opinion": "事实不清"})
+    assert db.session.get(Case, case["id"]).record_status == "returned"
+    assert recipients("case.decision") == ["handler.fgw", "recorder"]
+    note = notes("recorder", "case.decision")[0]
+    assert note.title == f"{case['number']} 记录状态：退回补正"
+    assert note.body == case["title"] and note.case_id == case["id"]
+
+
 def test_reading_side_pages_and_marks_only_own_notifications(api):
     _case, task = notified_case(api)
     record = task.case
