@@ -13,6 +13,8 @@ from app.tasks.actions import open_tasks, still_open
 
 
 def remind_assignees(case: Case, element: str) -> None:
+    """A deadline is near: remind whoever may act on the open task at `element` (ActionError when
+    none waits) and note it on the timeline."""
     tasks = open_tasks(case, element)
     task_reminder(case, element)
     record_event(case, "task.reminded", f"已提醒办理：{tasks[0].name}", {"element": element})
@@ -25,12 +27,15 @@ def remind_if_open(case: Case, element: str) -> None:
 
 
 def report_overdue(case: Case, element: str) -> None:
+    """The deadline of the open task at `element` has passed (ActionError when none waits): tell
+    the people on it and the supervisors over it, and note it on the timeline."""
     tasks = open_tasks(case, element)
     task_overdue(case, element)
     record_event(case, "task.overdue", f"任务逾期，已提请督办：{tasks[0].name}", {"element": element})
 
 
 def notify_decision(case: Case, message: str) -> None:
+    """Tell the subject unit's handlers and the recording unit's recorders of `message` (zh-CN)."""
     case_decision(case, f"{case.number}：{message}", case.title)
 
 

@@ -61,6 +61,8 @@ def move_deadline(case: Case, element: str, working_days, kind: str, summary: st
 
 
 def extend_task(case: Case, element: str, working_days, reason: str) -> None:
+    """An extension granted: the open task at `element` is due `working_days` working days after
+    its current deadline day (or today, if that is later)."""
     move_deadline(case, element, working_days, "task.extended", "同意延期", reason)
 
 
