@@ -33,7 +33,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--comment", default="", help="版本说明")
     def deploy_cmd(path: str, comment: str):
         """Validate and deploy one BPMN file (non-zero exit and the problems on any error)."""
-        from app.processes import deploy_path
+        from app.designer.deployment import deploy_path
 
         if not Path(path).is_file():
             _fail(f"文件不存在：{path}")
@@ -49,7 +49,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("deploy-all")
     def deploy_all_cmd():
         """Deploy every changed file in workflows/."""
-        from app.processes import deploy_workflows_dir
+        from app.designer.deployment import deploy_workflows_dir
 
         try:
             for key, number, created in deploy_workflows_dir():

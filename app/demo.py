@@ -10,7 +10,7 @@ from app.core.extensions import db
 from app.core.transaction import unit_of_work
 from app.org.models import CivilServant, Department, User
 from app.org.seed import seed_departments
-from app.processes import deploy_workflows_dir
+from app.designer.deployment import deploy_workflows_dir
 
 DEMO_USERS = [
     # username, full name, department code, roles

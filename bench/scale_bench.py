@@ -184,7 +184,7 @@ def make_app(url: str, uploads: str):
 def prepare(app) -> None:
     """Schema, reference data, demo users and cases, and the two-lane benchmark process."""
     from app.demo import seed_demo
-    from app.processes import deploy_bytes
+    from app.designer.deployment import deploy_bytes
 
     upgrade(directory=str(ROOT / "migrations"))
     seed_demo()

@@ -99,7 +99,7 @@ def _clean(app) -> None:
             db.session.execute(delete(CalendarDay).where(extract("year", CalendarDay.day).in_(extra)))
             db.session.execute(delete(CalendarYear).where(CalendarYear.year.in_(extra)))
             db.session.commit()
-        from app.processes import deploy_workflows_dir
+        from app.designer.deployment import deploy_workflows_dir
 
         deploy_workflows_dir()
         db.session.remove()

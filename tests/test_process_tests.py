@@ -215,7 +215,7 @@ def test_durations_and_calendar_months():
 
 
 def test_runs_the_latest_version_or_the_given_one(ctx, app):
-    from app.processes import deploy_bytes
+    from app.designer.deployment import deploy_bytes
 
     xml = (Path(app.config["WORKFLOWS_DIR"]) / "dishonesty_record.bpmn").read_text(encoding="utf-8")
     changed = xml.replace("<bpmn:script>set_record_status('in_review')</bpmn:script>",

@@ -12,6 +12,7 @@ from app.audit import service as audit
 from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.core.clock import clock
+from app.designer.deployment import deploy_bytes
 from app.engine import sandbox
 from app.engine.definitions import BPMN_NS
 from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
@@ -21,7 +22,6 @@ from app.core.inputs import json_syntax_reason, load_json, optional_text, parse_
 from app.core.extensions import db
 from app.org.models import ROLES, User
 from app.process_tests import CaseResult, load_tests, run_case
-from app.processes import deploy_bytes
 from app.tasks.models import HumanTask
 from app.tasks.sync import apply_step, bindings_for
 from app.core.transaction import unit_of_work
