@@ -11,6 +11,7 @@ import click
 from flask import Flask
 
 from app.core.errors import DomainError
+from app.designer.cli import cli as designer_cli
 
 
 def _fail(message: str) -> None:
@@ -22,41 +23,12 @@ def register_cli(app: Flask) -> None:
     from app.admin.devclock import register_dev_clock_cli
     from app.cases.integrity import register_audit_cli
     from app.loadgen import register_loadgen_cli
-    from app.process_tests import register_process_tests_cli
 
     register_audit_cli(app)
     register_dev_clock_cli(app)
-    register_process_tests_cli(app)
+    for command in designer_cli.commands.values():
+        app.cli.add_command(command)
     register_loadgen_cli(app)
-    @app.cli.command("deploy")
-    @click.argument("path", type=click.Path(dir_okay=False))
-    @click.option("--comment", default="", help="版本说明")
-    def deploy_cmd(path: str, comment: str):
-        """Validate and deploy one BPMN file (non-zero exit and the problems on any error)."""
-        from app.designer.deployment import deploy_path
-
-        if not Path(path).is_file():
-            _fail(f"文件不存在：{path}")
-        try:
-            version, created = deploy_path(path, comment=comment)
-        except DomainError as exc:
-            _fail(exc.message)
-        if created:
-            click.echo(f"已部署 {version.definition.key} 第 {version.version} 版（{version.content_hash[:12]}）")
-        else:
-            click.echo(f"内容未变化：{version.definition.key} 仍为第 {version.version} 版")
-
-    @app.cli.command("deploy-all")
-    def deploy_all_cmd():
-        """Deploy every changed file in workflows/."""
-        from app.designer.deployment import deploy_workflows_dir
-
-        try:
-            for key, number, created in deploy_workflows_dir():
-                click.echo(f"{key}: 第 {number} 版" + ("（新部署）" if created else "（未变化）"))
-        except DomainError as exc:
-            _fail(exc.message)
-
     @app.cli.command("send-mail")
     def send_mail_cmd():
         """Send what is waiting in the e-mail outbox (tick does this too)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import process_tests
+from app.designer import process_tests
 from app.calendar.models import CalendarDay
 from app.calendar.service import set_day
 from app.cases.models import Case, TimelineEvent

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from app import process_tests
+from app.designer import process_tests
 from app.engine import DeployRefused
 from app.engine.palette import REFUSED
 from app.designer.deployment import deploy_bytes, deploy_workflows_dir
