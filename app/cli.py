@@ -11,6 +11,7 @@ import click
 from flask import Flask
 
 from app.core.errors import DomainError
+from app.demo.cli import cli as demo_cli
 from app.designer.cli import cli as designer_cli
 
 
@@ -22,13 +23,12 @@ def _fail(message: str) -> None:
 def register_cli(app: Flask) -> None:
     from app.admin.devclock import register_dev_clock_cli
     from app.cases.integrity import register_audit_cli
-    from app.loadgen import register_loadgen_cli
 
     register_audit_cli(app)
     register_dev_clock_cli(app)
-    for command in designer_cli.commands.values():
-        app.cli.add_command(command)
-    register_loadgen_cli(app)
+    for group in (designer_cli, demo_cli):
+        for command in group.commands.values():
+            app.cli.add_command(command)
     @app.cli.command("send-mail")
     def send_mail_cmd():
         """Send what is waiting in the e-mail outbox (tick does this too)."""
@@ -139,11 +139,3 @@ def register_cli(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc.message)
         click.echo(f"已重新出具 {len(ids)} 份文书")
-
-    @app.cli.command("seed-demo")
-    def seed_demo_cmd():
-        """Load departments, calendar, processes, demo users and cases (idempotent)."""
-        from app.demo import seed_demo
-
-        for line in seed_demo():
-            click.echo(line)
