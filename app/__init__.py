@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core import sqlite
 from app.core.clock import clock
+from app.cli import register_cli
 from app.config import DEV_CLOCK_FILE, Config, check_public_base_url, config_for_environment, instance_secret_key
 from app.core.extensions import csrf, db, login_manager, migrate
 from app.core.inputs import init_inputs
@@ -50,7 +51,6 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     from app.auth import views as auth_views
     from app.cases.actions import register_case_actions
     from app.cases.views import bp as cases_bp
-    from app.cli import register_cli
     from app.complaints.views import bp as complaints_bp
     from app.designer.views import bp as designer_bp
     from app.documents.views import bp as documents_bp
