@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import Celery
 
 from app import create_app
+from app.scheduler import run_due_work
 
 flask_app = create_app()
 celery = Celery("chengxin", broker=flask_app.config["CELERY_BROKER_URL"] or "memory://")
@@ -17,9 +18,5 @@ celery.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, timezone="
 def tick() -> dict:
     """Fire due timers, render documents issued in the background, send queued mail. Safe to run
     on several workers at once."""
-    from app.cases.timers import fire_due_timers
-    from app.documents.service import render_pending
-    from app.notifications.mail import deliver_outbox
-
     with flask_app.app_context():
-        return {"timers": fire_due_timers(), "documents": render_pending(), "mail": deliver_outbox()}
+        return run_due_work()

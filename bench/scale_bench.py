@@ -11,7 +11,7 @@ and dropped here — never any other database):
 2. the same approval through the service layer and over HTTP (gunicorn -w 2, JSON API v1 with
    bearer tokens): median and p95 per step, and the ratio to the floor;
 3. inbox (`list_tasks` / `GET /api/v1/tasks?scope=available`) and case list at 10k and 100k open
-   tasks (`app.loadgen.generate_load`; `--quick`: 10k only), p50/p95;
+   tasks (`app.demo.loadgen.generate_load`; `--quick`: 10k only), p50/p95;
 4. throughput: two-lane cases completed per second over HTTP with 1, 2 and 4 gunicorn workers;
 5. instance-state size per case, and the step cost as a case's history grows (the
    dishonesty_record return-for-correction loop).
@@ -183,8 +183,8 @@ def make_app(url: str, uploads: str):
 
 def prepare(app) -> None:
     """Schema, reference data, demo users and cases, and the two-lane benchmark process."""
-    from app.demo import seed_demo
-    from app.processes import deploy_bytes
+    from app.demo.seed import seed_demo
+    from app.designer.deployment import deploy_bytes
 
     upgrade(directory=str(ROOT / "migrations"))
     seed_demo()
@@ -448,7 +448,7 @@ def open_task_count() -> int:
 
 
 def grow_to(target_open: int, log: list) -> None:
-    from app.loadgen import generate_load
+    from app.demo.loadgen import generate_load
 
     for _ in range(4):  # bounded top-ups
         have = open_task_count()

@@ -19,7 +19,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
+from app.auth.passwords import DEMO_PASSWORD  # noqa: E402
+from app.demo.seed import seed_demo  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

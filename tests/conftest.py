@@ -52,7 +52,8 @@ def app(tmp_path_factory):
         from flask_migrate import upgrade
 
         upgrade(directory=str(Path(app.root_path).parent / "migrations"))
-        from app.demo import DEMO_SERVANTS, DEMO_USERS, seed_reference_data
+        from app.demo.reference_data import seed_reference_data
+        from app.demo.seed import DEMO_SERVANTS, DEMO_USERS
         from app.org.models import CivilServant, Department, User
         from sqlalchemy import select
 
@@ -81,7 +82,7 @@ def _clean(app) -> None:
             else:
                 for t in tables:
                     conn.execute(t.delete())
-        from app.demo import DEMO_USERS
+        from app.demo.seed import DEMO_USERS
         from app.org.models import User, UserRole
 
         # Users a test created go; the demo users stay as seeded (a language switch must not leak).
@@ -99,7 +100,7 @@ def _clean(app) -> None:
             db.session.execute(delete(CalendarDay).where(extract("year", CalendarDay.day).in_(extra)))
             db.session.execute(delete(CalendarYear).where(CalendarYear.year.in_(extra)))
             db.session.commit()
-        from app.processes import deploy_workflows_dir
+        from app.designer.deployment import deploy_workflows_dir
 
         deploy_workflows_dir()
         db.session.remove()

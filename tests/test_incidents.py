@@ -19,7 +19,7 @@ from app.core.extensions import db
 from app.incidents.models import Incident
 from app.notifications.models import Notification
 from app.org.models import User
-from app.processes import deploy_bytes, deploy_path
+from app.designer.deployment import deploy_bytes, deploy_path
 from app.tasks.models import HumanTask
 from tests.bpmn_builder import HEADER
 from tests.support import RECORD, add_district_user, elements

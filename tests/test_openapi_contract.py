@@ -24,7 +24,7 @@ from app.core.extensions import db
 from app.incidents.models import Incident
 from app.notifications.models import Notification
 from app.org.models import User
-from app.processes import deploy_path
+from app.designer.deployment import deploy_path
 from tests.browser.test_ui_rules import notified_case
 from tests.test_api_parity import PDF, upload
 from tests.support import RECORD, Api

@@ -11,7 +11,7 @@ from app.complaints.models import Complaint
 from app.core.extensions import db
 from app.notifications.models import Notification
 from app.org.models import Department, User
-from app.processes import deploy_path
+from app.designer.deployment import deploy_path
 from tests.support import RECORD, Api
 from tests.test_incidents import FAILING
 from tests.web_support import login

@@ -1,4 +1,4 @@
-"""Process tests (app/process_tests.py): every shipped test passes, a failing one says which step
+"""Process tests (app/designer/process_tests/): every shipped test passes, a failing one says which step
 and what differed, and a run never persists anything nor moves anybody else's clock."""
 import json
 from datetime import date, datetime
@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import process_tests
+from app.designer import process_tests
+from app.designer.process_tests import running
+from app.designer.process_tests.times import add_months, parse_duration
 from app.cases.models import Attachment, Case, CaseLink, CaseSequence, TimelineEvent
 from app.core.clock import LOCAL_TZ, clock
 from app.engine import ProcessInstance
@@ -42,11 +44,6 @@ def counts():
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
             for model in (Case, ProcessInstance, TimelineEvent, HumanTask, CaseLink, Attachment, Notification,
                           EmailOutbox, CaseSequence, User)}
-
-
-def _cli(app):
-    if "test-processes" not in app.cli.commands:  # until app/cli.py registers it
-        process_tests.register_process_tests_cli(app)
 
 
 # --- the shipped tests -----------------------------------------------------------------------
@@ -204,18 +201,18 @@ def test_advance_working_days_crosses_the_deadline_and_fires_timers(ctx):
 
 
 def test_durations_and_calendar_months():
-    parse = process_tests._parse_duration
+    parse = parse_duration
     assert parse("P400D") == (0, parse("P400D")[1]) and parse("P400D")[1].days == 400
     assert parse("PT2H")[1].total_seconds() == 7200
     assert parse("P1Y2M1W3DT4H5M6S")[0] == 14
     assert parse("P") is None and parse("PT") is None and parse("3D") is None and parse(5) is None
     jan31 = datetime(2026, 1, 31, 9, 0, tzinfo=LOCAL_TZ)
-    assert process_tests._add_months(jan31, 1).astimezone(LOCAL_TZ) == datetime(2026, 2, 28, 9, 0, tzinfo=LOCAL_TZ)
-    assert process_tests._add_months(jan31, 12).astimezone(LOCAL_TZ).date() == date(2027, 1, 31)
+    assert add_months(jan31, 1).astimezone(LOCAL_TZ) == datetime(2026, 2, 28, 9, 0, tzinfo=LOCAL_TZ)
+    assert add_months(jan31, 12).astimezone(LOCAL_TZ).date() == date(2027, 1, 31)
 
 
 def test_runs_the_latest_version_or_the_given_one(ctx, app):
-    from app.processes import deploy_bytes
+    from app.designer.deployment import deploy_bytes
 
     xml = (Path(app.config["WORKFLOWS_DIR"]) / "dishonesty_record.bpmn").read_text(encoding="utf-8")
     changed = xml.replace("<bpmn:script>set_record_status('in_review')</bpmn:script>",
@@ -264,7 +261,7 @@ def test_a_commit_inside_a_run_is_refused(ctx, monkeypatch):
         db.session.commit()
         return created
 
-    monkeypatch.setattr(process_tests, "apply_step", committing_apply_step)
+    monkeypatch.setattr(running, "apply_step", committing_apply_step)
     before = counts()
     result = run(record_case([{"complete": "entry_review", "as": "reviewer", "data": APPROVE}]))
     assert not result.passed and "不允许提交事务" in result.failures[0]
@@ -275,7 +272,6 @@ def test_a_commit_inside_a_run_is_refused(ctx, monkeypatch):
 # --- CLI -------------------------------------------------------------------------------------
 
 def test_cli_runs_every_shipped_test(app, runner):
-    _cli(app)
     result = runner.invoke(args=["test-processes"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
@@ -286,7 +282,6 @@ def test_cli_runs_every_shipped_test(app, runner):
 
 
 def test_cli_exit_code_is_1_for_a_failing_file(app, runner, tmp_path):
-    _cli(app)
     path = tmp_path / "dishonesty_record.json"
     path.write_text(json.dumps({"process": "dishonesty_record", "users": USERS, "cases": [
         record_case([{"complete": "entry_review", "as": "reviewer", "data": APPROVE}], expect={"status": "notified"},
@@ -303,7 +298,6 @@ def test_cli_exit_code_is_1_for_a_failing_file(app, runner, tmp_path):
 
 
 def test_cli_unknown_process_or_file_fails(app, runner, tmp_path):
-    _cli(app)
     result = runner.invoke(args=["test-processes", "no_such_process"])
     assert result.exit_code == 1 and "没有流程测试" in result.output
     result = runner.invoke(args=["test-processes", "--file", str(tmp_path / "missing.json")])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.calendar.service import loaded_years
 from app.core.clock import LOCAL_TZ, clock
-from app.demo_cases import create_demo_cases
+from app.demo.cases import create_demo_cases
 from tests.web_support import login
 
 ROOT = Path(__file__).resolve().parent.parent

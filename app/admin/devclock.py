@@ -5,17 +5,14 @@ afternoon (issue 15). Off in production (`DEV_CLOCK = False` there): every entry
 is an administrative action in the audit log."""
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timedelta, timezone
-
-import click
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from app.audit import service as audit
 from app.core.clock import LOCAL_TZ, DevelopmentClockStatus, clock
-from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.org.models import User
 from app.core.transaction import after_commit, unit_of_work
 
@@ -26,7 +23,8 @@ def enabled() -> bool:
     return bool(current_app.config.get("DEV_CLOCK"))
 
 
-def _require() -> None:
+def require_enabled() -> None:
+    """Raises NotFound (with its Chinese message) when the development clock is off."""
     if not enabled():
         raise NotFound(_("开发时钟只在开发环境中可用"))
 
@@ -45,7 +43,7 @@ def _checked(offset: timedelta) -> timedelta:
 def set_time(actor: User | None, when: str) -> DevelopmentClockStatus:
     """Set product time to `when` (ISO date or date-time; no offset = Asia/Shanghai). Raises
     NotFound when the development clock is off, ValidationFailed naming `when`."""
-    _require()
+    require_enabled()
     try:
         moment = datetime.fromisoformat((when or "").strip())
     except ValueError:
@@ -59,7 +57,7 @@ def set_time(actor: User | None, when: str) -> DevelopmentClockStatus:
 
 def advance(actor: User | None, days) -> DevelopmentClockStatus:
     """Move product time forward by `days` (1–3660 whole days). Raises as `set_time`, naming `days`."""
-    _require()
+    require_enabled()
     try:
         n = int(str(days).strip())
     except ValueError:
@@ -73,7 +71,7 @@ def advance(actor: User | None, days) -> DevelopmentClockStatus:
 
 
 def reset(actor: User | None) -> DevelopmentClockStatus:
-    _require()
+    require_enabled()
     return _apply(actor, None, "开发时钟恢复为真实时间")
 
 
@@ -84,39 +82,3 @@ def _apply(actor: User | None, target: datetime | None, summary: str) -> Develop
                      {"from": clock.now().isoformat(), "to": (target or datetime.now(timezone.utc)).isoformat()})
         after_commit(clock.reset_development_time if target is None else lambda: clock.set_development_time(target))
     return status()
-
-
-def register_dev_clock_cli(app) -> None:
-    """`flask dev-clock show | set 2027-03-01T09:00 | advance 30 | reset` (development only)."""
-
-    def run(change) -> None:
-        try:
-            shown = change()
-        except DomainError as exc:
-            click.echo(click.style(exc.message, fg="red"), err=True)
-            sys.exit(1)
-        click.echo(f"系统当前时间：{shown.now.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M:%S}（上海），"
-                   f"与真实时间相差 {shown.offset.total_seconds() / 86400:.2f} 天")
-
-    @app.cli.group("dev-clock")
-    def dev_clock_group():
-        """The development clock: product time for the whole installation (never in production)."""
-
-    @dev_clock_group.command("show")
-    def show_cmd():
-        run(lambda: status() if enabled() else _require())
-
-    @dev_clock_group.command("set")
-    @click.argument("when")
-    def set_cmd(when: str):
-        """WHEN: ISO date or date-time, Shanghai time unless it names an offset."""
-        run(lambda: set_time(None, when))
-
-    @dev_clock_group.command("advance")
-    @click.argument("days")
-    def advance_cmd(days: str):
-        run(lambda: advance(None, days))
-
-    @dev_clock_group.command("reset")
-    def reset_cmd():
-        run(lambda: reset(None))

@@ -1,12 +1,9 @@
 """Tamper evidence: verify every case timeline chain and the administrative audit log
-(`flask --app wsgi audit verify`, the badge on the case page). Issue 15."""
+(`flask --app wsgi audit verify` in app/cases/cli.py, the badge on the case page). Issue 15."""
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 
-import click
-from flask import Flask
 from sqlalchemy import func, select
 
 from app.core import hashchain
@@ -46,23 +43,3 @@ def verify_all() -> IntegrityReport:
 def describe(problem: hashchain.Break) -> str:
     where = f"第 {problem.position + 1} 条（id {problem.record_id}）" if problem.record_id else f"第 {problem.position} 条之后"
     return f"{where}：{problem.reason}"
-
-
-def register_audit_cli(app: Flask) -> None:
-    @app.cli.group("audit")
-    def audit_group():
-        """Tamper evidence of case timelines and the administrative audit log."""
-
-    @audit_group.command("verify")
-    def verify_cmd():
-        """Verify every hash chain; exit status 1 when any is broken."""
-        report = verify_all()
-        for number, problem in report.broken_cases:
-            click.echo(click.style(f"案件 {number} 的时间线在{describe(problem)}", fg="red"))
-        if report.audit_break is not None:
-            click.echo(click.style(f"审计日志在{describe(report.audit_break)}", fg="red"))
-        summary = (f"已校验 {report.cases} 件案件的时间线（{report.events} 条记录）和审计日志（{report.audit_events} 条）："
-                   + ("完好" if report.intact else "发现改动"))
-        click.echo(summary)
-        if not report.intact:
-            sys.exit(1)

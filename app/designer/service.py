@@ -12,16 +12,17 @@ from app.audit import service as audit
 from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.core.clock import clock
+from app.designer.deployment import deploy_bytes
+from app.designer.process_tests import CaseResult, load_tests, run_case
 from app.engine import sandbox
 from app.engine.definitions import BPMN_NS
 from app.engine.xmlsafe import UnsafeXml, parse_xml, xml_text
+from app.forms.models import FormVersion
 from app.core.errors import NotFound, ValidationFailed
 from app.incidents import service as incidents
 from app.core.inputs import json_syntax_reason, load_json, optional_text, parse_int, required_text
 from app.core.extensions import db
 from app.org.models import ROLES, User
-from app.process_tests import CaseResult, load_tests, run_case
-from app.processes import deploy_bytes
 from app.tasks.models import HumanTask
 from app.tasks.sync import apply_step, bindings_for
 from app.core.transaction import unit_of_work
@@ -251,8 +252,6 @@ def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], 
 
 
 def form_overview() -> list[dict]:
-    from app.forms.models import FormVersion
-
     rows = db.session.execute(select(FormVersion.key, func.max(FormVersion.version)).group_by(FormVersion.key)
                               .order_by(FormVersion.key)).all()
     return [{"key": key, "version": version, "title": forms.load_form(key, version).get("title", key)}

@@ -9,13 +9,13 @@ from flask_login import current_user
 
 from app import engine, forms
 from app.designer import service
+from app.designer.process_tests import load_tests
 from app.engine.helpers import HELPER_LABELS
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.inputs import json_object, parse_int
 from app.org.models import ROLES
 from app.org.service import form_sources
-from app.process_tests import load_tests
 from app.core.views import role_required, select_locale
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")

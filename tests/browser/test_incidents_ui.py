@@ -10,7 +10,7 @@ from app.calendar.service import import_schedule
 from app.core.clock import LOCAL_TZ, clock
 from app.core.extensions import db
 from app.incidents.models import Incident
-from app.processes import deploy_bytes
+from app.designer.deployment import deploy_bytes
 from tests.support import RECORD, Api
 from tests.test_incidents import TWO_TIMERS, YEAR_2027
 

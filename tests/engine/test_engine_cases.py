@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import process_tests
+from app.designer import process_tests
 from app.calendar.models import CalendarDay
 from app.calendar.service import set_day
 from app.cases.models import Case, TimelineEvent
@@ -26,7 +26,7 @@ from app.tasks.models import HumanTask
 from tests.support import RECORD, Api, elements
 from tests.web_support import login, post
 from app.engine import DeployRefused
-from app.processes import deploy_bytes, deploy_path
+from app.designer.deployment import deploy_bytes, deploy_path
 
 CASES = Path(__file__).parent / "cases"
 

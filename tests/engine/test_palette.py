@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from app import process_tests
+from app.designer import process_tests
 from app.engine import DeployRefused
 from app.engine.palette import REFUSED
-from app.processes import deploy_bytes, deploy_workflows_dir
+from app.designer.deployment import deploy_bytes, deploy_workflows_dir
 from tests.bpmn_builder import HEADER
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"

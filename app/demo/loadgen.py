@@ -1,4 +1,4 @@
-"""Load generation for benchmarks and capacity tests: `flask --app wsgi generate-load N`.
+"""Load generation for benchmarks and capacity tests: `flask --app wsgi generate-load N` (app/demo/cli.py).
 
 FOR BENCHMARK AND DEVELOPMENT DATABASES ONLY: it adds N cases of both processes, at various stages,
 for every department, so open human tasks are spread across units (handler, recorder), city-wide
@@ -40,19 +40,22 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import click
-from flask import Flask
 from sqlalchemy import JSON, func, insert, select, text
 from werkzeug.security import generate_password_hash
 
+from app import engine
 from app.cases.models import KEY_AREAS, Attachment, Case, CaseSequence, TimelineEvent
+from app.cases.service import open_tasks, register_case
 from app.core.clock import LOCAL_TZ, clock
 from app.core.db_types import UTCDateTime
-from app.engine.models import ProcessInstance
 from app.core.extensions import db
+from app.core.transaction import unit_of_work
+from app.demo.reference_data import seed_reference_data
+from app.engine.models import ProcessInstance
 from app.org.models import Department, User
 from app.tasks.models import HumanTask
-from app.core.transaction import unit_of_work
+from app.tasks.service import complete
+from app.tasks.sync import apply_step, bindings_for
 
 BATCH_CASES = 1000          # clones per transaction
 DEFAULT_TEMPLATES = 200     # real cases through the services per call (fewer when n_cases is smaller)
@@ -166,10 +169,6 @@ def _step_data(data: dict) -> dict:
 
 def _fire_timers(case: Case) -> None:
     """What `tick` does, for this one case."""
-    from app import engine
-    from app.tasks.sync import apply_step, bindings_for
-    from app.core.transaction import unit_of_work
-
     with unit_of_work():
         instance = db.session.get(ProcessInstance, case.instance_id, populate_existing=True)
         if instance.next_timer_at is None or instance.next_timer_at > clock.now():
@@ -180,9 +179,6 @@ def _fire_timers(case: Case) -> None:
 def _make_template(stage: str, i: int, departments: dict, actors: dict, when: datetime, now: datetime) -> int:
     """One real case driven to `stage` through the services, started at `when`. A timer step
     moves to `now` (the template was started long enough ago for the timer to be due)."""
-    from app.cases.service import open_tasks, register_case
-    from app.tasks.service import complete
-
     process, _, steps = STAGES[stage]
     codes = [c for c in departments if c not in ("xyzx", "dcs")]
     code = codes[i % len(codes)]
@@ -404,8 +400,6 @@ def generate_load(n_cases: int, *, progress: Progress | None = None, templates: 
     `progress(k)` is called with the number of cases just added (for a progress bar). Returns
     counts and timings. Needs the reference data (departments, calendar, processes): seeded here
     if missing."""
-    from app.demo import seed_reference_data
-
     if n_cases < 1:
         raise ValueError("n_cases must be positive")
     started = time.perf_counter()
@@ -428,21 +422,7 @@ def generate_load(n_cases: int, *, progress: Progress | None = None, templates: 
     if db.engine.dialect.name == "postgresql":
         with unit_of_work():
             db.session.execute(text("ANALYZE"))
-    open_tasks = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == "open"))
-    return {"cases": n_cases, "templates": n_templates, "clones": len(plan), "open_tasks_total": open_tasks,
+    open_total = db.session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.status == "open"))
+    return {"cases": n_cases, "templates": n_templates, "clones": len(plan), "open_tasks_total": open_total,
             "template_seconds": round(templates_done - started, 1),
             "seconds": round(time.perf_counter() - started, 1)}
-
-
-def register_loadgen_cli(app: Flask) -> None:
-    @app.cli.command("generate-load")
-    @click.argument("n_cases", type=click.IntRange(min=1))
-    @click.option("--templates", type=click.IntRange(min=1), default=DEFAULT_TEMPLATES, show_default=True,
-                  help="通过业务服务真实办理的样板案件数（其余为批量克隆）")
-    def generate_load_cmd(n_cases: int, templates: int):
-        """Add N benchmark cases of both processes at various stages (benchmark/dev databases only)."""
-        with click.progressbar(length=n_cases, label="生成负载案件", show_pos=True, show_eta=True) as bar:
-            stats = generate_load(n_cases, progress=bar.update, templates=templates)
-        click.echo(f"新增案件 {stats['cases']} 件（样板 {stats['templates']}，克隆 {stats['clones']}），"
-                   f"当前待办 {stats['open_tasks_total']} 项；用时 {stats['seconds']} 秒"
-                   f"（样板 {stats['template_seconds']} 秒）")

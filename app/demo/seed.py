@@ -1,16 +1,16 @@
-"""Demo data for development (`make run`): idempotent. The password is for development only."""
+"""Demo accounts, civil servants and cases for development (`make run`, `flask --app wsgi seed-demo`):
+idempotent. The password is for development only."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from app.auth.passwords import DEMO_PASSWORD
-from app.calendar.service import seed_from_package
 from app.cases.models import Case
 from app.core.extensions import db
 from app.core.transaction import unit_of_work
+from app.demo.cases import create_demo_cases
+from app.demo.reference_data import seed_reference_data
 from app.org.models import CivilServant, Department, User
-from app.org.seed import seed_departments
-from app.processes import deploy_workflows_dir
 
 DEMO_USERS = [
     # username, full name, department code, roles
@@ -30,20 +30,9 @@ def _department(code: str) -> Department:
     return db.session.scalar(select(Department).where(Department.code == code))
 
 
-def seed_reference_data() -> list[str]:
-    """Departments, calendar and processes — needed by every installation."""
-    lines = []
-    with unit_of_work():
-        added = seed_departments()
-    lines.append(f"单位：新增 {added} 个")
-    years = seed_from_package()
-    lines.append("工作日历：" + (f"导入 {years[0]}–{years[-1]} 年" if years else "已是最新"))
-    for key, number, created in deploy_workflows_dir():
-        lines.append(f"流程 {key}：第 {number} 版" + ("（新部署）" if created else ""))
-    return lines
-
-
 def seed_demo() -> list[str]:
+    """Reference data, the demo accounts and civil servants, and (on an installation without cases)
+    the demo cases; returns the lines to print."""
     lines = seed_reference_data()
     with unit_of_work():
         for username, full_name, dept, roles in DEMO_USERS:
@@ -57,8 +46,6 @@ def seed_demo() -> list[str]:
                 db.session.add(CivilServant(name=name, staff_number=staff, position=position,
                                             department=_department(dept)))
     if db.session.scalar(select(Case.id).limit(1)) is None:
-        from app.demo_cases import create_demo_cases
-
         lines += create_demo_cases()
     lines.append("")
     lines.append(f"演示账号（密码均为 {DEMO_PASSWORD}，仅限开发环境）：")

@@ -1,4 +1,4 @@
-"""Deploying process definitions from files (CLI, start-up sync; the designer later)."""
+"""Deploying process definitions from files (the `deploy` commands, start-up sync, the designer)."""
 from __future__ import annotations
 
 import json
