@@ -4,11 +4,13 @@ the Alembic migrations, so the migrations are tested too. Time comes from the mo
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, extract, select, text
+from sqlalchemy.exc import OperationalError
 
 os.environ.setdefault("FLASK_TESTING", "1")
 
@@ -76,12 +78,21 @@ def app(tmp_path_factory):
 def _clean(app) -> None:
     with app.app_context():
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
-        with db.engine.begin() as conn:
-            if db.engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for t in tables:
-                    conn.execute(t.delete())
+        # A browser test's late request (a stylesheet, a poll) may still hold a table when the next
+        # test cleans up; PostgreSQL then breaks the deadlock by failing the TRUNCATE: try again.
+        for attempt in range(5):
+            try:
+                with db.engine.begin() as conn:
+                    if db.engine.dialect.name == "postgresql":
+                        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                    else:
+                        for t in tables:
+                            conn.execute(t.delete())
+                break
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
         from app.demo.seed import DEMO_USERS
         from app.org.models import User, UserRole
 

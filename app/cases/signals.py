@@ -1,6 +1,8 @@
-"""What the case domain announces to the floors above it (blinker signals). The case domain sends;
-a higher package connects a receiver in its `register_actions()`, which the app factory calls, so
-no case module imports the package that reacts."""
+"""What the case domain announces (blinker signals). The case domain sends; the package that reacts
+(notifications, today) connects a receiver in its `register_actions()`, which the app factory calls.
+So the case domain depends on no package that reacts to it: new reactions (publication feeds,
+sanctions) connect here instead of growing `cases`. The import contract "cases-announce"
+(pyproject.toml) keeps `app.cases` from importing `app.notifications`."""
 from __future__ import annotations
 
 from blinker import Namespace

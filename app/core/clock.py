@@ -87,7 +87,7 @@ class Clock:
         real = datetime.now(timezone.utc)
         return real + development.offset() if development is not None else real
 
-    # --- the development clock (never in production: see app.devclock) ---------------------
+    # --- the development clock (never in production: see app.admin.devclock) ---------------------
 
     def use_development_offset(self, path: str | None) -> None:
         """Read the development clock's offset from `path` (None: real time only)."""
