@@ -168,7 +168,7 @@ def _is_tuple(text: str) -> bool:
         return False
 
 
-def test_expression(cell: str) -> str | None:
+def cell_condition(cell: str) -> str | None:
     """The Python expression (over INPUT_VARIABLE) an input cell tests, or None for "any value"."""
     text = (cell or "").strip()
     if text in ("", "-"):
@@ -470,7 +470,7 @@ def _cell_problems(table: Table) -> list[Problem]:
     problems = []
     for row in table.rows:
         for column, cell in zip(table.inputs, row.inputs):
-            test = test_expression(cell)
+            test = cell_condition(cell)
             if test is not None:
                 before = len(problems)
                 _compile(problems, test, row=row.number, column=column.title, what=f"条件 “{cell}”")
@@ -588,7 +588,7 @@ def evaluate(table: Table, inputs: Mapping[str, Any], *, time_limit: float = 1.0
     matched = []
     for row in table.rows:
         for column, cell, value in zip(table.inputs, row.inputs, values):
-            test = test_expression(cell)
+            test = cell_condition(cell)
             if test is not None and not _run(test, {**namespace, INPUT_VARIABLE: value}, time_limit,
                                              f"第 {row.number} 行“{column.title}”的条件"):
                 break
