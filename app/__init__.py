@@ -25,9 +25,12 @@ from app.core.session import SessionInterface
 from app.designer.views import bp as designer_bp
 from app.documents import actions as document_actions
 from app.documents.views import bp as documents_bp
+from app.engine import register_decision_hook
 from app.incidents.views import bp as incidents_bp
 from app.notifications import actions as notification_actions
 from app.notifications.views import bp as notifications_bp
+from app.rules.service import decide_for_engine
+from app.rules.service import keys as decision_keys
 from app.supervision import actions as supervision_actions
 from app.supervision.views import bp as supervision_bp
 from app.tasks import actions as task_actions
@@ -68,6 +71,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
                              notification_actions.register_actions, document_actions.register_actions,
                              supervision_actions.register_actions):
         register_actions()
+    register_decision_hook(decide_for_engine, decision_keys)
     init_web(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

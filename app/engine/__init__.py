@@ -4,7 +4,9 @@ from app.engine.definitions import (
     CX_NS, DeployRefused, Problem, change_summary, deploy, latest_version, parse_bpmn,
     previous_version, process_id_problems,
 )
-from app.engine.helpers import ACTIONS, HELPERS, ActionError, Bindings, callable_names, register_action
+from app.engine.helpers import (
+    ACTIONS, HELPERS, ActionError, Bindings, callable_names, known_decisions, register_action, register_decision_hook,
+)
 from app.engine.migration import MigrationPlan, migrate, plan_migration
 from app.engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
 from app.engine.palette import REFUSED, RefusedConstruct
@@ -16,7 +18,7 @@ from app.engine.runtime import (
 __all__ = [
     "ACTIONS", "ACTIVE_STATUSES", "CX_NS", "HELPERS", "ActionError", "Bindings", "DeployRefused", "MigrationPlan", "NothingToSkip", "Passed", "Problem",
     "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "REFUSED", "ReadyTask", "RefusedConstruct",
-    "ReplannedTimer", "StepFailed",
+    "ReplannedTimer", "StepFailed", "known_decisions", "register_decision_hook",
     "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "has_deadline_timer", "latest_version",
     "migrate", "parse_bpmn", "plan_migration", "previous_version", "postpone_timers", "register_action", "replan_timers", "skip_failed", "start",
 ]
