@@ -247,20 +247,28 @@ export function createRulesEditor(config) {
     });
   }
 
+  // cells: {column: value} (rows added or removed) or {column: [old, new]} (rows changed)
   function describeCells(cells) {
-    return (cells || []).map((c) => c.column + t('：') + (c.before != null && c.after != null
-      ? c.before + ' → ' + c.after : (c.after != null ? c.after : c.before))).join(t('；'));
+    return Object.entries(cells || {}).map(([ column, value ]) => column + ' = ' + (Array.isArray(value)
+      ? (value[0] == null ? '—' : value[0]) + ' → ' + (value[1] == null ? '—' : value[1]) : value)).join(t('；'));
   }
 
   function showSummary(body) {
     if (!summaryEl) return;
     summaryEl.textContent = '';
-    if (body.base_version == null) {
+    if (!body.against) {
       summaryEl.appendChild(el('p', { class: 'mb-1', text: t('没有现行版本：全部规则均为新增') }));
     } else {
-      summaryEl.appendChild(el('p', { class: 'mb-1', text: t('与现行版本（第 {version} 版）相比：', { version: body.base_version }) }));
+      summaryEl.appendChild(el('p', { class: 'mb-1', text: t('与现行版本（第 {version} 版）相比：', { version: body.against.version }) }));
     }
     const list = el('ul', { class: 'mb-0 summary-list' });
+    if (body.hit_policy) {
+      list.appendChild(el('li', { 'data-change': 'hit_policy',
+        text: t('命中策略：{old} → {new}', { old: body.hit_policy[0], new: body.hit_policy[1] }) }));
+    }
+    const columns = body.columns || {};
+    (columns.added || []).forEach((name) => list.appendChild(el('li', { 'data-change': 'column-added', text: t('新增列：{name}', { name }) })));
+    (columns.removed || []).forEach((name) => list.appendChild(el('li', { 'data-change': 'column-removed', text: t('删除列：{name}', { name }) })));
     const kinds = [ [ 'added', '新增第 {row} 行：{cells}' ], [ 'removed', '删除第 {row} 行：{cells}' ],
       [ 'changed', '修改第 {row} 行：{cells}' ] ];
     kinds.forEach(([ kind, template ]) => (body[kind] || []).forEach((item) => {
