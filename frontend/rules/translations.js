@@ -237,7 +237,6 @@ export const EN = {
   '已下载 {name}': 'Downloaded {name}',
   '无法下载：{error}': 'Cannot download: {error}',
   '；': '; ',
-  '：': ': '
 };
 
 let english = false;
