@@ -56,6 +56,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     from app.documents.views import bp as documents_bp
     from app.core.health import bp as health_bp
     from app.incidents.views import bp as incidents_bp
+    from app.rules.cli import register_rules_cli
     from app.notifications.views import bp as notifications_bp
     from app.supervision.views import bp as supervision_bp
     from app.tasks.views import bp as tasks_bp
@@ -70,5 +71,6 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
                incidents_bp):
         app.register_blueprint(bp)
     register_cli(app)
+    register_rules_cli(app)
     login_manager.user_loader(auth_views.load_user)
     return app

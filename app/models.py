@@ -14,3 +14,4 @@ from app.documents.models import Document, DocumentSequence  # noqa: F401,E402
 from app.cases.models import CaseNote, Decision  # noqa: F401,E402
 from app.audit.models import AuditEvent, ChainHead  # noqa: F401,E402
 from app.incidents.models import Incident  # noqa: F401,E402
+from app.rules.models import DecisionDefinition, DecisionVersion  # noqa: F401,E402

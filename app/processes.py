@@ -11,6 +11,7 @@ from app.audit import service as audit
 from app.core.extensions import db
 from app.org.models import ROLES, User
 from app.core.transaction import unit_of_work
+from app.rules.service import deploy_rules_dir
 
 
 def deploy_bytes(data: bytes, filename: str, *, author_id: int | None = None, comment: str = ""):
@@ -39,8 +40,9 @@ def deploy_path(path: str | Path, **kwargs):
 
 
 def deploy_workflows_dir() -> list[tuple[str, int, bool]]:
-    """Deploy every `workflows/*.bpmn` whose content changed (new version) — idempotent."""
-    result = []
+    """Deploy every `workflows/rules/*.dmn` and then every `workflows/*.bpmn` whose content changed
+    (new version) — idempotent. Tables first: a business rule task names a deployed decision."""
+    result = [(f"rules/{key}", number, created) for key, number, created in deploy_rules_dir()]
     for path in sorted(Path(current_app.config["WORKFLOWS_DIR"]).glob("*.bpmn")):
         version, created = deploy_path(path, comment="workflows/ 目录同步")
         result.append((version.definition.key, version.version, created))
