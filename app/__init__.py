@@ -58,6 +58,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     from app.incidents.views import bp as incidents_bp
     from app.rules.cli import register_rules_cli
     from app.notifications.views import bp as notifications_bp
+    from app.rules.views import bp as rules_bp
     from app.supervision.views import bp as supervision_bp
     from app.tasks.views import bp as tasks_bp
     from app.web import init_web
@@ -68,7 +69,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
     for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp,
-               incidents_bp):
+               incidents_bp, rules_bp):
         app.register_blueprint(bp)
     register_cli(app)
     register_rules_cli(app)
