@@ -65,6 +65,11 @@ WEB_TO_API = {
     "incidents.resume": ("POST", "api.resume_case"),
     "incidents.cancel": ("POST", "api.cancel_case"),
     "admin.dev_clock": ("POST", "api.set_dev_clock"),
+    "rules.save_draft": ("POST", "api.save_rule_draft"),
+    "rules.validate": ("POST", "api.validate_rule"),
+    "rules.change_summary": ("POST", "api.rule_change_summary"),
+    "rules.run_tests": ("POST", "api.run_rule_tests"),
+    "rules.publish": ("POST", "api.publish_rule"),
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Units, calendar days and the demo accounts are kept between tests: put back what these change.
