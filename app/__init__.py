@@ -56,7 +56,10 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     from app.documents.views import bp as documents_bp
     from app.core.health import bp as health_bp
     from app.incidents.views import bp as incidents_bp
+    from app.engine import register_decision_hook
     from app.rules.cli import register_rules_cli
+    from app.rules.service import decide_for_engine
+    from app.rules.service import keys as decision_keys
     from app.notifications.views import bp as notifications_bp
     from app.rules.views import bp as rules_bp
     from app.supervision.views import bp as supervision_bp
@@ -64,6 +67,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     from app.web import init_web
 
     register_case_actions()
+    register_decision_hook(decide_for_engine, decision_keys)
     init_web(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -96,36 +96,9 @@ class Config:
     TIMEZONE = "Asia/Shanghai"
     # Sandbox limits for BPMN scripts and expressions.
     SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SCRIPT_TIME_LIMIT_SECONDS", 1.0))
-    # Lifecycle defaults handed to new process instances as variables (DOMAIN.md: configurable).
-    PROCESS_DEFAULTS = {
-        "objection_window_days": 5,
-        "objection_review_days": 5,
-        "entry_review_days": 5,
-        "correction_days": 5,
-        "publication_decision_days": 5,
-        "repair_decision_days": 3,
-        # Warning → tracking → rectification (lifecycle 2).
-        "explanation_days": 5,
-        "plan_days": 10,
-        "plan_review_days": 5,
-        "report_interval_days": 10,
-        "report_days": 5,
-        "verification_days": 5,
-        "supervision_days": 3,
-        "reminder_days": 1,
-        "grace_days": 5,
-        "letter_days": 3,
-        # NDRC Order 36 (2026-04-01): publication period by tier, in months.
-        "publication_windows": {
-            "minor": {"min_months": 0, "max_months": 3},
-            "general": {"min_months": 3, "max_months": 12},
-            "serious": {"min_months": 12, "max_months": 36},
-        },
-    }
     PAGE_SIZE_MAX = 100
-    # Complaint monitoring (policy §二(二)13–14): at least `threshold` complaints about one unit
-    # within `window_days` days (per category, or any category when None) raise a warning.
-    COMPLAINT_RULES = [{"category": None, "threshold": 5, "window_days": 30}]
+    # Complaint monitoring (policy §二(二)13–14): the thresholds are the decision table
+    # complaint_thresholds (workflows/rules); this unit raises the automatic warnings.
     COMPLAINT_WARNING_DEPARTMENT = os.environ.get("COMPLAINT_WARNING_DEPARTMENT", "dcs")  # raises automatic warnings
     COMPLAINT_IMPORT_MAX_BYTES = 2 * 1024 * 1024
     # Mail: sent through SMTP when MAIL_SERVER is set; otherwise written to the log (development).

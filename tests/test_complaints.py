@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,8 +16,10 @@ from app.complaints.models import Complaint, ComplaintAlert
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.org.models import Department, User
+from app.rules import service as rules
 from tests.web_support import csrf_token, login
 
+RULES = Path(__file__).resolve().parent.parent / "workflows" / "rules"
 HEADER = "date,unit,channel,category,text,external_id\n"
 
 
@@ -242,26 +245,28 @@ def test_below_threshold_or_outside_the_window_raises_nothing(api):
     assert db.session.scalar(select(func.count()).where(Complaint.warning_case_id.is_not(None))) == 0
 
 
-def test_a_category_rule_counts_that_category_only(api, app):
-    saved = app.config["COMPLAINT_RULES"]
-    app.config["COMPLAINT_RULES"] = [{"category": "政策兑现", "threshold": 3, "window_days": 10}]
-    try:
-        report = _import(api, _items("czj", 2, prefix="P", category="政策兑现", channel="enterprise")
-                         + _items("czj", 5, prefix="O", category="办事效率")
-                         + _items("czj", 1, prefix="OLD", category="政策兑现", day="2026-09-04"))  # outside 10 days
-        assert report["warnings"] == []
-        report = _import(api, _items("czj", 1, prefix="Q", category="政策兑现", channel="enterprise"))
-        assert len(report["warnings"]) == 1
-        case = api.as_("supervisor").case(report["warning_cases"][0]["id"])
-        assert case["subject_department"] == "czj" and case["key_area"] == "企业服务"
-        assert "“政策兑现”类投诉" in case["facts"] and "O-001" not in case["facts"] and "OLD-001" not in case["facts"]
-        alert = db.session.scalar(select(ComplaintAlert))
-        assert alert.category == "政策兑现" and alert.complaint_count == 3
-        assert str(alert.window_start) == "2026-09-05"
-        linked = set(db.session.scalars(select(Complaint.external_id).where(Complaint.warning_case_id.is_not(None))))
-        assert linked == {"P-001", "P-002", "Q-001"}
-    finally:
-        app.config["COMPLAINT_RULES"] = saved
+def test_a_category_rule_counts_that_category_only(api):
+    """A rule approver publishes a category rule (decision table complaint_thresholds) effective today."""
+    xml = (RULES / "complaint_thresholds.dmn").read_text(encoding="utf-8").replace(
+        "<text>None</text>", "<text>\"政策兑现\"</text>").replace("<text>5</text>", "<text>3</text>").replace(
+        "<text>30</text>", "<text>10</text>")
+    designer, approver = (db.session.scalar(select(User).where(User.username == name)) for name in ("designer", "approver"))
+    draft = rules.save_draft(designer, "complaint_thresholds", xml, comment="政策兑现类：10日内3件")
+    rules.publish(approver, draft.id, effective_from=clock.today(), note="企业服务平台政策兑现投诉集中")
+    report = _import(api, _items("czj", 2, prefix="P", category="政策兑现", channel="enterprise")
+                     + _items("czj", 5, prefix="O", category="办事效率")
+                     + _items("czj", 1, prefix="OLD", category="政策兑现", day="2026-09-04"))  # outside 10 days
+    assert report["warnings"] == []
+    report = _import(api, _items("czj", 1, prefix="Q", category="政策兑现", channel="enterprise"))
+    assert len(report["warnings"]) == 1
+    case = api.as_("supervisor").case(report["warning_cases"][0]["id"])
+    assert case["subject_department"] == "czj" and case["key_area"] == "企业服务"
+    assert "“政策兑现”类投诉" in case["facts"] and "O-001" not in case["facts"] and "OLD-001" not in case["facts"]
+    alert = db.session.scalar(select(ComplaintAlert))
+    assert alert.category == "政策兑现" and alert.complaint_count == 3
+    assert str(alert.window_start) == "2026-09-05"
+    linked = set(db.session.scalars(select(Complaint.external_id).where(Complaint.warning_case_id.is_not(None))))
+    assert linked == {"P-001", "P-002", "Q-001"}
 
 
 def test_a_large_cluster_keeps_the_reason_within_the_form_limit(api):

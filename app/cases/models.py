@@ -127,6 +127,15 @@ class Case(db.Model):
     def district_id(self) -> int | None:
         return self.subject_department.district_root_id
 
+    @property
+    def district_code(self) -> str:
+        """The code of the subject's district ("" for a municipal unit): the `district` input of the
+        rule tables (workflows/rules), whose district rows override the municipal default."""
+        unit = self.subject_department
+        if unit.kind == "district":
+            return unit.code
+        return unit.district.code if unit.district is not None else ""
+
 
 class TimelineEvent(db.Model):
     """Append-only audit trail of a case: who did what, when, and what data changed."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
@@ -146,7 +145,10 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
     record_event(case, "case.registered", f"{who} 登记：{case.title}",
                  {"form": version.start_form, "form_version": form_version, "data": data},
                  actor_id=actor.id if actor else None)
-    variables = {**current_app.config["PROCESS_DEFAULTS"], **data, "case_number": case.number}
+    # Every field of the start form is a variable, None when left empty, so a model may test an
+    # optional one (e.g. `decided_on if decided_on else …`); deadlines come from business rule tasks.
+    fields = dict.fromkeys(forms.load_form(version.start_form, form_version).get("properties") or {})
+    variables = {**fields, **data, "case_number": case.number}
     instance, result = engine.start(version, variables, bindings_for(case))
     db.session.flush()
     case.instance_id = instance.id

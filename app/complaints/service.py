@@ -13,10 +13,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.cases.models import Case
@@ -29,7 +30,9 @@ from app.core.i18n import N_
 from app.org.models import Department, User
 from app.core.pagination import Total, count_capped
 from app.core.transaction import unit_of_work
+from app.rules import service as rules
 
+THRESHOLDS = "complaint_thresholds"  # the decision table of the monitoring rule (workflows/rules)
 FIELDS = ("date", "unit", "channel", "category", "text", "external_id")
 FIELD_LABELS = {"date": N_("日期"), "unit": N_("单位"), "channel": N_("渠道"), "category": N_("类别"),
                 "text": N_("投诉内容"), "external_id": N_("外部编号")}
@@ -233,23 +236,47 @@ def import_complaints(rows: list[dict], *, actor: User | None) -> ImportReport:
 
 # --- the monitoring rule -------------------------------------------------------------------------
 
+def _district_scopes() -> list[tuple[str, Any]]:
+    """(district code, condition on Department) for the municipal units ("") and each district (its
+    government and the units inside it): the `district` input of the complaint_thresholds table."""
+    scopes = [("", and_(Department.kind != "district", Department.district_id.is_(None)))]
+    for district in db.session.scalars(select(Department).where(Department.kind == "district").order_by(Department.code)):
+        scopes.append((district.code, or_(Department.id == district.id, Department.district_id == district.id)))
+    return scopes
+
+
+def _monitoring_rules(today: date) -> list[tuple[Any, dict]]:
+    """(unit condition, rule) for every rule of the decision table complaint_thresholds in force today,
+    asked per district (a district's rows may add to or differ from the municipal ones); districts with
+    the same rule share one condition. A rule is {"category": str | None (any), "threshold": int,
+    "window_days": int}."""
+    units_by_rule: dict[tuple, list] = {}
+    for code, units in _district_scopes():
+        for rule in rules.decide(THRESHOLDS, {"district": code}, on=today).outputs:
+            key = (rule.get("category"), int(rule["threshold"]), int(rule["window_days"]))
+            units_by_rule.setdefault(key, []).append(units)
+    return [(or_(*units), {"category": category, "threshold": threshold, "window_days": days})
+            for (category, threshold, days), units in units_by_rule.items()]
+
+
 def evaluate_rules() -> list[Case]:
     """Raise a warning case for every unit over a rule's threshold in the current window, unless
     one was already raised for that unit and rule in an overlapping window. Works inside the
-    caller's transaction; returns the cases started."""
+    caller's transaction; returns the cases started. The rules are the decision table
+    complaint_thresholds (version in force today)."""
     config = current_app.config
     raised: list[Case] = []
     today = clock.today()
     recorder = db.session.scalar(select(Department).where(Department.code == config["COMPLAINT_WARNING_DEPARTMENT"]))
-    for rule in config["COMPLAINT_RULES"]:
+    for units, rule in _monitoring_rules(today):
         category, threshold, days = rule.get("category"), int(rule["threshold"]), int(rule["window_days"])
         start = today - timedelta(days=days - 1)
         in_window = [Complaint.received_on >= start, Complaint.received_on <= today]
         if category is not None:
             in_window.append(Complaint.category == category)
         counts = db.session.execute(
-            select(Complaint.department_id, func.count()).where(*in_window)
-            .group_by(Complaint.department_id).having(func.count() >= threshold)
+            select(Complaint.department_id, func.count()).join(Department, Department.id == Complaint.department_id)
+            .where(units, *in_window).group_by(Complaint.department_id).having(func.count() >= threshold)
             .order_by(Complaint.department_id)).all()
         for department_id, count in counts:
             key = category if category is not None else ALL_CATEGORIES

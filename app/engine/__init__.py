@@ -1,5 +1,6 @@
 """The engine boundary: the only package that imports SpiffWorkflow. Everything outside talks to
 it in plain values (ids, dicts, dataclasses) through the names below."""
+from app.engine.business_rules import known_decisions, register_decision_hook
 from app.engine.definitions import (
     CX_NS, DeployRefused, Problem, change_summary, deploy, latest_version, parse_bpmn,
     previous_version, process_id_problems,
@@ -16,7 +17,7 @@ from app.engine.runtime import (
 __all__ = [
     "ACTIONS", "ACTIVE_STATUSES", "CX_NS", "HELPERS", "ActionError", "Bindings", "DeployRefused", "MigrationPlan", "NothingToSkip", "Passed", "Problem",
     "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "REFUSED", "ReadyTask", "RefusedConstruct",
-    "ReplannedTimer", "StepFailed",
+    "ReplannedTimer", "StepFailed", "known_decisions", "register_decision_hook",
     "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "has_deadline_timer", "latest_version",
     "migrate", "parse_bpmn", "plan_migration", "previous_version", "postpone_timers", "register_action", "replan_timers", "skip_failed", "start",
 ]

@@ -19,6 +19,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 
 from app.engine import sandbox
+from app.engine.business_rules import known_decisions
 from app.engine.helpers import ACTIONS, callable_names
 from app.engine.models import ProcessDefinition, ProcessVersion
 from app.engine.palette import (
@@ -131,6 +132,20 @@ def _check_code(problems, node, source, mode, what):
             sandbox.compile_script(source, functions=callable_names())
     except sandbox.SandboxError as exc:
         problems.append(Problem(*_label(node), f"{what}无效：{exc}"))
+
+
+def _check_decision(problems: list[Problem], node) -> None:
+    """A business rule task names a deployed decision table (cx:decision); its date (cx:on) and
+    inputs (cx:inputs), when given, compile in the sandbox."""
+    decision = node.get(f"{{{CX_NS}}}decision")  # missing: refused by the palette table (palette.py)
+    known = known_decisions()
+    if decision and decision not in known:
+        problems.append(Problem(*_label(node), f"规则任务的决策表（cx:decision）“{decision}”不存在"
+                                               f"（已部署：{', '.join(sorted(known)) or '无'}）"))
+    for attr, what in (("on", "规则任务的日期（cx:on）"), ("inputs", "规则任务的输入（cx:inputs）")):
+        source = node.get(f"{{{CX_NS}}}{attr}")
+        if source is not None:
+            _check_code(problems, node, source, "eval", what)
 
 
 def lane_role(lane) -> str:
@@ -271,6 +286,8 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
                                                        f"（{', '.join(sorted(ACTIONS))}）"))
             else:
                 _check_code(problems, node, f"{action}({node.get(f'{{{CX_NS}}}params') or ''})", "exec", "服务任务参数")
+        elif tag == "businessRuleTask":
+            _check_decision(problems, node)
         elif tag in ("endEvent", "intermediateThrowEvent"):
             _check_throw_in_multi_instance(problems, node)
         elif tag == "exclusiveGateway":

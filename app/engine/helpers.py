@@ -48,7 +48,9 @@ def register_action(name: str, func: Callable[..., Any], label: str, params: tup
     ACTIONS[name] = Action(name, func, label, params)
 
 
-def _date(value) -> date:
+def parse_date(value) -> date:
+    """A calendar day from a date, an ISO date/date-time string (its first 10 characters) or a datetime
+    (its Asia/Shanghai day); ActionError when it is none of these."""
     if isinstance(value, datetime):
         return value.astimezone(LOCAL_TZ).date()
     if isinstance(value, date):
@@ -74,7 +76,7 @@ def now() -> str:
 
 
 def add_working_days(day, n) -> str:
-    return _add_working_days(_date(day), _int(n, "工作日数")).isoformat()
+    return _add_working_days(parse_date(day), _int(n, "工作日数")).isoformat()
 
 
 def working_days_deadline(n) -> str:
@@ -83,12 +85,12 @@ def working_days_deadline(n) -> str:
 
 
 def end_of_day(day) -> str:
-    return local_midnight_after(_date(day)).isoformat()
+    return local_midnight_after(parse_date(day)).isoformat()
 
 
 def start_of_day(day) -> str:
     """The instant a local day begins (00:00 Shanghai), as ISO: when a period "until day D" ends."""
-    return datetime.combine(_date(day), datetime.min.time(), LOCAL_TZ).isoformat()
+    return datetime.combine(parse_date(day), datetime.min.time(), LOCAL_TZ).isoformat()
 
 
 def reminder_time(deadline, n) -> str:
@@ -110,7 +112,7 @@ def _instant(value) -> datetime:
 
 
 def add_months(day, n) -> str:
-    d, n = _date(day), _int(n, "月数")
+    d, n = parse_date(day), _int(n, "月数")
     month0 = d.month - 1 + n
     year, month = d.year + month0 // 12, month0 % 12 + 1
     from calendar import monthrange

@@ -20,6 +20,7 @@ from app.engine.helpers import READS_CLOCK
 from app.core.i18n import N_
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CX_NS = "https://chengxin.example.org/schema/bpmn/1.0"
 NS = {"bpmn": BPMN_NS}
 ANY = "*"  # a row's tag matching every flow node
 NONE = "none"  # a row's definition matching an event without an event definition
@@ -97,6 +98,7 @@ PLACEMENTS: dict[str, Callable[[etree._Element], bool]] = {
     "cancels-multi-instance-sub-process": _cancels_multi_instance_sub_process,
     "data-association": lambda node: node.find("bpmn:dataInputAssociation", NS) is not None
     or node.find("bpmn:dataOutputAssociation", NS) is not None,
+    "without-decision": lambda node: not node.get(f"{{{CX_NS}}}decision"),
     "loop-without-limit": lambda node: any(
         loop.find("bpmn:loopCondition", NS) is None and not loop.get("loopMaximum")
         for loop in node.iterfind("bpmn:standardLoopCharacteristics", NS)),
@@ -151,8 +153,9 @@ REFUSED: tuple[RefusedConstruct, ...] = (
                      N_("未指定类型的任务会成为没有角色和表单、谁也无法办理的待办，案件会卡住。请改为用户任务、脚本任务或服务任务")),
     RefusedConstruct("manual-task", N_("手动任务"), ("manualTask",), (), "anywhere",
                      N_("手动任务没有表单，会成为谁也无法办理的待办，案件会卡住。线下办理的事项请用用户任务（表单记录办理结果）")),
-    RefusedConstruct("business-rule-task", N_("规则任务"), ("businessRuleTask",), (), "anywhere",
-                     N_("流程引擎没有接入规则任务（DMN 决策表），无法运行。请用脚本任务或带条件的网关")),
+    RefusedConstruct("business-rule-task", N_("未指定决策表的规则任务"), ("businessRuleTask",), (), "without-decision",
+                     N_("规则任务要用 cx:decision 指定一张已部署的决策表（DMN），否则无从决策。"
+                        "请在属性面板选择决策表，并按需填写决策日期（cx:on）和输入（cx:inputs）")),
     RefusedConstruct("call-activity", N_("引用流程"), ("callActivity",), (), "anywhere",
                      N_("每个部署文件只含一个流程，引用流程找不到被调用的流程。请把被调用的步骤画成嵌入子流程")),
     RefusedConstruct("ad-hoc-sub-process", N_("临时子流程"), ("adHocSubProcess",), (), "anywhere",

@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.core.clock import clock
 from app.engine import sandbox, timers
+from app.engine.business_rules import PROVENANCE
 from app.engine.environment import SandboxedScriptEngine
 from app.engine.helpers import ActionError, Bindings
 from app.engine.models import ProcessInstance, ProcessVersion
@@ -50,6 +51,7 @@ class Passed:
     bpmn_id: str
     name: str
     kind: str
+    data: dict = field(default_factory=dict)  # a business rule task: the decision's provenance
 
 
 @dataclass
@@ -101,8 +103,11 @@ class _Stepper:
     def _did_complete(self, task) -> None:
         spec = task.task_spec
         kind = type(spec).__name__
-        if getattr(spec, "bpmn_name", None) and kind in {"ScriptTask", "IntermediateCatchEvent", "BoundaryEvent", "EndEvent",
-                                                         "StartEvent", "IntermediateThrowEvent"}:
+        if kind == "DecisionTask":  # always recorded: which decision, version and rows gave the values
+            self.passed.append(Passed(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, kind,
+                                      task.internal_data.get(PROVENANCE, {})))
+        elif getattr(spec, "bpmn_name", None) and kind in {"ScriptTask", "IntermediateCatchEvent", "BoundaryEvent", "EndEvent",
+                                                           "StartEvent", "IntermediateThrowEvent"}:
             self.passed.append(Passed(spec.bpmn_id, spec.bpmn_name, kind))
 
     def run(self, fn) -> None:

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
+from app.engine.business_rules import DecisionTask, DecisionTaskConverter
 from app.engine.service_tasks import ActionServiceTask, ActionServiceTaskConverter
 from app.engine.timers import REPLACEMENTS, ClockMultipleEventDefinition, clock_timers
 
@@ -27,6 +28,7 @@ _config = dict(DEFAULT_CONFIG)
 _config.update({cls: TimerConditionalEventDefinitionConverter for cls in REPLACEMENTS.values()})
 _config[ClockMultipleEventDefinition] = MultipleEventDefinitionConverter
 _config[ActionServiceTask] = ActionServiceTaskConverter
+_config[DecisionTask] = DecisionTaskConverter
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 _SPEC_KEYS = ("spec", "subprocess_specs")
 _WORKFLOW_TYPENAME = SERIALIZER.registry.typenames[BpmnWorkflow]

@@ -8,6 +8,8 @@ from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 
+from app.engine.business_rules import DecisionTask, DecisionTaskParser
+
 CX_NS = "https://chengxin.example.org/schema/bpmn/1.0"
 
 
@@ -39,4 +41,5 @@ class ActionServiceTaskConverter(BpmnTaskSpecConverter):
 
 
 class ChengxinBpmnParser(BpmnParser):
-    OVERRIDE_PARSER_CLASSES = {full_tag("serviceTask"): (ActionServiceTaskParser, ActionServiceTask)}
+    OVERRIDE_PARSER_CLASSES = {full_tag("serviceTask"): (ActionServiceTaskParser, ActionServiceTask),
+                               full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask)}

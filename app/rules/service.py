@@ -158,9 +158,26 @@ def decide(key: str, inputs: dict, *, on: date) -> Decided:
 
 
 def decide_for_engine(key: str, inputs: dict, on: date) -> tuple[dict | list, dict]:
-    """The engine's decision hook (registered by the factory): (outputs, provenance)."""
-    decided = decide(key, inputs, on=on)
+    """The engine's decision hook (registered by the factory): (outputs, provenance). A table without
+    a version in force that day fails the step (dmn.DecisionError, 422) rather than reading as a 404."""
+    try:
+        decided = decide(key, inputs, on=on)
+    except NotFound as exc:
+        raise dmn.DecisionError(exc.message) from exc
     return decided.outputs, decided.provenance()
+
+
+def describe(step: str, provenance: dict) -> str:
+    """One timeline line for a decision taken by a business rule task `step`: which table, version,
+    effective date and row gave each value, e.g. "确定公开期限：失信信息公开期限（publication_window）
+    第 1 版（2026-04-01 起施行），第 2 行：min_months = 3，max_months = 12"."""
+    head = (f"{step}：{provenance.get('decision_name')}（{provenance.get('decision')}）第 {provenance.get('version')} 版"
+            f"（{provenance.get('effective_from')} 起施行）")
+    outputs = provenance.get("outputs")
+    if isinstance(outputs, list):
+        return f"{head}，命中第 {'、'.join(map(str, provenance.get('rows') or []))} 行，共 {len(outputs)} 条"
+    values = "，".join(f"{name} = {value}" for name, value in (outputs or {}).items())
+    return f"{head}，第 {'、'.join(map(str, provenance.get('rows') or []))} 行：{values}"
 
 
 # ---------------------------------------------------------------- changing

@@ -7,12 +7,13 @@ from sqlalchemy import select
 from app.calendar.service import add_working_days
 from app.cases.models import Case
 from app.cases.timeline import record_event
-from app.core.clock import clock, local_midnight_after
+from app.core.clock import LOCAL_TZ, clock, local_midnight_after
 from app.engine import Bindings, ProcessInstance, StepResult
 from app.core.errors import DomainError
 from app.core.extensions import db
 from app.notifications.service import task_assigned
 from app.org.models import ROLES
+from app.rules.service import describe
 from app.tasks.models import HumanTask
 from app.tasks.routing import task_scope
 
@@ -23,6 +24,7 @@ _PASSED_KINDS = {
     "EndEvent": "process.ended",
     "StartEvent": "process.started",
     "IntermediateThrowEvent": "process.step",
+    "DecisionTask": "rule.applied",
 }
 
 
@@ -31,6 +33,7 @@ def bindings_for(case: Case) -> Bindings:
         "id": case.id, "number": case.number, "title": case.title, "subject_type": case.subject_type,
         "subject_name": case.subject_name, "tier": case.tier, "key_area": case.key_area,
         "source_type": case.source_type, "record_status": case.record_status,
+        "district": case.district_code, "registered_on": case.created_at.astimezone(LOCAL_TZ).date().isoformat(),
     })
 
 
@@ -39,8 +42,12 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, sta
     `started`: the instance was created by this step, so it has no tasks yet."""
     with db.session.no_autoflush:  # one flush for the whole step
         for passed in result.passed:
-            record_event(case, _PASSED_KINDS.get(passed.kind, "process.step"), passed.name,
-                         {"element": passed.bpmn_id})
+            if passed.kind == "DecisionTask":
+                record_event(case, "rule.applied", describe(passed.name, passed.data),
+                             {"element": passed.bpmn_id, **passed.data})
+            else:
+                record_event(case, _PASSED_KINDS.get(passed.kind, "process.step"), passed.name,
+                             {"element": passed.bpmn_id})
         # Read without flushing: the step's changes (the completed task among them) are written
         # in one flush below, so the caller's task is open in the database but not here.
         open_tasks = {} if started else {t.task_guid: t for t in db.session.scalars(

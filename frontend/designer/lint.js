@@ -240,6 +240,7 @@ const PLACEMENTS = {
   'cancels-multi-instance-sub-process': (node) => node.cancelActivity !== false && containsMultiInstanceSubProcess(node.attachedToRef),
   'outside-transaction': (node) => (is(node, 'bpmn:BoundaryEvent')
     ? !is(node.attachedToRef, 'bpmn:Transaction') : !hasAncestor(node, 'bpmn:Transaction')),
+  'without-decision': (node) => !node.get('cx:decision'),
   'data-association': (node) => (node.dataInputAssociations || []).length > 0 || (node.dataOutputAssociations || []).length > 0,
   'loop-without-limit': (node) => is(node.loopCharacteristics, 'bpmn:StandardLoopCharacteristics')
     && !node.loopCharacteristics.loopCondition && !node.loopCharacteristics.loopMaximum

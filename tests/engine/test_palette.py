@@ -309,6 +309,13 @@ SUPPORTED = {
         model('<bpmn:serviceTask id="svc" name="更正" cx:action="correct_record" cx:params="{\'title\': \'T+S\'}" />'
               + user("a") + ends("e") + chain("begin", "svc", "a", "e")),
         [{"expect": {"open_tasks": ["a"], "title": "T+S"}}]),
+    "business-rule-task": (
+        model('<bpmn:businessRuleTask id="br" name="定公开期限" cx:decision="publication_window" cx:on="\'2026-09-14\'" '
+              'cx:inputs="{\'tier\': \'serious\', \'district\': \'\'}" />'
+              + '<bpmn:scriptTask id="s" name="标记期限"><bpmn:script>'
+              "correct_record({'title': case['title'] + '+' + str(max_months)})</bpmn:script></bpmn:scriptTask>"
+              + user("a") + ends("e") + chain("begin", "br", "s", "a", "e")),
+        [{"expect": {"open_tasks": ["a"], "title": "T+36"}}]),
     "data-object-and-store-references-annotation-group": (
         model(user("a") + ends("e") + chain("begin", "a", "e")
               + '<bpmn:dataObject id="do1" name="材料" /><bpmn:dataObjectReference id="dor" name="材料" dataObjectRef="do1" />'

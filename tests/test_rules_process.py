@@ -1,0 +1,112 @@
+"""Business rule tasks in the shipped processes (issue 17): each case takes its deadlines and its
+publication window from the decision table version in force on the day that matters, and its
+timeline names the decision, the version and the row that gave each value."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import processes
+from app.core.clock import clock
+from app.core.errors import DomainError
+from app.core.extensions import db
+from app.org.models import User
+from app.rules import service as rules
+from tests.test_record_lifecycle import PUBLISH, registered_and_notified
+from tests.test_rules import with_general_max
+from tests.test_warning_lifecycle import raise_warning
+
+BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:cx="https://chengxin.example.org/schema/bpmn/1.0"
+    id="d" targetNamespace="x"><bpmn:process id="rule_probe" name="规则探针" isExecutable="true">
+  <bpmn:laneSet id="ls"><bpmn:lane id="l" name="recorder"><bpmn:flowNodeRef>s</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+  <bpmn:startEvent id="s" cx:form="record_register" />
+  <bpmn:businessRuleTask id="r" name="定期限" cx:decision="{decision}" />
+  <bpmn:endEvent id="e" />
+  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="r" /><bpmn:sequenceFlow id="f2" sourceRef="r" targetRef="e" />
+</bpmn:process></bpmn:definitions>"""
+
+
+def user(name: str) -> User:
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def published(api, case_id: int) -> dict:
+    api.as_("handler.fgw").complete(case_id, "respond_notice", {"response": "accept"})
+    api.as_("reviewer").complete(case_id, "publication_decision", PUBLISH)
+    case = api.as_("reviewer").case(case_id)
+    assert case["status"] == "published"
+    return case
+
+
+def rule_events(case: dict, decision: str) -> list[dict]:
+    return [e for e in case["timeline"] if e["kind"] == "rule.applied" and e["data"]["decision"] == decision]
+
+
+def test_the_source_decisions_date_picks_the_publication_window_version(api, ctx):
+    draft = rules.save_draft(user("designer"), "publication_window", with_general_max(18))
+    tomorrow = clock.today() + timedelta(days=1)
+    rules.publish(user("approver"), draft.id, effective_from=tomorrow, note="一般失信最长公开18个月")
+
+    decided_today = published(api, registered_and_notified(api, decided_on="2026-09-14"))
+    assert (decided_today["publication_start"], decided_today["publication_end"]) == ("2026-09-14", "2027-09-14")
+    [event] = rule_events(decided_today, "publication_window")
+    assert event["data"]["version"] == 1 and event["data"]["rows"] == [2] and event["data"]["on"] == "2026-09-14"
+    assert event["data"]["values"] == {"min_months": 2, "max_months": 2}
+    assert "失信信息公开期限（publication_window）第 1 版（2026-04-01 起施行），第 2 行：min_months = 3，max_months = 12" \
+        in event["summary"]
+
+    clock.set(clock.now() + timedelta(days=1))
+    decided_tomorrow = published(api, registered_and_notified(api, occurred_on="2026-09-10", decided_on="2026-09-15"))
+    assert decided_tomorrow["publication_end"] == "2028-03-15"  # 18 months from 2026-09-15
+    [event] = rule_events(decided_tomorrow, "publication_window")
+    assert (event["data"]["version"], event["data"]["effective_from"], event["data"]["rows"]) == (2, "2026-09-15", [2])
+    assert "第 2 版（2026-09-15 起施行），第 2 行" in event["summary"] and "max_months = 18" in event["summary"]
+
+    # Published after the change, but its source decision was taken before it: the old window.
+    decided_before = published(api, registered_and_notified(api, decided_on="2026-09-14"))
+    assert decided_before["publication_end"] == "2027-09-15"
+    assert rule_events(decided_before, "publication_window")[0]["data"]["version"] == 1
+
+
+def test_without_a_source_decision_date_the_registration_date_counts(api):
+    case = published(api, registered_and_notified(api))
+    [event] = rule_events(case, "publication_window")
+    assert event["data"]["on"] == "2026-09-14" and event["data"]["outputs"] == {"min_months": 3, "max_months": 12}
+
+
+def test_record_deadlines_are_decided_at_registration_and_named_on_the_timeline(api):
+    case = api.as_("reviewer").case(registered_and_notified(api))
+    [event] = rule_events(case, "record_deadlines")
+    assert event["data"]["outputs"]["objection_window_days"] == 5 and event["data"]["rows"] == [1]
+    assert event["summary"].startswith("确定办理期限：失信记录办理期限（record_deadlines）第 1 版（2017-01-01 起施行），第 1 行：")
+
+
+def test_a_district_row_gives_a_pudong_warning_its_own_rectification_period(api):
+    pudong = api.as_("supervisor").case(raise_warning(api, subject_department="pudong"))
+    municipal = api.as_("supervisor").case(raise_warning(api))
+    [event] = rule_events(pudong, "warning_deadlines")
+    assert event["data"]["outputs"]["rectification_default_days"] == 20 and event["data"]["rows"] == [1]
+    [event] = rule_events(municipal, "warning_deadlines")
+    assert event["data"]["outputs"]["rectification_default_days"] == 30 and event["data"]["rows"] == [2]
+
+
+def test_a_business_rule_task_must_name_a_deployed_decision(ctx):
+    with pytest.raises(DomainError) as refused:
+        processes.deploy_bytes(BPMN.format(decision="no_such_table").encode(), "rule_probe.bpmn")
+    assert "规则任务的决策表（cx:decision）“no_such_table”不存在" in refused.value.message
+    version, created = processes.deploy_bytes(BPMN.format(decision="record_deadlines").encode(), "rule_probe.bpmn")
+    assert created and version.definition.key == "rule_probe"
+
+
+def test_a_decision_that_cannot_be_taken_fails_the_step_naming_the_task(api, ctx):
+    """No version of publication_window was in force on a source decision date before 2026-04-01."""
+    case_id = registered_and_notified(api, occurred_on="2026-03-01", decided_on="2026-03-20")
+    api.as_("handler.fgw").complete(case_id, "respond_notice", {"response": "accept"})
+    task = api.as_("reviewer").task_for(case_id, "publication_decision")
+    r = api.as_("reviewer").post(f"/tasks/{task['id']}/complete", {"data": PUBLISH})
+    assert r.status_code == 422, r.get_json()
+    assert "2026-03-20 没有生效的版本" in r.get_json()["error"]["message"]
+    assert api.as_("reviewer").case(case_id)["status"] == "confirmed"  # nothing half-written
