@@ -48,13 +48,14 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-/** A value of a decision (test) as a person reads it: strings quoted as in the table. */
+/** A value of a decision (test) as a person reads it: strings quoted as in the table, one
+ * `name = value` per line (COLLECT results: one block per row). */
 export function showValue(value) {
-  if (value === undefined) return '—';
+  if (value === undefined || value === null) return '—';
   if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return '[' + value.map(showValue).join(', ') + ']';
-  if (value && typeof value === 'object') {
-    return Object.entries(value).map(([ name, v ]) => name + ' = ' + showValue(v)).join(t('；'));
+  if (Array.isArray(value)) return value.map(showValue).join('\n\n');
+  if (typeof value === 'object') {
+    return Object.entries(value).map(([ name, v ]) => name + ' = ' + showValue(v)).join('\n');
   }
   return String(value);
 }
