@@ -48,31 +48,31 @@ def list_rules():
     return jsonify(items=items)
 
 
-@bp.get("/rules/<key>")
+@bp.get("/rules/<decision>")
 @documented("决策表的版本 / A decision table with its versions", (200, schemas.DecisionDetailSchema), errors=(403,))
-def get_rule(key: str):
-    """决策表 `key` 的全部版本（新的在前）：状态、生效日期、起草人、发布人和说明；不存在时 404。
+def get_rule(decision: str):
+    """决策表 `decision` 的全部版本（新的在前）：状态、生效日期、起草人、发布人和说明；不存在时 404。
 
-    The versions of table `key`, newest first, each with its state (draft, in force today,
+    The versions of table `decision`, newest first, each with its state (draft, in force today,
     scheduled, superseded), effective date, who drafted and published it, and the notes. 404 for
     an unknown table."""
     _require_rule_role()
-    versions = service.versions(key)
-    return jsonify(key=key, name=versions[0].definition.name,
-                   versions=_versions(versions, editing.in_force_today(key)))
+    versions = service.versions(decision)
+    return jsonify(key=decision, name=versions[0].definition.name,
+                   versions=_versions(versions, editing.in_force_today(decision)))
 
 
-@bp.get("/rules/<key>/versions/<int:number>.dmn")
+@bp.get("/rules/<decision>/versions/<int:number>.dmn")
 @documented("下载决策表版本的 DMN / Download a version's DMN", (200, "application/xml"), errors=(403,))
-def download_rule_version(key: str, number: int):
-    """决策表 `key` 第 `number` 版的 DMN XML（与网页 /rules/<key>/versions/<n>.dmn 相同）；不存在时 404。
+def download_rule_version(decision: str, number: int):
+    """决策表 `decision` 第 `number` 版的 DMN XML（与网页 /rules/<decision>/versions/<n>.dmn 相同）；不存在时 404。
 
-    The DMN XML of version `number` of table `key` (what the web's /rules/<key>/versions/<n>.dmn
+    The DMN XML of version `number` of table `decision` (what the web's /rules/<decision>/versions/<n>.dmn
     downloads). 404 for an unknown table or version."""
     _require_rule_role()
-    version = editing.version_of(key, number)
+    version = editing.version_of(decision, number)
     return Response(version.xml, mimetype="application/xml",
-                    headers={"Content-Disposition": f"attachment; filename={key}-v{number}.dmn"})
+                    headers={"Content-Disposition": f"attachment; filename={decision}-v{number}.dmn"})
 
 
 @bp.post("/rules/validate")
@@ -91,67 +91,67 @@ def validate_rule():
     return jsonify(ok=not problems, problems=problems)
 
 
-@bp.post("/rules/<key>/drafts")
+@bp.post("/rules/<decision>/drafts")
 @documented("保存决策表草稿 / Save the draft of a decision table", (201, schemas.RuleVersionSchema),
             body=schemas.RuleDraftRequestSchema, errors=RULE_WRITE + WRITE)
-def save_rule_draft(key: str):
-    """将 `{xml, comment}` 保存为决策表 `key` 的草稿（已有草稿时替换之）。仅流程设计员（403）；决策表有问题时
+def save_rule_draft(decision: str):
+    """将 `{xml, comment}` 保存为决策表 `decision` 的草稿（已有草稿时替换之）。仅流程设计员（403）；决策表有问题时
     422，`fields.xml` 逐条列出（含行号）。
 
-    Save `{xml, comment}` as the draft of table `key` (replacing its open draft). Designers only
+    Save `{xml, comment}` as the draft of table `decision` (replacing its open draft). Designers only
     (403); 422 `validation_failed` with every problem of the table in `fields.xml`, each naming
-    its row ("第 3 行…"), or the decision id when it is not `key`."""
+    its row ("第 3 行…"), or the decision id when it is not `decision`."""
     _require(service.DESIGNER, _("只有流程设计员可以起草决策表"))
-    service.versions(key)  # 404 before the body is read
+    service.versions(decision)  # 404 before the body is read
     payload = schemas.draft_request.load(json_body())
-    version = service.save_draft(g.user, key, payload["xml"], comment=payload["comment"])
+    version = service.save_draft(g.user, decision, payload["xml"], comment=payload["comment"])
     return jsonify(_versions([version], None)[0]), 201
 
 
-@bp.post("/rules/<key>/change-summary")
+@bp.post("/rules/<decision>/change-summary")
 @documented("与现行版本比较 / Change summary against the version in force", (200, schemas.RuleChangeSummarySchema),
             body=schemas.RuleXmlRequestSchema, errors=(403,))
-def rule_change_summary(key: str):
-    """`xml` 与决策表 `key` 今天现行版本相比：新增、删除、修改的行（行号与单元格）、列和命中策略的变化。
+def rule_change_summary(decision: str):
+    """`xml` 与决策表 `decision` 今天现行版本相比：新增、删除、修改的行（行号与单元格）、列和命中策略的变化。
     XML 无法读取时 422 指明 `xml`。
 
-    What `xml` changes against the version of table `key` in force today: rows added, removed and
+    What `xml` changes against the version of table `decision` in force today: rows added, removed and
     changed (row numbers and cells), columns and hit policy. 422 naming `xml` when it cannot be read."""
     _require_rule_role()
     payload = schemas.xml_request.load(json_body())
-    return jsonify(schemas.summary_out.dump(service.change_summary(key=key, xml=payload["xml"])))
+    return jsonify(schemas.summary_out.dump(service.change_summary(key=decision, xml=payload["xml"])))
 
 
-@bp.post("/rules/<key>/tests")
+@bp.post("/rules/<decision>/tests")
 @documented("运行决策测试 / Run a decision table's tests", (200, schemas.RuleTestRunSchema),
             body=schemas.RuleTestsRequestSchema, errors=(403,))
-def run_rule_tests(key: str):
-    """运行 workflows/rules/tests/<key>.json 中的决策测试（输入 → 期望输出），针对请求中的 `xml`（编辑中的草稿），
+def run_rule_tests(decision: str):
+    """运行 workflows/rules/tests/<decision>.json 中的决策测试（输入 → 期望输出），针对请求中的 `xml`（编辑中的草稿），
     省略时针对今天现行的版本。
 
-    Run the decision tests of workflows/rules/tests/<key>.json (inputs → expected outputs) against
+    Run the decision tests of workflows/rules/tests/<decision>.json (inputs → expected outputs) against
     `xml` (a draft being edited) or, without it, the version in force today: `{passed, items:
     [{name, passed, inputs, expected, actual, rows, message}]}`."""
     _require_rule_role()
     payload = schemas.tests_request.load(json_body())
-    results = service.run_decision_tests(key, xml=payload["xml"])
+    results = service.run_decision_tests(decision, xml=payload["xml"])
     return jsonify(passed=all(r.passed for r in results), items=schemas.test_results_out.dump(results))
 
 
-@bp.post("/rules/<key>/versions/<int:number>/publish")
+@bp.post("/rules/<decision>/versions/<int:number>/publish")
 @documented("发布决策表 / Publish a draft", (200, schemas.RuleVersionSchema), body=schemas.RulePublishRequestSchema,
             errors=RULE_WRITE + WRITE)
-def publish_rule(key: str, number: int):
-    """发布决策表 `key` 的草稿第 `number` 版，自 `effective_from`（上海日历日，不早于今天）起施行，附发布说明
+def publish_rule(decision: str, number: int):
+    """发布决策表 `decision` 的草稿第 `number` 版，自 `effective_from`（上海日历日，不早于今天）起施行，附发布说明
     `note`；写入审计日志。仅规则审批人（403）；日期早于今天或说明为空时 422 指明字段；已发布的版本 409。
 
-    Publish draft version `number` of table `key`, in force from `effective_from` (an
+    Publish draft version `number` of table `decision`, in force from `effective_from` (an
     Asia/Shanghai day, today or later), with the approver's `note`; written to the audit log. Rule
     approvers only (403); 422 naming `effective_from` (before today) or `note` (empty); 409 when the
     version is published already."""
     _require(service.APPROVER, _("只有规则审批人可以发布决策表"))
-    version = editing.version_of(key, number)
+    version = editing.version_of(decision, number)
     payload = schemas.publish_request.load(json_body())
     form = editing.publish_form(payload["effective_from"].isoformat(), payload["note"])
     service.publish(g.user, version.id, effective_from=form.effective_from, note=form.note)
-    return jsonify(_versions([version], editing.in_force_today(key))[0])
+    return jsonify(_versions([version], editing.in_force_today(decision))[0])
