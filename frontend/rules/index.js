@@ -119,8 +119,8 @@ export function createRulesEditor(config) {
   // ----------------------------------------------------------------------- the table
 
   function decisionTable() {
-    const viewer = modeler.getActiveViewer();
-    return viewer ? viewer.getDecision().decisionLogic : null;
+    const view = modeler.getActiveView();
+    return view ? view.element.decisionLogic : null;
   }
 
   /** Mark (and scroll to) rule `row` (1-based) of the table; null clears the mark. */

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from app.core.clock import clock
 from app.core.extensions import db
+from app.org.models import User
 from tests.browser.test_csp_ui import watched  # noqa: F401  (fixture: login_as recording CSP violations)
 from tests.test_record_lifecycle import registered_and_notified
 from tests.support import Api
@@ -143,3 +144,46 @@ def test_a_rule_changed_in_the_table_applies_to_cases_decided_from_its_effective
     approver.goto(f"/rules/{KEY}")
     expect(approver.locator('#rule-versions tr[data-version="2"]')).to_have_attribute("data-state", "in_force")
     assert watched.violations == [], "\n".join(watched.violations)
+
+
+def test_a_refused_draft_lists_its_problems_by_row_and_marks_the_row(watched):  # noqa: F811
+    """A cell the sandbox refuses: nothing is saved, the problem names its row, and choosing it
+    marks that rule in the table."""
+    designer = watched("designer")
+    designer.goto(f"/rules/{KEY}/edit")
+    expect(designer.locator("#rules-status")).to_have_text("已加载“失信信息公开期限”", timeout=20_000)
+    cell = table_cell(designer, '"serious"', "失信程度")
+    cell.click()
+    designer.keyboard.press("Control+A")
+    designer.keyboard.type("__import__('os').system('id')")
+    designer.locator("#rules-status").click()
+    designer.get_by_role("button", name="保存草稿").click()
+    expect(designer.locator("#rules-status")).to_contain_text("草稿未保存")
+    problem = designer.locator("#rule-problems .problem[data-row='3']")
+    expect(problem.first).to_contain_text("第 3 行")
+    problem.first.click()
+    row = cell.get_attribute("data-row-id")
+    expect(designer.locator(f'#rules-table td.cx-marked-row[data-row-id="{row}"]').first).to_be_visible()
+    designer.get_by_role("button", name="校验").click()
+    expect(designer.locator("#rules-status")).to_contain_text("校验发现")
+    designer.goto(f"/rules/{KEY}")
+    expect(designer.locator("#rule-versions tbody tr")).to_have_count(1)  # no draft was saved
+    assert watched.violations == [], "\n".join(watched.violations)
+
+
+def test_the_editor_speaks_english_to_a_user_who_chose_it(app, login_as):
+    with app.app_context():
+        db.session.execute(db.update(User).where(User.username == "approver").values(locale="en"))
+        db.session.commit()
+        db.session.remove()
+    approver = login_as("approver")
+    approver.get_by_role("link", name="Decision rules").click()
+    approver.locator(f'#decisions tr[data-key="{KEY}"]').get_by_role("link", name="Open editor").click()
+    expect(approver.locator("#rules-status")).to_have_text("Loaded “失信信息公开期限”", timeout=20_000)
+    expect(approver.locator("#rules-table")).to_contain_text("Hit policy")
+    expect(approver.locator("#rules-table")).not_to_contain_text("命中策略")
+    expect(approver.get_by_role("button", name="Save draft")).to_have_count(0)  # approvers do not draft
+    approver.get_by_role("button", name="Run decision tests").click()
+    expect(approver.locator("#rules-status")).to_have_text("Decision tests: 4 passed, 0 failed")
+    expect(approver.locator("#rule-tests-table thead")).to_contain_text("Expected")
+    expect(approver.locator('#rule-tests-table tbody tr[data-passed="1"]').first).to_contain_text("Passed")
