@@ -187,3 +187,20 @@ def test_the_editor_speaks_english_to_a_user_who_chose_it(app, login_as):
     expect(approver.locator("#rules-status")).to_have_text("Decision tests: 4 passed, 0 failed")
     expect(approver.locator("#rule-tests-table thead")).to_contain_text("Expected")
     expect(approver.locator('#rule-tests-table tbody tr[data-passed="1"]').first).to_contain_text("Passed")
+
+
+def test_every_shipped_table_opens_in_the_editor_and_passes_its_decision_tests(login_as):
+    """Single-hit and COLLECT tables alike: dmn-js loads each one (rules, per-district rows), and its
+    decision tests pass against the table as the editor writes it back."""
+    designer = login_as("designer")
+    designer.goto("/rules")
+    keys = designer.locator("#decisions tbody tr").evaluate_all("rows => rows.map(r => r.dataset.key)")
+    assert keys == ["complaint_thresholds", "publication_window", "record_deadlines", "sanction_measures",
+                    "warning_deadlines"]
+    for key in keys:
+        designer.goto(f"/rules/{key}/edit")
+        expect(designer.locator("#rules-status")).to_contain_text("已加载", timeout=20_000)
+        expect(designer.locator("#rules-table td.input-cell").first).to_be_visible()
+        designer.get_by_role("button", name="运行决策测试").click()
+        expect(designer.locator("#rules-status")).to_contain_text("个通过，0 个未通过")
+        expect(designer.locator('#rule-tests-table tbody tr[data-passed="0"]')).to_have_count(0)
