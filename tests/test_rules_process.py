@@ -12,6 +12,7 @@ from app import processes
 from app.core.clock import clock
 from app.core.errors import DomainError
 from app.core.extensions import db
+from app.engine import dmn
 from app.org.models import User
 from app.rules import service as rules
 from tests.test_record_lifecycle import PUBLISH, registered_and_notified
@@ -23,7 +24,7 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
     id="d" targetNamespace="x"><bpmn:process id="rule_probe" name="规则探针" isExecutable="true">
   <bpmn:laneSet id="ls"><bpmn:lane id="l" name="recorder"><bpmn:flowNodeRef>s</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
   <bpmn:startEvent id="s" cx:form="record_register" />
-  <bpmn:businessRuleTask id="r" name="定期限" cx:decision="{decision}" />
+  <bpmn:businessRuleTask id="r" name="定期限" cx:decision="{decision}" cx:inputs="{{'district': case['district']}}" />
   <bpmn:endEvent id="e" />
   <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="r" /><bpmn:sequenceFlow id="f2" sourceRef="r" targetRef="e" />
 </bpmn:process></bpmn:definitions>"""
@@ -110,3 +111,21 @@ def test_a_decision_that_cannot_be_taken_fails_the_step_naming_the_task(api, ctx
     assert r.status_code == 422, r.get_json()
     assert "2026-03-20 没有生效的版本" in r.get_json()["error"]["message"]
     assert api.as_("reviewer").case(case_id)["status"] == "confirmed"  # nothing half-written
+
+
+def test_a_script_may_ask_a_decision_by_key_and_a_cell_may_not(api, ctx):
+    xml = BPMN.format(decision="record_deadlines").replace(
+        '<bpmn:endEvent id="e" />',
+        '<bpmn:scriptTask id="sc" name="查公开期限"><bpmn:script>'
+        "window = decide('publication_window', {'tier': 'serious', 'district': ''}, '2026-09-14')\n"
+        "correct_record({'title': case['title'] + '+' + str(window['max_months'])})</bpmn:script></bpmn:scriptTask>"
+        '<bpmn:endEvent id="e" />').replace('targetRef="e" />', 'targetRef="sc" /><bpmn:sequenceFlow id="f3" sourceRef="sc" targetRef="e" />')
+    processes.deploy_bytes(xml.encode(), "rule_probe.bpmn")
+    r = api.as_("recorder").post("/cases", {"process": "rule_probe", "data": {
+        "subject_type": "department", "subject_department": "fgw", "title": "T", "source_type": "administrative_penalty",
+        "document_number": "沪罚〔2026〕1号", "key_area": "政府采购", "tier": "serious", "facts": "事实"}})
+    assert r.status_code == 201, r.get_json()
+    case = r.get_json()
+    assert api.as_("recorder").case(case["id"])["title"] == "T+36"
+    cell = with_general_max(12).replace("<text>12</text>", "<text>decide('publication_window', {})</text>")
+    assert "未知函数 decide" in str(dmn.validate(cell)[0])

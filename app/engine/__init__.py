@@ -1,11 +1,12 @@
 """The engine boundary: the only package that imports SpiffWorkflow. Everything outside talks to
 it in plain values (ids, dicts, dataclasses) through the names below."""
-from app.engine.business_rules import known_decisions, register_decision_hook
 from app.engine.definitions import (
     CX_NS, DeployRefused, Problem, change_summary, deploy, latest_version, parse_bpmn,
     previous_version, process_id_problems,
 )
-from app.engine.helpers import ACTIONS, HELPERS, ActionError, Bindings, callable_names, register_action
+from app.engine.helpers import (
+    ACTIONS, HELPERS, ActionError, Bindings, callable_names, known_decisions, register_action, register_decision_hook,
+)
 from app.engine.migration import MigrationPlan, migrate, plan_migration
 from app.engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
 from app.engine.palette import REFUSED, RefusedConstruct

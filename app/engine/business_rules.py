@@ -1,7 +1,7 @@
 """Business rule tasks: `<bpmn:businessRuleTask cx:decision="publication_window" cx:on="decided_on"
 cx:inputs="{'tier': tier, 'district': case['district']}">` takes a decision from a DMN table.
 
-The engine knows no domain: the factory registers a decision hook (`register_decision_hook`) that
+The engine knows no domain: the factory registers a decision hook (helpers.register_decision_hook) that
 takes (key, inputs, on) and returns (outputs, provenance) — the rules service evaluates the version in
 force on the day `on` (the date that matters: the decision date, the source decision's date…).
 `cx:on` (default: today) and `cx:inputs` (default: the task data) are sandboxed expressions. Single-hit
@@ -10,10 +10,6 @@ provenance (decision, version, effective date, rows, values) is kept on the task
 timeline (runtime.Passed.data)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from datetime import date
-from typing import Any
-
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
@@ -21,26 +17,10 @@ from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 
 from app.core.clock import clock
 from app.core.errors import DomainError
-from app.engine.helpers import ActionError, parse_date
+from app.engine.helpers import ActionError, parse_date, take_decision
 
 CX_NS = "https://chengxin.example.org/schema/bpmn/1.0"
 PROVENANCE = "decision"  # key of the provenance in the task's internal data
-
-DecideHook = Callable[[str, dict, date], tuple[Any, dict]]
-_hooks: dict[str, Callable] = {}
-
-
-def register_decision_hook(decide: DecideHook, keys: Callable[[], Collection[str]]) -> None:
-    """Called once by the application factory: `decide(key, inputs, on) -> (outputs, provenance)`
-    takes a decision (raising a DomainError when it cannot); `keys()` lists the known decision keys
-    (checked when a process is deployed)."""
-    _hooks["decide"], _hooks["keys"] = decide, keys
-
-
-def known_decisions() -> frozenset[str]:
-    """The decision keys a business rule task may name (empty when no rules are registered)."""
-    keys = _hooks.get("keys")
-    return frozenset(keys()) if keys else frozenset()
 
 
 class DecisionTask(ServiceTask):
@@ -58,10 +38,7 @@ class DecisionTask(ServiceTask):
         try:
             if not isinstance(inputs, dict):
                 raise ActionError(f"规则任务的输入（cx:inputs）必须得到字典，实际为 {type(inputs).__name__}")
-            decide = _hooks.get("decide")
-            if decide is None:
-                raise ActionError("没有接入规则服务，规则任务无法运行")
-            outputs, provenance = decide(self.decision, inputs, parse_date(on))
+            outputs, provenance = take_decision(self.decision, inputs, parse_date(on))
         except (DomainError, ActionError) as exc:
             raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
         if isinstance(outputs, list):

@@ -19,8 +19,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 
 from app.engine import sandbox
-from app.engine.business_rules import known_decisions
-from app.engine.helpers import ACTIONS, callable_names
+from app.engine.helpers import ACTIONS, callable_names, known_decisions
 from app.engine.models import ProcessDefinition, ProcessVersion
 from app.engine.palette import (
     FLOW_NODES, clock_conditions, join_links, link_problems, refused_constructs, unthrown_signals,

@@ -48,6 +48,8 @@ TYPE_REFS: dict[str, tuple[type, ...]] = {
 }
 INPUT_VARIABLE = "dmn_input"  # the input value inside a cell's test (`?` is replaced by it)
 MAX_COMBINATIONS = 10_000  # declared input values multiplied out when looking for missing rows
+# What a cell may call: the script helpers, except decide() (a table calling tables could loop).
+CELL_HELPERS = {name: f for name, f in HELPERS.items() if name != "decide"}
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _VALIDATORS: dict[str, BpmnValidator] = {}
 
@@ -166,7 +168,7 @@ def _is_tuple(text: str) -> bool:
         return False
 
 
-def test_expression(cell: str) -> str | None:
+def cell_condition(cell: str) -> str | None:
     """The Python expression (over INPUT_VARIABLE) an input cell tests, or None for "any value"."""
     text = (cell or "").strip()
     if text in ("", "-"):
@@ -412,7 +414,7 @@ def _read(data: bytes, filename: str) -> tuple[Table | None, list[Problem]]:
 
 def _compile(problems: list[Problem], source: str, *, row=None, column=None, what="") -> None:
     try:
-        sandbox.compile_expression(source, functions=HELPERS)
+        sandbox.compile_expression(source, functions=CELL_HELPERS)
     except sandbox.SandboxError as exc:
         problems.append(Problem(f"{what}无效：{exc}", row, column))
 
@@ -468,7 +470,7 @@ def _cell_problems(table: Table) -> list[Problem]:
     problems = []
     for row in table.rows:
         for column, cell in zip(table.inputs, row.inputs):
-            test = test_expression(cell)
+            test = cell_condition(cell)
             if test is not None:
                 before = len(problems)
                 _compile(problems, test, row=row.number, column=column.title, what=f"条件 “{cell}”")
@@ -568,7 +570,7 @@ def table_of(xml: str) -> Table:
 
 def _run(source: str, namespace: Mapping[str, Any], time_limit: float, where: str):
     try:
-        code = sandbox.compile_expression(source, functions=HELPERS)
+        code = sandbox.compile_expression(source, functions=CELL_HELPERS)
         return sandbox.evaluate(code, namespace, time_limit=time_limit)
     except sandbox.SandboxError as exc:
         raise DecisionError(f"{where}：{exc}") from exc
@@ -579,14 +581,14 @@ def evaluate(table: Table, inputs: Mapping[str, Any], *, time_limit: float = 1.0
     them). Every expression runs in the sandbox. Raises DecisionError when a cell fails, when no row
     matches a UNIQUE/FIRST table, when several rows match a UNIQUE table, or when an output value is
     not of its column's type. COLLECT with no match gives outputs []."""
-    namespace = {**{k: v for k, v in inputs.items() if isinstance(k, str)}, **HELPERS}
+    namespace = {**{k: v for k, v in inputs.items() if isinstance(k, str)}, **CELL_HELPERS}
     values = []
     for column in table.inputs:
         values.append(_run(column.expression, namespace, time_limit, f"输入“{column.title}”"))
     matched = []
     for row in table.rows:
         for column, cell, value in zip(table.inputs, row.inputs, values):
-            test = test_expression(cell)
+            test = cell_condition(cell)
             if test is not None and not _run(test, {**namespace, INPUT_VARIABLE: value}, time_limit,
                                              f"第 {row.number} 行“{column.title}”的条件"):
                 break

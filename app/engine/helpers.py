@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from collections.abc import Collection
 from typing import Any, Callable
 
 from app.calendar.service import add_working_days as _add_working_days
@@ -120,6 +121,39 @@ def add_months(day, n) -> str:
     return date(year, month, min(d.day, monthrange(year, month)[1])).isoformat()
 
 
+DecideHook = Callable[[str, dict, date], tuple[Any, dict]]
+_decision_hooks: dict[str, Callable] = {}
+
+
+def register_decision_hook(decide: DecideHook, keys: Callable[[], Collection[str]]) -> None:
+    """Called once by the application factory: `decide(key, inputs, on) -> (outputs, provenance)`
+    takes a decision with the table version in force on day `on` (raising a DomainError when it
+    cannot); `keys()` lists the known decision keys (checked when a process is deployed)."""
+    _decision_hooks["decide"], _decision_hooks["keys"] = decide, keys
+
+
+def known_decisions() -> frozenset[str]:
+    """The decision keys a business rule task may name (empty when no rules are registered)."""
+    keys = _decision_hooks.get("keys")
+    return frozenset(keys()) if keys else frozenset()
+
+
+def take_decision(key: str, inputs: dict, on: date) -> tuple[Any, dict]:
+    """(outputs, provenance) of decision `key` for `inputs` on day `on`, through the registered hook."""
+    hook = _decision_hooks.get("decide")
+    if hook is None:
+        raise ActionError("没有接入规则服务，无法按决策表决策")
+    if not isinstance(key, str) or not isinstance(inputs, dict):
+        raise ActionError("decide(决策表, 输入字典[, 日期])：决策表是字符串，输入是字典")
+    return hook(key, inputs, on)
+
+
+def decide(key, inputs, on=None):
+    """Outputs of decision table `key` for `inputs` with the version in force on `on` (default today).
+    A business rule task does the same and also records the version and row on the case's timeline."""
+    return take_decision(key, inputs, parse_date(on) if on is not None else clock.today())[0]
+
+
 HELPERS: dict[str, Callable[..., Any]] = {
     "today": today,
     "now": now,
@@ -129,10 +163,11 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "start_of_day": start_of_day,
     "add_months": add_months,
     "reminder_time": reminder_time,
+    "decide": decide,
 }
 
 # Helpers whose answer changes as time passes (a condition using them can turn true with no step).
-READS_CLOCK = frozenset({"today", "now", "working_days_deadline"})
+READS_CLOCK = frozenset({"today", "now", "working_days_deadline", "decide"})  # decide: the version in force today
 
 HELPER_LABELS = {
     "today": N_("今天的日期（上海时间）"),
@@ -143,6 +178,7 @@ HELPER_LABELS = {
     "start_of_day": N_("某日开始的时刻"),
     "add_months": N_("某日加 n 个月"),
     "reminder_time": N_("期限前 n 个工作日的提醒时刻（该工作日开始时）"),
+    "decide": N_("按决策表决策：decide('决策表', {输入}, 日期) 得到输出（日期缺省为今天）"),
 }
 
 

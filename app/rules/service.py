@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, undefer
 
 from app.audit import service as audit
 from app.core.clock import clock
@@ -112,11 +113,17 @@ def _in_force_query(definition_id: int, on: date):
 
 def in_force(key: str, on: date) -> DecisionVersion:
     """The published version in force on `on` (an Asia/Shanghai calendar day): the greatest
-    effective_from on or before it, ties to the highest version. NotFound when the key is unknown or
-    no version was in force yet on that day."""
-    definition = _definition(key)
-    version = db.session.scalar(_in_force_query(definition.id, on))
+    effective_from on or before it, ties to the highest version, with its XML and definition loaded
+    (one statement; a decision inside an engine step costs one read and flushes nothing). NotFound
+    when the key is unknown or no version was in force yet on that day."""
+    with db.session.no_autoflush:
+        version = db.session.scalar(
+            select(DecisionVersion).join(DecisionVersion.definition)
+            .where(DecisionDefinition.key == key, DecisionVersion.status == PUBLISHED, DecisionVersion.effective_from <= on)
+            .order_by(DecisionVersion.effective_from.desc(), DecisionVersion.version.desc()).limit(1)
+            .options(undefer(DecisionVersion.xml), contains_eager(DecisionVersion.definition)))
     if version is None:
+        definition = _definition(key)
         raise NotFound(_("决策表“%(name)s”（%(key)s）在 %(day)s 没有生效的版本",
                          name=definition.name, key=key, day=on.isoformat()))
     return version
