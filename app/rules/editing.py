@@ -1,6 +1,7 @@
 """What the rules pages and the rules API need beyond app/rules/service.py, in one place for both:
 a version by its number, its state, the version the editor opens, a draft's problems by row, a
-decision test's result as JSON and the publication form's values. Reads only; every change goes through the service (it owns the transactions)."""
+decision test's result as JSON and the publication form's values. Reads only: every change goes
+through the service (it owns the transactions)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -68,7 +69,7 @@ def draft_problems(exc: ValidationFailed, xml: str | bytes) -> list[dict]:
     return problems or [{"message": m, "row": None, "column": None} for m in exc.fields.get("xml", [exc.message])]
 
 
-def test_result_dict(result: service.DecisionTestResult) -> dict:
+def decision_test_dict(result: service.DecisionTestResult) -> dict:
     """A decision test's result as JSON: {name, passed, inputs, expected, actual, rows, message}."""
     return asdict(result)
 
@@ -81,9 +82,9 @@ class PublishForm:
 
 def publish_form(raw_date: str | None, raw_note: str | None) -> PublishForm:
     """The publication form's values: the effective date (YYYY-MM-DD, None when empty) and the note
-    ("" when blank). BadRequest/ValidationFailed (400/422) naming each malformed field: a date that
-    is not one, a note too long or with refused characters. A missing date, a date before today and
-    an empty note are refused by service.publish."""
+    ("" when blank). ValidationFailed (422) naming each malformed field: a date that is not one or
+    out of range, a note too long or with refused characters. A missing date, a date before today
+    and an empty note are refused by service.publish (policy: rules never come into force backdated)."""
     fields: dict[str, list[str]] = {}
     effective_from, note = None, ""
     try:

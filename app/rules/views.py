@@ -106,9 +106,9 @@ def validate():
 @bp.post("/api/<key>/summary")
 @rule_pages
 def change_summary(key: str):
-    xml = request.get_data()
+    xml = request.get_data(as_text=True)
     try:
-        summary = service.change_summary(key=key, xml=xml.decode("utf-8", "replace"))
+        summary = service.change_summary(key=key, xml=xml)
     except ValidationFailed as exc:
         return _error(exc, editing.problem_dicts(service.validate(xml)))
     except DomainError as exc:
@@ -126,7 +126,7 @@ def run_tests(key: str):
         return _error(exc, editing.problem_dicts(service.validate(xml)))
     except DomainError as exc:
         return _error(exc)
-    return jsonify(ok=True, passed=all(r.passed for r in results), items=[editing.test_result_dict(r) for r in results])
+    return jsonify(ok=True, passed=all(r.passed for r in results), items=[editing.decision_test_dict(r) for r in results])
 
 
 @bp.post("/<key>/versions/<int:number>/publish")
