@@ -16,7 +16,7 @@ DEMO_USERS = [
     # username, full name, department code, roles
     ("admin", "系统管理员", "xyzx", ["admin"]),
     ("designer", "流程设计员 周敏", "xyzx", ["designer"]),
-    ("approver", "规则审批人 吴芳", "fgw", ["rule_approver"]),
+    ("approver", "规则审批人 吴芳", "xyzx", ["rule_approver"]),
     ("recorder", "信息录入员 王磊", "xyzx", ["recorder"]),
     ("reviewer", "审核员 李娜", "xyzx", ["reviewer"]),
     ("supervisor", "督导员 陈刚", "dcs", ["supervisor"]),

@@ -208,3 +208,26 @@ def test_change_summary_names_rows_and_cells(ctx):
     assert summary["against"] == {"version": 1, "effective_from": "2026-04-01"}
     draft = rules.save_draft(user("designer"), "publication_window", with_general_max(18))
     assert rules.change_summary(draft.id)["changed"][0]["cells"] == {"最长公开期（月）": ["12", "18"]}
+
+
+def test_deploying_an_overlapping_unique_table_file_is_refused_naming_the_rows(ctx, tmp_path):
+    path = tmp_path / "overlap.dmn"
+    path.write_text(table(rule(1, '"minor"') + rule(2, "-"), key="overlap").replace(
+        '<decision id="overlap"', '<decision xmlns:cx="https://chengxin.example.org/schema/bpmn/1.0" id="overlap" '
+        'cx:effectiveFrom="2026-09-14"'), encoding="utf-8")
+    with pytest.raises(dmn.DecisionRefused) as refused:
+        rules.deploy_file(path)
+    assert refused.value.message.startswith("overlap.dmn: 决策表有 1 个问题，未部署：第 1 行：与第 2 行重叠")
+    assert "overlap" not in rules.keys()
+
+
+def test_what_the_editor_adds_to_a_table_is_accepted():
+    """dmn-js writes descriptions, annotation columns and rule annotations; comments may appear too."""
+    xml = table(rule(1, '"minor"') + rule(2, '"general"')).replace(
+        '<decisionTable id="dt" hitPolicy="UNIQUE">',
+        '<decisionTable id="dt" hitPolicy="UNIQUE"><description>说明</description><!-- 注释 -->').replace(
+        'typeRef="integer"/>', 'typeRef="integer"/><annotation name="备注" />').replace(
+        '<outputEntry id="r1o"><text>1</text></outputEntry>',
+        '<outputEntry id="r1o"><text>1</text></outputEntry><annotationEntry><text>依据</text></annotationEntry>')
+    assert dmn.validate(xml) == []
+    assert dmn.evaluate(dmn.parse_dmn(xml), {"tier": "general"}).rows == [2]

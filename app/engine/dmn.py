@@ -17,6 +17,7 @@ before the default row) and COLLECT (every matching row, outputs as a list, no a
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import itertools
 import re
@@ -344,6 +345,17 @@ def _effective_from(decision_node) -> date | None:
     return date.fromisoformat(value.strip())
 
 
+def _for_spiff(root, nsmap):
+    """A copy of the document with what SpiffWorkflow's parser refuses but DMN allows (and the editor
+    writes) taken out of the decision table: its description, annotation columns, extension elements."""
+    root = copy.deepcopy(root)
+    for table in root.iterfind("dmn:decision/dmn:decisionTable", nsmap):
+        for child in list(table):
+            if not isinstance(child.tag, str) or etree.QName(child).localname not in ("input", "output", "rule"):
+                table.remove(child)
+    return root
+
+
 def _read(data: bytes, filename: str) -> tuple[Table | None, list[Problem]]:
     """The table in `data` (None when it cannot be read) and the problems found reading it."""
     try:
@@ -373,7 +385,7 @@ def _read(data: bytes, filename: str) -> tuple[Table | None, list[Problem]]:
         effective = None
         problems.append(Problem("cx:effectiveFrom 不是有效日期（YYYY-MM-DD）"))
     try:
-        parser = DMNParser(None, root, nsmap, filename=filename)
+        parser = DMNParser(None, _for_spiff(root, nsmap), nsmap, filename=filename)
         parser.parse()
         spiff_table = parser.decision.decisionTables[0]
     except (ValidationException, SpiffWorkflowException) as exc:

@@ -236,7 +236,7 @@ def publish(user: User, version_id: int, *, effective_from: date, note: str) -> 
         raise Forbidden(_("只有规则审批人可以发布决策表"))
     note = (note or "").strip()
     fields = {}
-    if not isinstance(effective_from, date):
+    if type(effective_from) is not date:  # a datetime is a date too, but not a calendar day
         fields["effective_from"] = [_("请填写生效日期")]
     elif effective_from < clock.today():
         fields["effective_from"] = [_("生效日期不能早于今天（%(today)s）", today=clock.today().isoformat())]

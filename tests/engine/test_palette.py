@@ -309,7 +309,7 @@ SUPPORTED = {
         model('<bpmn:serviceTask id="svc" name="更正" cx:action="correct_record" cx:params="{\'title\': \'T+S\'}" />'
               + user("a") + ends("e") + chain("begin", "svc", "a", "e")),
         [{"expect": {"open_tasks": ["a"], "title": "T+S"}}]),
-    "business-rule-task": (
+    "business-rule-task-naming-a-decision": (
         model('<bpmn:businessRuleTask id="br" name="定公开期限" cx:decision="publication_window" cx:on="\'2026-09-14\'" '
               'cx:inputs="{\'tier\': \'serious\', \'district\': \'\'}" />'
               + '<bpmn:scriptTask id="s" name="标记期限"><bpmn:script>'
