@@ -34,7 +34,7 @@ def test_decisions_cmd(keys: tuple[str, ...]):
             click.echo(click.style(f"{key}: 没有决策测试", fg="yellow"))
         for result in results:
             if result.passed:
-                click.echo(f"{key}: {result.name} … 通过（第 {result.rows} 行）")
+                click.echo(f"{key}: {result.name} … 通过（第 {'、'.join(map(str, result.rows)) or '-'} 行）")
             else:
                 failed += 1
                 click.echo(click.style(f"{key}: {result.name} … 失败：{result.message}；输入 {result.inputs}，"
