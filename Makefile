@@ -18,10 +18,12 @@ system-packages:
 VENDOR := app/static/vendor
 # Front-end packages come from npm (package-lock.json) and are copied into app/static: no CDN.
 DESIGNER := app/static/build/designer.js
-assets: $(VENDOR)/.copied $(DESIGNER)
+RULES := app/static/build/rules.js
+assets: $(VENDOR)/.copied $(DESIGNER) $(RULES)
 
-# The process designer (bpmn-js modeler + our properties panel + lint), bundled by esbuild.
-$(DESIGNER): $(VENDOR)/.copied frontend/build.mjs $(wildcard frontend/designer/*)
+# The process designer (bpmn-js modeler + our properties panel + lint) and the rules editor (dmn-js
+# decision table), bundled by esbuild in one run.
+$(DESIGNER) $(RULES) &: $(VENDOR)/.copied frontend/build.mjs $(wildcard frontend/designer/*) $(wildcard frontend/rules/*)
 	node frontend/build.mjs
 
 $(VENDOR)/.copied: package.json package-lock.json | system-packages

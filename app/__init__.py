@@ -30,6 +30,7 @@ from app.incidents.views import bp as incidents_bp
 from app.notifications import actions as notification_actions
 from app.notifications.views import bp as notifications_bp
 from app.rules.service import decide_for_engine
+from app.rules.views import bp as rules_bp
 from app.rules.service import keys as decision_keys
 from app.supervision import actions as supervision_actions
 from app.supervision.views import bp as supervision_bp
@@ -77,7 +78,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
     for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp,
-               incidents_bp):
+               incidents_bp, rules_bp):
         app.register_blueprint(bp)
     register_cli(app)
     login_manager.user_loader(auth_views.load_user)

@@ -65,6 +65,11 @@ WEB_TO_API = {
     "incidents.resume": ("POST", "api.resume_case"),
     "incidents.cancel": ("POST", "api.cancel_case"),
     "admin.dev_clock": ("POST", "api.set_dev_clock"),
+    "rules.save_draft": ("POST", "api.save_rule_draft"),
+    "rules.validate": ("POST", "api.validate_rule"),
+    "rules.change_summary": ("POST", "api.rule_change_summary"),
+    "rules.run_tests": ("POST", "api.run_rule_tests"),
+    "rules.publish": ("POST", "api.publish_rule"),
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Units, calendar days and the demo accounts are kept between tests: put back what these change.
@@ -323,9 +328,10 @@ def _every_body_route_answers_422(api, client):
     values = {"case_id": case["id"], "task_id": reviewer.case(case["id"])["open_tasks"][0]["id"],
               "document_id": document["id"], "notification_id": 1, "attachment_id": 1, "user_id": recorder.id,
               "department_id": recorder.department_id, "key": "dishonesty_record", "day": "2026-11-14",
-              "incident_id": incident}
+              "incident_id": incident, "decision": "publication_window", "number": 1}
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    users = [api.as_(name) for name in ("admin", "designer", "reviewer", "supervisor", "recorder", "handler.fgw")]
+    users = [api.as_(name) for name in ("admin", "designer", "reviewer", "supervisor", "recorder", "handler.fgw",
+                                        "approver")]
     checked = []
     for path, methods in paths.items():
         for method, operation in methods.items():

@@ -32,7 +32,7 @@ from tests.test_incidents import FAILING
 
 # One user of each kind of role: what one may do the others are refused (403), and every answer
 # must still be one the spec lists.
-USERS = ("recorder", "reviewer", "handler.fgw", "supervisor", "designer", "admin")
+USERS = ("recorder", "reviewer", "handler.fgw", "supervisor", "designer", "admin", "approver")
 EXAMPLES = 6
 # ignored_auth: each successful answer is asked again without the token and with a wrong one (401).
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
@@ -65,10 +65,11 @@ def _real_ids(client) -> dict[str, int]:
         db.session.remove()
     # Admin and designer operations get objects of their own: a throwaway unit and account (which
     # generated requests may edit, deactivate or give a new password), a day of a loaded year, and
-    # a deployed process (its drafts, forms, versions, migration and tests).
+    # a deployed process (its drafts, forms, versions, migration and tests) and a decision table.
     return {"case_id": case["id"], "task_id": task["id"], "attachment_id": attachment["id"],
             "document_id": document["id"], "notification_id": notification, "department_id": unit["id"],
             "user_id": account["id"], "day": "2026-11-14", "key": "dishonesty_record", "number": 1,
+            "decision": "publication_window",
             "incident_id": _incident(client)}
 
 

@@ -191,7 +191,6 @@ export const EN = {
   '表单“{form}”不存在': 'Form “{form}” does not exist',
   '开始表单“{form}”不存在': 'Start form “{form}” does not exist',
   '“{ref}”': '“{ref}”',
-  '、': ', ',
   '卷宗（cx:caseFile）中的 {refs} 不是本流程的用户任务、开始事件或其表单': '{refs} in the case file (cx:caseFile) is not a user task, the start event or a form of them in this process',
   '排他网关有多个出口时必须指定默认流': 'An exclusive gateway with several outgoing flows must have a default flow',
   '服务任务缺少动作（cx:action）': 'Service task has no action (cx:action)',
