@@ -14,7 +14,7 @@ from app.core.errors import DomainError, ValidationFailed
 from app.core.inputs import parse_int
 from app.rules import editing, service
 from app.rules.models import DRAFT
-from app.web import role_required, select_locale
+from app.core.views import role_required, select_locale
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
 rule_pages = role_required(service.DESIGNER, service.APPROVER)
