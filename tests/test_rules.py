@@ -58,10 +58,8 @@ def test_every_shipped_table_is_deployed_published_and_has_passing_decision_test
         assert results, f"{key} has no decision tests"
         assert all(r.passed for r in results), [(r.name, r.message, r.actual) for r in results if not r.passed]
     assert rules.in_force("publication_window", date(2026, 4, 1)).effective_from == date(2026, 4, 1)
-    # Before NDRC Order 36 the shipped earlier table (workflows/rules/earlier/) is in force; before 2017, none.
-    assert rules.in_force("publication_window", date(2026, 3, 31)).effective_from == date(2017, 1, 1)
     with pytest.raises(NotFound):
-        rules.in_force("publication_window", date(2016, 12, 31))
+        rules.in_force("publication_window", date(2026, 3, 31))
 
 
 def test_per_district_rows_differ_from_the_municipal_default(ctx):
@@ -162,18 +160,18 @@ def test_the_sandbox_refuses_a_hostile_cell_at_evaluation_even_if_stored(ctx):
 
 def test_a_version_published_effective_tomorrow_is_used_from_tomorrow(ctx):
     draft = rules.save_draft(user("designer"), "publication_window", with_general_max(18), comment="一般失信最长18个月")
-    assert draft.status == "draft" and draft.version == 3  # 1: before Order 36, 2: Order 36
+    assert draft.status == "draft" and draft.version == 2
     tomorrow = clock.today() + timedelta(days=1)
     rules.publish(user("approver"), draft.id, effective_from=tomorrow, note="按新规调整")
     general = {"tier": "general", "district": ""}
     today = rules.decide("publication_window", general, on=clock.today())
-    assert (today.version, today.outputs["max_months"]) == (2, 12)
+    assert (today.version, today.outputs["max_months"]) == (1, 12)
     assert rules.decide("publication_window", general, on=tomorrow).outputs["max_months"] == 18
     summary = next(s for s in rules.list_decisions() if s.key == "publication_window")
-    assert summary.in_force.version == 2 and [v.version for v in summary.scheduled] == [3] and summary.drafts == []
+    assert summary.in_force.version == 1 and [v.version for v in summary.scheduled] == [2] and summary.drafts == []
     clock.set(clock.now() + timedelta(days=1))
     decided = rules.decide("publication_window", general, on=clock.today())
-    assert (decided.version, decided.outputs["max_months"], decided.rows) == (3, 18, [2])
+    assert (decided.version, decided.outputs["max_months"], decided.rows) == (2, 18, [2])
     assert decided.provenance()["effective_from"] == tomorrow.isoformat()
 
 
@@ -192,7 +190,7 @@ def test_publication_is_for_approvers_only_never_backdated_and_audited(ctx):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "rule.published")
                               .order_by(AuditEvent.id.desc()).limit(1))
     assert event.actor_id == user("approver").id
-    assert event.data == {"decision": "publication_window", "version": 3, "effective_from": clock.today().isoformat(),
+    assert event.data == {"decision": "publication_window", "version": 2, "effective_from": clock.today().isoformat(),
                           "note": "今日起施行"}
 
 
@@ -207,7 +205,7 @@ def test_change_summary_names_rows_and_cells(ctx):
     summary = rules.change_summary(key="publication_window", xml=with_general_max(18))
     assert summary["added"] == [] and summary["removed"] == []
     assert summary["changed"] == [{"row": 2, "old_row": 2, "cells": {"最长公开期（月）": ["12", "18"]}}]
-    assert summary["against"] == {"version": 2, "effective_from": "2026-04-01"}
+    assert summary["against"] == {"version": 1, "effective_from": "2026-04-01"}
     draft = rules.save_draft(user("designer"), "publication_window", with_general_max(18))
     assert rules.change_summary(draft.id)["changed"][0]["cells"] == {"最长公开期（月）": ["12", "18"]}
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.designer import deployment
+from app import processes
 from app.core.clock import clock
 from app.core.errors import DomainError
 from app.core.extensions import db
@@ -54,22 +54,22 @@ def test_the_source_decisions_date_picks_the_publication_window_version(api, ctx
     decided_today = published(api, registered_and_notified(api, decided_on="2026-09-14"))
     assert (decided_today["publication_start"], decided_today["publication_end"]) == ("2026-09-14", "2027-09-14")
     [event] = rule_events(decided_today, "publication_window")
-    assert event["data"]["version"] == 2 and event["data"]["rows"] == [2] and event["data"]["on"] == "2026-09-14"
+    assert event["data"]["version"] == 1 and event["data"]["rows"] == [2] and event["data"]["on"] == "2026-09-14"
     assert event["data"]["values"] == {"min_months": 2, "max_months": 2}
-    assert "失信信息公开期限（publication_window）第 2 版（2026-04-01 起施行），第 2 行：min_months = 3，max_months = 12" \
+    assert "失信信息公开期限（publication_window）第 1 版（2026-04-01 起施行），第 2 行：min_months = 3，max_months = 12" \
         in event["summary"]
 
     clock.set(clock.now() + timedelta(days=1))
     decided_tomorrow = published(api, registered_and_notified(api, occurred_on="2026-09-10", decided_on="2026-09-15"))
     assert decided_tomorrow["publication_end"] == "2028-03-15"  # 18 months from 2026-09-15
     [event] = rule_events(decided_tomorrow, "publication_window")
-    assert (event["data"]["version"], event["data"]["effective_from"], event["data"]["rows"]) == (3, "2026-09-15", [2])
-    assert "第 3 版（2026-09-15 起施行），第 2 行" in event["summary"] and "max_months = 18" in event["summary"]
+    assert (event["data"]["version"], event["data"]["effective_from"], event["data"]["rows"]) == (2, "2026-09-15", [2])
+    assert "第 2 版（2026-09-15 起施行），第 2 行" in event["summary"] and "max_months = 18" in event["summary"]
 
     # Published after the change, but its source decision was taken before it: the old window.
     decided_before = published(api, registered_and_notified(api, decided_on="2026-09-14"))
     assert decided_before["publication_end"] == "2027-09-15"
-    assert rule_events(decided_before, "publication_window")[0]["data"]["version"] == 2
+    assert rule_events(decided_before, "publication_window")[0]["data"]["version"] == 1
 
 
 def test_without_a_source_decision_date_the_registration_date_counts(api):
@@ -96,30 +96,20 @@ def test_a_district_row_gives_a_pudong_warning_its_own_rectification_period(api)
 
 def test_a_business_rule_task_must_name_a_deployed_decision(ctx):
     with pytest.raises(DomainError) as refused:
-        deployment.deploy_bytes(BPMN.format(decision="no_such_table").encode(), "rule_probe.bpmn")
+        processes.deploy_bytes(BPMN.format(decision="no_such_table").encode(), "rule_probe.bpmn")
     assert "规则任务的决策表（cx:decision）“no_such_table”不存在" in refused.value.message
-    version, created = deployment.deploy_bytes(BPMN.format(decision="record_deadlines").encode(), "rule_probe.bpmn")
+    version, created = processes.deploy_bytes(BPMN.format(decision="record_deadlines").encode(), "rule_probe.bpmn")
     assert created and version.definition.key == "rule_probe"
 
 
-def test_a_source_decision_before_order_36_takes_the_earlier_shipped_window(api):
-    """A penalty decided on 2026-03-20, registered today: NDRC Order 36 (in force 2026-04-01) does not
-    apply to it; the shipped earlier table (workflows/rules/earlier/) does, and the timeline says so."""
-    case = published(api, registered_and_notified(api, occurred_on="2026-03-01", decided_on="2026-03-20"))
-    [event] = rule_events(case, "publication_window")
-    assert (event["data"]["version"], event["data"]["effective_from"], event["data"]["on"]) == (1, "2017-01-01", "2026-03-20")
-    assert "第 1 版（2017-01-01 起施行），第 2 行" in event["summary"]
-    assert case["publication_end"] == "2027-09-14"  # published today, for the earlier table's 12 months
-
-
 def test_a_decision_that_cannot_be_taken_fails_the_step_naming_the_task(api, ctx):
-    """No version of publication_window is in force on a source decision date before 2017-01-01."""
-    case_id = registered_and_notified(api, occurred_on="2016-12-01", decided_on="2016-12-20")
+    """No version of publication_window was in force on a source decision date before 2026-04-01."""
+    case_id = registered_and_notified(api, occurred_on="2026-03-01", decided_on="2026-03-20")
     api.as_("handler.fgw").complete(case_id, "respond_notice", {"response": "accept"})
     task = api.as_("reviewer").task_for(case_id, "publication_decision")
     r = api.as_("reviewer").post(f"/tasks/{task['id']}/complete", {"data": PUBLISH})
     assert r.status_code == 422, r.get_json()
-    assert "2016-12-20 没有生效的版本" in r.get_json()["error"]["message"]
+    assert "2026-03-20 没有生效的版本" in r.get_json()["error"]["message"]
     assert api.as_("reviewer").case(case_id)["status"] == "confirmed"  # nothing half-written
 
 
@@ -130,7 +120,7 @@ def test_a_script_may_ask_a_decision_by_key_and_a_cell_may_not(api, ctx):
         "window = decide('publication_window', {'tier': 'serious', 'district': ''}, '2026-09-14')\n"
         "correct_record({'title': case['title'] + '+' + str(window['max_months'])})</bpmn:script></bpmn:scriptTask>"
         '<bpmn:endEvent id="e" />').replace('targetRef="e" />', 'targetRef="sc" /><bpmn:sequenceFlow id="f3" sourceRef="sc" targetRef="e" />')
-    deployment.deploy_bytes(xml.encode(), "rule_probe.bpmn")
+    processes.deploy_bytes(xml.encode(), "rule_probe.bpmn")
     r = api.as_("recorder").post("/cases", {"process": "rule_probe", "data": {
         "subject_type": "department", "subject_department": "fgw", "title": "T", "source_type": "administrative_penalty",
         "document_number": "沪罚〔2026〕1号", "key_area": "政府采购", "tier": "serious", "facts": "事实"}})

@@ -301,22 +301,12 @@ def rules_dir() -> Path:
     return Path(current_app.config["WORKFLOWS_DIR"]) / "rules"
 
 
-def shipped_files() -> list[Path]:
-    """The shipped tables, oldest effective date first: workflows/rules/*.dmn (the versions in force
-    today or from a date the code knows) and workflows/rules/earlier/*.dmn (versions a source decision
-    made before them still takes, e.g. publication windows before NDRC Order 36 of 2026-04-01).
-    Raises dmn.DecisionRefused for a file that cannot be read."""
-    paths = [*rules_dir().glob("*.dmn"), *(rules_dir() / "earlier").glob("*.dmn")]
-    dated = [(dmn.parse_dmn(path.read_bytes(), path.name).effective_from or date.min, path.name, path) for path in paths]
-    return [path for _, _, path in sorted(dated)]
-
-
 def deploy_rules_dir() -> list[tuple[str, int, bool]]:
-    """Deploy every shipped table (shipped_files()) whose content is new (one transaction) —
-    idempotent. Returns (key, version number, created) per file."""
+    """Deploy every workflows/rules/*.dmn whose content is new (one transaction) — idempotent.
+    Returns (key, version number, created) per file."""
     result = []
     with unit_of_work():
-        for path in shipped_files():
+        for path in sorted(rules_dir().glob("*.dmn")):
             version, created = deploy_file(path)
             result.append((version.definition.key, version.version, created))
     return result
