@@ -231,3 +231,33 @@ def test_what_the_editor_adds_to_a_table_is_accepted():
         '<outputEntry id="r1o"><text>1</text></outputEntry><annotationEntry><text>依据</text></annotationEntry>')
     assert dmn.validate(xml) == []
     assert dmn.evaluate(dmn.parse_dmn(xml), {"tier": "general"}).rows == [2]
+
+
+def test_a_table_without_rows_or_with_a_private_output_name_is_refused():
+    """An empty table would fail every decision taken from it (attack on issue 17: it validated and
+    was published); an output named like a dunder is not a variable a process may read."""
+    assert any("至少需要一条规则" in p.message for p in dmn.validate(table("")))
+    dunder = table(rule(1, '"a"')).replace('name="months"', 'name="__class__"')
+    assert any("输出列的名称" in p.message and "__class__" in p.message for p in dmn.validate(dunder)), dmn.validate(dunder)
+
+
+def test_a_draft_that_renames_an_output_the_processes_read_is_refused(ctx):
+    """Renaming max_months would make every publication decision fail with NameError: refused at save."""
+    renamed = shipped("publication_window").replace('name="max_months"', 'name="max_month"')
+    assert dmn.validate(renamed) == []  # a table on its own is fine...
+    with pytest.raises(ValidationFailed) as refused:
+        rules.save_draft(user("designer"), "publication_window", renamed)
+    assert "缺少现行版本的输出列 max_months" in str(refused.value.fields["xml"])  # ...but not as this table's next version
+    assert db.session.scalar(select(DecisionVersion).where(DecisionVersion.status == "draft")) is None
+    added = shipped("publication_window").replace(
+        '<output id="out_max_months"', '<output id="out_note" label="备注" name="note" typeRef="string" /><output id="out_max_months"')
+    added = re.sub(r'(<outputEntry id="(publication_window_\w+)_o2">)', r'<outputEntry id="\2_o3"><text>""</text></outputEntry>\1', added)
+    assert rules.save_draft(user("designer"), "publication_window", added).status == "draft"  # adding one is harmless
+
+
+def test_change_summary_shows_a_changed_input_expression(ctx):
+    """Reading every record as general tier changes no cell, but it is a change the approver must see."""
+    xml = shipped("publication_window").replace("<text>tier</text>", '<text>"general"</text>')
+    summary = rules.change_summary(key="publication_window", xml=xml)
+    assert summary["columns"]["removed"] == ["失信程度［输入 tier：string］"]
+    assert summary["columns"]["added"] == ['失信程度［输入 "general"：string］']

@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from app import processes
+from app.designer import deployment
 from app.core.clock import clock
 from app.core.errors import DomainError
 from app.core.extensions import db
 from app.engine import dmn
 from app.org.models import User
 from app.rules import service as rules
+from app.rules.models import DecisionDefinition, DecisionVersion
 from tests.test_record_lifecycle import PUBLISH, registered_and_notified
 from tests.test_rules import with_general_max
 from tests.test_warning_lifecycle import raise_warning
@@ -96,20 +97,36 @@ def test_a_district_row_gives_a_pudong_warning_its_own_rectification_period(api)
 
 def test_a_business_rule_task_must_name_a_deployed_decision(ctx):
     with pytest.raises(DomainError) as refused:
-        processes.deploy_bytes(BPMN.format(decision="no_such_table").encode(), "rule_probe.bpmn")
+        deployment.deploy_bytes(BPMN.format(decision="no_such_table").encode(), "rule_probe.bpmn")
     assert "规则任务的决策表（cx:decision）“no_such_table”不存在" in refused.value.message
-    version, created = processes.deploy_bytes(BPMN.format(decision="record_deadlines").encode(), "rule_probe.bpmn")
+    version, created = deployment.deploy_bytes(BPMN.format(decision="record_deadlines").encode(), "rule_probe.bpmn")
     assert created and version.definition.key == "rule_probe"
 
 
+def test_a_source_decision_before_the_first_version_takes_the_first_version_and_says_so(api):
+    """A penalty decided on 2026-03-20 is registered today; the oldest publication window on record is
+    NDRC Order 36's (2026-04-01). The record is published on it — not stuck — and the timeline says the
+    source decision preceded the table."""
+    case = published(api, registered_and_notified(api, occurred_on="2026-03-01", decided_on="2026-03-20"))
+    [event] = rule_events(case, "publication_window")
+    assert (event["data"]["version"], event["data"]["on"], event["data"]["before_first"]) == (1, "2026-03-20", True)
+    assert "2026-03-20 早于该表最早版本的施行日期，按最早版本办理" in event["summary"]
+    assert case["publication_end"] == "2027-09-14"
+    later = published(api, registered_and_notified(api, decided_on="2026-09-14"))
+    assert rule_events(later, "publication_window")[0]["data"]["before_first"] is False
+
+
 def test_a_decision_that_cannot_be_taken_fails_the_step_naming_the_task(api, ctx):
-    """No version of publication_window was in force on a source decision date before 2026-04-01."""
-    case_id = registered_and_notified(api, occurred_on="2026-03-01", decided_on="2026-03-20")
+    """A table with no published version at all fails the step with a 422 naming it; nothing half-written."""
+    case_id = registered_and_notified(api)
     api.as_("handler.fgw").complete(case_id, "respond_notice", {"response": "accept"})
+    db.session.execute(update(DecisionVersion).where(DecisionVersion.definition_id.in_(
+        select(DecisionDefinition.id).where(DecisionDefinition.key == "publication_window"))).values(status="draft"))
+    db.session.commit()
     task = api.as_("reviewer").task_for(case_id, "publication_decision")
     r = api.as_("reviewer").post(f"/tasks/{task['id']}/complete", {"data": PUBLISH})
     assert r.status_code == 422, r.get_json()
-    assert "2026-03-20 没有生效的版本" in r.get_json()["error"]["message"]
+    assert "没有生效的版本" in r.get_json()["error"]["message"]
     assert api.as_("reviewer").case(case_id)["status"] == "confirmed"  # nothing half-written
 
 
@@ -120,7 +137,7 @@ def test_a_script_may_ask_a_decision_by_key_and_a_cell_may_not(api, ctx):
         "window = decide('publication_window', {'tier': 'serious', 'district': ''}, '2026-09-14')\n"
         "correct_record({'title': case['title'] + '+' + str(window['max_months'])})</bpmn:script></bpmn:scriptTask>"
         '<bpmn:endEvent id="e" />').replace('targetRef="e" />', 'targetRef="sc" /><bpmn:sequenceFlow id="f3" sourceRef="sc" targetRef="e" />')
-    processes.deploy_bytes(xml.encode(), "rule_probe.bpmn")
+    deployment.deploy_bytes(xml.encode(), "rule_probe.bpmn")
     r = api.as_("recorder").post("/cases", {"process": "rule_probe", "data": {
         "subject_type": "department", "subject_department": "fgw", "title": "T", "source_type": "administrative_penalty",
         "document_number": "沪罚〔2026〕1号", "key_area": "政府采购", "tier": "serious", "facts": "事实"}})

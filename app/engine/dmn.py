@@ -453,6 +453,8 @@ def _column_problems(table: Table) -> list[Problem]:
         problems.append(Problem(f"不支持的命中策略 {table.hit_policy}：只支持 {'、'.join(HIT_POLICIES)}"))
     if not table.outputs:
         problems.append(Problem("决策表至少需要一个输出列"))
+    if not table.rows:  # every decision taken from it would fail
+        problems.append(Problem("决策表至少需要一条规则（行）"))
     names = set()
     for column in table.inputs:
         if not column.expression:
@@ -467,8 +469,8 @@ def _column_problems(table: Table) -> list[Problem]:
             if (message := _type_problem(value, column.type_ref)):
                 problems.append(Problem(f"可选值 {message}", column=column.title))
     for column in table.outputs:
-        if not _KEY.fullmatch(column.expression):
-            problems.append(Problem(f"输出列的名称 “{column.expression}” 必须是变量名（英文字母、数字、下划线）",
+        if not _KEY.fullmatch(column.expression) or column.expression.startswith("_"):
+            problems.append(Problem(f"输出列的名称 “{column.expression}” 必须是变量名（英文字母开头，字母、数字、下划线）",
                                     column=column.title))
         elif column.expression in names:
             problems.append(Problem(f"输出列名称 “{column.expression}” 重复", column=column.title))
@@ -637,6 +639,13 @@ def _cells(table: Table, row: Row) -> dict[str, str]:
     return cells
 
 
+def _column_names(table: Table) -> list[str]:
+    """Each column as the summary names it: its label with what it reads (an input's expression) or
+    gives (an output's variable name) and its type — a changed expression or name is a change."""
+    return ([f"{c.title}［输入 {c.expression}：{c.type_ref}］" for c in table.inputs]
+            + [f"{c.title}［输出 {c.expression}：{c.type_ref}］" for c in table.outputs])
+
+
 def change_summary(old: Table | None, new: Table) -> dict:
     """What changed from `old` to `new` (None: everything is added). Rows are matched by their id
     (the editor keeps it), else by their position. Returns {"hit_policy": [old, new] | None,
@@ -644,8 +653,8 @@ def change_summary(old: Table | None, new: Table) -> dict:
     "changed": [{row, old_row, cells: {column: [old, new]}}]} — row numbers 1-based."""
     old_rows = {r.id or f"#{r.number}": r for r in (old.rows if old else ())}
     new_rows = {r.id or f"#{r.number}": r for r in new.rows}
-    old_columns = {c.title for c in (*old.inputs, *old.outputs)} if old else set()
-    new_columns = {c.title for c in (*new.inputs, *new.outputs)}
+    old_columns = set(_column_names(old)) if old else set()
+    new_columns = set(_column_names(new))
     summary = {
         "hit_policy": [old.hit_policy, new.hit_policy] if old and old.hit_policy != new.hit_policy else None,
         "columns": {"added": sorted(new_columns - old_columns), "removed": sorted(old_columns - new_columns)},

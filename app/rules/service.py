@@ -56,12 +56,14 @@ class Decided:
     outputs: dict | list
     rows: list[int]
     values: dict[str, int] = field(default_factory=dict)
+    before_first: bool = False  # `on` precedes every version: the first one decided (see _first_version)
 
     def provenance(self) -> dict:
         """Plain data for a timeline event: which decision, version, effective date and rows."""
         return {"decision": self.key, "decision_name": self.name, "version": self.version,
                 "version_id": self.version_id, "effective_from": self.effective_from.isoformat(),
-                "on": self.on.isoformat(), "rows": self.rows, "outputs": self.outputs, "values": self.values}
+                "on": self.on.isoformat(), "rows": self.rows, "outputs": self.outputs, "values": self.values,
+                "before_first": self.before_first}
 
 
 @dataclass(frozen=True)
@@ -156,12 +158,33 @@ def decide(key: str, inputs: dict, *, on: date) -> Decided:
     """Take the decision `key` for `inputs` ({input variable: value}) with the version in force on
     `on`. Raises NotFound (no such table / no version in force that day) or dmn.DecisionError (422:
     no row matched a UNIQUE/FIRST table, several rows matched a UNIQUE one, a cell failed)."""
-    version = in_force(key, on)
+    try:
+        version = in_force(key, on)
+    except NotFound:
+        version = _first_version(key, on)
     table = dmn.table_of(version.xml)
     result = dmn.evaluate(table, inputs, time_limit=current_app.config["SCRIPT_TIME_LIMIT_SECONDS"])
     return Decided(key=key, name=version.definition.name, version=version.version, version_id=version.id,
                    effective_from=version.effective_from, on=on, outputs=result.outputs, rows=result.rows,
-                   values=result.values)
+                   values=result.values, before_first=on < version.effective_from)
+
+
+def _first_version(key: str, on: date) -> DecisionVersion:
+    """The first published version of `key`, for a day before any version came into force: the
+    product holds no older rule (a penalty decided in 2025 is registered and published today, and
+    NDRC Order 36's windows of 2026-04-01 are the oldest on record), so the oldest rule decides and
+    the timeline says the day preceded it. NotFound when nothing of `key` is published."""
+    with db.session.no_autoflush:
+        version = db.session.scalar(
+            select(DecisionVersion).join(DecisionVersion.definition)
+            .where(DecisionDefinition.key == key, DecisionVersion.status == PUBLISHED)
+            .order_by(DecisionVersion.effective_from, DecisionVersion.version).limit(1)
+            .options(undefer(DecisionVersion.xml), contains_eager(DecisionVersion.definition)))
+    if version is None:
+        definition = _definition(key)
+        raise NotFound(_("决策表“%(name)s”（%(key)s）在 %(day)s 没有生效的版本",
+                         name=definition.name, key=key, day=on.isoformat()))
+    return version
 
 
 def decide_for_engine(key: str, inputs: dict, on: date) -> tuple[dict | list, dict]:
@@ -180,6 +203,8 @@ def describe(step: str, provenance: dict) -> str:
     第 1 版（2026-04-01 起施行），第 2 行：min_months = 3，max_months = 12"."""
     head = (f"{step}：{provenance.get('decision_name')}（{provenance.get('decision')}）第 {provenance.get('version')} 版"
             f"（{provenance.get('effective_from')} 起施行）")
+    if provenance.get("before_first"):
+        head += f"（{provenance.get('on')} 早于该表最早版本的施行日期，按最早版本办理）"
     outputs = provenance.get("outputs")
     if isinstance(outputs, list):
         return f"{head}，命中第 {'、'.join(map(str, provenance.get('rows') or []))} 行，共 {len(outputs)} 条"
@@ -207,6 +232,9 @@ def save_draft(user: User, key: str, xml: str | bytes, *, comment: str = "") -> 
             raise _refused(exc.problems) from None
         if table.key != key:
             raise _refused([dmn.Problem(_("决策 id 必须是 %(key)s，而不是 %(other)s", key=key, other=table.key))])
+        if missing := _outputs_dropped(definition.id, table):
+            raise _refused([dmn.Problem(_("缺少现行版本的输出列 %(names)s：流程和脚本按这些名称读取决策结果，改名或删除会使案件无法办理",
+                                          names="、".join(missing)))])
         draft = db.session.scalar(select(DecisionVersion).where(DecisionVersion.definition_id == definition.id,
                                                                 DecisionVersion.status == DRAFT)
                                   .order_by(DecisionVersion.version.desc()).limit(1))
@@ -219,6 +247,18 @@ def save_draft(user: User, key: str, xml: str | bytes, *, comment: str = "") -> 
         audit.record(user, "rule.drafted", f"起草决策表 {definition.name}（{key}）第 {draft.version} 版",
                      {"decision": key, "version": draft.version})
     return draft
+
+
+def _outputs_dropped(definition_id: int, table: dmn.Table) -> list[str]:
+    """Output names of the newest published version that `table` no longer gives (processes read
+    decision results by these names: a renamed output fails every case that takes the decision)."""
+    published = db.session.scalar(select(DecisionVersion).where(DecisionVersion.definition_id == definition_id,
+                                                                DecisionVersion.status == PUBLISHED)
+                                  .order_by(DecisionVersion.version.desc()).limit(1))
+    if published is None:
+        return []
+    given = {column.expression for column in table.outputs}
+    return [column.expression for column in dmn.table_of(published.xml).outputs if column.expression not in given]
 
 
 def _next_number(definition_id: int) -> int:
