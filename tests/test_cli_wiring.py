@@ -5,11 +5,12 @@ from app.admin.cli import cli as admin_cli
 from app.cli import PACKAGE_COMMANDS
 from app.demo.cli import cli as demo_cli
 from app.designer.cli import cli as designer_cli
+from app.rules.cli import cli as rules_cli
 from app.scheduler import cli as scheduler_cli
 
 COMMANDS = {"audit": {"verify"}, "deploy": None, "deploy-all": None, "dev-clock": {"show", "set", "advance", "reset"},
             "documents": {"reports", "rerender"}, "generate-load": None, "import-calendar": None, "seed-demo": None,
-            "send-mail": None, "test-processes": None, "tick": None}
+            "send-mail": None, "test-processes": None, "tick": None, "test-decisions": None, "deploy-rules": None}
 
 
 def test_every_command_is_at_the_top_level_with_its_subcommands(app):
@@ -25,6 +26,7 @@ def test_each_command_is_defined_by_exactly_one_package():
     assert set(admin_cli.commands) == {"import-calendar", "dev-clock"}
     assert set(demo_cli.commands) == {"seed-demo", "generate-load"}
     assert set(scheduler_cli.commands) == {"tick"}
+    assert set(rules_cli.commands) == {"test-decisions", "deploy-rules"}
 
 
 def test_a_command_runs_in_its_own_app_context(runner):
