@@ -221,6 +221,10 @@ def test_the_history_shows_each_draft_s_change_summary_and_the_publication_form_
     assert 'data-change="changed" data-row="2"' in summary and f"{GENERAL_MAX} 12 → 24" in summary
     assert "publish-form" not in html and "由规则审批人发布" in html
     html = approver.get(f"/rules/{KEY}").get_data(as_text=True)
+    # The approver sees the decision tests' verdict on the draft: 24 months breaks the two general-tier cases.
+    verdict = re.search(r'<p class="small decision-tests text-danger" data-version="2" data-failed="(\d+)">\s*(.*?)</p>', html, re.S)
+    assert verdict and verdict.group(1) == "2" and "决策测试：2 / 4 通过" in verdict.group(2), html
+    assert "输出与期望不符" in html.split('data-failed="2"')[1].split("</ul>")[0]
     form = re.search(r'<form method="post" action="([^"]+)" class="[^"]*publish-form"[^>]*data-confirm="([^"]+)">(.*?)</form>',
                      html, re.S)
     assert form.group(1) == f"/rules/{KEY}/versions/{number}/publish" and "确定发布第 2 版" in form.group(2)
@@ -295,3 +299,4 @@ def test_every_string_of_the_rule_pages_has_its_english():
             if entry is None or not entry.string:
                 missing.append(message)
     assert missing == []
+

@@ -40,9 +40,11 @@ def _history(key: str, *, form: dict | None = None, errors: dict | None = None, 
     in_force = editing.in_force_today(key)
     today = clock.today()
     drafts = {v.id: service.change_summary(v.id) for v in versions if v.status == DRAFT}
+    # The approver decides with the decision tests' verdict on the draft in front of them.
+    tests = {v.id: service.run_decision_tests(key, xml=v.xml) for v in versions if v.status == DRAFT}
     return render_template("rules/history.html", key=key, name=versions[0].definition.name, versions=versions,
                            states={v.id: editing.version_state(v, in_force, today) for v in versions},
-                           summaries=drafts, today=today,
+                           summaries=drafts, tests=tests, today=today,
                            can_publish=current_user.has_role(service.APPROVER),
                            can_edit=current_user.has_role(service.DESIGNER),
                            form=form or {}, errors=errors or {}), status
