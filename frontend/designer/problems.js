@@ -10,7 +10,9 @@ function label(labels, key) {
   return labels[key] ? labels[key]() : key;
 }
 
-function el(tag, attrs, ...children) {
+// A DOM element, text only through textContent (never HTML): the one builder of the designer and
+// the rules editor.
+export function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   Object.entries(attrs || {}).forEach(([ key, value ]) => {
     if (value == null || value === false) return;

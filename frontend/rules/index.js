@@ -16,6 +16,7 @@ import './rules.css';
 import translateModule, { setLocale, t } from './translations';
 import { setLocale as setRequestLocale } from '../designer/translations';
 import { getText, sendXml } from '../designer/api';
+import { el } from '../designer/problems';
 
 /** dmn-js with the decision table editor only: a rule is one decision table, no DRD to draw. */
 class DecisionTableModeler extends EditingManager {
@@ -30,22 +31,6 @@ class DecisionTableModeler extends EditingManager {
 
 function $(id) {
   return document.getElementById(id);
-}
-
-/** A DOM element; text only through textContent (never HTML). */
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  Object.entries(attrs || {}).forEach(([ key, value ]) => {
-    if (value == null || value === false) return;
-    if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else node.setAttribute(key, value === true ? '' : String(value));
-  });
-  children.flat().forEach((child) => {
-    if (child == null) return;
-    node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
-  });
-  return node;
 }
 
 /** A value of a decision (test) as a person reads it: strings quoted as in the table, one
