@@ -11,8 +11,9 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError
+import re2
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import SchemaError, ValidationError
 from sqlalchemy import func, select
 
 from app.core.clock import clock
@@ -31,6 +32,70 @@ _SOURCES = {"departments", "civil_servants"}
 _TODAY_BOUND = re.compile(r"^today(?:([+-])(\d{1,4})d)?$")
 _FIELD_BOUND = re.compile(r"^field:([a-z][a-z0-9_]{0,63})$")
 DATE_BOUNDS = ("x-date-min", "x-date-max")
+
+
+# ---------------------------------------------------------------- designers' regular expressions
+# `pattern` and `patternProperties` are a designer's regular expressions run on every user's input.
+# Python's `re` backtracks (`^(a+)+$` on 26 characters: 7 s in one C call, holding the interpreter
+# for every other request of the worker), so they run on RE2, linear in the input; what RE2 cannot
+# run (back-references, look-arounds) is refused when the form is saved (`schema_problems`).
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is reported to the designer, not to stderr
+_RE2_OPTIONS.max_mem = 8 << 20  # bytes for one compiled pattern (`(a{1000}){1000}` is refused)
+
+
+def _re2(pattern: str):
+    """The compiled pattern; re2.error when RE2 cannot run it."""
+    return re2.compile(pattern, options=_RE2_OPTIONS)
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return _re2(pattern).search(text) is not None
+    except re2.error:  # saved before patterns were checked: the value cannot be shown to match
+        return False
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _search(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator, patterns, instance, schema):
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if _search(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+# Draft 2020-12 with the designer's patterns run on RE2: every form is validated with this.
+FormValidator = validators.extend(Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties})
+
+
+def _pattern_problems(schema, where: str = "") -> list[str]:
+    """Each `pattern` / `patternProperties` key in the schema (at any depth) that RE2 cannot run,
+    named by the field it belongs to."""
+    problems = []
+    if isinstance(schema, dict):
+        patterns = [schema["pattern"]] if isinstance(schema.get("pattern"), str) else []
+        if isinstance(schema.get("patternProperties"), dict):
+            patterns += list(schema["patternProperties"])
+        for pattern in patterns:
+            try:
+                _re2(pattern)
+            except re2.error as exc:
+                problems.append(_("字段 %(name)s 的 pattern 无法使用（不支持反向引用、环视等写法）：%(detail)s",
+                                  name=where or _("表单"), detail=str(exc)[:200]))
+        for key, value in schema.items():
+            if key in ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas") and isinstance(value, dict):
+                problems.extend(p for name, sub in value.items() for p in _pattern_problems(sub, name if key == "properties" else where))
+            elif isinstance(value, (dict, list)) and key not in ("enum", "const", "default", "examples", "x-enum-labels"):
+                problems.extend(_pattern_problems(value, where))
+    elif isinstance(schema, list):
+        problems.extend(p for item in schema for p in _pattern_problems(item, where))
+    return problems
 
 
 def _forms_dir() -> Path:
@@ -121,6 +186,7 @@ def schema_problems(schema) -> list[str]:
         if name not in schema["properties"]:
             problems.append(_("必填字段 %(name)s 不在 properties 中", name=name))
     problems.extend(decision.problems(schema))
+    problems.extend(_pattern_problems(schema))
     if _remote_refs(schema):
         problems.append(_("表单不能引用外部定义（$ref 只能指向本表单内 #/…）"))
     return problems
@@ -397,7 +463,7 @@ def validate(key: str, data, version: int | None = None) -> dict:
     schema = load_form(key, version)
     if not isinstance(data, dict):
         raise ValidationFailed(_("表单数据必须是 JSON 对象"), {"data": [_("表单数据必须是 JSON 对象")]})
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    validator = FormValidator(schema, format_checker=_FORMAT_CHECKER)
     fields: dict[str, list[str]] = {}
     data = _clean_text(schema, data, fields)
     for error in sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator)):
