@@ -67,8 +67,10 @@ def parse_date(raw: str | None, field: str) -> date | None:
 
 # Text people type (issue 14). Blank at the ends: Unicode white space (\s: incl. U+3000, U+00A0)
 # and the invisible zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM).
-_EDGE = "[\\s\u200b\u200c\u200d\u2060\ufeff]+"
-_EDGES = re.compile(f"^{_EDGE}|{_EDGE}$")
+# Stripped with str.strip (linear): the regex `^X+|X+$` it replaces tried `X+$` at every blank of
+# the text, quadratic in one C call (30,000 inner spaces held the worker 13 s).
+_EDGE_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # \s: the last is U+3000
+_EDGE_CHARS += "\u200b\u200c\u200d\u2060\ufeff"
 # Refused anywhere: C0/C1 control characters (a multi-line text keeps tab and line feed) and the
 # bidirectional embeddings, overrides and isolates that make text read otherwise than it is stored.
 _BIDI = "\u202a-\u202e\u2066-\u2069"
@@ -84,7 +86,7 @@ def clean_text(value: str) -> str:
     count as one character, as in the browser's maxlength) and blanks stripped at both ends
     (Unicode white space and zero-width characters). Empty means blank."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _EDGES.sub("", value)
+    return value.strip(_EDGE_CHARS)
 
 
 def text_refusal(value: str, title: str, *, multiline: bool = True) -> str | None:

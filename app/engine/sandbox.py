@@ -325,14 +325,36 @@ def _bounded_add(a, b, op=operator.add):
     return op(a, b)
 
 
-_PERCENT = re.compile(r"%%|%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")
+_PRINTF_SPEC = re.compile(r"[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")  # flags, width, precision
+_PARENS = re.compile(r"[()]")
+
+
+def _printf_widths(text: str):
+    """The width and precision of each printf-style conversion in `text`, read as CPython reads them
+    (a mapping key in parentheses may nest them: '%(a(b)c)9d'), in linear time. Raises ValueError
+    for a key left open, as `%` itself would. (A regex retried `%(` + a key scan at every `%(`:
+    `'%(' * 50000 % {}` took 9.4 s in one C call, and it ended a key at its first `)`, so the width
+    behind `'%(a(b)c)99999999d'` went unchecked.)"""
+    i = text.find("%")
+    while i >= 0:
+        i += 1
+        if text.startswith("(", i):
+            depth = 1
+            for paren in _PARENS.finditer(text, i + 1):
+                depth += 1 if paren.group() == "(" else -1
+                if not depth:
+                    i = paren.end()
+                    break
+            else:
+                raise ValueError("incomplete format key")
+        spec = _PRINTF_SPEC.match(text, i)
+        yield from (g for g in spec.groups() if g)
+        i = text.find("%", spec.end() + 1)  # after the conversion character ('%%' included)
 
 
 def _bounded_mod(a, b, op=operator.mod):
     if isinstance(a, (str, bytes)):  # printf-style formatting: '%999999999d' % 1
-        text = a.decode("latin-1") if isinstance(a, bytes) else a
-        for m in _PERCENT.finditer(text):
-            _check_widths(g for g in m.groups() if g)
+        _check_widths(_printf_widths(a.decode("latin-1") if isinstance(a, bytes) else a))
         _measure(b)
     return op(a, b)
 
