@@ -249,6 +249,21 @@ def test_a_stranger_elsewhere_cannot_lock_a_user_out(app, person):
     assert token_request(client, addr="198.51.100.7").status_code == 201  # the user is not
 
 
+def test_an_ipv6_network_counts_as_one_address(app, person, monkeypatch):
+    """One machine holds a whole /64 (and rotates through it at will): counted per address, every
+    address of it would get its own 5 guesses at a user and its own limit across user names."""
+    client = app.test_client()
+    for i in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert token_request(client, password="guess", addr=f"2001:db8:1:2::{i + 1:x}").status_code == 401
+    assert token_request(client, addr="2001:db8:1:2:ffff::9").status_code == 429  # the same /64
+    assert token_request(client, addr="2001:db8:1:3::1").status_code == 201  # another network
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 3)
+    for i in range(3):
+        assert token_request(client, username=f"tst.v6guess{i}", password="guess",
+                             addr=f"2001:db8:9:9::{i + 1:x}").status_code == 401
+    assert token_request(client, username="tst.v6guess9", addr="2001:db8:9:9:abcd::1").status_code == 429
+
+
 def test_one_address_cannot_try_many_user_names(app, person, monkeypatch):
     monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 8)
     client = app.test_client()

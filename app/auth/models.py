@@ -55,7 +55,8 @@ class WebSession(Credential, db.Model):
 
 class LoginThrottle(db.Model):
     """Sign-in attempts counted against one limit within a window of LOGIN_LOCK_MINUTES. `key` is
-    ``addr <address>`` (every user name from one address) or ``user <address> <user name>``."""
+    ``addr <address>`` (every user name from one address; an IPv6 address as its /64) or
+    ``user <address> <user name>``."""
 
     __tablename__ = "login_throttle"
 

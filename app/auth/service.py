@@ -10,14 +10,16 @@ and reactivating a user revives none. Rows that can no longer be valid are delet
 
 Throttling. Before a password is checked, one attempt is reserved, atomically and in its own short
 transaction, against two counters: this user name from this address (LOGIN_MAX_FAILURES) and this
-address across all user names (LOGIN_MAX_FAILURES_PER_ADDRESS). Parallel guesses therefore check
-at most the limit of passwords, and a stranger at another address cannot lock a user out. A
+address across all user names (LOGIN_MAX_FAILURES_PER_ADDRESS); an IPv6 address counts as its /64.
+Parallel guesses therefore check at most the limit of passwords, and a stranger at another address
+cannot lock a user out. A
 successful sign-in gives its reservation back. Unknown and inactive users cost the same password
 check and get the same answer as a wrong password (no user enumeration by answer or by time)."""
 from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import secrets
 from datetime import timedelta
 
@@ -57,8 +59,22 @@ def _dummy_hash() -> str:
 
 # ---------------------------------------------------------------- throttling
 
+def _client_network(remote_addr: str | None) -> str:
+    """The address attempts are counted against: an IPv4 address, or the /64 network of an IPv6 one
+    (one machine holds a whole /64 and can rotate through it); anything else as given."""
+    try:
+        address = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return _storable(remote_addr or "-")[:64]
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is that IPv4 address
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
 def _throttle_keys(username: str, remote_addr: str | None) -> list[tuple[str, int]]:
-    cfg, addr = current_app.config, _storable(remote_addr or "-")[:64]
+    cfg, addr = current_app.config, _client_network(remote_addr)
     return [(f"addr {addr}", cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
             (f"user {addr} {username[:60]}", cfg["LOGIN_MAX_FAILURES"])]
 
