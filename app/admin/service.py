@@ -66,8 +66,8 @@ def list_users(*, q: str | None = None, department_id: int | None = None, role: 
     The total is counted up to the list cap (`app.core.pagination`)."""
     query = select(User)
     if q:
-        like = f"%{q}%"
-        query = query.where(or_(User.username.ilike(like), User.full_name.ilike(like)))
+        # autoescape: `%` and `_` typed in the search are characters, not wildcards
+        query = query.where(or_(User.username.icontains(q, autoescape=True), User.full_name.icontains(q, autoescape=True)))
     if department_id:
         query = query.where(User.department_id == department_id)
     if role:

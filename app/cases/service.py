@@ -176,9 +176,9 @@ def _cases_query(user: User, *, status=None, area=None, subject=None, q=None, cr
         query = query.where(Case.key_area == area)
     if subject:
         query = query.join(Department, Department.id == Case.subject_department_id).where(
-            or_(Department.code == subject, Department.name.contains(subject)))
+            or_(Department.code == subject, Department.name.contains(subject, autoescape=True)))
     if q:
-        query = query.where(or_(Case.number.contains(q), Case.title.contains(q)))
+        query = query.where(or_(Case.number.contains(q, autoescape=True), Case.title.contains(q, autoescape=True)))  # % and _ as typed
     if created_from:
         query = query.where(Case.created_at >= local_day_start(created_from))
     if created_to:
