@@ -3,6 +3,7 @@ synced in, the designer's form editor adds versions — and validated server-sid
 completion against the version the process was deployed with. Error messages name the field."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -44,8 +45,9 @@ _RE2_OPTIONS.log_errors = False  # a refused pattern is reported to the designer
 _RE2_OPTIONS.max_mem = 8 << 20  # bytes for one compiled pattern (`(a{1000}){1000}` is refused)
 
 
+@functools.lru_cache(maxsize=256)
 def _re2(pattern: str):
-    """The compiled pattern; re2.error when RE2 cannot run it."""
+    """The compiled pattern (cached); re2.error when RE2 cannot run it."""
     return re2.compile(pattern, options=_RE2_OPTIONS)
 
 
