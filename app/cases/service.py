@@ -16,6 +16,7 @@ from app.core.clock import clock, local_day_start
 from app.core.db_types import too_long_for
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core.inputs import DB_INT_MAX
 from app.org import service as org
 from app.org.models import CivilServant, Department, User
 from app.core.pagination import Total, count_capped
@@ -81,7 +82,10 @@ def _resolve_subject(data: dict) -> tuple[Department, CivilServant | None]:
         raise ValidationFailed(_("表单填写有误，请按提示修改"), {"subject_department": [_("被记录单位不存在")]})
     servant = None
     if data.get("subject_type") == "civil_servant":
-        servant = db.session.get(CivilServant, data.get("civil_servant_id") or 0)
+        chosen = data.get("civil_servant_id")
+        # Ids are 32-bit: a larger one cannot exist (and SQLite refuses to bind one beyond 64 bits).
+        storable = isinstance(chosen, int) and not isinstance(chosen, bool) and 0 < chosen <= DB_INT_MAX
+        servant = db.session.get(CivilServant, chosen) if storable else None
         if servant is None or servant.department_id != department.id:
             raise ValidationFailed(_("表单填写有误，请按提示修改"),
                                    {"civil_servant_id": [_("该公务员不存在或不属于被记录单位")]})
