@@ -141,6 +141,12 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
     db.session.add(case)
     db.session.flush()
     if uploads and actor is not None:
+        file_fields = forms.file_fields(version.start_form, form_version)
+        strays = sorted(name for name in uploads if name not in file_fields)
+        if strays:
+            raise ValidationFailed(_("表单填写有误，请按提示修改"), {name: [_("开始表单没有名为 %(name)s 的文件字段（可用：%(fields)s）",
+                                                                       name=name, fields="、".join(file_fields) or "—")]
+                                                          for name in strays})
         step = forms.load_form(version.start_form, form_version).get("title") or version.start_form
         data = forms.validate(version.start_form, attach_uploads(actor, case, data, uploads, step=step), form_version)
     # A new case holds only the files uploaded with its start form: any other id is refused.
