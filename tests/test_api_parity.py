@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app.complaints.models import CHANNELS
 from app.core.extensions import db
@@ -16,12 +18,14 @@ from app.org.models import CivilServant, Department
 from app.core.transaction import unit_of_work
 from tests.bpmn_builder import probe_process
 from tests.support import RECORD
+from tests.test_warning_lifecycle import WARNING
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 NEW_ROUTES = [("GET", "/complaints/filters"), ("GET", "/departments"), ("GET", "/civil-servants"), ("GET", "/users"), ("GET", "/tasks/1/assignees"),
               ("GET", "/notifications"), ("GET", "/notifications/unread-count"), ("POST", "/notifications/1/read"),
               ("POST", "/notifications/read-all"), ("POST", "/designer/validate"), ("POST", "/designer/deploy"),
-              ("POST", "/calendar/import"), ("GET", "/cases/1/documents/1.pdf"),
+              ("POST", "/calendar/import"), ("GET", "/calendar/2026"), ("GET", "/supervision"),
+              ("GET", "/cases/1/documents/1.pdf"),
               ("GET", "/designer/processes/dishonesty_record/versions/1.bpmn")]
 
 
@@ -105,6 +109,32 @@ def test_every_link_in_api_answers_works_with_the_token_alone(api, notified):
         assert response.status_code == 200 and response.data.startswith(b"%PDF"), url
 
 
+def test_a_client_verifies_a_document_by_its_code_without_a_token(api, notified):
+    """Found by attack 13: the public verification page (/verify/<code>) had no API twin, so a
+    partner system (the city credit platform) had to scrape HTML. GET /api/v1/verify/<code>
+    answers what the page shows — nothing of the case or its people — and marks a corrected
+    version superseded, naming the version in force."""
+    [document] = api.as_("handler.fgw").case(notified)["documents"]
+    anonymous = api.client
+    response = anonymous.get(f"/api/v1/verify/{document['verification_code']}")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "current" and body["current"] is None
+    assert body["document"] == {"number": document["number"], "version": 1, "title": document["title"],
+                                "issued_at": body["document"]["issued_at"], "issuer": body["document"]["issuer"],
+                                "sha256": document["sha256"]}
+    assert body["document"]["issuer"]  # the issuing authority's name, as printed
+    assert anonymous.get(f"/api/v1/verify/{document['verification_code'].lower()}").status_code == 200
+    missing = anonymous.get("/api/v1/verify/ABCD-EFGH-JKMN")
+    assert missing.status_code == 404 and fields_of(missing) == {}
+    corrected = api.as_("reviewer").post(f"/cases/{notified}/documents/{document['id']}/correct", {"reason": "更正笔误"})
+    assert corrected.status_code == 201, corrected.get_json()
+    old = anonymous.get(f"/api/v1/verify/{document['verification_code']}").get_json()
+    assert old["status"] == "superseded" and old["current"]["version"] == 2 and old["current"]["number"] == document["number"]
+    new = anonymous.get(f"/api/v1/verify/{corrected.get_json()['verification_code']}").get_json()
+    assert new["status"] == "current" and new["document"]["version"] == 2
+
+
 # ---------------------------------------------------------------- forms with their choices
 
 def fill(schema: dict) -> dict:
@@ -146,6 +176,50 @@ def test_a_client_fills_the_start_form_from_processes_alone_and_creates_a_case(a
     warning = start_form(supervisor, "warning_rectification")
     assert warning["properties"]["subject_department"]["oneOf"] == unit["oneOf"]
     assert supervisor.post("/cases", {"process": "warning_rectification", "data": fill(warning)}).status_code == 201
+
+
+def register_with_files(user, process: str, data, files: list[tuple[str, str, bytes]], **form):
+    """POST /cases as multipart, as the web's start page sends it: `process`, `data` (JSON text) and
+    one part per file, named after its field."""
+    body = {"process": process, "data": data if isinstance(data, str) else json.dumps(data), **form}
+    parts = [(field, (io.BytesIO(content), name)) for field, name, content in files]
+    return user.client.post("/api/v1/cases", headers=bearer(user), content_type="multipart/form-data",
+                            data=MultiDict([*body.items(), *parts]))
+
+
+def test_a_case_is_registered_with_its_evidence_files_as_on_the_web(api):
+    """Found by attack 13: the web's start page takes the evidence files with the form, the API
+    took JSON only — and once a warning is raised its supervisor holds no task on it, so a
+    supervisor's client could not attach the evidence at all. POST /cases also takes
+    multipart/form-data: the files land in the form's file fields, recorded with the start step."""
+    recorder = api.as_("recorder")
+    created = register_with_files(recorder, "dishonesty_record", RECORD,
+                                  [("evidence", "处罚决定书.pdf", PDF), ("evidence", "送达回证.pdf", PDF + b" ")])
+    assert created.status_code == 201, created.get_json()
+    case = recorder.case(created.get_json()["id"])
+    files = {a["filename"]: a for a in case["attachments"]}
+    assert set(files) == {"处罚决定书.pdf", "送达回证.pdf"} and {a["step"] for a in files.values()} == {"登记政务失信记录"}
+    [registered] = [e for e in case["timeline"] if e["kind"] == "case.registered"]
+    assert sorted(registered["data"]["data"]["evidence"]) == sorted(a["id"] for a in files.values())
+    assert fetch(recorder, files["处罚决定书.pdf"]["url"]).data == PDF
+
+    supervisor = api.as_("supervisor")
+    warned = register_with_files(supervisor, "warning_rectification", WARNING, [("evidence", "投诉清单.pdf", PDF)])
+    assert warned.status_code == 201, warned.get_json()
+    assert [a["filename"] for a in supervisor.case(warned.get_json()["id"])["attachments"]] == ["投诉清单.pdf"]
+
+    before = recorder.get("/cases").get_json()["total"]
+    refused = register_with_files(recorder, "dishonesty_record", RECORD, [("photos", "x.pdf", PDF)])
+    assert refused.status_code == 422 and list(fields_of(refused)) == ["photos"]
+    refused = register_with_files(recorder, "dishonesty_record", RECORD, [("evidence", "x.exe", b"MZ")])
+    assert refused.status_code == 422 and list(fields_of(refused)) == ["evidence"]
+    refused = register_with_files(recorder, "dishonesty_record", "{not json", [])
+    assert refused.status_code == 400 and list(fields_of(refused)) == ["data"]
+    refused = register_with_files(recorder, "dishonesty_record", "[1]", [])
+    assert refused.status_code == 422 and "data" in fields_of(refused)
+    refused = register_with_files(recorder, "", {**RECORD, "title": ""}, [])
+    assert refused.status_code == 422 and "process" in fields_of(refused)
+    assert recorder.get("/cases").get_json()["total"] == before  # nothing registered by a refusal
 
 
 def test_the_choices_are_exactly_the_values_validation_accepts(api, pudong_inactive):
@@ -348,6 +422,29 @@ def test_an_admin_imports_the_calendar_with_a_token(api):
         assert r.status_code == 422 and "file" in fields_of(r), name
 
 
+@pytest.mark.usefixtures("kept_rows_restored")
+def test_an_admin_reads_a_calendar_year_with_a_token(api):
+    """Found by attack 13: the admin calendar page had no API twin (a client could set days and
+    import years but not read them). GET /api/v1/calendar/<year>: the loaded state and the year's
+    holidays and worked weekends, as the page and the working-day arithmetic read them."""
+    admin = api.as_("admin")
+    changed = admin.client.put("/api/v1/calendar/days/2026-11-14", headers=bearer(admin),
+                               json={"kind": "workday", "name": "调休上班"})
+    assert changed.status_code == 200, changed.get_json()
+    year = admin.get("/calendar/2026")
+    assert year.status_code == 200, year.get_json()
+    body = year.get_json()
+    assert body["year"] == 2026 and body["loaded"] is True and body["source"] and body["loaded_at"]
+    assert 2026 in body["years"] and body["years"] == sorted(body["years"])
+    days = {d["day"]: (d["kind"], d["name"]) for d in body["days"]}
+    assert days["2026-11-14"] == ("workday", "调休上班") and days["2026-10-01"][0] == "holiday"
+    assert [d["day"] for d in body["days"]] == sorted(days)
+    empty = admin.get("/calendar/2099").get_json()
+    assert empty["loaded"] is False and empty["days"] == [] and empty["source"] is None
+    assert admin.get("/calendar/1999").status_code == 404 and admin.get("/calendar/2101").status_code == 404
+    assert api.as_("supervisor").get("/calendar/2026").status_code == 403
+
+
 # ---------------------------------------------------------------- authentication
 
 @pytest.mark.parametrize(("method", "path"), NEW_ROUTES)
@@ -355,3 +452,64 @@ def test_every_new_route_needs_a_bearer_token(client, method, path):
     r = client.open(f"/api/v1{path}", method=method)
     assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
     assert fields_of(r) == {}
+
+
+# ---------------------------------------------------------------- every web operation
+
+# Each endpoint of the web and its API twin (the API operation that does the same with a token),
+# or why it has none: a page that only shows a form or a grid whose data another API operation
+# answers. A new web route fails test_every_web_operation_has_an_api_twin until it is listed here.
+WEB_TWINS = {
+    "admin.index": "page: links to the admin pages", "admin.users": "api.list_users", "admin.new_user": "api.create_user",
+    "admin.edit_user": "api.update_user", "admin.activate_user": "api.activate_user",
+    "admin.deactivate_user": "api.deactivate_user", "admin.reset_password": "api.reset_password",
+    "admin.departments": "api.list_departments", "admin.new_department": "api.create_department",
+    "admin.edit_department": "api.update_department", "admin.activate_department": "api.activate_department",
+    "admin.deactivate_department": "api.deactivate_department", "admin.calendar": "api.calendar_year",
+    "admin.import_calendar": "api.import_calendar", "admin.set_day": "api.set_calendar_day",
+    "admin.dev_clock": "api.set_dev_clock",
+    "auth.index": "page: redirects to the inbox", "auth.login": "api.issue_token", "auth.logout": "api.revoke_token",
+    "auth.change_password": "api.change_own_password", "auth.set_language": "api.set_language",
+    "cases.index": "api.list_cases", "cases.export": "api.list_cases", "cases.show": "api.get_case",
+    "cases.start": "api.create_case", "cases.add_note": "api.add_note", "cases.upload": "api.upload_attachment",
+    "cases.attachment": "api.download_attachment", "cases.print_view": "api.get_case",
+    "cases.diagram": "page: the process drawing; the state it shows is api.get_case's open_tasks and timeline",
+    "complaints.index": "api.list_complaints", "complaints.import_file": "api.import_complaints",
+    "designer.index": "api.list_drafts", "designer.new": "api.save_new_draft", "designer.upload": "api.save_new_draft",
+    "designer.versions": "api.process_versions", "designer.modeler": "api.get_draft", "designer.xml": "api.get_draft",
+    "designer.save_draft": "api.save_draft", "designer.save_new_draft": "api.save_new_draft",
+    "designer.validate": "api.validate_process", "designer.compile_source": "api.compile_source",
+    "designer.deploy": "api.deploy_process", "designer.download": "api.download_version",
+    "designer.run_tests": "api.run_process_tests", "designer.migrate": "api.migrate_instances",
+    "designer.form_list": "api.list_forms", "designer.form_editor": "api.save_form", "designer.form_preview": "api.check_form",
+    "documents.download": "api.download_document", "documents.case_bundle": "api.download_bundle",
+    "documents.report": "api.issue_report", "documents.correct": "api.correct_document",
+    "documents.verify": "api.verify_document",
+    "incidents.index": "api.list_incidents", "incidents.show": "api.get_incident", "incidents.retry": "api.retry_incident",
+    "incidents.skip": "api.skip_incident", "incidents.suspend": "api.suspend_case", "incidents.resume": "api.resume_case",
+    "incidents.cancel": "api.cancel_case",
+    "notifications.index": "api.list_notifications", "notifications.read": "api.read_notification",
+    "notifications.read_all": "api.read_all_notifications",
+    "rules.index": "api.list_rules", "rules.history": "api.get_rule", "rules.editor": "api.get_rule",
+    "rules.save_draft": "api.save_rule_draft", "rules.validate": "api.validate_rule", "rules.run_tests": "api.run_rule_tests",
+    "rules.change_summary": "api.rule_change_summary", "rules.publish": "api.publish_rule",
+    "rules.download": "api.download_rule_version",
+    "supervision.index": "api.supervision",
+    "tasks.inbox": "api.list_tasks", "tasks.show": "api.get_task", "tasks.claim": "api.claim_task",
+    "tasks.release": "api.release_task", "tasks.reassign": "api.reassign_task", "tasks.complete": "api.complete_task",
+    "health.healthz": "page: the load balancer's probe", "health.favicon": "page: the browser's icon",
+    "api_docs": "page: Swagger UI over api.openapi_spec",
+}
+
+
+def test_every_web_operation_has_an_api_twin(app):
+    """The whole kind of parity: every web endpoint names its API twin (an operation of the spec)
+    or says why it has none; a web route added later fails here until it has one."""
+    web = {rule.endpoint for rule in app.url_map.iter_rules()
+           if rule.endpoint != "static" and not rule.endpoint.startswith("api.")}
+    assert sorted(web - set(WEB_TWINS)) == [], "web operations without an API twin"
+    assert sorted(set(WEB_TWINS) - web) == [], "listed operations the web no longer has"
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    operations = {"api." + op["operationId"] for methods in spec["paths"].values() for op in methods.values()}
+    twins = {twin for twin in WEB_TWINS.values() if not twin.startswith("page: ")}
+    assert sorted(twins - operations) == [], "twins that are not operations of the API"

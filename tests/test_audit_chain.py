@@ -93,3 +93,26 @@ def test_administrative_actions_go_into_the_chained_audit_log(admin, runner, ctx
 def test_deployments_are_audited(ctx):
     actions = [e.action for e in db.session.scalars(select(AuditEvent))]
     assert "process.deployed" in actions  # the test set-up deployed workflows/*.bpmn
+
+
+@pytest.mark.usefixtures("kept_rows_restored")
+def test_admin_actions_through_the_api_name_their_actor_in_the_audit_log(api):
+    """Found by attack 13: the API's unit and calendar-day routes called the services without the
+    acting user, so the audit log said nobody did them (the web names the admin). Every
+    administrative write of the API is attributed to the token's user."""
+    admin = api.as_("admin")
+    unit = admin.post("/departments", {"code": "audit_api_unit", "name": "审计接口单位", "kind": "agency"})
+    assert unit.status_code == 201, unit.get_json()
+    unit_id = unit.get_json()["id"]
+    renamed = admin.client.put(f"/api/v1/departments/{unit_id}", headers=admin._headers(),
+                               json={"name": "审计接口单位（改）", "kind": "agency"})
+    assert renamed.status_code == 200, renamed.get_json()
+    assert admin.post(f"/departments/{unit_id}/deactivate").status_code == 200
+    assert admin.post(f"/departments/{unit_id}/activate").status_code == 200
+    day = admin.client.put("/api/v1/calendar/days/2026-11-14", headers=admin._headers(),
+                           json={"kind": "workday", "name": "调休上班"})
+    assert day.status_code == 200, day.get_json()
+    entries = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(5)).all()
+    assert len(entries) == 5
+    assert {e.action for e in entries} >= {"calendar.day_set"}
+    assert [e.actor.username if e.actor else None for e in entries] == ["admin"] * 5, [(e.action, e.actor) for e in entries]

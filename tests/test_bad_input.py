@@ -117,6 +117,24 @@ def test_integers_beyond_the_database_range_are_404_or_400_naming_the_field(app,
     assert response.status_code == 422  # an unknown unit, named on the form
 
 
+def test_a_civil_servant_id_beyond_the_database_range_is_422_naming_it(app, client):
+    """Found by attack 13: the start form's `civil_servant_id` (an `x-source` choice) went to the
+    database as it came — 2**70 was a 500 on SQLite (OverflowError). The API (JSON) and the web
+    (19 digits pass the form reader) answer 422 naming the field, as for an unknown id."""
+    servant = {"subject_type": "civil_servant", "subject_department": "czj"}
+    recorder = _api(app, client, "recorder")
+    for huge in (2**70, HUGE, 2**31):
+        response = recorder.post("/cases", {"process": "dishonesty_record",
+                                            "data": {**_record(), **servant, "civil_servant_id": huge}})
+        assert response.status_code == 422, (huge, response.get_json())
+        assert "civil_servant_id" in response.get_json()["error"]["fields"], huge
+    web = _web(app, "recorder")
+    response = post(web, "/cases/new?process=dishonesty_record",
+                    {**_record(), **servant, "civil_servant_id": "9" * 19, "process": "dishonesty_record"},
+                    page="/cases/new?process=dishonesty_record")
+    assert response.status_code == 422, response.status_code
+
+
 @pytest.mark.parametrize("text, reason", [("{not json", "属性名应使用双引号"), ('{"a": 1 "b": 2}', "缺少逗号"),
                                           ("{}  x", "末尾有多余的内容"), ("", "此处应为一个值")])
 def test_malformed_json_is_explained_in_chinese_with_line_and_column(app, client, text, reason):

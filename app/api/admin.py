@@ -105,7 +105,7 @@ def create_department():
     district a unit belongs to (null for a district). 422 naming each bad field."""
     _require_admin()
     payload = schemas.department_create.load(json_body())
-    return jsonify(schemas.department_out.dump(service.create_department(**payload))), 201
+    return jsonify(schemas.department_out.dump(service.create_department(**payload, actor=g.user))), 201
 
 
 @bp.put("/departments/<int:department_id>")
@@ -117,7 +117,7 @@ def update_department(department_id: int):
     Replace a unit's name, kind and district (the code never changes); 422 naming each bad field."""
     _require_admin()
     payload = schemas.department_profile.load(json_body())
-    return jsonify(schemas.department_out.dump(service.update_department(department_id, **payload)))
+    return jsonify(schemas.department_out.dump(service.update_department(department_id, **payload, actor=g.user)))
 
 
 @bp.post("/departments/<int:department_id>/deactivate")
@@ -127,7 +127,7 @@ def deactivate_department(department_id: int):
 
     422 naming `active` while active users belong to the unit or are scoped to it."""
     _require_admin()
-    return jsonify(schemas.department_out.dump(service.set_department_active(department_id, False)))
+    return jsonify(schemas.department_out.dump(service.set_department_active(department_id, False, g.user)))
 
 
 @bp.post("/departments/<int:department_id>/activate")
@@ -137,7 +137,7 @@ def activate_department(department_id: int):
 
     Reactivate a deactivated unit; the unit."""
     _require_admin()
-    return jsonify(schemas.department_out.dump(service.set_department_active(department_id, True)))
+    return jsonify(schemas.department_out.dump(service.set_department_active(department_id, True, g.user)))
 
 
 # ---------------------------------------------------------------- calendar
@@ -151,6 +151,6 @@ def set_calendar_day(day: str):
     the calendar now reads it; 422 naming `day` (not a date, year not imported), `kind` or `name`."""
     _require_admin()
     payload = schemas.calendar_day_request.load(json_body())
-    changed: date = service.set_calendar_day(day, payload["kind"], payload["name"])
+    changed: date = service.set_calendar_day(day, payload["kind"], payload["name"], g.user)
     cell = service.calendar_day(changed)
     return jsonify(day=cell.day.isoformat(), kind=cell.kind, name=cell.name)

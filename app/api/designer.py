@@ -107,8 +107,8 @@ def get_draft(key: str):
 @documented("保存草稿 / Save the draft of a process", (200, schemas.DraftSchema), body=schemas.DraftRequestSchema,
             errors=DESIGN_WRITE)
 def save_draft(key: str):
-    """保存流程 `key` 的草稿（建模器自动保存）；XML 不安全、格式错误或流程 id 不是 `key` 时 422 指明 `bp
-    mn`。
+    """保存流程 `key` 的草稿（建模器自动保存）；XML 不安全、格式错误或流程 id 不是 `key` 时 422
+    指明 `bpmn`。
 
     Save work in progress on process `key` (the modeler's autosave); 422 naming `bpmn` when
     the XML is unsafe or malformed, or its process id is not `key`."""

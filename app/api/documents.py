@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from flask import g, jsonify
 
-from app.api import bp, json_body, schemas
+from app.api import PUBLIC_ENDPOINTS, bp, json_body, schemas
 from app.api.openapi import WRITE, documented
 from app.cases.service import get_case
 from app.documents import service
-from app.core.errors import Forbidden
+from app.core.errors import Forbidden, NotFound
 
 
 def _require_issuer() -> None:
@@ -46,3 +46,26 @@ def correct_document(case_id: int, document_id: int):
     payload = schemas.correction_request.load(json_body())
     document = service.correct_in_case(g.user, get_case(g.user, case_id), document_id, payload["reason"])
     return jsonify(schemas.document_out.dump(document)), 201
+
+
+@bp.get("/verify/<code>")
+@documented("验证文书真伪 / Verify a document by its code", (200, schemas.VerificationSchema))
+def verify_document(code: str):
+    """公开（无需令牌），与 /verify 页面相同：按文书上印制的验证码（XXXX-XXXX-XXXX）核对文书编号、版本、类型、
+    出具日期、出具机关和 SHA-256；已被更正的旧版本 `status` 为 superseded，`current` 给出现行版本。未找到 404。
+
+    Public (no token), like the /verify page: the document printed with this verification code
+    (XXXX-XXXX-XXXX) — number, version, kind, issue time (UTC), issuing authority, the PDF's
+    SHA-256. `status` superseded (with `current`, the version in force) for a corrected version.
+    404 `not_found` when no document has the code."""
+    document = service.verify(code)
+    if document is None:
+        raise NotFound("未找到该验证码对应的文书")
+    current = service.current_version(document)
+    superseded = current is not None and current.id != document.id
+    return jsonify(status="superseded" if superseded else "current", document=schemas.verified_out.dump(document),
+                   current={"number": current.number, "version": current.version,
+                            "issued_at": current.issued_at.isoformat()} if superseded else None)
+
+
+PUBLIC_ENDPOINTS.add("api.verify_document")

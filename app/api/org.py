@@ -62,7 +62,7 @@ def list_civil_servants():
     (`id` is the value they take), scoped as the forms offer them: a handler sees their own unit's,
     others every active unit's. For every user who may fill such a form (a start form or a task
     form in one of their lanes) and designers; 403 for others. Query: `department` (a unit code,
-    400 when unknown), `page`, `per_page`."""
+    422 naming it when unknown), `page`, `per_page`."""
     if "civil_servants" not in cases.offered_sources(g.user):
         raise Forbidden("您的角色不使用公务员名单")
     page, per_page = page_args()

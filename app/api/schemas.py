@@ -857,3 +857,77 @@ class DevClockRequestSchema(Schema):
 
 dev_clock_request = DevClockRequestSchema()
 case_file_values_out = CaseFileValueSchema(many=True)
+
+
+# --- supervision view and calendar year (the web pages /supervision and /admin/calendar)
+
+class SupervisionQuery(Schema):
+    district = fields.Integer(validate=validate.Range(min=1, max=DB_INT_MAX),
+                              metadata={"description": "区（单位 id，kind=district）/ a district's id"})
+    area = fields.String(validate=validate.OneOf(KEY_AREAS),
+                         metadata={"description": "重点领域（16 个之一）/ key area (one of the 16)"})
+
+
+class StageSchema(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class UnitWarningsSchema(Schema):
+    unit = fields.String(required=True, metadata={"description": "被预警单位名称 / the unit warned"})
+    stages = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                         metadata={"description": "阶段代码 → 未结预警数 / stage code → open warnings"})
+
+
+class StepTimeSchema(Schema):
+    process = fields.String(required=True)
+    step = fields.String(required=True)
+    completed = fields.Integer(required=True, metadata={"description": "近 365 天办结数 / done in the last 365 days"})
+    average_days = fields.Float(required=True, metadata={"description": "平均自然日 / average calendar days"})
+
+
+class SupervisionSchema(Schema):
+    district = fields.Integer(allow_none=True, required=True)
+    area = fields.String(allow_none=True, required=True)
+    stages = fields.List(fields.Nested(StageSchema), required=True)
+    warnings_by_unit = fields.List(fields.Nested(UnitWarningsSchema), required=True)
+    overdue_tasks = fields.List(fields.Nested(TaskSchema), required=True)
+    step_times = fields.List(fields.Nested(StepTimeSchema), required=True)
+    due_this_week = fields.List(fields.Nested(CaseSchema), required=True)
+
+
+class CalendarYearSchema(Schema):
+    year = fields.Integer(required=True)
+    loaded = fields.Boolean(required=True, metadata={"description": "该年日历是否已导入 / the year's schedule is loaded"})
+    source = fields.String(allow_none=True, required=True, metadata={"description": "导入来源 / imported from"})
+    loaded_at = fields.AwareDateTime(allow_none=True, required=True)
+    years = fields.List(fields.Integer(), required=True, metadata={"description": "已导入的年份 / every loaded year"})
+    days = fields.List(fields.Nested(CalendarDaySchema), required=True,
+                       metadata={"description": "节假日与调休上班日（其余日子周一至周五上班）/ holidays and worked "
+                                                "weekends; other days: Monday–Friday work"})
+
+
+step_times_out = StepTimeSchema(many=True)
+
+
+class VerifiedDocumentSchema(Schema):
+    """What the public verification page (/verify/<code>) shows of a document: no case, no person."""
+
+    number = fields.String(required=True)
+    version = fields.Integer(required=True)
+    title = fields.String(required=True, metadata={"description": "文书类型 / the kind of document"})
+    issued_at = fields.AwareDateTime(required=True)
+    issuer = fields.Function(lambda d: d.issuer.name, required=True,
+                             metadata={**TEXT, "description": "出具机关 / the issuing authority"})
+    sha256 = fields.String(required=True, allow_none=True, metadata={"description": "PDF 的 SHA-256 / the PDF's SHA-256"})
+
+
+class VerificationSchema(Schema):
+    status = fields.String(required=True, metadata={"enum": ["current", "superseded"], "description":
+                           "现行，或已被更正（以 current 为准）/ in force, or superseded by a correction (see current)"})
+    document = fields.Nested(VerifiedDocumentSchema, required=True)
+    current = fields.Nested(SupersedingDocumentSchema, required=True, allow_none=True,
+                            metadata={"description": "现行版本（本版本已作废时）/ the version in force when this one is superseded"})
+
+
+verified_out = VerifiedDocumentSchema()

@@ -1,10 +1,12 @@
 """API routes: thin — parse, call a service, serialise."""
 from __future__ import annotations
 
+import json
+
 from flask import g, jsonify, request, send_file
 
 from app.api import bearer_token, bp, json_body, page_args, schemas
-from app.api.openapi import UPLOAD, WRITE, documented
+from app.api.openapi import BINARY, UPLOAD, WRITE, documented
 from app.auth import service as auth
 from app.calendar.service import missing_years
 from app.cases import attachments, case_file, decisions, notes
@@ -13,6 +15,7 @@ from app.cases import timeline as timelines
 from app.documents import bundle
 from app.documents import service as documents
 from app.core.errors import BadRequest
+from app.core.inputs import json_syntax_reason, load_json
 from app.org.service import with_choices
 from app.tasks import service as tasks
 
@@ -122,17 +125,53 @@ def _successor_dict(document) -> dict | None:
             "issued_at": document.issued_at.isoformat()}
 
 
+# A case registered with the files of its start form (as the web's start page sends them).
+CASE_UPLOAD = {
+    "application/json": {"schema": schemas.CaseCreateSchema},
+    "multipart/form-data": {"schema": {
+        "type": "object", "required": ["process"],
+        "properties": {"process": {"type": "string", "description": "流程 key / the process key"},
+                       "data": {"type": "string", "description": "开始表单的值，JSON 对象文本 / the start form's values: "
+                                                                 "a JSON object as text"}},
+        "additionalProperties": {"type": "array", "items": BINARY,
+                                 "description": "开始表单文件字段（x-widget: file）的文件，可多个 / files of a file "
+                                                "field of the start form, one part each"}}},
+}
+
+
+def _multipart_case() -> tuple[dict, dict[str, list[tuple[str, bytes]]]]:
+    """`{process, data}` and the uploaded files of a multipart registration: the `data` part is a
+    JSON object as text (400 naming `data` when it is not JSON); every file part belongs to a file
+    field of the start form (checked by the service)."""
+    raw = request.form.get("data", "").strip() or "{}"
+    try:
+        data = load_json(raw)
+    except ValueError as exc:
+        reason = json_syntax_reason(exc) if isinstance(exc, json.JSONDecodeError) else str(exc)[:200]
+        raise BadRequest(f"data 不是有效的 JSON：{reason}", {"data": [reason]}) from None
+    uploads = {name: [(f.filename or "", f.read()) for f in request.files.getlist(name)] for name in request.files}
+    return {"process": request.form.get("process"), "data": data}, uploads
+
+
 @bp.post("/cases")
-@documented("登记案件 / Register a case", (201, schemas.CaseCreatedSchema), body=schemas.CaseCreateSchema,
+@documented("登记案件 / Register a case", (201, schemas.CaseCreatedSchema), body=CASE_UPLOAD,
             errors=(403, 404, 422) + WRITE)
 def create_case():
     """以可发起的流程登记案件：`{process, data}`，data 按该流程的开始表单校验；201 返回案件及其待办
-    （open_tasks）。表单字段有误时 422 逐项指明。
+    （open_tasks）。开始表单有文件字段（如证据材料 evidence）时可改用 multipart/form-data：`process`、`data`
+    （JSON 对象文本）和以文件字段命名的文件部分，与网页登记相同。表单字段有误时 422 逐项指明。
 
     Register a case with a process the user may start: `{process, data}`, `data` checked against the
-    process's start form; 201 the case with its `open_tasks`. 422 naming each bad form field."""
-    payload = schemas.case_create.load(json_body())
-    case = cases.register_case(g.user, payload["process"], payload["data"])
+    process's start form; 201 the case with its `open_tasks`. With files for the start form's file
+    fields (e.g. `evidence`), send multipart/form-data as the web page does: `process`, `data` (the
+    JSON object as text) and one part per file named after its field. 422 naming each bad form
+    field (a file part naming no file field of the form included)."""
+    if request.mimetype == "multipart/form-data":
+        raw, uploads = _multipart_case()
+        payload = schemas.case_create.load(raw)
+    else:
+        payload, uploads = schemas.case_create.load(json_body()), None
+    case = cases.register_case(g.user, payload["process"], payload["data"], uploads)
     body = schemas.case_out.dump(case)
     body["open_tasks"] = schemas.tasks_out.dump(cases.open_tasks(case))
     return jsonify(body), 201
@@ -191,8 +230,8 @@ def add_note(case_id: int):
 @bp.post("/cases/<int:case_id>/attachments")
 @documented("上传附件 / Upload an attachment", (201, schemas.AttachmentSchema), body=UPLOAD, errors=(403, 413, 422) + WRITE)
 def upload_attachment(case_id: int):
-    """为案件上传一个证据材料（multipart，字段 `file`）；201 返回附件。文件类型或大小不符时 422 指明 `fi
-    le`。
+    """为案件上传一个证据材料（multipart，字段 `file`）；201 返回附件。文件类型或大小不符时 422 指明
+    `file`。
 
     Upload an evidence file to a case (multipart, field `file`); 201 the attachment. 422 naming `file`
     for a type or size not accepted."""
@@ -290,8 +329,8 @@ def release_task(task_id: int):
 @bp.post("/tasks/<int:task_id>/reassign")
 @documented("改派任务 / Reassign a task", (200, schemas.TaskSchema), body=schemas.ReassignSchema, errors=(403, 422) + WRITE)
 def reassign_task(task_id: int):
-    """督导员将任务改派给他人：`{assignee_id}`（见 /tasks/<id>/assignees）；返回任务，有误时 422 指明 `a
-    ssignee_id`。
+    """督导员将任务改派给他人：`{assignee_id}`（见 /tasks/<id>/assignees）；返回任务，有误时 422 指明
+    `assignee_id`。
 
     A supervisor reassigns a task: `{assignee_id}` (see /tasks/<id>/assignees); the task, or 422 naming
     `assignee_id`."""

@@ -16,6 +16,7 @@ from app.core.clock import clock, local_day_start
 from app.core.db_types import too_long_for
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core.inputs import DB_INT_MAX
 from app.org import service as org
 from app.org.models import CivilServant, Department, User
 from app.core.pagination import Total, count_capped
@@ -81,7 +82,10 @@ def _resolve_subject(data: dict) -> tuple[Department, CivilServant | None]:
         raise ValidationFailed(_("表单填写有误，请按提示修改"), {"subject_department": [_("被记录单位不存在")]})
     servant = None
     if data.get("subject_type") == "civil_servant":
-        servant = db.session.get(CivilServant, data.get("civil_servant_id") or 0)
+        chosen = data.get("civil_servant_id")
+        # Ids are 32-bit: a larger one cannot exist (and SQLite refuses to bind one beyond 64 bits).
+        storable = isinstance(chosen, int) and not isinstance(chosen, bool) and 0 < chosen <= DB_INT_MAX
+        servant = db.session.get(CivilServant, chosen) if storable else None
         if servant is None or servant.department_id != department.id:
             raise ValidationFailed(_("表单填写有误，请按提示修改"),
                                    {"civil_servant_id": [_("该公务员不存在或不属于被记录单位")]})
@@ -137,6 +141,12 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
     db.session.add(case)
     db.session.flush()
     if uploads and actor is not None:
+        file_fields = forms.file_fields(version.start_form, form_version)
+        strays = sorted(name for name in uploads if name not in file_fields)
+        if strays:
+            raise ValidationFailed(_("表单填写有误，请按提示修改"), {name: [_("开始表单没有名为 %(name)s 的文件字段（可用：%(fields)s）",
+                                                                       name=name, fields="、".join(file_fields) or "—")]
+                                                          for name in strays})
         step = forms.load_form(version.start_form, form_version).get("title") or version.start_form
         data = forms.validate(version.start_form, attach_uploads(actor, case, data, uploads, step=step), form_version)
     # A new case holds only the files uploaded with its start form: any other id is refused.

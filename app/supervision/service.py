@@ -25,6 +25,11 @@ class StepTime:
     average_days: float
 
 
+def districts() -> list[Department]:
+    """The districts the supervision view filters by (units of kind `district`, by id)."""
+    return list(db.session.scalars(select(Department).where(Department.kind == "district").order_by(Department.id)))
+
+
 def _scoped(query, user: User, district_id: int | None, area: str | None):
     query = query.where(case_filter(user))
     if district_id:

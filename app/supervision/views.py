@@ -2,13 +2,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.cases.models import KEY_AREAS, WARNING_STAGES
 from app.core.clock import clock
-from app.core.extensions import db
 from app.core.inputs import parse_int
-from app.org.models import Department
 from app.supervision import service
 from app.supervision.service import OPEN_STAGES
 from app.core.views import role_required
@@ -19,7 +16,7 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 @bp.get("")
 @role_required("supervisor")
 def index():
-    districts = db.session.scalars(select(Department).where(Department.kind == "district").order_by(Department.id)).all()
+    districts = service.districts()
     chosen = parse_int(request.args.get("district"), "district")
     district_id = chosen if any(d.id == chosen for d in districts) else None
     area = request.args.get("area") if request.args.get("area") in KEY_AREAS else None
