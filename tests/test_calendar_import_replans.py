@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import extract, select
 
 from app.calendar.models import CalendarDay
@@ -20,8 +21,8 @@ from tests.support import RECORD
 CASE = Path(__file__).parent / "engine" / "cases" / "calendar-corrected" / "process.bpmn"
 
 
-def test_reimporting_a_year_with_a_new_holiday_replans_an_open_deadline_and_its_timer(api, runner, tmp_path,
-                                                                                       kept_rows_restored):
+@pytest.mark.usefixtures("kept_rows_restored")  # set up before `api`, so its clean-up runs after the session ends
+def test_reimporting_a_year_with_a_new_holiday_replans_an_open_deadline_and_its_timer(api, runner, tmp_path):
     deploy_path(CASE)
     case = api.as_("recorder").post("/cases", {"process": "f17_calendar_edit", "data": RECORD}).get_json()
     # Registered Monday 2026-09-14, due in 3 working days: the end of Thursday 09-17.
