@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.calendar.service import missing_years
@@ -32,7 +33,10 @@ def run_due_work() -> dict:
 @click.option("--now", "now", default=None, help="开发用：以该时间（ISO，上海时间）为当前时间触发")
 @click.option("--every", type=float, default=0, help="每隔 N 秒重复（后台运行）")
 def tick_command(now: str | None, every: float):
-    """Fire every timer that is due."""
+    """Fire every timer that is due. `--now` only where the development clock is allowed (never
+    in production: timers fired "as of" a later day would stamp the timeline with it for good)."""
+    if now and not current_app.config.get("DEV_CLOCK"):
+        fail("--now 只在开发环境中可用（生产环境只按真实时间触发定时器）")
     if now:
         try:
             clock.set(datetime.fromisoformat(now))

@@ -212,11 +212,14 @@ async function main() {
   // 4. models of the palette: the elements our refused-construct rule flags, per file
   if (paletteDir) {
     out.palette = {};
+    out.paletteErrors = {}; // every error of every rule: [rule, element, message]
     for (const file of readdirSync(paletteDir).filter((f) => f.endsWith('.bpmn')).sort()) {
       const model = (await moddle.fromXML(readFileSync(path.join(paletteDir, file), 'utf8'), 'bpmn:Definitions')).rootElement;
-      out.palette[file] = (await lint(moddle, model, config))
+      const results = await lint(moddle, model, config);
+      out.palette[file] = results
         .filter((r) => r.rule === 'chengxin/refused-construct')
         .map((r) => [ r.id, r.category, r.message ]);
+      out.paletteErrors[file] = results.filter((r) => r.category === 'error').map((r) => [ r.rule, r.id, r.message ]);
     }
   }
 

@@ -101,3 +101,21 @@ def test_production_keeps_the_development_clock_off_whatever_the_environment_say
                                        capture_output=True, text=True, timeout=120)
     assert run({"CHENGXIN_ENV": "production"}).stdout.strip() == "False"
     assert run({}).stdout.strip() == "True"  # development: on
+
+
+def test_tick_now_is_refused_where_the_development_clock_is_off(app, api, runner):
+    """Production (DEV_CLOCK off) fires timers by real time only: `tick --now` a year ahead would
+    fire every deadline at once and stamp the timelines with that day (issue 15 attack)."""
+    assert not app.config["DEV_CLOCK"]  # as in production
+    case = api.as_("recorder").register()
+    api.as_("reviewer").complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    before = clock.now()
+    result = runner.invoke(args=["tick", "--now", "2026-12-22T00:00:30"])  # past the objection window
+    assert result.exit_code == 1 and "只在开发环境中可用" in result.output
+    assert clock.now() == before
+    assert api.as_("reviewer").case(case["id"])["status"] == "notified"  # the window did not close early
+
+
+def test_tick_now_still_moves_timers_in_development(dev_clock, app, runner):
+    result = runner.invoke(args=["tick", "--now", "2026-12-14T09:00"])
+    assert result.exit_code == 0, result.output

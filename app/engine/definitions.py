@@ -26,7 +26,7 @@ from app.engine.palette import (
 )
 from app.engine.serializer import spec_to_json
 from app.engine.service_tasks import ChengxinBpmnParser
-from app.engine.timers import clock_timers
+from app.engine.timers import clock_timers, literal_problem
 from app.engine.xmlsafe import parse_xml, xml_text
 from app.core.errors import ProcessError
 from app.core.extensions import db
@@ -275,6 +275,9 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
         elif tag in ("timeDate", "timeDuration", "timeCycle"):
             event = node.getparent().getparent()
             _check_code(problems, event, node.text, "eval", "定时器表达式")
+            literal = literal_problem(tag, node.text)
+            if literal:
+                problems.append(Problem(*_label(event), literal))
         elif tag == "scriptTask":
             script = node.find("bpmn:script", NS)
             _check_code(problems, node, script.text if script is not None else "", "exec", "脚本")
@@ -289,10 +292,16 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
             _check_decision(problems, node)
         elif tag in ("endEvent", "intermediateThrowEvent"):
             _check_throw_in_multi_instance(problems, node)
-        elif tag == "exclusiveGateway":
+        elif tag in ("exclusiveGateway", "inclusiveGateway"):
             outgoing = process.xpath(".//bpmn:sequenceFlow[@sourceRef=$id]", namespaces=NS, id=node_id)
-            if len(outgoing) > 1 and not node.get("default"):
+            conditional = any(f.find("bpmn:conditionExpression", NS) is not None for f in outgoing)
+            if tag == "exclusiveGateway" and len(outgoing) > 1 and not node.get("default"):
                 problems.append(Problem(*_label(node), "排他网关有多个出口时必须指定默认流"))
+            elif conditional and not node.get("default"):
+                # No condition true and no default: the engine stops there and the case is stuck
+                # (issue 15 attack: an inclusive gateway without a default deployed).
+                what = "排他网关" if tag == "exclusiveGateway" else "包容网关"
+                problems.append(Problem(*_label(node), f"{what}的出口带条件时必须指定默认流：没有条件成立时案件会卡住"))
     for boundary in process.iter(f"{{{BPMN_NS}}}boundaryEvent"):  # deadlines the model enforces itself
         task = meta["tasks"].get(boundary.get("attachedToRef"))
         if task is not None and boundary.find("bpmn:timerEventDefinition", NS) is not None:

@@ -64,12 +64,15 @@ def _designer_name(name: str, specs: dict[str, dict]) -> str:
 
 
 def _boundary_additions(task_name: str, source: dict[str, dict], target: dict[str, dict]) -> list[str]:
-    """Boundary events the target attaches to a waiting activity that the source did not."""
+    """Boundary events the target attaches to a waiting activity that the source did not — also
+    beside boundary events it already had (issue 15 attack: a reminder added next to an existing
+    overdue timer was neither listed nor created, and never fired)."""
     split = target.get(f"{task_name}.BoundaryEventSplit")
-    if split is None or f"{task_name}.BoundaryEventSplit" in source:
+    if split is None:
         return []
+    before = set((source.get(f"{task_name}.BoundaryEventSplit") or {}).get("outputs", ()))
     return [f"“{(target.get(task_name) or {}).get('bpmn_name') or task_name}”上的边界事件"
-            f"“{target[o].get('bpmn_name') or o}”" for o in split["outputs"] if o != task_name]
+            f"“{target[o].get('bpmn_name') or o}”" for o in split["outputs"] if o != task_name and o not in before]
 
 
 def _state_refs(state_json: str) -> list[tuple[str, str, int]]:
@@ -137,14 +140,18 @@ def _add_boundary_events(task, started_at: datetime | None) -> None:
     split's boundary events waiting as they would have since `started_at`."""
     split_spec = next((s for s in task.task_spec.inputs if isinstance(s, BoundaryEventSplit)), None)
     parent = task.parent
-    if split_spec is None or parent is None or parent.task_spec is split_spec:
+    if split_spec is None or parent is None:
         return
-    split = parent._add_child(split_spec, TaskState.COMPLETED)
-    parent._children.remove(task.id)
-    task.parent = split
-    split._children.append(task.id)
+    if parent.task_spec is split_spec:  # boundary events already there: add the ones the target adds
+        split = parent
+    else:
+        split = parent._add_child(split_spec, TaskState.COMPLETED)
+        parent._children.remove(task.id)
+        task.parent = split
+        split._children.append(task.id)
+    present = {child.task_spec.name for child in split.children}
     with clock.travel(started_at or clock.now()):
         for spec in split_spec.outputs:
-            if spec is not task.task_spec:
+            if spec is not task.task_spec and spec.name not in present:
                 event = split._add_child(spec, TaskState.FUTURE)
                 event.task_spec._update(event)

@@ -142,7 +142,7 @@ def _step_failed(exc: SpiffWorkflowException) -> DomainError:
         error = cause  # e.g. a calendar year not loaded, or a domain action refusing the step
     else:
         # An action's refusal reads as its own message, never "ActionError:…" (issue 15 attack).
-        detail = str(cause) if isinstance(cause, (sandbox.SandboxError, ActionError)) else str(exc)
+        detail = str(cause) if isinstance(cause, (sandbox.SandboxError, ActionError, timers.TimerValueError)) else str(exc)
         error = StepFailed(f"流程执行出错：{element_name}（{element_id}）：{detail}" if task is not None
                            else f"流程执行出错：{detail}")
     if element_id is not None:

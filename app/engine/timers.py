@@ -8,8 +8,10 @@ A date or date-time without an offset means Asia/Shanghai (the product's zone), 
 host's zone: Spiff would read it in the OS zone, 8 h late on a UTC host (issue 15)."""
 from __future__ import annotations
 
+import ast
 from datetime import date, datetime, timedelta, timezone
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -19,14 +21,34 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app.core.clock import LOCAL_TZ, clock
+
+
+class TimerValueError(ValueError):
+    """A timer's expression gave a value that is not a date, duration or repeating interval
+    (the message, in Chinese, names the value and what was expected)."""
+
+
+def guarded(my_task, compute):
+    """Run `compute()` for a timer task; a value it cannot use (TimerValueError, or anything the
+    engine library's own parsing raises) becomes the engine's task error naming the timer, so a
+    step fails as an incident or a 422 like a failing script (issue 15 attack: a date field
+    holding text answered 500 and stopped `tick` for every other case)."""
+    try:
+        return compute()
+    except SpiffWorkflowException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Spiff's duration parser raises bare Exception
+        cause = exc if isinstance(exc, TimerValueError) else TimerValueError(f"定时器的值无效：{exc}")
+        raise WorkflowTaskException(str(cause), task=my_task, exception=cause) from cause
 
 
 def parse_instant(value) -> datetime:
     """An ISO 8601 date, date-time or week date (str, or a date/datetime a script returned) as an
     aware UTC datetime. No offset: Asia/Shanghai; a date alone: 00:00 Shanghai of that day.
-    Raises ValueError with a Chinese message for anything else."""
+    Raises TimerValueError (a ValueError) with a Chinese message for anything else."""
     if isinstance(value, datetime):
         when = value
     elif isinstance(value, date):
@@ -35,9 +57,9 @@ def parse_instant(value) -> datetime:
         try:  # Python 3.11 reads dates, date-times and week dates (2026-W44-5)
             when = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"定时器的时间不是有效的 ISO 8601 日期或时间：{value!r}") from None
+            raise TimerValueError(f"定时器的时间不是有效的 ISO 8601 日期或时间：{value!r}") from None
     else:
-        raise ValueError(f"定时器表达式必须得到日期时间字符串，而不是 {type(value).__name__}")
+        raise TimerValueError(f"定时器表达式必须得到日期时间字符串，而不是 {type(value).__name__}")
     if when.tzinfo is None:
         when = when.replace(tzinfo=LOCAL_TZ)
     return when.astimezone(timezone.utc)
@@ -51,8 +73,54 @@ def has_offset(value: str) -> bool:
         return False
 
 
+def _parse_duration(expression) -> dict:
+    try:
+        return TimerEventDefinition.parse_iso_duration(str(expression).strip())
+    except Exception:  # noqa: BLE001 - Spiff raises bare Exception('Invalid duration')
+        raise TimerValueError(f"定时器的时长不是有效的 ISO 8601 时长（例如 'P5D'、'PT2H'）：{expression!r}") from None
+
+
+
+
+def literal_problem(kind: str, source: str) -> str | None:
+    """Why a timer expression that holds no variable can never give a usable value, checked at
+    deploy (None when it can, or when it reads variables: those are checked when they run).
+    `kind`: timeDate, timeDuration or timeCycle. Catches what bpmn-js invites: `P5D` or
+    `2026-10-30` without quotes (a name nobody sets, a subtraction), and quoted values that are
+    no ISO 8601 date, duration or repeating interval."""
+    try:
+        tree = ast.parse((source or "").strip(), mode="eval").body
+    except SyntaxError:
+        return None  # reported by the sandbox's compile check
+    if isinstance(tree, ast.Name) and len(tree.id) > 1 and tree.id.upper().startswith("P") and _is_duration(tree.id):
+        return f"定时器表达式是 Python 表达式，文字要加引号：应写成 '{tree.id}'"
+    if isinstance(tree, ast.Constant) and isinstance(tree.value, str):
+        try:
+            if kind == "timeDuration":
+                _parse_duration(tree.value)
+            elif kind == "timeCycle":
+                parse_recurring_interval(tree.value)
+            else:
+                parse_instant(tree.value)
+        except TimerValueError as exc:
+            return str(exc)
+        return None
+    if not any(isinstance(n, (ast.Name, ast.Call, ast.Subscript, ast.Attribute)) for n in ast.walk(tree)):
+        return (f"定时器表达式 {source.strip()} 只含数字和运算，得到的不是日期或时长：日期和时长要加引号，"
+                "例如 '2026-10-30'、'P5D'")
+    return None
+
+
+def _is_duration(text: str) -> bool:
+    try:
+        _parse_duration(text)
+    except TimerValueError:
+        return False
+    return True
+
+
 def _duration_from(expression: str, start: datetime) -> datetime:
-    parsed = TimerEventDefinition.parse_iso_duration(expression)
+    parsed = _parse_duration(expression)
     return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
@@ -61,7 +129,7 @@ def due_at(definition: TimerEventDefinition, my_task) -> datetime:
     value = my_task.workflow.script_engine.evaluate(my_task, definition.expression)
     if isinstance(definition, DurationTimerEventDefinition):
         if not isinstance(value, str):
-            raise ValueError(f"定时器表达式必须得到 ISO 8601 时长字符串，而不是 {type(value).__name__}")
+            raise TimerValueError(f"定时器表达式必须得到 ISO 8601 时长字符串，而不是 {type(value).__name__}")
         return _duration_from(value, clock.now())
     return parse_instant(value)
 
@@ -71,7 +139,7 @@ def _fired(my_task, key: str, definition) -> bool:
     The moment it was planned is kept, so a calendar correction can plan it again (`replan`)."""
     event_value = my_task._get_internal_data(key)
     if event_value is None:
-        event_value = due_at(definition, my_task).isoformat()
+        event_value = guarded(my_task, lambda: due_at(definition, my_task)).isoformat()
         my_task._set_internal_data(**{key: event_value, "planned_at": clock.now().isoformat()})
     return parse_instant(event_value) <= clock.now()
 
@@ -115,14 +183,14 @@ def replan(my_task, fallback_planned_at: datetime | None) -> list[tuple[str, str
     with clock.travel(when):
         if isinstance(definition, (ClockTimeDateEventDefinition, ClockDurationTimerEventDefinition)):
             old = my_task._get_internal_data("event_value")
-            new = due_at(definition, my_task).isoformat() if old is not None else None
+            new = guarded(my_task, lambda: due_at(definition, my_task)).isoformat() if old is not None else None
             if old is not None and parse_instant(new) != parse_instant(old):
                 my_task._set_internal_data(event_value=new)
                 moved.append((old, new))
         elif isinstance(definition, ClockMultipleEventDefinition) and not my_task.internal_data.get("seen_events"):
             old_due = my_task._get_internal_data("timer_due") or []
-            new_due = [due_at(d, my_task).isoformat() if old is not None else None
-                       for d, old in zip(definition.event_definitions, old_due)]
+            new_due = guarded(my_task, lambda: [_first_due(d, my_task) if old is not None else None
+                                                for d, old in zip(definition.event_definitions, old_due)])
             moved = [(o, n) for o, n in zip(old_due, new_due) if o is not None and parse_instant(n) != parse_instant(o)]
             if moved:
                 my_task._set_internal_data(timer_due=new_due)
@@ -149,7 +217,7 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, duration = parse_recurring_interval(expression)
+            cycles, start, duration = guarded(my_task, lambda: parse_recurring_interval(expression))
             event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
         ready = False
         if event_value["cycles"] != 0:
@@ -173,22 +241,27 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
 
 def parse_recurring_interval(expression: str) -> tuple[int, datetime, timedelta]:
     """`R[n]/start/duration`, `R[n]/duration/end` or `R[n]/duration` → (cycles, first, period);
-    cycles -1 = unbounded; offset-less instants are Shanghai; "now" is the product clock."""
-    parts = str(expression).upper().replace("--", "/").strip("R").split("/")
+    cycles -1 = unbounded; offset-less instants are Shanghai; "now" is the product clock.
+    Raises TimerValueError for anything else."""
+    if not isinstance(expression, str) or not expression.strip().upper().startswith("R"):
+        raise TimerValueError(f"循环定时器不是有效的 ISO 8601 重复区间（例如 'R3/PT1H'）：{expression!r}")
+    parts = expression.strip().upper().replace("--", "/")[1:].split("/")
+    if parts[0] and not parts[0].isdigit():
+        raise TimerValueError(f"循环定时器不是有效的 ISO 8601 重复区间（例如 'R3/PT1H'）：{expression!r}")
     cycles = int(parts[0]) if parts[0] else -1
     if len(parts) == 3 and not parts[1].startswith("P"):
         start = parse_instant(parts[1])
         return cycles, start, _duration_from(parts[2], start) - start
     if len(parts) == 3:
         end = parse_instant(parts[2])
-        parsed = TimerEventDefinition.parse_iso_duration(parts[1])
+        parsed = _parse_duration(parts[1])
         period = TimerEventDefinition.get_timedelta_from_end(parsed, end)
         return cycles, end - period, period
     if len(parts) == 2:
         now = clock.now()
         first = _duration_from(parts[1], now)
         return cycles, first, first - now
-    raise ValueError(f"循环定时器不是有效的 ISO 8601 重复区间：{expression!r}")
+    raise TimerValueError(f"循环定时器不是有效的 ISO 8601 重复区间（例如 'R3/PT1H'）：{expression!r}")
 
 
 class ClockMultipleEventDefinition(MultipleEventDefinition):
@@ -200,7 +273,7 @@ class ClockMultipleEventDefinition(MultipleEventDefinition):
     def _due_times(self, my_task) -> list[str | None]:
         due = my_task._get_internal_data("timer_due")
         if due is None:
-            due = [due_at(d, my_task).isoformat() if _is_date_or_duration(d) else None for d in self.event_definitions]
+            due = guarded(my_task, lambda: [_first_due(d, my_task) for d in self.event_definitions])
             my_task._set_internal_data(timer_due=due, planned_at=clock.now().isoformat())
         return due
 
@@ -233,6 +306,19 @@ class ClockMultipleEventDefinition(MultipleEventDefinition):
 
 def _is_date_or_duration(definition) -> bool:
     return isinstance(definition, (TimeDateEventDefinition, DurationTimerEventDefinition))
+
+
+def _first_due(definition, my_task) -> str | None:
+    """When a timer an event-based gateway waits on falls due (ISO, UTC); None for other events.
+    A cycle counts by its first occurrence: the gateway takes one path once (issue 15 attack: a
+    cycle after an event-based gateway never fired, the branch was dead). `R0/…` never fires."""
+    if _is_date_or_duration(definition):
+        return due_at(definition, my_task).isoformat()
+    if isinstance(definition, CycleTimerEventDefinition):
+        expression = my_task.workflow.script_engine.evaluate(my_task, definition.expression)
+        cycles, first, _period = parse_recurring_interval(expression)
+        return first.isoformat() if cycles != 0 else None
+    return None
 
 
 REPLACEMENTS = {

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import engine
-from app.core.errors import DomainError
+from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.extensions import db
 from app.incidents import service
 from app.incidents.models import INCIDENT_STATUSES, RESOLUTIONS
@@ -82,11 +82,12 @@ def skip(incident_id: int):
 
 def _case_operation(case_id: int, operation, done: str):
     """Run an operation on a case; back to the page it was sent from (`next`: the case page or an
-    incident page), with the error flashed when it was refused."""
+    incident page), with the error flashed when it was refused (a bad reason, a conflict). Outside
+    the user's scope 404 and for a role that may not operate 403, answered as such."""
     default = url_for("cases.show", case_id=case_id)
     try:
         operation(current_user, case_id, request.form.get("reason", ""))
-    except DomainError as exc:
+    except (ValidationFailed, Conflict) as exc:
         return back_with_error(exc, default)
     flash(done, "success")
     return redirect(safe_next(request.form.get("next"), default))

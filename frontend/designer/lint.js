@@ -149,13 +149,22 @@ function caseFileSteps() {
   };
 }
 
-/** An exclusive gateway with more than one way out names its default flow. */
+/** An exclusive gateway with more than one way out names its default flow; so does an exclusive
+ * or inclusive gateway with a conditional way out (no condition true would strand the case). */
 function gatewayDefault() {
   return {
     check(node, reporter) {
-      if (!is(node, 'bpmn:ExclusiveGateway')) return;
-      if ((node.outgoing || []).length > 1 && !node.default) {
+      const exclusive = is(node, 'bpmn:ExclusiveGateway');
+      if ((!exclusive && !is(node, 'bpmn:InclusiveGateway')) || node.default) return;
+      // `outgoing` is missing from files written by other tools: the flows leaving it are what count
+      const flows = (node.$parent && node.$parent.flowElements) || [];
+      const outgoing = node.outgoing && node.outgoing.length ? node.outgoing
+        : flows.filter((el) => is(el, 'bpmn:SequenceFlow') && el.sourceRef === node);
+      if (exclusive && outgoing.length > 1) {
         reporter.report(node.id, t('排他网关有多个出口时必须指定默认流'));
+      } else if (outgoing.some((flow) => flow.conditionExpression)) {
+        reporter.report(node.id, exclusive ? t('排他网关的出口带条件时必须指定默认流：没有条件成立时案件会卡住')
+          : t('包容网关的出口带条件时必须指定默认流：没有条件成立时案件会卡住'));
       }
     }
   };

@@ -193,6 +193,10 @@ export const EN = {
   '“{ref}”': '“{ref}”',
   '卷宗（cx:caseFile）中的 {refs} 不是本流程的用户任务、开始事件或其表单': '{refs} in the case file (cx:caseFile) is not a user task, the start event or a form of them in this process',
   '排他网关有多个出口时必须指定默认流': 'An exclusive gateway with several outgoing flows must have a default flow',
+  '排他网关的出口带条件时必须指定默认流：没有条件成立时案件会卡住':
+    'An exclusive gateway with a conditional outgoing flow must have a default flow: when no condition holds the case is stuck',
+  '包容网关的出口带条件时必须指定默认流：没有条件成立时案件会卡住':
+    'An inclusive gateway with a conditional outgoing flow must have a default flow: when no condition holds the case is stuck',
   '服务任务缺少动作（cx:action）': 'Service task has no action (cx:action)',
   '动作“{action}”不在允许的动作中': 'Action “{action}” is not an allowed action',
   '元素 id “{id}” 是引擎保留字，请改名': 'Element id “{id}” is reserved by the engine; please rename it',
