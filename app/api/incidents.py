@@ -66,6 +66,35 @@ def skip_incident(incident_id: int):
                    finished=plan.finished, incident=schemas.incident_out.dump(incident))
 
 
+@bp.get("/cases/<int:case_id>/moves")
+@documented("令牌可移动的位置 / Where a case's token may move", (200, schemas.TokenPositionsSchema), errors=(403,))
+def case_moves(case_id: int):
+    """案件的令牌在哪些环节等待、各自可移动到的同一流程（子流程）中的用户任务，或不能移动的原因。
+
+    Where the case's tokens wait and, for each, the user tasks of the same (sub-)process it may be
+    moved to, or why it may not move (parallel branches running): `{items: [{at: {bpmn_id, name},
+    failed, targets: [{bpmn_id, name}], refusal}]}`. Empty for a suspended or ended case."""
+    return jsonify(items=schemas.token_positions_out.dump(service.move_options(g.user, case_id)))
+
+
+@bp.post("/cases/<int:case_id>/move")
+@documented("移动令牌到其他环节 / Move a case's token to another task", (200, schemas.MovePlanSchema),
+            body=schemas.MoveRequestSchema, errors=(403, 422) + WRITE)
+def move_case(case_id: int):
+    """把案件从当前等待的用户任务移动到同一流程（子流程）中的另一个用户任务：`{source, target, reason}`，
+    原因必填（≤ 2000 字）；`dry_run: true` 只试运行，不保存。
+
+    Camunda's modification: the task left is cancelled with its timers, the target opens as if the
+    flow had reached it now. `dry_run: true` runs the same in a transaction that is rolled back.
+    409 when the case does not wait at `source`, `target` is not a user task of the same
+    (sub-)process, branches run in parallel, or the case is suspended or ended."""
+    payload = schemas.move_request.load(json_body())
+    plan = service.move(g.user, case_id, payload["source"], payload["target"], payload.get("reason"),
+                        dry_run=payload["dry_run"])
+    return jsonify(dry_run=payload["dry_run"], left=plan.left, reached=plan.reached, closed=plan.closed,
+                   opened=plan.opened, finished=plan.finished)
+
+
 def _case_operation(operation, case_id: int):
     payload = schemas.reason_request.load(json_body())
     return jsonify(schemas.case_out.dump(operation(g.user, case_id, payload.get("reason"))))

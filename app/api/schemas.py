@@ -718,6 +718,39 @@ class SkipPlanSchema(Schema):
     incident = fields.Nested(IncidentSchema, required=True)
 
 
+class MoveRequestSchema(SkipRequestSchema):
+    source = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata={
+        "description": "案件当前等待的用户任务（BPMN 元素 id）/ the user task the token waits at (BPMN id)"})
+    target = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata={
+        "description": "目标用户任务（同一流程或子流程，BPMN 元素 id）/ the user task to move to (same (sub-)process)"})
+
+
+class MovePlanSchema(Schema):
+    dry_run = fields.Boolean(required=True)
+    left = fields.String(required=True, metadata={"description": "离开的环节 / the element left"})
+    reached = fields.String(required=True, metadata={"description": "到达的环节 / the task reached"})
+    closed = fields.List(fields.String(), required=True, metadata={"description": "关闭的待办 / tasks closed"})
+    opened = fields.List(fields.String(), required=True, metadata={"description": "开启的待办 / tasks opened"})
+    finished = fields.Boolean(required=True, metadata={"description": "流程是否结束 / whether the process ends"})
+
+
+class ElementSchema(Schema):
+    bpmn_id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class TokenPositionSchema(Schema):
+    at = fields.Nested(ElementSchema, required=True, metadata={"description": "令牌所在环节 / where the token waits"})
+    failed = fields.Boolean(required=True)
+    targets = fields.List(fields.Nested(ElementSchema), required=True,
+                          metadata={"description": "可移动到的用户任务 / user tasks it may move to"})
+    refusal = fields.String(allow_none=True, metadata={"description": "不能移动的原因 / why it cannot move"})
+
+
+class TokenPositionsSchema(Schema):
+    items = fields.List(fields.Nested(TokenPositionSchema), required=True)
+
+
 # --- query parameters (documented from these; the routes read them with app.core.inputs' parsers)
 
 class PageQuery(Schema):
@@ -816,6 +849,8 @@ notification_out = NotificationSchema()
 notifications_out = NotificationSchema(many=True)
 reason_request = ReasonSchema()
 skip_request = SkipRequestSchema()
+move_request = MoveRequestSchema()
+token_positions_out = TokenPositionSchema(many=True)
 incident_out = IncidentSchema()
 incidents_out = IncidentSchema(many=True)
 task_out = TaskSchema()

@@ -104,7 +104,8 @@ def _case_page(case_id: int, note_draft: str = ""):
                            may_upload=service.may_upload(current_user, case),
                            case_dates=case_file.registration_dates(case),
                            integrity=timelines.verify_timeline(case.id, timeline),
-                           may_operate=incidents.may_operate(current_user, case),
+                           may_operate=(may_operate := incidents.may_operate(current_user, case)),
+                           moves=incidents.move_options(current_user, case.id) if may_operate else [],
                            instance_status=instance.status if instance else None,
                            incident=incidents.open_incident(instance.id) if instance else None)
 

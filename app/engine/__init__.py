@@ -8,6 +8,7 @@ from app.engine.helpers import (
     ACTIONS, HELPERS, ActionError, Bindings, callable_names, known_decisions, register_action, register_decision_hook,
 )
 from app.engine.migration import MigrationPlan, migrate, plan_migration
+from app.engine.modification import Element, MoveRefused, TokenPosition, move_token, positions as token_positions
 from app.engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
 from app.engine.palette import REFUSED, RefusedConstruct
 from app.engine.runtime import (
@@ -16,7 +17,7 @@ from app.engine.runtime import (
 )
 
 __all__ = [
-    "ACTIONS", "ACTIVE_STATUSES", "CX_NS", "HELPERS", "ActionError", "Bindings", "DeployRefused", "MigrationPlan", "NothingToSkip", "Passed", "Problem",
+    "ACTIONS", "ACTIVE_STATUSES", "Element", "MoveRefused", "TokenPosition", "move_token", "token_positions", "CX_NS", "HELPERS", "ActionError", "Bindings", "DeployRefused", "MigrationPlan", "NothingToSkip", "Passed", "Problem",
     "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "REFUSED", "ReadyTask", "RefusedConstruct",
     "ReplannedTimer", "StepFailed", "known_decisions", "register_decision_hook",
     "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "has_deadline_timer", "latest_version",

@@ -17,6 +17,7 @@ from app.org.models import User
 
 INCIDENT_STATUSES = {"open": N_("未处理"), "resolved": N_("已处理")}
 RESOLUTIONS = {"retried": N_("重试成功"), "skipped": N_("已跳过"), "migrated": N_("迁移后重试成功"),
+               "moved": N_("已移动到其他环节"),
                "cancelled": N_("案件已撤案")}
 
 

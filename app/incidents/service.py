@@ -9,6 +9,8 @@ admins, and supervisors over the case's district — then:
   still due, so the retry fires it again);
 - skip the failed element (the engine completes it without running it and steps on), after a dry
   run showing what would be skipped and which tasks would open;
+- move the token from the task it waits at (or the failed element) to another user task of the
+  same (sub-)process (Camunda's modification), after a dry run showing which tasks close and open;
 - move the case to a fixed version (app/designer migration; retried automatically after the move);
 - suspend / resume a case (timers wait, tasks cannot be completed);
 - cancel a case opened in error (its tasks and timers end; the case shows 已撤案).
@@ -54,6 +56,18 @@ class SkipPlan:
 
     skipped: list[str] = field(default_factory=list)
     next_tasks: list[str] = field(default_factory=list)
+    finished: bool = False
+
+
+@dataclass
+class MovePlan:
+    """What a token move does (dry run) or did: the element left, the task reached (designer's
+    names), the tasks that close and open, and whether the process ends."""
+
+    left: str
+    reached: str
+    closed: list[str] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)
     finished: bool = False
 
 
@@ -377,3 +391,79 @@ def cancel(user: User, case_id: int, reason) -> Case:
         audit.record(user, "case.cancelled", f"撤案 {case.number}：{reason}", {"case_id": case.id, "reason": reason})
         _notify_operation(case, N_("案件 %(number)s 已撤案"), reason, units=True)
     return case
+
+
+def move_options(user: User, case_id: int) -> list[engine.TokenPosition]:
+    """Where the case's tokens wait and the user tasks each may be moved to (read only, no lock).
+    Raises NotFound outside the user's scope, Forbidden for roles that may not operate."""
+    case = get_operable_case(user, case_id)
+    instance = db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
+    if instance is None or instance.status not in ("running", "blocked"):
+        return []
+    return engine.token_positions(instance, bindings_for(case))
+
+
+def _move_step(case: Case, instance: engine.ProcessInstance, source: str, target: str) -> MovePlan:
+    before = {t.id: t.name for t in db.session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+    was = instance.status
+    instance.status = "running"
+    try:
+        left, reached, result = engine.move_token(instance, bindings_for(case), source, target)
+    except DomainError:
+        instance.status = was
+        raise
+    opened = apply_step(case, instance, result)
+    closed = [name for task_id, name in before.items() if db.session.get(HumanTask, task_id).status == "cancelled"]
+    return MovePlan(f"“{left.name}”（{left.bpmn_id}）", f"“{reached.name}”（{reached.bpmn_id}）", closed,
+                    [t.name for t in opened], result.finished)
+
+
+def _move_fields(source, target) -> tuple[str, str]:
+    problems = {}
+    for name, value, label in (("source", source, _("当前环节")), ("target", target, _("目标环节"))):
+        if not isinstance(value, str) or not value.strip() or len(value) > 255:
+            problems[name] = [_("请选择%(what)s", what=label)]
+    if problems:
+        raise ValidationFailed(_("请选择要移动的环节和目标环节"), fields=problems)
+    return source.strip(), target.strip()
+
+
+def move(user: User, case_id: int, source, target, reason, *, dry_run: bool = False) -> MovePlan:
+    """Move the case's token from `source` (the bpmn id of the user task it waits at) to the user
+    task `target` of the same (sub-)process; the engine then steps on (due timers fire). `dry_run`:
+    run exactly that in a transaction that is rolled back and report the plan. A blocked case
+    whose move steps past what failed resolves its incident (moved); if the failure remains, the
+    move is refused with the engine's error. Raises ValidationFailed (422: fields
+    `source`, `target`, `reason`), Conflict (409: suspended or ended case) or MoveRefused (409,
+    why, in the designer's words); nothing is saved then."""
+    source, target = _move_fields(source, target)
+    reason = clean_reason(reason)
+
+    def operate() -> tuple[Case, engine.ProcessInstance, MovePlan]:
+        case, instance = _operable_instance(user, case_id)
+        if instance.status == "suspended":
+            raise Conflict(_("案件已暂停，请先恢复再移动"))
+        if instance.status not in ("running", "blocked"):
+            raise Conflict(_("案件已结束，不能移动"))
+        return case, instance, _move_step(case, instance, source, target)
+
+    if dry_run:
+        session = db.session()
+        with write_transaction(session):
+            try:
+                return operate()[2]
+            finally:
+                session.rollback()
+    with unit_of_work():
+        case, instance, plan = operate()
+        incident = open_incident(instance.id)
+        if incident is not None:  # the move stepped the case past what failed (else it was refused)
+            _resolve(user, incident, instance, "moved", reason)
+        record_event(case, "case.token_moved", f"{user.full_name} 将案件从{plan.left}移动到{plan.reached}（原因：{reason}）",
+                     {"from": source, "to": target, "reason": reason, "closed": plan.closed, "opened": plan.opened},
+                     actor_id=user.id)
+        audit.record(user, "case.token_moved", f"移动案件 {case.number}：{source} → {target}：{reason}",
+                     {"case_id": case.id, "from": source, "to": target, "reason": reason})
+        _notify_operation(case, N_("案件 %(number)s 已移动到其他环节"), reason, units=True)
+    return plan

@@ -109,3 +109,22 @@ def resume(case_id: int):
 @role_required("admin", "supervisor")
 def cancel(case_id: int):
     return _case_operation(case_id, service.cancel, _("案件已撤案"))
+
+
+@bp.post("/cases/<int:case_id>/move")
+@role_required("admin", "supervisor")
+def move(case_id: int):
+    """The case page's move form: `move` = "source→target", `reason`; `dry_run=1` shows the plan
+    (nothing saved) with the button that moves for real."""
+    source, _sep, target = request.form.get("move", "").partition("→")
+    reason = request.form.get("reason", "")
+    dry_run = request.form.get("dry_run") == "1"
+    try:
+        plan = service.move(current_user, case_id, source, target, reason, dry_run=dry_run)
+    except DomainError as exc:
+        return back_with_error(exc, url_for("cases.show", case_id=case_id))
+    if dry_run:
+        return render_template("incidents/move_plan.html", case=service.get_operable_case(current_user, case_id),
+                               plan=plan, move=request.form.get("move", ""), reason=reason)
+    flash(_("已移动到%(reached)s", reached=plan.reached), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
