@@ -64,6 +64,7 @@ WEB_TO_API = {
     "incidents.suspend": ("POST", "api.suspend_case"),
     "incidents.resume": ("POST", "api.resume_case"),
     "incidents.cancel": ("POST", "api.cancel_case"),
+    "incidents.move": ("POST", "api.move_case"),
     "admin.dev_clock": ("POST", "api.set_dev_clock"),
     "rules.save_draft": ("POST", "api.save_rule_draft"),
     "rules.validate": ("POST", "api.validate_rule"),

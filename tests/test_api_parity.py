@@ -487,7 +487,7 @@ WEB_TWINS = {
     "documents.verify": "api.verify_document",
     "incidents.index": "api.list_incidents", "incidents.show": "api.get_incident", "incidents.retry": "api.retry_incident",
     "incidents.skip": "api.skip_incident", "incidents.suspend": "api.suspend_case", "incidents.resume": "api.resume_case",
-    "incidents.cancel": "api.cancel_case",
+    "incidents.cancel": "api.cancel_case", "incidents.move": "api.move_case",
     "notifications.index": "api.list_notifications", "notifications.read": "api.read_notification",
     "notifications.read_all": "api.read_all_notifications",
     "rules.index": "api.list_rules", "rules.history": "api.get_rule", "rules.editor": "api.get_rule",
