@@ -115,3 +115,16 @@ def test_a_bound_on_a_field_that_is_not_a_date_is_refused(ctx):
     schema = _form()
     schema["properties"]["note"]["x-date-min"] = "today"
     assert forms.schema_problems(schema) == ["字段 note 不是日期字段，不能设置 x-date-min"]
+
+
+def test_the_accepted_rectification_deadline_is_in_the_api_and_on_the_case_page(app, client, api):
+    """Every date a user enters is shown again where a reader looks for it: the plan's deadline,
+    once the plan is accepted, is the case's rectification deadline (API `due_on`, 整改期限)."""
+    case_id = _planning(api)
+    assert api.as_("supervisor").case(case_id)["due_on"] is None
+    assert _submit_plan(api, case_id, "2026-10-16").status_code == 200
+    api.as_("supervisor").complete(case_id, "review_plan", {"plan_decision": "accept", "plan_opinion": "同意"})
+    assert api.as_("supervisor").case(case_id)["due_on"] == "2026-10-16"
+    login(client, "supervisor")
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert re.search(r"整改期限</dt><dd[^>]*>2026-10-16</dd>", html)
