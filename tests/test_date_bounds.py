@@ -104,6 +104,9 @@ def test_well_written_bounds_are_accepted(ctx, bounds):
     ({"x-date-min": "field:note"}, "引用的 note 不是本表单的另一个日期字段"),
     ({"x-date-min": "field:end"}, "引用的 end 不是本表单的另一个日期字段"),
     ({"x-date-min": "field:missing"}, "引用的 missing 不是本表单的另一个日期字段"),
+    # bounds that leave no day to enter: nobody could ever submit the form
+    ({"x-date-min": "today+10d", "x-date-max": "today"}, "字段 end 的 x-date-min（2026-09-24）晚于 x-date-max（2026-09-14），没有可填的日期"),
+    ({"x-date-min": ["1949-10-01", "2030-01-01"], "x-date-max": "today+90d"}, "字段 end 的 x-date-min（2030-01-01）晚于 x-date-max（2026-12-13）"),
 ])
 def test_badly_written_bounds_are_refused_when_a_form_is_saved(ctx, bounds, problem):
     with pytest.raises(ValidationFailed) as refused:
