@@ -282,3 +282,18 @@ def test_the_print_view_shows_what_every_step_submitted_and_the_registration_dat
     assert [m for m in re.findall(r'data-element="([^"]*)"', panel)] == ["respond_notice", "entry_review", "register"]
     assert GROUNDS in panel and APPROVE["review_opinion"] in panel and "付款凭证.pdf" in panel
     assert html.count('id="case-file"') == 1  # the page's own wrapper; the panel has its own id
+
+
+def test_in_english_a_choice_without_labels_is_named_as_the_form_names_it(api):
+    """A choice the form lists without `x-enum-labels` (the key area 政府采购) is offered translated on
+    the form; the case file names it the same way, not as the stored Chinese value."""
+    case_id = objected(api)
+    reviewer = api.as_("reviewer")
+    assert reviewer.client.put("/api/v1/me/language", json={"lang": "en"}, headers=reviewer._headers()).status_code == 200
+    try:
+        _, entries = case_file(reviewer, case_id, "objection_review")
+    finally:
+        reviewer.client.put("/api/v1/me/language", json={"lang": "zh_CN"}, headers=reviewer._headers())
+    registered = values(entries[-1])
+    assert registered["Key area"] == "Government procurement"
+    assert registered["Severity"] == "General"

@@ -104,6 +104,9 @@ def test_well_written_bounds_are_accepted(ctx, bounds):
     ({"x-date-min": "field:note"}, "引用的 note 不是本表单的另一个日期字段"),
     ({"x-date-min": "field:end"}, "引用的 end 不是本表单的另一个日期字段"),
     ({"x-date-min": "field:missing"}, "引用的 missing 不是本表单的另一个日期字段"),
+    # bounds that leave no day to enter: nobody could ever submit the form
+    ({"x-date-min": "today+10d", "x-date-max": "today"}, "字段 end 的 x-date-min（2026-09-24）晚于 x-date-max（2026-09-14），没有可填的日期"),
+    ({"x-date-min": ["1949-10-01", "2030-01-01"], "x-date-max": "today+90d"}, "字段 end 的 x-date-min（2030-01-01）晚于 x-date-max（2026-12-13）"),
 ])
 def test_badly_written_bounds_are_refused_when_a_form_is_saved(ctx, bounds, problem):
     with pytest.raises(ValidationFailed) as refused:
@@ -115,3 +118,16 @@ def test_a_bound_on_a_field_that_is_not_a_date_is_refused(ctx):
     schema = _form()
     schema["properties"]["note"]["x-date-min"] = "today"
     assert forms.schema_problems(schema) == ["字段 note 不是日期字段，不能设置 x-date-min"]
+
+
+def test_the_accepted_rectification_deadline_is_in_the_api_and_on_the_case_page(app, client, api):
+    """Every date a user enters is shown again where a reader looks for it: the plan's deadline,
+    once the plan is accepted, is the case's rectification deadline (API `due_on`, 整改期限)."""
+    case_id = _planning(api)
+    assert api.as_("supervisor").case(case_id)["due_on"] is None
+    assert _submit_plan(api, case_id, "2026-10-16").status_code == 200
+    api.as_("supervisor").complete(case_id, "review_plan", {"plan_decision": "accept", "plan_opinion": "同意"})
+    assert api.as_("supervisor").case(case_id)["due_on"] == "2026-10-16"
+    login(client, "supervisor")
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert re.search(r"整改期限</dt><dd[^>]*>2026-10-16</dd>", html)

@@ -280,3 +280,22 @@ def test_the_case_reports_steps_leave_out_claims_and_name_the_actor_once(app, ap
     assert not any("认领" in s["summary"] or s["actor"] in s["summary"] for s in steps)
     text = re.sub(r"\s+", "", pdf_text(docs(case_id)[-1]))
     assert "失信行为发生日期二〇二六年三月十五日" in text and "来源文书作出日期二〇二六年四月一日" in text
+
+
+def test_the_task_pages_timeline_filters_stay_on_the_task_page(app, client):
+    """A reviewer filtering the timeline beside their task keeps the task (and its form) in view."""
+    with app.app_context():
+        api = Api(app.test_client())
+        case_id = api.as_("recorder").register()["id"]
+        api.as_("reviewer").complete(case_id, "entry_review", APPROVE)
+        task_id = api.as_("handler.fgw").task_for(case_id, "respond_notice")["id"]
+    login(client, "handler.fgw")
+    html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    nav = html.split('id="timeline-filter"')[1].split("</nav>")[0]
+    assert f'href="/tasks/{task_id}?kind=decision#timeline-card"' in nav
+    assert f'href="/tasks/{task_id}#timeline-card"' in nav and "/cases/" not in nav
+    filtered = client.get(f"/tasks/{task_id}?kind=decision").get_data(as_text=True)
+    items = filtered.split('id="timeline"')[1].split("</ol>")[0]
+    assert "入库审核：通过，告知被记录单位" in items and "办理：录入审核" not in items and "<details" not in items
+    assert 'id="task-form"' in filtered
+    assert client.get(f"/tasks/{task_id}?kind=nonsense").status_code == 422

@@ -328,6 +328,8 @@ class CaseSchema(Schema):
     publication_start = fields.Date(allow_none=True)
     publication_end = fields.Date(allow_none=True)
     repairable_from = fields.Date(allow_none=True)
+    due_on = fields.Date(allow_none=True, metadata={
+        "description": "整改完成期限（预警案件，方案通过后）/ the rectification deadline of a warning, once its plan is accepted"})
     created_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
 

@@ -192,10 +192,12 @@ def _values(schema: dict, data: dict, names: _Names) -> list[Value]:
 
 def _text(prop: dict, value, day: date | None, names: _Names) -> str:
     """A value as a reader sees it: the choice's name (as the form names it, also for a yes/no
-    field with `x-enum-labels`), not its code."""
+    field with `x-enum-labels`; a choice without labels translated as the form offers it), not its code."""
     label = forms.choice_label(prop, value)
     if label is not None:
         return label
+    if isinstance(value, str) and value in (prop.get("enum") or ()):
+        return tr(value)  # a choice without labels is its own name, offered translated on the form
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if day is not None:

@@ -220,6 +220,11 @@ def _bound_problems(props: dict, name: str, prop: dict) -> list[str]:
             elif not other and _fixed_bound(bound) is None:
                 problems.append(_("字段 %(name)s 的 %(attribute)s 写法无效：应为 today、today+30d、today-7d、"
                                   "YYYY-MM-DD 日期或 field:字段名（也可以是它们的列表）", name=name, attribute=attribute))
+    bounds = date_input_bounds(prop) if is_date_field(prop) else {}
+    if bounds.get("min") and bounds.get("max") and bounds["min"] > bounds["max"]:
+        # As of today (a today-relative bound moves with it): no day could be entered.
+        problems.append(_("字段 %(name)s 的 x-date-min（%(low)s）晚于 x-date-max（%(high)s），没有可填的日期",
+                          name=name, low=bounds["min"], high=bounds["max"]))
     return problems
 
 

@@ -87,14 +87,16 @@ def reassign(task_id: int):
 
 
 def _task_page(task, values=None, errors=None, status=200):
+    """The task page; its timeline filtered by `?kind=` (422 for an unknown kind), as on the case page."""
     case = task.case
+    kind = timelines.check_category(request.args.get("kind"))
     schema = service.task_form(task)[0] if task.form_key else {"properties": {}}
     may_act = task.status == "open" and can_act_on(current_user, task) and task.claimed_by_id in (None, current_user.id)
     return render_template(
         "tasks/task.html", task=task, case=case, schema=schema, values=values or {}, errors=errors or {},
         sources=form_sources(current_user), may_act=may_act, held=service.hold_message(task), supervises=supervises(current_user, task),
         assignees=service.eligible_assignees(task) if supervises(current_user, task) else [],
-        **timelines.view(cases.timeline(case)), attachments=cases.list_attachments(case),
+        **timelines.view(cases.timeline(case), kind), attachments=cases.list_attachments(case),
         open_tasks=cases.open_tasks(case), case_file=case_file.for_task(task),
         case_dates=case_file.registration_dates(case)), status
 
