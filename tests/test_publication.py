@@ -24,7 +24,7 @@ from app.incidents import service as incidents
 from app.org.models import CivilServant, User
 from app.publication import service as publication
 from app.publication.signals import publication_changed
-from tests.web_support import login
+from tests.web_support import csrf_token, login
 
 ID_18 = "31010519800101123X"
 ID_15 = "310105800101123"
@@ -55,15 +55,15 @@ def servant_id(name="孙明") -> int:
     return db.session.scalar(select(CivilServant.id).where(CivilServant.name == name))
 
 
-def published_record(api, **overrides) -> int:
+def published_record(api, handler: str = "handler.czj", **overrides) -> int:
     """A record of the civil servant 孙明 (市财政局), with his ID number and phones in the facts,
     driven through the process until it is published (2026-09-14, general: repair from 2026-12-14)."""
-    recorder, reviewer, handler = api.as_("recorder"), api.as_("reviewer"), api.as_("handler.czj")
+    recorder, reviewer, unit = api.as_("recorder"), api.as_("reviewer"), api.as_(handler)
     data = {"subject_type": "civil_servant", "subject_department": "czj", "civil_servant_id": servant_id(),
             "title": f"孙明拖欠合同款（联系电话{MOBILE}）", "facts": FACTS, "decided_on": "2026-04-01", **overrides}
-    case_id = recorder.register(**data)["id"]
+    case_id = recorder.register(**{k: v for k, v in data.items() if v is not None})["id"]
     reviewer.complete(case_id, "entry_review", APPROVE)
-    handler.complete(case_id, "respond_notice", {"response": "accept"})
+    unit.complete(case_id, "respond_notice", {"response": "accept"})
     reviewer.complete(case_id, "publication_decision", PUBLISH)
     assert reviewer.case(case_id)["status"] == "published"
     return case_id
@@ -231,3 +231,14 @@ def test_the_notification_prints_the_facts_masked(api, tmp_path):
     assert re.search(r"021-?\*{6}34", text)  # pdftotext drops a hyphen that ends a line
     assert "沪财监〔2026〕17号" in text and "2026年3月15日" in text  # a document number and a date stay
     assert "孙明" in text  # the unit is told which of its civil servants: names are masked for the public only
+    # It promises only what the system does: the portal it is published on, masking, sharing that is
+    # withdrawn at the end — no sanctions lifted (that part is not built), no other websites.
+    assert "http://127.0.0.1:5000/public" in text and "脱敏处理" in text and "撤回共享" in text
+    assert "惩戒" not in text and "信用中国" not in text
+
+
+def test_the_portal_speaks_english_when_chosen(client):
+    r = client.post("/lang", data={"lang": "en", "csrf_token": csrf_token(client, "/public"), "next": "/public"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/public")
+    html = client.get("/public").get_data(as_text=True)
+    assert "Published government dishonesty records" in html and "政务失信记录公开查询" not in html

@@ -88,6 +88,13 @@ def verify_url(code: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
+def portal_url() -> str:
+    """The absolute address of the public portal (`/public`), printed where a document says the
+    record is published: PUBLIC_BASE_URL, like the verification link."""
+    path = current_app.url_map.bind("").build("publication.portal")
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
 def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
     """What a document says about `case`, with the step's `data`: every text masked as the decision
     table `masking_rules` says for the channel "document" (app.publication.masking) — the facts, the
@@ -102,7 +109,7 @@ def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
             data[f"{key}_label"] = labels.get(data[key], data[key])
     return {
         "doc_type": doc_type, "title": DOC_TYPES[doc_type], "addressee": case.subject_department.name,
-        "issuer": case.recording_department.name,
+        "issuer": case.recording_department.name, "public_url": portal_url(),
         "case": {
             "number": case.number, "title": m.text("title", case.title), "subject": masking.subject_name(case, m),
             "facts": m.text("facts", case.facts),
