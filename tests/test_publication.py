@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.cases import actions as case_actions
 from app.cases.models import Case
-from app.core.clock import LOCAL_TZ
+from app.core.clock import LOCAL_TZ, clock
 from app.core.errors import NotFound
 from app.core.extensions import db
 from app.core.rate_limits import limiter
@@ -120,8 +120,11 @@ def test_a_published_record_is_on_the_portal_masked_and_gone_at_once_when_repair
     assert "facts" in row.scope and "subject_name" in row.scope
 
 
-def test_expiry_ends_the_publication_by_the_timer(api, tick):
+def test_expiry_ends_the_publication_by_the_timer(api, tick, client):
     case_id = published_record(api)
+    [row] = publication.for_case(db.session.get(Case, case_id))
+    clock.set(datetime(2027, 9, 14, 0, 0, 1, tzinfo=LOCAL_TZ))  # the last day has passed; no tick yet
+    assert client.get(f"/api/v1/public/records/{row.id}").status_code == 404  # not shown a moment longer
     with signals() as seen:
         tick(datetime(2027, 9, 14, 0, 0, 1, tzinfo=LOCAL_TZ))
     assert [e for e, *_ in seen] == ["withdraw"]

@@ -47,7 +47,3 @@ class Publication(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship()
-
-    @property
-    def is_current(self) -> bool:
-        return self.actual_end is None and self.start <= clock.today() < self.planned_end

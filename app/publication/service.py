@@ -14,6 +14,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from app.cases.models import Case, TimelineEvent
 from app.cases.timeline import record_event
@@ -178,7 +179,8 @@ def register(*, status: str | None = None, reason: str | None = None, area: str 
         like = f"%{_escape_like(q[:SEARCH_MAX_CHARS])}%"
         query = query.where(or_(Case.number.ilike(like, escape="\\"), Publication.subject_name.ilike(like, escape="\\")))
     total = count_capped(query, page, per_page)
-    rows = db.session.scalars(query.order_by(Publication.id.desc()).offset((page - 1) * per_page).limit(per_page))
+    rows = db.session.scalars(query.options(contains_eager(Publication.case)).order_by(Publication.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page))
     return list(rows), total
 
 
