@@ -21,6 +21,7 @@ from app.core.clock import clock
 from app.core.extensions import csrf, db, login_manager, migrate
 from app.core.health import bp as health_bp
 from app.core.inputs import init_inputs
+from app.core.rate_limits import init_rate_limits
 from app.core.session import SessionInterface
 from app.designer.views import bp as designer_bp
 from app.documents import actions as document_actions
@@ -29,6 +30,8 @@ from app.engine import register_decision_hook
 from app.incidents.views import bp as incidents_bp
 from app.notifications import actions as notification_actions
 from app.notifications.views import bp as notifications_bp
+from app.publication import actions as publication_actions
+from app.publication.views import bp as publication_bp
 from app.rules.service import decide_for_engine
 from app.rules.views import bp as rules_bp
 from app.rules.service import keys as decision_keys
@@ -67,10 +70,11 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    init_rate_limits(app)
 
     for register_actions in (case_actions.register_actions, task_actions.register_actions,
                              notification_actions.register_actions, document_actions.register_actions,
-                             supervision_actions.register_actions):
+                             supervision_actions.register_actions, publication_actions.register_actions):
         register_actions()
     register_decision_hook(decide_for_engine, decision_keys)
     init_web(app)
@@ -78,7 +82,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
     for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp,
-               incidents_bp, rules_bp):
+               incidents_bp, rules_bp, publication_bp):
         app.register_blueprint(bp)
     register_cli(app)
     login_manager.user_loader(auth_views.load_user)

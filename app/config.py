@@ -94,6 +94,10 @@ class Config:
     # Behind this many reverse proxies (load balancer…), the client address is taken from X-Forwarded-For.
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", 0))
     TIMEZONE = "Asia/Shanghai"
+    # The public portal (/public, /api/v1/public): requests per client address (app/core/rate_limits.py).
+    PUBLIC_RATE_LIMIT = os.environ.get("PUBLIC_RATE_LIMIT", "60 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
     # Sandbox limits for BPMN scripts and expressions.
     SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SCRIPT_TIME_LIMIT_SECONDS", 1.0))
     PAGE_SIZE_MAX = 100
@@ -170,6 +174,8 @@ class TestConfig(Config):
     DEV_CLOCK = False  # tests move the clock themselves; a test of the development clock turns it on
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = True
+    # The suite's many portal requests share one address; the rate-limit test lowers this itself.
+    PUBLIC_RATE_LIMIT = "1000 per minute"
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite:///" + str(BASE_DIR / "instance" / "test.db"))
     )

@@ -125,7 +125,7 @@ def test_every_type_renders_a_pdf_with_its_number_addressee_decision_and_chinese
 @pytest.mark.parametrize("doc_type, data, words", [
     ("objection_reply", {"objection_outcome": "revoke", "objection_outcome_label": "撤销记录",
                          "reply_reasons": "作为记录依据的行政处罚决定已被行政复议机关撤销。"},
-     ["撤销记录", "不再公开", "同步删除"]),
+     ["撤销记录", "不予公开", "不向信用信息共享平台共享"]),
     ("objection_reply", {"objection_outcome": "correct", "objection_outcome_label": "更正记录",
                          "reply_reasons": "经核实，逾期金额计算有误。", "corrected_facts": "累计逾期金额人民币80万元。"},
      ["更正记录", "更正后的失信事实：累计逾期金额人民币80万元。"]),

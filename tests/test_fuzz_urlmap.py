@@ -49,7 +49,7 @@ HOSTILE_TEXT = [
 ]
 QUERY_NAMES = ["page", "per_page", "tab", "scope", "q", "subject", "status", "area", "process", "department",
                "district", "overdue", "unit", "category", "channel", "date_from", "date_to", "created_from",
-               "created_to", "role", "year", "day", "source", "kind", "unread", "next", "code", "draft"]
+               "created_to", "role", "year", "day", "source", "kind", "unread", "next", "code", "draft", "tier", "reason"]
 FORM_NAMES = ["next", "assignee_id", "username", "password", "full_name", "department_id", "roles",
               "scope_district_id", "code", "name", "kind", "district_id", "day", "year", "schema", "comment",
               "source", "target", "confirm", "reason", "lang", "process", "title", "facts", "decision",

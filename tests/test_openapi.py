@@ -71,7 +71,8 @@ def test_every_operation_describes_summary_answers_and_errors(client):
     assert used == {str(s) for s in ERRORS}  # each status the contract names is one some route answers
     public = {f"{m.upper()} {p}" for p, ms in document["paths"].items() for m, o in ms.items()
               if o.get("security") == []}
-    assert public == {"POST /api/v1/auth/token", "GET /api/v1/openapi.json", "GET /api/v1/verify/{code}"}
+    assert public == {"POST /api/v1/auth/token", "GET /api/v1/openapi.json", "GET /api/v1/verify/{code}",
+                      "GET /api/v1/public/records", "GET /api/v1/public/records/{publication_id}"}
 
 
 def test_request_bodies_and_queries_come_from_the_marshmallow_schemas(client):

@@ -7,7 +7,7 @@ account, a calendar day, a deployed process — so full answers are checked too,
 Bounded: few examples, derandomized (about two and a half minutes for ~60 operations)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import schemathesis
@@ -20,10 +20,13 @@ from sqlalchemy import select
 
 from app.auth.service import issue_token
 from app.core.clock import LOCAL_TZ, clock
+from app.cases.models import Case
 from app.core.extensions import db
+from app.core.transaction import unit_of_work
 from app.incidents.models import Incident
 from app.notifications.models import Notification
 from app.org.models import User
+from app.publication import service as publication
 from app.designer.deployment import deploy_path
 from tests.browser.test_ui_rules import notified_case
 from tests.test_api_parity import PDF, upload
@@ -56,6 +59,8 @@ def _real_ids(client) -> dict[str, int]:
         [document] = handler.case(case["id"])["documents"]
         notification = db.session.scalar(select(Notification.id).join(User, Notification.user_id == User.id)
                                          .where(User.username == "handler.fgw").limit(1))
+        with unit_of_work():  # a record on the public portal (as the `publish` script's set_publication opens it)
+            published = publication.open_publication(db.session.get(Case, case["id"]), clock.today(), date(2027, 9, 14)).id
         db.session.remove()
     with client.application.app_context():
         admin = Api(client).as_("admin")
@@ -70,7 +75,7 @@ def _real_ids(client) -> dict[str, int]:
             "document_id": document["id"], "code": document["verification_code"], "year": 2026,
             "notification_id": notification, "department_id": unit["id"],
             "user_id": account["id"], "day": "2026-11-14", "key": "dishonesty_record", "number": 1,
-            "decision": "publication_window",
+            "decision": "publication_window", "publication_id": published,
             "incident_id": _incident(client)}
 
 

@@ -9,6 +9,9 @@ from sqlalchemy import select
 from app.core.clock import LOCAL_TZ, clock
 from app.complaints.models import Complaint
 from app.core.extensions import db
+from app.core.transaction import unit_of_work
+from app.cases.models import Case
+from app.publication import service as publication
 from app.notifications.models import Notification
 from app.org.models import Department, User
 from app.designer.deployment import deploy_path
@@ -86,3 +89,15 @@ def test_the_incidents_page_has_a_second_page(app, client, runner):
     clock.set(datetime(2026, 9, 17, 9, 0, tzinfo=LOCAL_TZ))  # every reminder fails: one incident each
     assert f"失败 {ROWS} 个" in runner.invoke(args=["tick"]).output
     _pages(_web(app, "admin"), "/incidents", "异常分页")
+
+
+def test_the_portal_and_the_publication_register_have_a_second_page(app, client):
+    with app.app_context():
+        recorder = Api(client).as_("recorder")
+        ids = [recorder.register(title=f"分页公开 {i}")["id"] for i in range(ROWS)]
+        with unit_of_work():
+            for case_id in ids:  # published as the `publish` script's set_publication does
+                publication.open_publication(db.session.get(Case, case_id), clock.today(), date(2027, 9, 14))
+        db.session.remove()
+    _pages(app.test_client(), "/public", "公开查询分页")
+    _pages(_web(app, "reviewer"), "/publications", "公开登记分页")

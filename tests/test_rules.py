@@ -51,7 +51,7 @@ def rule(n: int, cell: str, out: str = "1") -> str:
 # ---------------------------------------------------------------- shipped tables and decision tests
 
 def test_every_shipped_table_is_deployed_published_and_has_passing_decision_tests(ctx):
-    assert SHIPPED == ["complaint_thresholds", "publication_window", "record_deadlines", "sanction_measures",
+    assert SHIPPED == ["complaint_thresholds", "masking_rules", "publication_window", "record_deadlines", "sanction_measures",
                        "warning_deadlines"]
     for key in SHIPPED:
         results = rules.run_decision_tests(key)

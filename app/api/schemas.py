@@ -968,3 +968,32 @@ class VerificationSchema(Schema):
 
 
 verified_out = VerifiedDocumentSchema()
+class PublicRecordSchema(Schema):
+    """A record published today, as the public portal shows it (masked, within its scope; a field
+    outside the publication's scope is null)."""
+    id = fields.Integer(required=True, metadata={"description": "公开登记 id / publication id"})
+    number = fields.String(allow_none=True)
+    subject_name = fields.String(allow_none=True, metadata={"description": "信用主体（公务员姓名已脱敏）/ subject, civil servants' names masked"})
+    subject_type = fields.String(allow_none=True, metadata={"description": "department / civil_servant"})
+    title = fields.String(allow_none=True)
+    source_type = fields.String(allow_none=True)
+    source_document_number = fields.String(allow_none=True)
+    key_area = fields.String(allow_none=True)
+    tier = fields.String(allow_none=True, metadata={"description": "minor / general / serious"})
+    facts = fields.String(allow_none=True, metadata={"description": "失信事实（身份证、电话、门牌已脱敏）/ facts, masked"})
+    recording_unit = fields.String(allow_none=True)
+    decided_on = fields.String(allow_none=True, metadata={"format": "date"})
+    start = fields.String(allow_none=True, metadata={"format": "date"})
+    planned_end = fields.String(allow_none=True, metadata={"format": "date", "description": "首个不再公开的日期 / first day no longer shown"})
+    actual_end = fields.String(allow_none=True, metadata={"format": "date"})
+    end_reason = fields.String(allow_none=True)
+
+
+PublicRecordPage = page_of(PublicRecordSchema, "PublicRecordPage")
+
+
+class PublicRecordQuery(PageQuery):
+    subject = fields.String(validate=validate.Length(max=100), metadata={"description": "信用主体包含 / subject contains"})
+    area = fields.String(validate=validate.OneOf(KEY_AREAS), metadata={"description": "重点领域 / key area"})
+    tier = fields.String(validate=validate.OneOf(list(TIERS)), metadata={"description": "失信程度 / tier"})
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "关键词（编号、主体、行为、事实）/ text"})

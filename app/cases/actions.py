@@ -11,7 +11,7 @@ from app.cases import case_file, decisions
 from app.cases.models import (CASE_STATUSES, KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS, WARNING_STAGES, Case,
                               CaseLink)
 from app.cases.service import start_case
-from app.cases.signals import case_decided
+from app.cases.signals import case_decided, publication_ended, publication_set, record_corrected
 from app.cases.timeline import record_event
 from app.core.clock import clock
 from app.core.db_types import too_long_for
@@ -68,6 +68,7 @@ def correct_record(case: Case, changes: dict) -> None:
         case.updated_at = clock.now()
         titles = case_file.record_titles(case)  # the record form's own names, never a raw key
         record_event(case, "record.corrected", "记录内容已更正：" + "、".join(titles.get(n, n) for n in diff), diff)
+        record_corrected.send(case, changes=diff)
 
 
 def set_publication(case: Case, start: str, end: str, repairable_from: str) -> None:
@@ -80,21 +81,34 @@ def set_publication(case: Case, start: str, end: str, repairable_from: str) -> N
     case.publication_start, case.publication_end, case.repairable_from = s, e, r
     record_event(case, "publication.set", f"公开期：{s.isoformat()} 至 {e.isoformat()}，{r.isoformat()} 起可申请信用修复",
                  {"start": s.isoformat(), "end": e.isoformat(), "repairable_from": r.isoformat()})
+    publication_set.send(case, start=s, end=e)
 
 
-def end_publication(case: Case) -> None:
-    """Stop publication today: at the end of the period (a timer), or earlier after a repair. A
-    decision of the system's, stating which."""
+END_REASONS = {"expiry": "公开期满", "repair": "准予信用修复", "revocation": "撤销记录", "deletion": "删除记录"}
+
+
+def end_publication(case: Case, reason: str | None = None) -> None:
+    """Stop publication today, for `reason` ("expiry", "repair", "revocation", "deletion"; see
+    END_REASONS). Without one (processes deployed before issue 19): before the planned end it is a
+    repair, at or after it the expiry. A decision of the system's, stating which; the publication
+    register hears it (`publication_ended`)."""
     today = clock.today()
     planned = case.publication_end
+    if reason is None:
+        reason = "repair" if planned is not None and planned > today else "expiry"
+    if reason not in END_REASONS:
+        raise ActionError(f"未知的停止公开原因：{reason!r}（可用：{', '.join(END_REASONS)}）")
     if planned is None or planned > today:
         case.publication_end = today
-    record_event(case, "publication.ended", f"停止公开（{today.isoformat()}）", {"ended_on": today.isoformat()})
-    if planned is not None and planned > today:
-        reasons = f"准予信用修复，提前停止公开（原定公开至 {planned.isoformat()}），{today.isoformat()} 起停止公开并停止共享"
-    else:
+    record_event(case, "publication.ended", f"停止公开（{today.isoformat()}）", {"ended_on": today.isoformat(), "reason": reason})
+    if reason == "expiry":
         reasons = f"公开期满（{(planned or today).isoformat()}），{today.isoformat()} 起停止公开并停止共享"
+    elif planned is not None and planned > today:
+        reasons = f"{END_REASONS[reason]}，提前停止公开（原定公开至 {planned.isoformat()}），{today.isoformat()} 起停止公开并停止共享"
+    else:
+        reasons = f"{END_REASONS[reason]}，{today.isoformat()} 起停止公开并停止共享"
     decisions.record_system(case, "publication_end", "ended", "停止公开", reasons, decisions.PUBLICATION_END_BASIS)
+    publication_ended.send(case, reason=reason, on=today)
 
 
 def set_rectification_deadline(case: Case, day: str) -> None:
@@ -136,7 +150,7 @@ def register_actions() -> None:
     register_action("set_record_status", set_record_status, N_("设置记录状态"), ("status",))
     register_action("correct_record", correct_record, N_("更正记录内容"), ("changes",))
     register_action("set_publication", set_publication, N_("设置公开期"), ("start", "end", "repairable_from"))
-    register_action("end_publication", end_publication, N_("停止公开"))
+    register_action("end_publication", end_publication, N_("停止公开"), ("reason",))
     register_action("set_warning_stage", set_warning_stage, N_("设置预警阶段"), ("stage",))
     register_action("set_rectification_deadline", set_rectification_deadline, N_("设置整改期限"), ("day",))
     register_action("record_public_criticism", record_public_criticism, N_("通报批评"), ("subject",))

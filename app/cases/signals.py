@@ -14,3 +14,16 @@ _signals = Namespace()
 # new status, zh-CN) and `body` (the case title). Sent inside the step's transaction: a receiver
 # adds rows and flushes, never commits.
 case_decided = _signals.signal("case-decided")
+
+# The publication period of a record was set (the `publish` script's `set_publication`). Sender: the
+# `Case`; keyword arguments `start`, `end` (dates: the first day shown, the first day no longer
+# shown). Inside the step's transaction, like every signal here.
+publication_set = _signals.signal("publication-set")
+
+# Publication ended before or at the end of its period. Sender: the `Case`; keyword arguments
+# `reason` ("expiry" | "repair" | "revocation" | "deletion") and `on` (date).
+publication_ended = _signals.signal("publication-ended")
+
+# Fields of a record were corrected (`correct_record`). Sender: the `Case`; keyword argument
+# `changes` ({field: {"from", "to"}}).
+record_corrected = _signals.signal("record-corrected")

@@ -28,6 +28,8 @@ from app.core.csv_export import csv_response
 from app.core.errors import DomainError, ValidationFailed
 from app.core.extensions import db
 from app.incidents import service as incidents
+from app.publication import service as publication
+from app.publication.models import END_REASONS
 from app.core.inputs import parse_date
 from app.org.service import form_sources
 from app.core.pagination import page_count
@@ -107,7 +109,8 @@ def _case_page(case_id: int, note_draft: str = ""):
                            may_operate=(may_operate := incidents.may_operate(current_user, case)),
                            moves=incidents.move_options(current_user, case.id) if may_operate else [],
                            instance_status=instance.status if instance else None,
-                           incident=incidents.open_incident(instance.id) if instance else None)
+                           incident=incidents.open_incident(instance.id) if instance else None,
+                           publications=publication.for_case(case), END_REASONS=END_REASONS)
 
 
 @bp.get("/<int:case_id>/print")

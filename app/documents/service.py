@@ -32,6 +32,7 @@ from app.core.extensions import db
 from app.core.inputs import required_text
 from app.org.models import Department, User
 from app.core.transaction import after_commit, insert_if_missing, unit_of_work
+from app.publication import masking
 
 OUTCOME_LABELS = {
     "objection_outcome": {"uphold": "维持原记录", "correct": "更正记录", "revoke": "撤销记录"},
@@ -87,16 +88,31 @@ def verify_url(code: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
+def portal_url() -> str:
+    """The absolute address of the public portal (`/public`), printed where a document says the
+    record is published: PUBLIC_BASE_URL, like the verification link."""
+    path = current_app.url_map.bind("").build("publication.portal")
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
 def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
+    """What a document says about `case`, with the step's `data`: every text masked as the decision
+    table `masking_rules` says for the channel "document" (app.publication.masking) — the facts, the
+    title, the subject and each value of `data` under its own key — so no resident ID number, phone
+    number or house number is printed, whatever was typed."""
+    m = masking.masker("document", names=masking.case_names(case))
     data = dict(data or {})
+    deadline = _day(data.pop("deadline", None))
+    data = m.values(data)
     for key, labels in OUTCOME_LABELS.items():
         if key in data:
             data[f"{key}_label"] = labels.get(data[key], data[key])
     return {
         "doc_type": doc_type, "title": DOC_TYPES[doc_type], "addressee": case.subject_department.name,
-        "issuer": case.recording_department.name,
+        "issuer": case.recording_department.name, "public_url": portal_url(),
         "case": {
-            "number": case.number, "title": case.title, "subject": case.subject_name, "facts": case.facts,
+            "number": case.number, "title": m.text("title", case.title), "subject": masking.subject_name(case, m),
+            "facts": m.text("facts", case.facts),
             "tier_label": TIERS.get(case.tier), "source_label": SOURCE_TYPES.get(case.source_type),
             "document_number": case.document_number, "key_area": case.key_area,
             "status_label": CASE_STATUSES.get(case.record_status), "publication_start": case.publication_start,
@@ -104,7 +120,7 @@ def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
             # Only the report names the process (one query fewer for every notice a step issues).
             "process_name": process_name(case) if doc_type == "case_report" else None,
         },
-        "data": data, "deadline": _day(data.pop("deadline", None)),
+        "data": data, "deadline": deadline,
     }
 
 
@@ -117,13 +133,15 @@ def _report_parts(case: Case) -> dict:
     registration form, [{label, date}], e.g. 失信行为发生日期), `timeline`, the people's steps and
     documents ({at, actor, summary}), and `decisions` ({at, actor, kind, step, outcome, reasons,
     legal_basis}) — never internal notes or engine steps."""
+    m = masking.masker("document", names=masking.case_names(case))
     return {
         "registration_dates": [{"label": v.label, "date": v.day} for v in case_file.registration_dates(case)],
         "timeline": [{"at": _local_minute(e.at), "actor": e.actor.full_name if e.actor else "系统",
-                      "summary": action_text(e)} for e in reported(timeline(case))],
+                      "summary": m.text("timeline_summary", action_text(e))} for e in reported(timeline(case))],
         "decisions": [{"at": _local_minute(d.at), "actor": d.actor.full_name if d.actor else "系统",
                        "kind": decisions.kind_label(d), "step": d.step, "outcome": d.outcome_label,
-                       "reasons": d.reasons, "legal_basis": d.legal_basis} for d in decisions.for_case(case)],
+                       "reasons": m.text("decision_reasons", d.reasons), "legal_basis": d.legal_basis}
+                      for d in decisions.for_case(case)],
     }
 
 
@@ -239,7 +257,8 @@ def correct(user: User, document_id: int, reason: str) -> Document:
             raise Conflict(message, {"document_id": [message]})
         context = build_context(old.case, old.doc_type, old.context.get("data"))
         code = _verification_code()
-        context.update(number=old.number, version=latest.version + 1, correction_reason=reason,
+        printed_reason = masking.masker("document", names=masking.case_names(old.case)).text("correction_reason", reason)
+        context.update(number=old.number, version=latest.version + 1, correction_reason=printed_reason,
                        issued_on=clock.today(), verification_code=code, verify_url=verify_url(code),
                        timeline=old.context.get("timeline"), decisions=old.context.get("decisions"),
                        registration_dates=old.context.get("registration_dates"))

@@ -30,6 +30,7 @@ from app import engine
 from app.audit import service as audit
 from app.cases.models import CASE_STATUSES, Case, TimelineEvent
 from app.cases.timeline import record_event
+from app.publication import service as publication
 from app.core.clock import clock
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
@@ -386,6 +387,7 @@ def cancel(user: User, case_id: int, reason) -> Case:
         record_event(case, "status.changed", f"撤案：{CASE_STATUSES.get(case.record_status, case.record_status)} → 已撤案",
                      {"from": case.record_status, "to": "cancelled"})
         case.record_status, case.closed_at, case.updated_at = "cancelled", now, now
+        publication.end_publication(case, "deletion")  # a case opened in error is no longer public
         record_event(case, "case.cancelled", f"{user.full_name} 撤案（原因：{reason}）", {"reason": reason},
                      actor_id=user.id)
         audit.record(user, "case.cancelled", f"撤案 {case.number}：{reason}", {"case_id": case.id, "reason": reason})

@@ -61,6 +61,8 @@ def test_casework_pages_run_without_csp_violations(watched, client):
     supervisor.goto("/supervision")
     supervisor.goto("/complaints")
     supervisor.goto("/incidents")
+    supervisor.goto("/publications")  # the publication register
+    supervisor.goto("/public")  # the public portal, seen signed in
     supervisor.goto(f"/cases/{case['id']}")  # with the case operations (suspend, cancel)
     expect(supervisor.locator("#case-operations")).to_be_visible()
     admin = watched("admin")

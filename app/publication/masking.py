@@ -1,0 +1,153 @@
+"""Masking personal data (脱敏) — one function for the public portal, the sharing feed's record and
+every official document.
+
+What is masked where is data: the decision table `masking_rules` (workflows/rules/masking_rules.dmn)
+gives, for a field and a channel (`portal`, `feed`, `document`), each masking to apply — its kind
+(`resident_id`, `mobile`, `landline`, `person_name`, `address`), whether it covers the whole field
+or is looked for in the text, and how many characters to keep at the head and the tail. How each
+kind is recognised is code (the patterns below): resident ID numbers of 18 digits (last one may be
+X) or 15 digits with a valid birth date inside, mobile numbers 1[3-9]x with optional +86 and
+separators, landlines with their area code (021-…, (021)…, 010…), house numbers after a road
+(…路88号1201室). Document numbers (沪财监〔2026〕17号) and dates (2026-03-15, 20260315) are none of these.
+
+The table version is the one in force on the day the text is masked (Asia/Shanghai). A missing
+table is an error: nothing is published or issued unmasked.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+
+from app.core.clock import clock
+from app.engine import dmn
+from app.rules import service as rules
+
+TABLE = "masking_rules"
+CHANNELS = ("portal", "feed", "document")
+
+_NO_ALNUM_BEFORE, _NO_ALNUM_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+_MONTH, _DAY = r"(?:0[1-9]|1[0-2])", r"(?:0[1-9]|[12]\d|3[01])"
+PATTERNS: dict[str, re.Pattern] = {
+    "resident_id": re.compile(
+        _NO_ALNUM_BEFORE + rf"(?:[1-9]\d{{5}}(?:18|19|20)\d{{2}}{_MONTH}{_DAY}\d{{3}}[0-9Xx]"
+                           rf"|[1-9]\d{{5}}\d{{2}}{_MONTH}{_DAY}\d{{3}})" + _NO_ALNUM_AFTER),
+    "mobile": re.compile(_NO_ALNUM_BEFORE + r"(?:(?:\+|00)?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}" + _NO_ALNUM_AFTER),
+    "landline": re.compile(
+        _NO_ALNUM_BEFORE + r"(?:(?:\(0\d{2,3}\)|（0\d{2,3}）)\s?\d{7,8}|0\d{2,3}[- ]\d{7,8}|0(?:10|2\d|[3-9]\d{2})\d{7,8})"
+                           r"(?:-\d{1,6})?" + _NO_ALNUM_AFTER),
+    "address": re.compile(r"(?<=[路街道巷弄村里])\s*[0-9０-９一二三四五六七八九十百零〇]+\s*[号弄]"
+                          r"[0-9A-Za-z０-９一二三四五六七八九十百零〇号弄栋幢座楼层单元室\-－—]*"),
+}
+# The characters a masking counts and hides: digits (and an ID's X) in numbers; digits in house
+# numbers; every character in names and whole addresses.
+_SIGNIFICANT = {
+    "resident_id": re.compile(r"[0-9Xx]"), "mobile": re.compile(r"\d"), "landline": re.compile(r"\d"),
+    "address": re.compile(r"[0-9０-９一二三四五六七八九十百零〇]"), "person_name": re.compile(r"\S"),
+}
+_WHOLE_ADDRESS = re.compile(r"\S")
+_COUNTRY_CODE = re.compile(r"(?:(?:\+|00)?86[- ]?(?=1))?")
+
+
+def _hide(text: str, kind: str, keep_head: int, keep_tail: int, *, whole: bool = False) -> str:
+    """`text` with its significant characters (see _SIGNIFICANT) replaced by * except the first
+    `keep_head` and the last `keep_tail` of them; separators stay where they were."""
+    significant = _WHOLE_ADDRESS if (whole and kind == "address") else _SIGNIFICANT[kind]
+    skip = _COUNTRY_CODE.match(text).end() if kind == "mobile" else 0  # +86 is no part of the number
+    positions = [m.start() for m in significant.finditer(text) if m.start() >= skip]
+    hidden = positions[keep_head:len(positions) - keep_tail if keep_tail else None]
+    if not hidden:
+        return text
+    chars = list(text)
+    for i in hidden:
+        chars[i] = "*"
+    return "".join(chars)
+
+
+@dataclass(frozen=True)
+class Masking:
+    """One row of the table: a kind applied to a whole field or looked for in it."""
+
+    kind: str
+    whole: bool
+    keep_head: int
+    keep_tail: int
+
+
+_plans: dict[tuple[int, str, str], tuple[Masking, ...]] = {}  # (table version id, field, channel); versions never change
+
+
+@dataclass
+class Masker:
+    """The masking of one channel as the table in force on a day says. `names`: the personal names
+    of civil servants a text may contain (the case's civil servant), for `person_name` in text."""
+
+    channel: str
+    version_id: int
+    table: dmn.Table
+    names: tuple[str, ...] = field(default_factory=tuple)
+
+    def maskings(self, name: str) -> tuple[Masking, ...]:
+        """The maskings the table gives for field `name` in this channel (cached per table version)."""
+        key = (self.version_id, name, self.channel)
+        if key not in _plans:
+            outputs = dmn.evaluate(self.table, {"field": name, "channel": self.channel},
+                                   time_limit=current_app.config["SCRIPT_TIME_LIMIT_SECONDS"]).outputs
+            _plans[key] = tuple(Masking(o["kind"], bool(o.get("whole")), int(o.get("keep_head") or 0),
+                                        int(o.get("keep_tail") or 0)) for o in outputs)
+        return _plans[key]
+
+    def text(self, name: str, value):
+        """`value` of field `name` masked; anything but a non-empty string is returned as it is."""
+        if not isinstance(value, str) or not value:
+            return value
+        for masking in self.maskings(name):
+            value = self._apply(masking, value)
+        return value
+
+    def _apply(self, m: Masking, value: str) -> str:
+        if m.whole:
+            return _hide(value, m.kind, m.keep_head, m.keep_tail, whole=True)
+        if m.kind == "person_name":
+            for name in sorted({n for n in self.names if len(n) >= 2}, key=len, reverse=True):
+                value = value.replace(name, _hide(name, "person_name", m.keep_head, m.keep_tail))
+            return value
+        pattern = PATTERNS.get(m.kind)
+        if pattern is None:
+            raise dmn.DecisionError(f"脱敏规则 {TABLE} 给出了未知的脱敏项：{m.kind!r}")
+        return pattern.sub(lambda match: _hide(match.group(0), m.kind, m.keep_head, m.keep_tail), value)
+
+    def values(self, data: dict) -> dict:
+        """Every string value of `data` masked as the field its key names (nested dicts and lists too)."""
+        def walk(key, value):
+            if isinstance(value, dict):
+                return {k: walk(k, v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [walk(key, v) for v in value]
+            return self.text(key, value)
+        return {k: walk(k, v) for k, v in data.items()}
+
+
+def masker(channel: str, *, names=(), on: date | None = None) -> Masker:
+    """The masking of `channel` ("portal", "feed" or "document") by the version of `masking_rules`
+    in force on `on` (default today, Asia/Shanghai). `names`: civil servants' names to look for in
+    texts. Raises ValueError for an unknown channel, NotFound when the table is not deployed."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown masking channel {channel!r}")
+    version = rules.in_force(TABLE, on or clock.today())
+    return Masker(channel, version.id, dmn.table_of(version.xml), tuple(n for n in names if n))
+
+
+def case_names(case) -> tuple[str, ...]:
+    """The personal names a case's texts may mention: its civil servant's."""
+    return (case.civil_servant.name,) if case.civil_servant is not None else ()
+
+
+def subject_name(case, m: Masker) -> str:
+    """The case's subject as `Case.subject_name` says it — 张三（市财政局） or the unit — with the
+    civil servant's name masked as field `civil_servant_name`."""
+    if case.civil_servant is None:
+        return case.subject_department.name
+    return f"{m.text('civil_servant_name', case.civil_servant.name)}（{case.subject_department.name}）"
