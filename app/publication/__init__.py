@@ -1,0 +1,1 @@
+"""Publication (issue 19): the register, masking and the public portal."""
