@@ -457,3 +457,23 @@ def test_the_api_lists_and_resends(api, tick, receiver, endpoints):
     receiver.answer = lambda request: 201
     tick()
     assert {x.status for x in rows()} == {"acknowledged"}
+
+
+def test_the_reconciliation_page_has_a_second_page(app, client, receiver):
+    assert login(client, "admin").status_code == 302
+    saved = app.config["SHARING_ENDPOINTS"]
+    app.config["SHARING_ENDPOINTS"] = [{"name": "national", "url": receiver.url("/national")}]
+    try:
+        with app.app_context():
+            case = Api(client).as_("recorder").register()
+            for _ in range(21):
+                announce(case["id"], "update", number=case["number"])
+            db.session.remove()
+    finally:
+        app.config["SHARING_ENDPOINTS"] = saved
+    first = client.get("/sharing?kind=update").get_data(as_text=True)
+    second = client.get("/sharing?kind=update&page=2").get_data(as_text=True)
+    assert first.count('<tr id="sharing-') == 20 and second.count('<tr id="sharing-') == 1
+    assert 'aria-label="共享事件分页"' in second and 'aria-current="page">2<' in second
+    assert "kind=update" in second.split('aria-label="共享事件分页"')[1]  # the pager keeps the filter
+    assert 'data-waiting="1"' in second or 'data-waiting="1"' in first  # later updates wait for the first

@@ -42,7 +42,7 @@ def resend_sharing_event(row_id: int):
 
 @bp.post("/sharing/resend")
 @documented("批量重发共享事件 / Resend failed events, or one event", (200, schemas.SharingResentSchema),
-            body=schemas.SharingResendSchema, errors=(403,) + WRITE)
+            body=schemas.SharingResendSchema, errors=(403, 404) + WRITE)
 def resend_sharing():
     """`{failed: true}`（可加 `platform`）：全部失败的记录重新排队；`{event_id}`：该事件各平台待发送或
     失败的记录重新排队（已确认的不动）。二者择一。写入审计日志。仅管理员。

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext
 
 from app.sharing.models import KINDS, PLATFORMS, STATUSES
 
-TEXT_OR_NULL = {"type": ["string", "null"]}
 INT_OR_NULL = {"type": ["integer", "null"]}
 
 
@@ -25,8 +24,10 @@ class SharingEventSchema(Schema):
     status = fields.String(required=True, metadata={"enum": list(STATUSES)})
     attempts = fields.Integer(required=True)
     next_attempt_at = fields.DateTime(required=True)
-    last_http_status = fields.Integer(allow_none=True, metadata=INT_OR_NULL)
-    last_error = fields.String(allow_none=True, metadata=TEXT_OR_NULL)
+    last_http_status = fields.Integer(allow_none=True, metadata={"description": "最近一次的 HTTP 状态 / the last HTTP status"})
+    last_error = fields.String(allow_none=True, metadata={
+        "description": "最近的错误：HTTP 状态与应答摘要，或连接错误 / the last error: HTTP status and answer excerpt, "
+                       "or the connection error"})
     occurred_at = fields.DateTime(required=True)
     created_at = fields.DateTime(required=True)
     acknowledged_at = fields.DateTime(allow_none=True)

@@ -30,7 +30,9 @@ class SharingEvent(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "endpoint", name="uq_sharing_event_endpoint"),
         Index("ix_sharing_due", "status", "next_attempt_at"),
-        Index("ix_sharing_case_order", "case_id", "endpoint", "sequence"),
+        # One event per place in a case's order: two publication changes of one case racing each
+        # other (they cannot, a case's steps take turns) would be a conflict, never a tie.
+        UniqueConstraint("case_id", "endpoint", "sequence", name="uq_sharing_case_sequence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -94,7 +94,7 @@ def _filtered(status: str | None, endpoint: str | None, kind: str | None, q: str
         try:
             query = query.where(SharingEvent.event_id == str(uuid.UUID(q)))
         except ValueError:
-            query = query.where(SharingEvent.case_id.in_(select(Case.id).where(Case.number.contains(q[:50]))))
+            query = query.where(SharingEvent.case_id.in_(select(Case.id).where(Case.number.contains(q[:50], autoescape=True))))
     return query
 
 

@@ -37,14 +37,13 @@ def upgrade():
         sa.ForeignKeyConstraint(["case_id"], ["case.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("event_id", "endpoint", name="uq_sharing_event_endpoint"),
+        sa.UniqueConstraint("case_id", "endpoint", "sequence", name="uq_sharing_case_sequence"),
     )
     op.create_index("ix_sharing_event_event_id", "sharing_event", ["event_id"])
     op.create_index("ix_sharing_due", "sharing_event", ["status", "next_attempt_at"])
-    op.create_index("ix_sharing_case_order", "sharing_event", ["case_id", "endpoint", "sequence"])
 
 
 def downgrade():
-    op.drop_index("ix_sharing_case_order", table_name="sharing_event")
     op.drop_index("ix_sharing_due", table_name="sharing_event")
     op.drop_index("ix_sharing_event_event_id", table_name="sharing_event")
     op.drop_table("sharing_event")
