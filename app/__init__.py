@@ -34,6 +34,9 @@ from app.publication import actions as publication_actions
 from app.publication.views import bp as publication_bp
 from app.rules.service import decide_for_engine
 from app.rules.views import bp as rules_bp
+from app.sharing.endpoints import check_endpoints
+from app.sharing.receivers import connect_receivers as connect_sharing
+from app.sharing.views import bp as sharing_bp
 from app.rules.service import keys as decision_keys
 from app.supervision import actions as supervision_actions
 from app.supervision.views import bp as supervision_bp
@@ -48,6 +51,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     app.config.from_object(config_class or config_for_environment())
     app.session_interface = SessionInterface()  # static files leave the session cookie alone
     check_public_base_url(app.config)
+    check_endpoints(app.config)  # a malformed SHARING_ENDPOINTS stops the start, naming the entry
     init_inputs(app)  # URL int converter, JSON limits, unstorable-text check: before any blueprint
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SECRET_KEY"]:  # never a constant, publicly known key
@@ -76,13 +80,14 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
                              notification_actions.register_actions, document_actions.register_actions,
                              supervision_actions.register_actions, publication_actions.register_actions):
         register_actions()
+    connect_sharing()
     register_decision_hook(decide_for_engine, decision_keys)
     init_web(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
     for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp,
-               incidents_bp, rules_bp, publication_bp):
+               incidents_bp, rules_bp, publication_bp, sharing_bp):
         app.register_blueprint(bp)
     register_cli(app)
     login_manager.user_loader(auth_views.load_user)

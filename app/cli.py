@@ -1,6 +1,6 @@
 """Wiring only: every `flask --app wsgi …` command is defined in the cli.py of the package that
 owns it (deploy, deploy-all, test-processes: app/designer; import-calendar, dev-clock: app/admin;
-audit: app/cases; documents: app/documents; send-mail: app/notifications; test-decisions, deploy-rules: app/rules; seed-demo,
+audit: app/cases; documents: app/documents; send-mail: app/notifications; test-decisions, deploy-rules: app/rules; sharing: app/sharing; seed-demo,
 generate-load: app/demo; tick: app/scheduler.py). Each defines an AppGroup whose commands are
 added here at the top level of `flask`, as a blueprint's CLI with `cli_group=None` would be."""
 from __future__ import annotations
@@ -15,9 +15,10 @@ from app.documents.cli import cli as documents_cli
 from app.notifications.cli import cli as notifications_cli
 from app.rules.cli import cli as rules_cli
 from app.scheduler import cli as scheduler_cli
+from app.sharing.cli import cli as sharing_cli
 
 PACKAGE_COMMANDS = (admin_cli, cases_cli, designer_cli, documents_cli, notifications_cli, rules_cli, scheduler_cli,
-                    demo_cli)
+                    sharing_cli, demo_cli)
 
 
 def register_cli(app: Flask) -> None:

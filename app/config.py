@@ -117,6 +117,13 @@ class Config:
     # a unit without one numbers with its name, e.g. 浦东新区人民政府〔2026〕3号.
     DOCUMENT_PREFIXES = {"xyzx": "沪信", "fgw": "沪发改信", "dcs": "沪府督", "czj": "沪财信"}
     FAULT_INJECTION = os.environ.get("CHENGXIN_FAULT_INJECTION") == "1"  # crash-safety tests only
+    # The sharing feed to the credit platforms (docs/sharing.md): a JSON list of
+    # {"name": "national" | "creditchina" | "shanghai", "url": "https://…", "token": "…"}; empty = nothing shared.
+    SHARING_ENDPOINTS = os.environ.get("SHARING_ENDPOINTS", "")
+    SHARING_TIMEOUT_SECONDS = float(os.environ.get("SHARING_TIMEOUT_SECONDS", 10))  # one HTTP POST
+    SHARING_MAX_ATTEMPTS = int(os.environ.get("SHARING_MAX_ATTEMPTS", 10))  # then failed: resend by hand
+    SHARING_RETRY_BASE_SECONDS = float(os.environ.get("SHARING_RETRY_BASE_SECONDS", 60))  # wait after attempt 1, doubling
+    SHARING_RETRY_CAP_SECONDS = float(os.environ.get("SHARING_RETRY_CAP_SECONDS", 6 * 3600))  # longest wait
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")  # e.g. redis://127.0.0.1:6379/0
     TICK_SECONDS = float(os.environ.get("TICK_SECONDS", 5))
     # Where the site is reached from outside, e.g. https://chengxin.example.gov.cn: the absolute

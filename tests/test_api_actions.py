@@ -71,6 +71,8 @@ WEB_TO_API = {
     "rules.change_summary": ("POST", "api.rule_change_summary"),
     "rules.run_tests": ("POST", "api.run_rule_tests"),
     "rules.publish": ("POST", "api.publish_rule"),
+    "sharing.resend": ("POST", "api.resend_sharing_event"),
+    "sharing.resend_failed": ("POST", "api.resend_sharing"),
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Units, calendar days and the demo accounts are kept between tests: put back what these change.

@@ -7,10 +7,11 @@ from app.demo.cli import cli as demo_cli
 from app.designer.cli import cli as designer_cli
 from app.rules.cli import cli as rules_cli
 from app.scheduler import cli as scheduler_cli
+from app.sharing.cli import cli as sharing_cli
 
 COMMANDS = {"audit": {"verify"}, "deploy": None, "deploy-all": None, "dev-clock": {"show", "set", "advance", "reset"},
             "documents": {"reports", "rerender"}, "generate-load": None, "import-calendar": None, "seed-demo": None,
-            "send-mail": None, "test-processes": None, "tick": None, "test-decisions": None, "deploy-rules": None}
+            "send-mail": None, "sharing": {"push", "resend"}, "test-processes": None, "tick": None, "test-decisions": None, "deploy-rules": None}
 
 
 def test_every_command_is_at_the_top_level_with_its_subcommands(app):
@@ -27,6 +28,7 @@ def test_each_command_is_defined_by_exactly_one_package():
     assert set(demo_cli.commands) == {"seed-demo", "generate-load"}
     assert set(scheduler_cli.commands) == {"tick"}
     assert set(rules_cli.commands) == {"test-decisions", "deploy-rules"}
+    assert set(sharing_cli.commands) == {"sharing"}
 
 
 def test_a_command_runs_in_its_own_app_context(runner):
@@ -36,3 +38,5 @@ def test_a_command_runs_in_its_own_app_context(runner):
     assert "完好" in result.output
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 0 and "'sent': 0" in result.output
+    result = runner.invoke(args=["sharing", "push"])
+    assert result.exit_code == 0 and "已确认 0" in result.output, result.output

@@ -28,8 +28,10 @@ from app.notifications.models import Notification
 from app.org.models import User
 from app.publication import service as publication
 from app.designer.deployment import deploy_path
+from app.sharing.models import SharingEvent
 from tests.browser.test_ui_rules import notified_case
 from tests.test_api_parity import PDF, upload
+from tests.sharing_support import announce
 from tests.support import RECORD, Api
 from tests.test_incidents import FAILING
 
@@ -76,7 +78,22 @@ def _real_ids(client) -> dict[str, int]:
             "notification_id": notification, "department_id": unit["id"],
             "user_id": account["id"], "day": "2026-11-14", "key": "dishonesty_record", "number": 1,
             "decision": "publication_window", "publication_id": published,
-            "incident_id": _incident(client)}
+            "incident_id": _incident(client), "row_id": _sharing_row(client, case["id"])}
+
+
+def _sharing_row(client, case_id: int) -> int:
+    """A pending row of the sharing outbox (never sent: nothing ticks during the run)."""
+    app = client.application
+    saved = app.config["SHARING_ENDPOINTS"]
+    app.config["SHARING_ENDPOINTS"] = [{"name": "national", "url": "http://127.0.0.1:9/feed"}]
+    try:
+        with app.app_context():
+            announce(case_id, "publish")
+            row = db.session.scalar(select(SharingEvent.id))
+            db.session.remove()
+    finally:
+        app.config["SHARING_ENDPOINTS"] = saved
+    return row
 
 
 def _incident(client) -> int:
