@@ -31,6 +31,7 @@ from app.notifications import actions as notification_actions
 from app.notifications.views import bp as notifications_bp
 from app.rules.service import decide_for_engine
 from app.rules.views import bp as rules_bp
+from app.sanctions import actions as sanction_actions
 from app.rules.service import keys as decision_keys
 from app.supervision import actions as supervision_actions
 from app.supervision.views import bp as supervision_bp
@@ -70,7 +71,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
 
     for register_actions in (case_actions.register_actions, task_actions.register_actions,
                              notification_actions.register_actions, document_actions.register_actions,
-                             supervision_actions.register_actions):
+                             supervision_actions.register_actions, sanction_actions.register_actions):
         register_actions()
     register_decision_hook(decide_for_engine, decision_keys)
     init_web(app)

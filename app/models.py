@@ -15,3 +15,4 @@ from app.cases.models import CaseNote, Decision  # noqa: F401,E402
 from app.audit.models import AuditEvent, ChainHead  # noqa: F401,E402
 from app.incidents.models import Incident  # noqa: F401,E402
 from app.rules.models import DecisionDefinition, DecisionVersion  # noqa: F401,E402
+from app.sanctions.models import HonoursRestriction  # noqa: F401,E402
