@@ -53,7 +53,8 @@ def test_refusal_is_confirmed_twice_then_the_supervisor_escalates(login_as):
     expect(supervisor.get_by_label("失信记录标题")).to_have_value("拒不整改：企业服务投诉集中")
     supervisor.get_by_label("处理决定").select_option("confirm")
     supervisor.get_by_label("意见和理由").fill("单位拒不整改，予以升级。")
-    supervisor.get_by_role("button", name="提交").click()  # tier and source still missing
+    supervisor.once("dialog", lambda dialog: dialog.accept())  # 确定升级处理？
+    supervisor.get_by_role("button", name="提交").click()  # tier and source still missing: refused
     expect(supervisor.locator("#f-record_tier-error")).to_contain_text("失信程度")
     supervisor.get_by_label("失信程度").select_option("serious")
     supervisor.get_by_label("记录来源").select_option("disciplinary_sanction")
