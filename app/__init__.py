@@ -37,6 +37,7 @@ from app.rules.views import bp as rules_bp
 from app.sharing.endpoints import check_endpoints
 from app.sharing.receivers import connect_receivers as connect_sharing
 from app.sharing.views import bp as sharing_bp
+from app.sanctions import actions as sanction_actions
 from app.rules.service import keys as decision_keys
 from app.supervision import actions as supervision_actions
 from app.supervision.views import bp as supervision_bp
@@ -78,7 +79,8 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
 
     for register_actions in (case_actions.register_actions, task_actions.register_actions,
                              notification_actions.register_actions, document_actions.register_actions,
-                             supervision_actions.register_actions, publication_actions.register_actions):
+                             supervision_actions.register_actions, publication_actions.register_actions,
+                             sanction_actions.register_actions):
         register_actions()
     connect_sharing()
     register_decision_hook(decide_for_engine, decision_keys)

@@ -308,7 +308,7 @@ def test_users_are_listed_to_admins_with_the_admin_page_filters(api):
     handlers = admin.get("/users?role=handler").get_json()["items"]
     assert {u["username"] for u in handlers} == {"handler.fgw", "handler.czj", "handler.pudong"}
     fgw = db.session.scalar(select(Department.id).where(Department.code == "fgw"))
-    assert [u["username"] for u in admin.get(f"/users?department={fgw}").get_json()["items"]] == ["handler.fgw"]
+    assert [u["username"] for u in admin.get(f"/users?department={fgw}").get_json()["items"]] == ["discipline.fgw", "handler.fgw"]
     assert [u["username"] for u in admin.get("/users?q=supervisor").get_json()["items"]] == ["supervisor"]
     assert "password_hash" not in body["items"][0]
     for user in ("supervisor", "reviewer", "handler.fgw"):

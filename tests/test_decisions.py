@@ -15,7 +15,8 @@ from app.core.extensions import db
 from tests.support import Api
 from tests.test_designer import deploy, designer  # noqa: F401  (fixture)
 from tests.test_documents import docs, pdf_text
-from tests.test_warning_lifecycle import PLAN, after, explained_and_planned, overdue, raise_warning, report
+from tests.test_warning_lifecycle import (CONFIRM, PLAN, after, confirm_escalation, explained_and_planned, overdue,
+                                         raise_warning, report)
 from tests.web_support import csrf_token, login
 
 APPROVE = {"entry_decision": "approve", "review_opinion": "事实清楚，证据充分，予以入库"}
@@ -113,12 +114,14 @@ def test_every_decision_of_a_warning_is_stored_including_escalation_by_the_overd
     report(api, case_id, completed=True)
     reviewer.complete(case_id, "verify", {"verification": "reject", "verification_opinion": "台账不完整"})
     tick(after(5, date(2026, 9, 30)) + timedelta(days=30))  # far past the deadline and its grace period
+    confirm_escalation(api, case_id)
     found = decisions_of(case_id)
     assert [summary(d) for d in found] == [
         ("supervision", "extend", "同意延期", "涉及多部门协调", "supervisor"),
         ("plan_review", "return", "退回修改", "措施不具体", "supervisor"),
         ("plan_review", "accept", "同意，进入整改跟踪", "同意", "supervisor"),
         ("verification", "reject", "整改不到位，继续整改", "台账不完整", "reviewer"),
+        ("escalation", "confirm", "确认升级：通报批评、记入政务失信记录、追究责任", CONFIRM["escalation_opinion"], "supervisor"),
         ("escalation", "escalated", "通报批评并记入政务失信记录", found[-1].reasons, None),
     ]
     assert found[0].step == "逾期督办：书面说明" and "二（一）3" in found[0].legal_basis
@@ -138,8 +141,10 @@ def test_verification_accepted_and_supervisor_escalation_are_recorded(api, tick)
     overdue(api, tick, other)
     api.as_("supervisor").complete(other, "supervise_explain", {"supervision_action": "escalate",
                                                                "supervision_reason": "拒不说明"})
+    confirm_escalation(api, other)
     assert [summary(d)[:4] for d in decisions_of(other)] == [
         ("supervision", "escalate", "升级处理：通报批评并记入政务失信记录", "拒不说明"),
+        ("escalation", "confirm", "确认升级：通报批评、记入政务失信记录、追究责任", CONFIRM["escalation_opinion"]),
         ("escalation", "escalated", "通报批评并记入政务失信记录", decisions_of(other)[-1].reasons)]
 
 

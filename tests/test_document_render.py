@@ -83,6 +83,12 @@ DOCUMENTS = {
         _context("supervision_letter", {"overdue_task": "提交整改方案", "supervision_reason": "整改方案应于2026年11月20日前报送，至今未报。"},
                  deadline=date(2026, 12, 1)),
         ["督办函", "提交整改方案", "二〇二六年十二月一日", "通报批评", "记入政务失信记录", "特此函告"]),
+    "public_criticism": (
+        _context("public_criticism", {"facts": "市财政局在政务诚信预警中书面表示不予整改。", "tier": "serious",
+                                      "tier_label": "严重", "honours_months": 12, "cause_label": "中书面表示不予整改"},
+                 deadline=date(2026, 12, 24)),
+        ["通报批评", "书面表示不予整改", "失信程度：严重", "追究主要负责人的责任", "二〇二六年十二月二十四日",
+         "12个月", "荣誉评选的资格", "特此通报"]),
     "case_report": (
         _context("case_report", {}, timeline=[
             {"at": "2026-09-14 09:00", "actor": "李明", "summary": "登记政务失信记录"},

@@ -4,7 +4,7 @@ from datetime import timedelta
 from app.calendar.service import add_working_days
 from app.core.clock import clock, local_midnight_after
 from tests.support import Api
-from tests.test_warning_lifecycle import PLAN, WARNING
+from tests.test_warning_lifecycle import CONFIRM, PLAN, WARNING
 from tests.web_support import login
 
 
@@ -61,7 +61,9 @@ def test_supervision_is_for_supervisors_only(client):
 def test_case_page_links_the_warning_and_the_record_it_became(app, client):
     case = warning(app)
     with app.app_context():
-        Api(app.test_client()).as_("handler.fgw").complete(case["id"], "explain", {"explanation": "不认可", "will_rectify": "no"})
+        api = Api(app.test_client())
+        api.as_("handler.fgw").complete(case["id"], "explain", {"explanation": "不认可", "will_rectify": "no"})
+        api.as_("supervisor").complete(case["id"], "confirm_escalation", CONFIRM)
     login(client, "supervisor")
     html = client.get(f"/cases/{case['id']}").get_data(as_text=True)
     links = html.split('id="linked-cases"')[1].split("</ul>")[0]

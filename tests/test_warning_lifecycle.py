@@ -174,26 +174,45 @@ def linked_record(case):
     return link.linked_case_id
 
 
+CONFIRM = {"escalation_decision": "confirm", "escalation_opinion": "经督办仍不履行", "record_title": "拒不说明原因",
+           "record_tier": "general", "record_source_type": "accountability_decision", "record_facts": "逾期未说明，经督办仍未说明。"}
+
+
+def confirm_escalation(api, case_id, **data):
+    """The supervisor confirms the pending escalation (确认升级处理)."""
+    assert stage(api, case_id) == "escalation_pending"
+    api.as_("supervisor").complete(case_id, "confirm_escalation", {**CONFIRM, **data})
+
+
 def test_overdue_escalation_records_criticism_and_starts_a_linked_record(api, tick):
     case_id = raise_warning(api)
     overdue(api, tick, case_id)
     supervisor = api.as_("supervisor")
     supervisor.complete(case_id, "supervise_explain", {"supervision_action": "escalate", "supervision_reason": "拒不说明"})
+    assert elements(supervisor.case(case_id)) == ["confirm_escalation"]
+    confirm_escalation(api, case_id)
     case = supervisor.case(case_id)
-    assert case["status"] == "escalated" and elements(case) == [] and case["closed_at"]
+    assert case["status"] == "escalated" and elements(case) == ["accountability"]
     assert any(e["kind"] == "public.criticism" for e in case["timeline"])
+    criticism = next(d for d in case["documents"] if d["type"] == "public_criticism")
     record_id = linked_record(case)
     record = api.as_("reviewer").case(record_id)
     assert record["process"] == "dishonesty_record" and record["status"] == "in_review"
-    assert record["subject_department"] == "fgw" and case["number"] in record["document_number"]
+    # the supervisor gave no document number: the record's source document is the 通报批评 just issued
+    assert record["subject_department"] == "fgw" and record["document_number"] == criticism["number"]
+    assert record["tier"] == "general" and record["source_type"] == "accountability_decision"
     assert elements(record) == ["entry_review"]
     back = db.session.scalar(select(CaseLink).where(CaseLink.case_id == record_id))
     assert back.linked_case_id == case_id and back.relation == "escalated_from"
 
 
-def test_refusing_to_rectify_escalates_at_once(api):
+def test_refusing_to_rectify_escalates_once_a_supervisor_confirms(api):
     case_id = raise_warning(api)
     api.as_("handler.fgw").complete(case_id, "explain", {"explanation": "不认可", "will_rectify": "no"})
+    case = api.as_("supervisor").case(case_id)
+    assert case["status"] == "escalation_pending" and elements(case) == ["confirm_escalation"]
+    assert not db.session.scalar(select(func.count()).select_from(CaseLink).where(CaseLink.case_id == case_id))
+    confirm_escalation(api, case_id, record_tier="serious", record_source_type="disciplinary_sanction")
     case = api.as_("supervisor").case(case_id)
     assert case["status"] == "escalated"
     linked_record(case)
@@ -209,8 +228,9 @@ def test_rectification_overdue_past_the_grace_period_escalates(api, tick):
     assert stage(api, case_id) == "tracking"
     tick(grace_end)
     case = api.as_("supervisor").case(case_id)
-    assert case["status"] == "escalated" and elements(case) == []
-    linked_record(case)
+    assert case["status"] == "escalation_pending" and elements(case) == ["confirm_escalation"]
+    confirm_escalation(api, case_id)
+    linked_record(api.as_("supervisor").case(case_id))
 
 
 def test_only_supervisors_raise_warnings_and_handlers_see_their_own(api):
@@ -227,6 +247,7 @@ def test_assignment_reminder_overdue_and_decision_feed_the_notification_centre(a
     tick(after(5))  # past the reminder (4 days) and the deadline (5 days)
     api.as_("supervisor").complete(case_id, "supervise_explain", {"supervision_action": "escalate",
                                                                  "supervision_reason": "拒不说明"})
+    confirm_escalation(api, case_id)
     db.session.expire_all()
     rows = db.session.execute(select(User.username, Notification.kind).join(User, User.id == Notification.user_id)
                               .where(Notification.case_id == case_id)).all()
@@ -269,6 +290,7 @@ def test_a_supervision_letters_deadline_reminds_then_raises_a_second_supervision
     assert any("2026年09月24日" in t or "2026-09-24" in t for t in overdue_notices), overdue_notices  # the letter's deadline
     api.as_("supervisor").complete(case_id, "supervise_explain", {"supervision_action": "escalate",
                                                                  "supervision_reason": "督办后仍不说明"})
+    confirm_escalation(api, case_id)
     case = api.as_("supervisor").case(case_id)
     assert case["status"] == "escalated"
     linked_record(case)

@@ -5,6 +5,7 @@ from flask import g, url_for
 from flask_babel import lazy_gettext
 from marshmallow import Schema, fields, validate
 
+from app import forms
 from app.auth.passwords import PASSWORD_MAX
 from app.calendar.models import DAY_NAME_MAX
 from app.cases.attachments import step_label
@@ -25,7 +26,8 @@ from app.core.inputs import DB_INT_MAX
 from app.notifications.models import NOTIFICATION_KINDS
 from app.org.models import DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, FULL_NAME_MAX, ROLES
 from app.org.service import with_choices
-from app.tasks.service import task_form
+from app.tasks.service import task_form, task_variables
+from app.tasks.routing import can_act_on
 
 # What Function/Method fields answer, for the OpenAPI document (apispec cannot infer it from a lambda).
 TEXT = {"type": "string"}
@@ -236,8 +238,18 @@ class TaskDetailSchema(TaskSchema):
         "description": "卷宗：此前各步骤提交的材料，新者在前（流程模型 cx:caseFile 声明的步骤）/ "
                        "the case file: what earlier steps submitted, newest first (the steps the model declares)"})
 
+    initial_values = fields.Method("_initial_values", metadata={
+        "type": "object", "description": "表单预填值（字段 x-default，如升级处理的失信事实、默认整改期限），"
+                                         "仅对可办理该任务的用户 / the values the form starts with, for those who may act"})
+
     def _form(self, task):
         return with_choices(task_form(task)[0], g.user) if task.form_key else None
+
+    def _initial_values(self, task):
+        if not task.form_key or not can_act_on(g.user, task):
+            return {}
+        schema = task_form(task)[0]
+        return forms.initial_values(schema, task_variables(task) if forms.reads_variables(schema) else {})
 
 
 class TimelineEventSchema(Schema):
@@ -407,6 +419,24 @@ class CorrectionSchema(Schema):
                            metadata={"description": "更正原因（印在文书上）/ the reason, printed on the document"})
 
 
+class HonoursRestrictionSchema(Schema):
+    id = fields.Integer()
+    department = fields.Function(lambda r: r.department.code, metadata={**TEXT, "description": "单位代码 / the unit's code"})
+    department_name = fields.Function(lambda r: r.department.name, metadata=TEXT)
+    starts_on = fields.Date(metadata={"description": "起（含）/ first day"})
+    ends_on = fields.Date(metadata={"description": "止（含）/ last day"})
+    reason = fields.String()
+    source_case_id = fields.Integer()
+
+
+class LinkedCaseSchema(Schema):
+    relation = fields.String(metadata={"description": "escalated_to / escalated_from / rectification_opened / rectification_of"})
+    case_id = fields.Integer()
+    number = fields.String()
+    title = fields.String()
+    status = fields.String()
+
+
 class CaseDetailSchema(CaseSchema):
     facts = fields.String(allow_none=True)
     registration_dates = fields.List(fields.Nested(CaseFileValueSchema), metadata={
@@ -421,6 +451,10 @@ class CaseDetailSchema(CaseSchema):
     open_tasks = fields.List(fields.Nested(TaskSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
     documents = fields.List(fields.Nested(DocumentSchema))
+    honours_restrictions = fields.List(fields.Nested(HonoursRestrictionSchema), metadata={
+        "description": "本案取消的荣誉评选资格（单位、起止日期、理由）/ honours eligibility this case withdrew"})
+    linked_cases = fields.List(fields.Nested(LinkedCaseSchema), metadata={
+        "description": "关联案件（仅限可见范围内）/ linked cases the user may see"})
 
 
 class CaseCreatedSchema(CaseSchema):
@@ -862,6 +896,8 @@ case_file_out = CaseFileEntrySchema(many=True)
 timeline_out = TimelineEventSchema(many=True)
 timeline_groups_out = TimelineGroupSchema(many=True)
 decisions_out = DecisionSchema(many=True)
+honours_restrictions_out = HonoursRestrictionSchema(many=True)
+linked_cases_out = LinkedCaseSchema(many=True)
 note_out = NoteSchema()
 notes_out = NoteSchema(many=True)
 note_create = NoteCreateSchema()

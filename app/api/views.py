@@ -10,6 +10,7 @@ from app.api.openapi import BINARY, UPLOAD, WRITE, documented
 from app.auth import service as auth
 from app.calendar.service import missing_years
 from app.cases import attachments, case_file, decisions, notes
+from app.sanctions import service as sanctions
 from app.cases import service as cases
 from app.cases import timeline as timelines
 from app.documents import bundle
@@ -106,6 +107,10 @@ def _detail_dict(case, kind: str | None = None) -> dict:
     body["timeline"] = schemas.timeline_out.dump(events if kind is None else [g.event for g in groups])
     body["timeline_groups"] = schemas.timeline_groups_out.dump(groups)
     body["decisions"] = schemas.decisions_out.dump(decisions.for_case(case))
+    body["honours_restrictions"] = schemas.honours_restrictions_out.dump(sanctions.for_case(case))
+    body["linked_cases"] = schemas.linked_cases_out.dump(
+        [{"relation": relation, "case_id": other.id, "number": other.number, "title": other.title,
+          "status": other.record_status} for relation, other in cases.linked_cases(g.user, case)])
     body["notes"] = schemas.notes_out.dump(notes.for_case(case))
     body["open_tasks"] = schemas.tasks_out.dump(cases.open_tasks(case))
     body["attachments"] = schemas.attachments_out.dump(cases.list_attachments(case))

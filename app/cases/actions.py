@@ -15,6 +15,7 @@ from app.cases.signals import case_decided, publication_ended, publication_set, 
 from app.cases.timeline import record_event
 from app.core.clock import clock
 from app.core.db_types import too_long_for
+from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.engine import ActionError, register_action
 from app.core.i18n import N_
@@ -124,25 +125,64 @@ def record_public_criticism(case: Case, subject: str) -> None:
                  {"department_id": case.subject_department_id})
 
 
-def start_linked_record(case: Case, title: str) -> None:
-    """Escalation (policy §二(一)2): the unit's failure to rectify becomes a dishonesty record
-    (lifecycle 1), linked both ways to the warning."""
+def _link(case: Case, other: Case, relation: str, back: str) -> None:
+    """Link two cases both ways (`relation` from `case`, `back` from `other`)."""
+    db.session.add_all([CaseLink(case_id=case.id, linked_case_id=other.id, relation=relation, created_at=clock.now()),
+                        CaseLink(case_id=other.id, linked_case_id=case.id, relation=back, created_at=clock.now())])
+
+
+def start_linked_record(case: Case, title: str, tier: str, source_type: str, document_number, facts: str) -> None:
+    """Escalation (policy §二(一)2): the unit's refusal or failure to rectify becomes a dishonesty
+    record (lifecycle 1) of the tier and source the supervisor chose when confirming the
+    escalation, with the facts they confirmed and the decision's document number (None when there
+    is none), linked both ways to the warning. A value the record's start form refuses (an unknown
+    tier or source) refuses the step."""
+    if tier not in TIERS:
+        raise ActionError(f"失信程度无效：{tier!r}（可用：{', '.join(TIERS)}）")
+    if source_type not in SOURCE_TYPES:
+        raise ActionError(f"记录来源无效：{source_type!r}（可用：{', '.join(SOURCE_TYPES)}）")
     data = {
         "subject_type": "department", "subject_department": case.subject_department.code,
-        "title": f"预警整改不力：{title}"[:120], "source_type": "accountability_decision",
-        "document_number": case.number, "key_area": case.key_area or KEY_AREAS[0], "tier": "general",
-        "facts": f"{case.subject_name} 在政务诚信预警 {case.number}（{case.title}）中拒不整改或整改不力，"
-                 f"经督办升级处理，予以通报批评并记入政务失信记录。\n预警事由：{case.facts}"[:5000],
+        "title": str(title or "")[:120], "source_type": source_type, "key_area": case.key_area or KEY_AREAS[0],
+        "tier": tier, "facts": str(facts or "")[:5000],
     }
-    record = start_case("dishonesty_record", data, actor=None, recording_department_id=case.recording_department_id,
-                        origin=f"预警 {case.number} 升级")
-    db.session.add_all([CaseLink(case_id=case.id, linked_case_id=record.id, relation="escalated_to", created_at=clock.now()),
-                        CaseLink(case_id=record.id, linked_case_id=case.id, relation="escalated_from", created_at=clock.now())])
+    if document_number:
+        data["document_number"] = str(document_number)
+    try:
+        record = start_case("dishonesty_record", data, actor=None, recording_department_id=case.recording_department_id,
+                            origin=f"预警 {case.number} 升级")
+    except ValidationFailed as exc:
+        details = "；".join(m for messages in exc.fields.values() for m in messages)
+        raise ActionError(f"不能记入政务失信记录：{exc.message}（{details}）") from None
+    _link(case, record, "escalated_to", "escalated_from")
     record_event(case, "case.linked", f"已记入政务失信记录：{record.number}", {"linked_case_id": record.id})
     decisions.record_system(case, "escalation", "escalated", "通报批评并记入政务失信记录",
-                            f"{case.subject_name} 拒不整改或整改不力，预警 {case.number} 升级处理：予以通报批评，"
-                            f"记入政务失信记录 {record.number}", decisions.ESCALATION_BASIS)
+                            f"{case.subject_name}：预警 {case.number} 升级处理，予以通报批评，"
+                            f"记入政务失信记录 {record.number}（{TIERS[tier]}，{SOURCE_TYPES[source_type]}）",
+                            decisions.ESCALATION_BASIS)
     record_event(record, "case.linked", f"由预警 {case.number} 升级而来", {"linked_case_id": case.id})
+
+
+def start_rectification(case: Case) -> None:
+    """A confirmed dishonesty record obliges its unit to explain in writing and rectify within a
+    deadline (policy §二(一)2 “存在政务失信记录的，要……书面说明原因并限期加以整改”): a warning
+    (lifecycle 2) for the record's unit, raised in the name of the recording unit, linked both ways
+    to the record. Inside the step's transaction."""
+    data = {
+        "subject_department": case.subject_department.code, "title": f"存在政务失信记录：{case.title}"[:120],
+        "trigger": "record", "key_area": case.key_area or KEY_AREAS[0],
+        "reason": f"{case.subject_name} 存在政务失信记录 {case.number}（{case.title}），"
+                  f"请书面说明原因并限期加以整改。\n失信事实：{case.facts}"[:5000],
+    }
+    try:
+        warning = start_case("warning_rectification", data, actor=None,
+                             recording_department_id=case.recording_department_id, origin=f"失信记录 {case.number}")
+    except ValidationFailed as exc:
+        details = "；".join(m for messages in exc.fields.values() for m in messages)
+        raise ActionError(f"不能启动书面说明和整改：{exc.message}（{details}）") from None
+    _link(case, warning, "rectification_opened", "rectification_of")
+    record_event(case, "case.linked", f"已启动书面说明和限期整改：{warning.number}", {"linked_case_id": warning.id})
+    record_event(warning, "case.linked", f"由失信记录 {case.number} 启动", {"linked_case_id": case.id})
 
 
 def register_actions() -> None:
@@ -154,4 +194,6 @@ def register_actions() -> None:
     register_action("set_warning_stage", set_warning_stage, N_("设置预警阶段"), ("stage",))
     register_action("set_rectification_deadline", set_rectification_deadline, N_("设置整改期限"), ("day",))
     register_action("record_public_criticism", record_public_criticism, N_("通报批评"), ("subject",))
-    register_action("start_linked_record", start_linked_record, N_("记入政务失信记录（启动失信记录流程）"), ("title",))
+    register_action("start_linked_record", start_linked_record, N_("记入政务失信记录（启动失信记录流程）"),
+                    ("title", "tier", "source_type", "document_number", "facts"))
+    register_action("start_rectification", start_rectification, N_("启动书面说明和限期整改（预警整改流程）"))

@@ -54,12 +54,20 @@ WARNING_STAGES = {
     "planning": N_("整改方案"),
     "tracking": N_("整改跟踪"),
     "verifying": N_("整改核验"),
+    "escalation_pending": N_("待确认升级"),
     "closed": N_("整改完成"),
     "escalated": N_("已通报并记录失信"),
 }
 # Every status a case can show (records and warnings share the status column); a case opened in
 # error is cancelled (撤案) by an admin or supervisor, whatever its process.
 CASE_STATUSES = {**RECORD_STATUSES, **WARNING_STAGES, "cancelled": N_("已撤案")}
+# How a linked case relates to this one (CaseLink.relation), as the case page names it.
+CASE_RELATIONS = {
+    "escalated_to": N_("升级为失信记录"),
+    "escalated_from": N_("来源预警"),
+    "rectification_opened": N_("书面说明和限期整改"),
+    "rectification_of": N_("来源失信记录"),
+}
 TIERS = {"minor": N_("轻微"), "general": N_("一般"), "serious": N_("严重")}
 SUBJECT_TYPES = {"department": N_("单位"), "civil_servant": N_("公务员")}
 
@@ -175,7 +183,7 @@ class CaseLink(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     linked_case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
-    relation: Mapped[str] = mapped_column(String(30))  # escalated_to / escalated_from
+    relation: Mapped[str] = mapped_column(String(30))  # a key of CASE_RELATIONS
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     linked_case: Mapped[Case] = relationship(foreign_keys=[linked_case_id])

@@ -32,6 +32,7 @@ from app.publication import service as publication
 from app.publication.models import END_REASONS
 from app.core.inputs import parse_date
 from app.org.service import form_sources
+from app.sanctions import service as sanctions
 from app.core.pagination import page_count
 from app.tasks.views import next_step_message
 from app.core.views import back_with_error, local_dt, page_arg, role_required
@@ -99,6 +100,7 @@ def _case_page(case_id: int, note_draft: str = ""):
     issued = documents.for_case(case)
     return render_template("cases/show.html", case=case, history=history, **timelines.view(timeline, kind),
                            decisions=decisions.for_case(case), decision_kind=decisions.kind_label,
+                           restrictions=sanctions.for_case(case),
                            notes=notes.for_case(case), note_max=notes.NOTE_MAX_CHARS, note_draft=note_draft,
                            links=service.linked_cases(current_user, case), documents=issued,
                            successors=documents.successors(issued),
@@ -125,6 +127,7 @@ def print_view(case_id: int):
     return render_template("cases/print.html", case=case, documents=issued, successors=documents.successors(issued),
                            attachments=service.list_attachments(case), steps=steps, printed_at=clock.now(),
                            decisions=decisions.for_case(case), decision_kind=decisions.kind_label,
+                           restrictions=sanctions.for_case(case),
                            action_text=timelines.action_text, case_file=case_file.for_case(case),
                            case_dates=case_file.registration_dates(case))
 

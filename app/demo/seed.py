@@ -23,6 +23,7 @@ DEMO_USERS = [
     ("handler.fgw", "经办人 张伟（市发展改革委）", "fgw", ["handler"]),
     ("handler.czj", "经办人 刘洋（市财政局）", "czj", ["handler"]),
     ("handler.pudong", "经办人 赵静（浦东新区）", "pudong", ["handler"]),
+    ("discipline.fgw", "纪检人事 黄磊（市发展改革委）", "fgw", ["discipline"]),
 ]
 DEMO_SERVANTS = [("孙明", "CZ-2019-0107", "预算处副处长", "czj"), ("周华", "PD-2016-0311", "建设和交通委科长", "pudong")]
 

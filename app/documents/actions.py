@@ -9,13 +9,14 @@ from app.documents.service import issue
 from app.engine import ActionError, register_action
 
 
-def issue_document(case: Case, doc_type: str, data: dict | None = None) -> None:
-    """Issue an official document (PDF, numbered, verifiable) in this step's transaction. A
-    refused type or field (ValidationFailed) becomes the step's ActionError."""
+def issue_document(case: Case, doc_type: str, data: dict | None = None) -> str:
+    """Issue an official document (PDF, numbered, verifiable) in this step's transaction and
+    return its number (e.g. 沪信〔2026〕12号), which a script may keep (`n = issue_document(…)`).
+    A refused type or field (ValidationFailed) becomes the step's ActionError."""
     if data is not None and not isinstance(data, dict):
         raise ActionError("issue_document 的第二个参数必须是字段字典")
     try:
-        issue(case, doc_type, data)
+        return issue(case, doc_type, data).number
     except ValidationFailed as exc:
         raise ActionError(exc.message) from None
 

@@ -41,6 +41,7 @@ DOC_TYPES: dict[str, str] = {
     "warning_notice": "政务诚信预警通知书",
     "rectification_notice": "整改通知书",
     "supervision_letter": "督办函",
+    "public_criticism": "通报批评",
     "case_report": "案件办理情况报告",
 }
 

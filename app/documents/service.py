@@ -37,8 +37,11 @@ from app.publication import masking
 OUTCOME_LABELS = {
     "objection_outcome": {"uphold": "维持原记录", "correct": "更正记录", "revoke": "撤销记录"},
     "repair_decision": {"grant": "准予信用修复", "refuse": "不予信用修复"},
+    "tier": TIERS,
 }
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L: read off paper
+# Documents addressed to all units rather than the case's subject (a 通报 is circulated).
+CIRCULATED_TO = {"public_criticism": "各区人民政府，市政府各委、办、局"}
 ISSUING_ROLES = ("reviewer", "supervisor")  # who issue case reports and corrections (page and API)
 REASON_MAX_CHARS = 500  # a correction reason is printed in the PDF: a sentence or two, not a file
 
@@ -108,7 +111,8 @@ def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
         if key in data:
             data[f"{key}_label"] = labels.get(data[key], data[key])
     return {
-        "doc_type": doc_type, "title": DOC_TYPES[doc_type], "addressee": case.subject_department.name,
+        "doc_type": doc_type, "title": DOC_TYPES[doc_type],
+        "addressee": CIRCULATED_TO.get(doc_type) or case.subject_department.name,
         "issuer": case.recording_department.name, "public_url": portal_url(),
         "case": {
             "number": case.number, "title": m.text("title", case.title), "subject": masking.subject_name(case, m),

@@ -13,7 +13,7 @@ from app.engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessDraft, 
 from app.engine.palette import REFUSED, RefusedConstruct
 from app.engine.runtime import (
     NothingToSkip, Passed, ReadyTask, ReplannedTimer, StepFailed, StepResult, complete, fire_timers, has_deadline_timer,
-    postpone_timers, replan_timers, skip_failed, start,
+    postpone_timers, replan_timers, skip_failed, start, task_data,
 )
 
 __all__ = [
@@ -21,5 +21,5 @@ __all__ = [
     "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "REFUSED", "ReadyTask", "RefusedConstruct",
     "ReplannedTimer", "StepFailed", "known_decisions", "register_decision_hook",
     "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "has_deadline_timer", "latest_version",
-    "migrate", "parse_bpmn", "plan_migration", "previous_version", "postpone_timers", "register_action", "replan_timers", "skip_failed", "start",
+    "migrate", "parse_bpmn", "plan_migration", "previous_version", "postpone_timers", "register_action", "replan_timers", "skip_failed", "start", "task_data",
 ]

@@ -232,6 +232,20 @@ def complete(instance: ProcessInstance, task_guid: str, data: dict, bindings: Bi
     return _finish(instance, workflow, stepper)
 
 
+def task_data(instance: ProcessInstance, task_guid: str, bindings: Bindings) -> dict:
+    """The data (process variables) a waiting user task sees, as plain JSON values: what its form
+    may read for defaults and date bounds (`x-default`, `today+var:NAME`). Empty when the task is
+    not found (completed meanwhile, or the instance ended). Saves nothing."""
+    workflow = _load(instance, bindings)
+    try:
+        task = workflow.get_task_from_id(uuid.UUID(task_guid))
+    except (TaskNotFoundException, WorkflowException, ValueError):
+        return {}
+    if task is None:
+        return {}
+    return {k: v for k, v in task.data.items() if isinstance(v, (str, int, float, bool)) or v is None}
+
+
 def fire_timers(instance: ProcessInstance, bindings: Bindings) -> StepResult:
     """Fire whatever timers of this instance are due by the clock, and step on (also what a retry
     of a failed step runs: a failed step saved nothing, so its timer is still due)."""

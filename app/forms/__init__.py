@@ -32,7 +32,15 @@ _SOURCES = {"departments", "civil_servants"}
 # (days from today in Asia/Shanghai, app.core.clock) or "field:NAME" (another date field of the form).
 _TODAY_BOUND = re.compile(r"^today(?:([+-])(\d{1,4})d)?$")
 _FIELD_BOUND = re.compile(r"^field:([a-z][a-z0-9_]{0,63})$")
+# "today+var:NAME": today plus the number of days in the task's variable NAME (a value a decision
+# table gave the process, e.g. warning_deadlines.rectification_max_days). Applied where the form is
+# filled for a task; where there is no task (the form editor's preview, a start form) or the task
+# has no such whole number, the bound is not applied.
+_VAR_BOUND = re.compile(r"^today\+var:([a-z][a-z0-9_]{0,63})$")
 DATE_BOUNDS = ("x-date-min", "x-date-max")
+# `x-default` on a field: the value the form starts with — "var:NAME" (the task's variable NAME,
+# e.g. facts a script wrote) or, on a date field, a date bound ("today+30d", "today+var:NAME").
+_VAR_DEFAULT = re.compile(r"^var:([a-z][a-z0-9_]{0,63})$")
 
 
 # ---------------------------------------------------------------- designers' regular expressions
@@ -184,6 +192,14 @@ def schema_problems(schema) -> list[str]:
                                    or len(labels) != len(prop.get("enum", []))):
             problems.append(_("字段 %(name)s 的 x-enum-labels 数量与 enum 不一致", name=name))
         problems.extend(_bound_problems(schema["properties"], name, prop))
+        confirm = prop.get("x-confirm")
+        if confirm is not None and not (isinstance(confirm, dict) and set(confirm) == {"value", "message"}
+                                        and confirm["value"] in (prop.get("enum") or [])
+                                        and isinstance(confirm["message"], str) and confirm["message"]):
+            problems.append(_("字段 %(name)s 的 x-confirm 必须是 {\"value\": 选项之一, \"message\": 确认提示}", name=name))
+        if "x-default" in prop and not _default_ok(prop):
+            problems.append(_("字段 %(name)s 的 x-default 写法无效：应为 var:变量名，日期字段也可以是 today+30d 或 "
+                              "today+var:变量名", name=name))
     for name in schema.get("required", []):
         if name not in schema["properties"]:
             problems.append(_("必填字段 %(name)s 不在 properties 中", name=name))
@@ -217,7 +233,7 @@ def _bound_problems(props: dict, name: str, prop: dict) -> list[str]:
             if other and (other.group(1) == name or not is_date_field(props.get(other.group(1)))):
                 problems.append(_("字段 %(name)s 的 %(attribute)s 引用的 %(other)s 不是本表单的另一个日期字段",
                                   name=name, attribute=attribute, other=other.group(1)))
-            elif not other and _fixed_bound(bound) is None:
+            elif not other and not _is_var_bound(bound) and _fixed_bound(bound) is None:
                 problems.append(_("字段 %(name)s 的 %(attribute)s 写法无效：应为 today、today+30d、today-7d、"
                                   "YYYY-MM-DD 日期或 field:字段名（也可以是它们的列表）", name=name, attribute=attribute))
     bounds = date_input_bounds(prop) if is_date_field(prop) else {}
@@ -228,9 +244,29 @@ def _bound_problems(props: dict, name: str, prop: dict) -> list[str]:
     return problems
 
 
-def _fixed_bound(bound) -> date | None:
-    """The day a today-relative ("today-7d") or literal ("1949-10-01", within DATE_MIN..DATE_MAX)
-    bound stands for; None for a field bound or anything else."""
+def _is_var_bound(bound) -> bool:
+    return isinstance(bound, str) and _VAR_BOUND.match(bound) is not None
+
+
+def _default_ok(prop: dict) -> bool:
+    value = prop.get("x-default")
+    if not isinstance(value, str):
+        return False
+    if _VAR_DEFAULT.match(value):
+        return True
+    return is_date_field(prop) and (_is_var_bound(value) or _TODAY_BOUND.match(value) is not None)
+
+
+def _fixed_bound(bound, variables: dict | None = None) -> date | None:
+    """The day a today-relative ("today-7d"), literal ("1949-10-01", within DATE_MIN..DATE_MAX) or
+    variable ("today+var:NAME", with `variables` holding a whole number of days) bound stands for;
+    None for a field bound, a variable bound without its variable, or anything else."""
+    var = _VAR_BOUND.match(bound) if isinstance(bound, str) else None
+    if var is not None:
+        days = (variables or {}).get(var.group(1))
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 36600:
+            return None
+        return clock.today() + timedelta(days=days)
     match = _TODAY_BOUND.match(bound) if isinstance(bound, str) else None
     if match is None:
         day = as_date(bound)
@@ -245,18 +281,18 @@ def _field_bounds(prop: dict, attribute: str) -> list[str]:
                                  for b in _bounds(prop, attribute)) if m]
 
 
-def _tightest(prop: dict, attribute: str) -> date | None:
+def _tightest(prop: dict, attribute: str, variables: dict | None = None) -> date | None:
     """The tightest fixed bound of an attribute, with DATE_MIN/DATE_MAX as the outermost."""
-    days = [d for d in map(_fixed_bound, _bounds(prop, attribute)) if d is not None]
+    days = [d for d in (_fixed_bound(b, variables) for b in _bounds(prop, attribute)) if d is not None]
     return max(days + [DATE_MIN]) if attribute == "x-date-min" else min(days + [DATE_MAX])
 
 
-def date_input_bounds(prop: dict) -> dict[str, str | None]:
+def date_input_bounds(prop: dict, variables: dict | None = None) -> dict[str, str | None]:
     """What the HTML date input of a field carries: `min`/`max` (YYYY-MM-DD) for the tightest
     today-relative or literal bounds, `min_field`/`max_field` (the other field's name) for a field
     bound (app.js keeps the input's min/max in step with that field)."""
-    low = [d for d in map(_fixed_bound, _bounds(prop, "x-date-min")) if d]
-    high = [d for d in map(_fixed_bound, _bounds(prop, "x-date-max")) if d]
+    low = [d for d in (_fixed_bound(b, variables) for b in _bounds(prop, "x-date-min")) if d]
+    high = [d for d in (_fixed_bound(b, variables) for b in _bounds(prop, "x-date-max")) if d]
     min_field, max_field = (next(iter(_field_bounds(prop, a)), None) for a in DATE_BOUNDS)
     return {"min": max(low).isoformat() if low else None, "max": min(high).isoformat() if high else None,
             "min_field": min_field, "max_field": max_field}
@@ -270,7 +306,37 @@ def as_date(value) -> date | None:
         return None
 
 
-def _check_date_bounds(schema: dict, data: dict, fields: dict[str, list[str]]) -> None:
+def reads_variables(schema: dict) -> bool:
+    """Whether a form reads the task's variables (an `x-default` or a `today+var:NAME` bound), so
+    a caller loads them only for such forms."""
+    for prop in (schema.get("properties") or {}).values():
+        if isinstance(prop, dict) and ("x-default" in prop or any(
+                _is_var_bound(b) for attribute in DATE_BOUNDS for b in _bounds(prop, attribute))):
+            return True
+    return False
+
+
+def initial_values(schema: dict, variables: dict | None) -> dict:
+    """The values a task's form starts with (`x-default` of each field, see _VAR_DEFAULT), from
+    the task's `variables`; a default whose variable is missing or empty is left out."""
+    values = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        default = prop.get("x-default") if isinstance(prop, dict) else None
+        if not isinstance(default, str):
+            continue
+        var = _VAR_DEFAULT.match(default)
+        if var is not None:
+            value = (variables or {}).get(var.group(1))
+            if value not in (None, ""):
+                values[name] = value
+        elif is_date_field(prop):
+            day = _fixed_bound(default, variables)
+            if day is not None:
+                values[name] = day.isoformat()
+    return values
+
+
+def _check_date_bounds(schema: dict, data: dict, fields: dict[str, list[str]], variables: dict | None = None) -> None:
     """Each well-formed date field within its bounds: first the fixed ones (today-relative,
     literal, and DATE_MIN..DATE_MAX for any date), then those relative to another field, applied
     only when that field holds a date that passed its own checks (an invalid field is not
@@ -279,7 +345,7 @@ def _check_date_bounds(schema: dict, data: dict, fields: dict[str, list[str]]) -
     days = {n: as_date(data.get(n)) for n in props}
     checked = {n: d for n, d in days.items() if d is not None and n not in fields}
     for name, day in list(checked.items()):
-        low, high = _tightest(props[name], "x-date-min"), _tightest(props[name], "x-date-max")
+        low, high = _tightest(props[name], "x-date-min", variables), _tightest(props[name], "x-date-max", variables)
         names = {"field": _title(schema, name)}
         if day < low:
             fields.setdefault(name, []).append(_("“%(field)s”不得早于 %(date)s", date=low.isoformat(), **names))
@@ -464,9 +530,10 @@ def _clean_text(schema: dict, data: dict, fields: dict[str, list[str]]) -> dict:
     return cleaned
 
 
-def validate(key: str, data, version: int | None = None) -> dict:
+def validate(key: str, data, version: int | None = None, variables: dict | None = None) -> dict:
     """Validate submitted data against a form. Returns the data, one-line text fields stripped;
-    raises ValidationFailed (422) with `fields: {field: [messages]}`."""
+    raises ValidationFailed (422) with `fields: {field: [messages]}`. `variables`: the task's
+    process variables, for date bounds that read one (`today+var:NAME`)."""
     schema = load_form(key, version)
     if not isinstance(data, dict):
         raise ValidationFailed(_("表单数据必须是 JSON 对象"), {"data": [_("表单数据必须是 JSON 对象")]})
@@ -480,7 +547,7 @@ def validate(key: str, data, version: int | None = None) -> dict:
         fields.setdefault(field or "_form", [])
         if message not in fields[field or "_form"]:
             fields[field or "_form"].append(message)
-    _check_date_bounds(schema, data, fields)
+    _check_date_bounds(schema, data, fields, variables)
     if fields:
         raise ValidationFailed(_("表单填写有误，请按提示修改"), fields)
     return data

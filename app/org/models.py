@@ -17,6 +17,7 @@ ROLES = {
     "reviewer": N_("审核员"),
     "handler": N_("经办人"),
     "supervisor": N_("督导员"),
+    "discipline": N_("纪检人事"),
     "designer": N_("流程设计员"),
     "rule_approver": N_("规则审批人"),
     "admin": N_("系统管理员"),

@@ -14,7 +14,7 @@ from app.org.models import Department, User
 from app.tasks.models import HumanTask
 from app.tasks.routing import case_filter
 
-OPEN_STAGES = ("warning_issued", "explaining", "planning", "tracking", "verifying")
+OPEN_STAGES = ("warning_issued", "explaining", "planning", "tracking", "verifying", "escalation_pending")
 
 
 @dataclass(frozen=True)

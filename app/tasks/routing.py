@@ -1,5 +1,7 @@
 """Who may see and act on what. One place for the scope rules (DOMAIN.md "Roles"):
 - handler: tasks and cases whose subject is their own department (or one of its civil servants);
+- discipline (纪检监察/人事): the same unit scope as handler — the accountability of the unit's
+  own responsible persons (追究责任) is its discipline or HR office's task;
 - recorder: tasks and cases their own department recorded;
 - reviewer, supervisor: city-wide, or one district when `scope_district_id` is set.
 The BPMN lane says which role acts; these rules say which unit of that role."""
@@ -11,7 +13,8 @@ from app.cases.models import Case
 from app.org.models import Department, User
 from app.tasks.models import HumanTask
 
-UNIT_ROLES = {"handler": "subject_department_id", "recorder": "recording_department_id"}
+UNIT_ROLES = {"handler": "subject_department_id", "discipline": "subject_department_id",
+              "recorder": "recording_department_id"}
 DISTRICT_ROLES = ("reviewer", "supervisor")
 CASE_ROLES = (*UNIT_ROLES, *DISTRICT_ROLES)
 

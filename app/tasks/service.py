@@ -163,6 +163,17 @@ def task_form(task: HumanTask) -> tuple[dict, int | None]:
     return forms.load_form(task.form_key, version), version
 
 
+def task_variables(task: HumanTask, instance: engine.ProcessInstance | None = None) -> dict:
+    """The process variables an open task sees (plain values), for its form's defaults and date
+    bounds (app.forms `x-default`, `today+var:NAME`); empty for a task that is not open."""
+    if task.status != "open":
+        return {}
+    instance = instance or db.session.get(engine.ProcessInstance, task.instance_id)
+    if instance is None:
+        return {}
+    return engine.task_data(instance, task.task_guid, bindings_for(task.case))
+
+
 def eligible_assignees(task: HumanTask) -> list[User]:
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
     return [u for u in users if can_act_on(u, task)]
@@ -207,7 +218,8 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
         form_version = forms.version_in(instance.version, task.form_key)
         if uploads:  # stored in this transaction: a later validation error rolls them back too
             data = attach_uploads(user, case, data, uploads, task=task)
-        data = forms.validate(task.form_key, data, form_version)
+        reads = forms.reads_variables(forms.load_form(task.form_key, form_version))
+        data = forms.validate(task.form_key, data, form_version, task_variables(task, instance) if reads else None)
         check_attachment_ids(case, task.form_key, data, form_version)
         now = clock.now()
         task.status, task.completed_by_id, task.completed_at = "completed", user.id, now

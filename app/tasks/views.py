@@ -92,8 +92,12 @@ def _task_page(task, values=None, errors=None, status=200):
     kind = timelines.check_category(request.args.get("kind"))
     schema = service.task_form(task)[0] if task.form_key else {"properties": {}}
     may_act = task.status == "open" and can_act_on(current_user, task) and task.claimed_by_id in (None, current_user.id)
+    variables = service.task_variables(task) if may_act and forms.reads_variables(schema) else {}
+    if values is None:
+        values = forms.initial_values(schema, variables)
     return render_template(
         "tasks/task.html", task=task, case=case, schema=schema, values=values or {}, errors=errors or {},
+        variables=variables,
         sources=form_sources(current_user), may_act=may_act, held=service.hold_message(task), supervises=supervises(current_user, task),
         assignees=service.eligible_assignees(task) if supervises(current_user, task) else [],
         **timelines.view(cases.timeline(case), kind), attachments=cases.list_attachments(case),

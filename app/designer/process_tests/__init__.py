@@ -42,7 +42,9 @@ Steps — each an object with exactly one of these keys:
         must be able to act on the task (role and scope, `can_act_on`); without it the first
         eligible user acts (or the system). "data" is validated against the task's form first,
         exactly like a real completion. "files" puts placeholder attachments (name only, no
-        content) into the form's file fields.
+        content) into the form's file fields. "refused": {"field": "text"} says the submission
+        must be refused, naming each field with a message containing its text (the task stays
+        open; e.g. a rectification deadline in the past).
     {"advance": "P400D"}           Move the clock by an ISO-8601 duration (PnYnMnWnDTnHnMnS;
                                    years and months are calendar months), then fire due timers.
     {"advance_working_days": 6}    Move to just after the end of the n-th working day after the
@@ -59,6 +61,7 @@ Expectations (any of):
     "finished": true                       whether the process instance has ended
     "due": {"respond_notice": "2026-09-20"} the last day of an open task's deadline
     "events": ["task.cancelled"]           timeline event kinds that must have occurred
+    "documents": ["public_criticism"]      document types (app/documents) issued on the case
     "linked": {"escalated_to": {...}}      the same checks on a linked case, by relation
     "tier", "facts", "title", "publication_end", ...  a field of the case (dates as YYYY-MM-DD;
                                            see CASE_FIELDS)

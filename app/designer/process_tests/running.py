@@ -36,6 +36,7 @@ from app.notifications.service import eligible_users
 from app.org.models import User
 from app.tasks.models import HumanTask
 from app.tasks.routing import can_act_on
+from app.tasks.service import task_variables
 from app.tasks.sync import apply_step, bindings_for
 
 log = logging.getLogger(__name__)
@@ -138,8 +139,18 @@ class CaseRun:
         data = dict(step.get("data") or {})
         if step.get("files"):
             data = self._attach(task, actor, data, step["files"], form_version)
-        data = forms.validate(task.form_key, data, form_version)
-        check_attachment_ids(self.case, task.form_key, data, form_version)
+        variables = task_variables(task, instance) if forms.reads_variables(
+            forms.load_form(task.form_key, form_version)) else None
+        try:
+            data = forms.validate(task.form_key, data, form_version, variables)
+            check_attachment_ids(self.case, task.form_key, data, form_version)
+        except DomainError as exc:
+            if "refused" in step:
+                self._check_refusal(step["refused"], exc)
+                return
+            raise
+        if "refused" in step:
+            raise StepFailed(f"任务 {task.bpmn_id} 的提交应被拒绝（{_fields(step['refused'])}），实际已通过校验")
         now = clock.now()
         task.status, task.completed_by_id, task.completed_at = "completed", actor.id if actor else None, now
         if task.claimed_by_id is None and actor is not None:
@@ -151,6 +162,15 @@ class CaseRun:
         decisions.record_from_form(self.case, task, forms.load_form(task.form_key, form_version), data, actor)
         result = engine.complete(instance, task.task_guid, data, bindings_for(self.case))
         apply_step(self.case, instance, result)
+
+    @staticmethod
+    def _check_refusal(expected: dict, exc: DomainError) -> None:
+        """A refused completion must name each expected field with a message containing the
+        expected text."""
+        missing = [f"字段 {name} 应有包含“{text}”的提示，实际为 {'；'.join(exc.fields.get(name, [])) or '无'}"
+                   for name, text in expected.items() if not any(text in m for m in exc.fields.get(name, []))]
+        if missing:
+            raise StepFailed(*missing)
 
     def _open_task(self, element: str) -> HumanTask:
         tasks = open_tasks(self.case)
@@ -225,6 +245,10 @@ class CaseRun:
             frontier = sorted(linked - seen)
             seen |= linked
         return list(db.session.scalars(select(Case).where(Case.id.in_(seen)).order_by(Case.id)))
+
+
+def _fields(expected: dict) -> str:
+    return "、".join(expected)
 
 
 def run_case(key: str, case: dict, *, version=None, users: dict | None = None) -> CaseResult:

@@ -98,7 +98,7 @@ def check_step(step) -> list[str]:
     if len(kinds) != 1:
         return [f"步骤必须恰好包含 {'、'.join(STEP_KINDS)} 之一"]
     kind = kinds[0]
-    allowed = {"complete": {"complete", "as", "data", "files", "note"}}.get(kind, {kind, "note"})
+    allowed = {"complete": {"complete", "as", "data", "files", "note", "refused"}}.get(kind, {kind, "note"})
     problems = []
     if set(step) - allowed:
         problems.append(f"{kind} 步骤有未知的键：" + "、".join(sorted(set(step) - allowed)))
@@ -114,6 +114,10 @@ def check_step(step) -> list[str]:
         if not isinstance(files, dict) or not all(
                 isinstance(v, list) and v and all(isinstance(n, str) and n for n in v) for v in files.values()):
             problems.append("files 必须是对象：文件字段 → 文件名列表")
+        refused = step.get("refused", {})
+        if not isinstance(refused, dict) or ("refused" in step and not refused) or not all(
+                isinstance(v, str) and v for v in refused.values()):
+            problems.append("refused 必须是非空对象：字段 → 提示中应包含的文字（该次提交应被拒绝）")
     elif kind == "advance":
         if parse_duration(value) is None:
             problems.append(f"advance 不是 ISO-8601 时长（如 P400D、PT2H）：{value!r}")

@@ -17,6 +17,11 @@ document.addEventListener("submit", (event) => {
   // data-confirm: confirmation for destructive actions
   const message = form.getAttribute("data-confirm");
   if (message && !window.confirm(message)) { event.preventDefault(); return; }
+  // a choice with consequences (x-confirm on a form field): asked again when it is the one chosen
+  for (const select of form.querySelectorAll("select[data-confirm-value]")) {
+    if (select.value === select.getAttribute("data-confirm-value")
+        && !window.confirm(select.getAttribute("data-confirm-message"))) { event.preventDefault(); return; }
+  }
   // data-goto="/base" data-goto-field="key": open /base/<value of that field> instead of submitting
   const base = form.getAttribute("data-goto");
   if (base) {
