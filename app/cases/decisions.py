@@ -29,6 +29,8 @@ KINDS = {
     "supervision": N_("督办"),
     "escalation": N_("升级/通报"),
     "publication_end": N_("停止公开"),
+    "provider_check": N_("数据提供单位核查"),
+    "deletion": N_("删除失信记录"),
 }
 _POLICY = "《上海市人民政府印发〈关于本市加强政务诚信建设的实施意见〉的通知》（沪府发〔2017〕92号）"
 # The legal basis of the system's decisions (the policy in shared/seed, DOMAIN.md).

@@ -36,6 +36,7 @@ from app.core.transaction import after_commit, insert_if_missing, unit_of_work
 OUTCOME_LABELS = {
     "objection_outcome": {"uphold": "维持原记录", "correct": "更正记录", "revoke": "撤销记录"},
     "repair_decision": {"grant": "准予信用修复", "refuse": "不予信用修复"},
+    "revoking_authority": {"court": "人民法院", "administrative_review": "行政复议机关", "issuing_authority": "原决定机关"},
 }
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L: read off paper
 ISSUING_ROLES = ("reviewer", "supervisor")  # who issue case reports and corrections (page and API)
@@ -99,6 +100,7 @@ def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
             "number": case.number, "title": case.title, "subject": case.subject_name, "facts": case.facts,
             "tier_label": TIERS.get(case.tier), "source_label": SOURCE_TYPES.get(case.source_type),
             "document_number": case.document_number, "key_area": case.key_area,
+            "source_decided_on": case.source_decided_on,
             "status_label": CASE_STATUSES.get(case.record_status), "publication_start": case.publication_start,
             "publication_end": case.publication_end, "repairable_from": case.repairable_from, "due_on": case.due_on,
             # Only the report names the process (one query fewer for every notice a step issues).
