@@ -70,6 +70,7 @@ WEB_TO_API = {
     "rules.change_summary": ("POST", "api.rule_change_summary"),
     "rules.run_tests": ("POST", "api.run_rule_tests"),
     "rules.publish": ("POST", "api.publish_rule"),
+    "cases.send_event": ("POST", "api.send_case_event"),  # and api.send_correlated_event, by key
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Units, calendar days and the demo accounts are kept between tests: put back what these change.
