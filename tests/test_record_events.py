@@ -161,3 +161,19 @@ def test_a_recorder_revokes_by_form_and_others_are_refused(app, client):
     assert ok.status_code == 302, ok.get_data(as_text=True)[-2000:]
     after = _in_app(app, lambda api: api.as_("reviewer").case(case["id"]))
     assert after["status"] == "withdrawn" and elements(after) == ["delete_record"]
+
+
+def test_a_claimed_exemption_ground_must_be_in_the_catalogue_and_explained(api):
+    case = _published(api)
+    url = f"/cases/{case['id']}/events"
+    handler = api.as_("handler.fgw")
+    base = {"objection_grounds": "台风停工", "commitment": True}
+    bogus = handler.post(url, {"message": "objection", "data": {**base, "exemption_ground": "friend_of_mayor",
+                                                                 "exemption_explanation": "x"}})
+    assert bogus.status_code == 422 and "exemption_ground" in bogus.get_json()["error"]["fields"], bogus.get_json()
+    unexplained = handler.post(url, {"message": "objection", "data": {**base, "exemption_ground": "force_majeure"}})
+    assert unexplained.status_code == 422 and "exemption_explanation" in unexplained.get_json()["error"]["fields"]
+    # the catalogue is the decision table: the API's form schema offers exactly its grounds
+    ok = handler.post(url, {"message": "objection", "data": {**base, "exemption_ground": "force_majeure",
+                                                              "exemption_explanation": "台风红色预警期间停工"}})
+    assert ok.status_code == 200 and ok.get_json()["status"] == "under_objection"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.cases import case_file, decisions
-from app.cases.models import (CASE_STATUSES, KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS, WARNING_STAGES, Case,
-                              CaseLink)
+from app.cases import case_file, decisions, exemptions
+from app.cases.models import (CASE_STATUSES, KEY_AREAS, PUNISHMENT_LEVELS, RECORD_STATUSES, SOURCE_TYPES, TIERS,
+                              WARNING_STAGES, Case, CaseLink)
 from app.cases.service import start_case
 from app.cases.signals import case_decided
 from app.cases.timeline import record_event
@@ -25,6 +25,9 @@ DECISION_STATUSES = {"returned", "confirmed", "published", "repaired", "revoked"
 # Why publication is withdrawn early (withdraw_publication), and the legal basis of each.
 _WITHDRAWAL = {
     "objection": ("异议成立，撤销记录", "《上海市社会信用条例》第三十六条（异议成立的，予以撤销）"),
+    "exemption": ("符合免责、容错情形，不作为政务失信记录",
+                  "《上海市人民政府印发〈关于本市加强政务诚信建设的实施意见〉的通知》（沪府发〔2017〕92号）二（一）4"
+                  "“对符合免责和容错的行为，不作为政务失信记录”"),
     "source_revoked": ("来源决定已被行政复议或诉讼撤销，撤回公开并删除记录",
                        "《上海市社会信用条例》第三十七条（据以认定失信的决定被撤销的，应当在三个工作日内删除）"),
 }
@@ -121,6 +124,20 @@ def withdraw_publication(case: Case, reason: str) -> None:
                             f"{text}；{today.isoformat()} 起停止公开并停止共享", basis)
 
 
+def set_punishment_level(case: Case, level: str, reasons) -> None:
+    """从轻 / 免于惩戒 granted on a 免责容错 claim (policy §二(一)4): the case carries the level
+    (`normal`, `lighter`, `none`) the sanction step honours."""
+    if level not in PUNISHMENT_LEVELS:
+        raise ActionError(f"未知的惩戒程度：{level!r}（可用：{', '.join(PUNISHMENT_LEVELS)}）")
+    if case.punishment_level == level:
+        return
+    old, case.punishment_level = case.punishment_level, level
+    record_event(case, "punishment.level", f"惩戒程度：{PUNISHMENT_LEVELS[old]} → {PUNISHMENT_LEVELS[level]}",
+                 {"from": old, "to": level})
+    decisions.record_system(case, "exemption", level, PUNISHMENT_LEVELS[level], str(reasons or "")[:2000],
+                            decisions.EXEMPTION_BASIS)
+
+
 def set_source_decided_on(case: Case, day) -> None:
     """The source decision's date (registration, a correction): publication counts from it."""
     try:
@@ -190,12 +207,15 @@ def start_linked_record(case: Case, title: str) -> None:
 
 
 def register_actions() -> None:
-    """Offer the case actions to BPMN scripts (called once by the app factory)."""
+    """Offer the case actions to BPMN scripts and the 免责容错 catalogue to forms (called once by the
+    app factory)."""
+    exemptions.register()
     register_action("set_record_status", set_record_status, N_("设置记录状态"), ("status",))
     register_action("correct_record", correct_record, N_("更正记录内容"), ("changes",))
     register_action("set_publication", set_publication, N_("设置公开期"), ("start", "end", "repairable_from"))
     register_action("end_publication", end_publication, N_("停止公开"))
     register_action("withdraw_publication", withdraw_publication, N_("撤回公开"), ("reason",))
+    register_action("set_punishment_level", set_punishment_level, N_("设置惩戒程度（从轻/免于惩戒）"), ("level", "reasons"))
     register_action("set_source_decided_on", set_source_decided_on, N_("设置来源文书作出日期"), ("day",))
     register_action("mark_objection", mark_objection, N_("异议标注"), ("grounds",))
     register_action("settle_objection", settle_objection, N_("异议处理完毕"), ("previous_status",))
