@@ -177,3 +177,22 @@ def test_a_claimed_exemption_ground_must_be_in_the_catalogue_and_explained(api):
     ok = handler.post(url, {"message": "objection", "data": {**base, "exemption_ground": "force_majeure",
                                                               "exemption_explanation": "台风红色预警期间停工"}})
     assert ok.status_code == 200 and ok.get_json()["status"] == "under_objection"
+
+
+def test_publishing_a_minor_record_needs_a_reason(api):
+    clock.set(datetime.fromisoformat("2026-09-14T09:00:00+08:00"))
+    recorder, reviewer, handler = api.as_("recorder"), api.as_("reviewer"), api.as_("handler.fgw")
+    case = recorder.register(tier="minor", decided_on="2026-06-01")
+    reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    handler.complete(case["id"], "respond_notice", {"response": "accept"})
+    task = reviewer.task_for(case["id"], "publication_decision")
+    refused = reviewer.post(f"/tasks/{task['id']}/complete", {"data": {"publish": True, "decision_note": "公开"}})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"] == {"minor_publication_reason": ["轻微失信一般不公开：决定公开的，须写明公开理由"]}
+    # not publishing needs no reason; publishing with one does
+    done = reviewer.post(f"/tasks/{task['id']}/complete", {"data": {"publish": True, "decision_note": "公开",
+                                                                     "minor_publication_reason": "屡次发生，公开警示"}})
+    assert done.status_code == 200, done.get_json()
+    after = reviewer.case(case["id"])
+    # minor: at most 3 months counted from the source decision (2026-06-01), so publication ends 2026-09-01 → at once
+    assert after["source_decided_on"] == "2026-06-01" and after["publication_end"] == "2026-09-14"

@@ -130,6 +130,11 @@ class Case(db.Model):
             return f"{self.civil_servant.name}（{self.subject_department.name}）"
         return self.subject_department.name
 
+    def form_context(self) -> dict:
+        """The case's fields a task form's `x-required-when` rules may test."""
+        return {"tier": self.tier, "record_status": self.record_status, "source_type": self.source_type,
+                "key_area": self.key_area, "subject_type": self.subject_type}
+
     @property
     def district_id(self) -> int | None:
         return self.subject_department.district_root_id

@@ -407,9 +407,10 @@ def _clean_text(schema: dict, data: dict, fields: dict[str, list[str]]) -> dict:
     return cleaned
 
 
-def validate(key: str, data, version: int | None = None) -> dict:
+def validate(key: str, data, version: int | None = None, case: dict | None = None) -> dict:
     """Validate submitted data against a form. Returns the data, one-line text fields stripped;
-    raises ValidationFailed (422) with `fields: {field: [messages]}`."""
+    raises ValidationFailed (422) with `fields: {field: [messages]}`. `case`: the case's fields as
+    the process sees them (e.g. {"tier": "minor"}), for the form's `x-required-when` rules."""
     schema = load_form(key, version)
     if not isinstance(data, dict):
         raise ValidationFailed(_("表单数据必须是 JSON 对象"), {"data": [_("表单数据必须是 JSON 对象")]})
@@ -425,9 +426,28 @@ def validate(key: str, data, version: int | None = None) -> dict:
             fields[field or "_form"].append(message)
     _check_date_bounds(schema, data, fields)
     _check_choice_sources(schema, data, fields)
+    _check_required_when(schema, data, case or {}, fields)
     if fields:
         raise ValidationFailed(_("表单填写有误，请按提示修改"), fields)
     return data
+
+
+def _check_required_when(schema: dict, data: dict, case: dict, fields: dict) -> None:
+    """`"x-required-when": [{"case": {field: value}, "data": {field: value}, "required": [names],
+    "message": "…"}]`: fields a form requires only for some cases (e.g. publishing a minor-tier
+    record needs a reason, DOMAIN.md "minor — normally not published"). A rule applies when every
+    `case` and `data` pair matches; a required field left empty gets the rule's message."""
+    for rule in schema.get("x-required-when") or ():
+        if not isinstance(rule, dict):
+            continue
+        if any(case.get(k) != v for k, v in (rule.get("case") or {}).items()):
+            continue
+        if any(data.get(k) != v for k, v in (rule.get("data") or {}).items()):
+            continue
+        for name in rule.get("required") or ():
+            if data.get(name) in (None, "", []) and name not in fields:
+                fields[name] = [tr(rule["message"]) if isinstance(rule.get("message"), str)
+                                else _("“%(field)s”为必填项", field=_title(schema, name))]
 
 
 def _check_choice_sources(schema: dict, data: dict, fields: dict) -> None:

@@ -207,7 +207,7 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
         form_version = forms.version_in(instance.version, task.form_key)
         if uploads:  # stored in this transaction: a later validation error rolls them back too
             data = attach_uploads(user, case, data, uploads, task=task)
-        data = forms.validate(task.form_key, data, form_version)
+        data = forms.validate(task.form_key, data, form_version, case.form_context())
         check_attachment_ids(case, task.form_key, data, form_version)
         now = clock.now()
         task.status, task.completed_by_id, task.completed_at = "completed", user.id, now

@@ -140,7 +140,7 @@ class CaseRun:
         data = dict(step.get("data") or {})
         if step.get("files"):
             data = self._attach(task, actor, data, step["files"], form_version)
-        data = forms.validate(task.form_key, data, form_version)
+        data = forms.validate(task.form_key, data, form_version, self.case.form_context())
         check_attachment_ids(self.case, task.form_key, data, form_version)
         now = clock.now()
         task.status, task.completed_by_id, task.completed_at = "completed", actor.id if actor else None, now
