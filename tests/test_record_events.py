@@ -177,6 +177,11 @@ def test_a_claimed_exemption_ground_must_be_in_the_catalogue_and_explained(api):
     ok = handler.post(url, {"message": "objection", "data": {**base, "exemption_ground": "force_majeure",
                                                               "exemption_explanation": "台风红色预警期间停工"}})
     assert ok.status_code == 200 and ok.get_json()["status"] == "under_objection"
+    # the reviewer's task shows the late objection in its case file, under its form's labels
+    task = api.as_("reviewer").task_for(case["id"], "objection_review")
+    case_file = api.as_("reviewer").get(f"/tasks/{task['id']}").get_json()["case_file"]
+    late = [s for s in case_file if s["step"] == "提出异议"]
+    assert late and {v["label"]: v["text"] for v in late[0]["values"]}["主张免责容错情形"] == "因不可抗力或上级政策调整未能履约（免责）"
 
 
 def test_publishing_a_minor_record_needs_a_reason(api):
