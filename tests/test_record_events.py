@@ -10,6 +10,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from app.api import schemas
+from app.cases import events
 from app.cases.models import Case
 from app.core.clock import clock
 from app.core.extensions import db
@@ -201,3 +203,7 @@ def test_publishing_a_minor_record_needs_a_reason(api):
     after = reviewer.case(case["id"])
     # minor: at most 3 months counted from the source decision (2026-06-01), so publication ends 2026-09-01 → at once
     assert after["source_decided_on"] == "2026-06-01" and after["publication_end"] == "2026-09-14"
+
+
+def test_the_api_contract_names_exactly_the_messages_the_service_knows():
+    assert set(schemas._MESSAGE_NAMES) == set(events.MESSAGES)
