@@ -17,7 +17,7 @@ from app import forms
 from app.api import error_response, http_error_response
 from app.calendar.service import missing_years
 from app.cases import attachments
-from app.cases.models import CASE_RELATIONS, CASE_STATUSES, KEY_AREAS, SOURCE_TYPES, TIERS
+from app.cases.models import CASE_RELATIONS, CASE_STATUSES, KEY_AREAS, PUNISHMENT_LEVELS, SOURCE_TYPES, TIERS
 from app.core.clock import LOCAL_TZ, clock
 from app.core.errors import Busy, DomainError
 from app.core.extensions import babel, db, login_manager
@@ -80,7 +80,7 @@ def init_web(app: Flask) -> None:
             warnings = [_("%(year)s 年工作日历尚未导入，涉及该年的期限无法计算，请管理员导入。", year=y)
                         for y in missing_years()]
         return {"dev_clock": clock.development_status(app.config["DEV_CLOCK"]), "ROLES": ROLES, "RECORD_STATUSES": CASE_STATUSES, "STATUS_STYLES": STATUS_STYLES,
-                "SOURCE_TYPES": SOURCE_TYPES, "TIERS": TIERS, "CASE_RELATIONS": CASE_RELATIONS, "TASK_HOLDS": TASK_HOLDS, "ACTIVE_STATUSES": ACTIVE_STATUSES, "KEY_AREAS": KEY_AREAS,
+                "SOURCE_TYPES": SOURCE_TYPES, "PUNISHMENT_LEVELS": PUNISHMENT_LEVELS, "TIERS": TIERS, "CASE_RELATIONS": CASE_RELATIONS, "TASK_HOLDS": TASK_HOLDS, "ACTIVE_STATUSES": ACTIVE_STATUSES, "KEY_AREAS": KEY_AREAS,
                 "calendar_warnings": warnings, "does_casework": does_casework, "url_with": url_with, "LANGUAGES": app.config["LANGUAGES"], "current_locale": select_locale()}
 
     app.jinja_env.globals["tr"] = tr  # data in the user's language, escaped like any value

@@ -73,6 +73,7 @@ WEB_TO_API = {
     "rules.publish": ("POST", "api.publish_rule"),
     "sharing.resend": ("POST", "api.resend_sharing_event"),
     "sharing.resend_failed": ("POST", "api.resend_sharing"),
+    "cases.send_event": ("POST", "api.send_case_event"),  # and api.send_correlated_event, by key
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Units, calendar days and the demo accounts are kept between tests: put back what these change.

@@ -95,7 +95,7 @@ def test_objection_leads_to_correction_of_facts_and_tier(api):
     corrected = [e for e in case["timeline"] if e["kind"] == "record.corrected"][0]
     assert corrected["data"]["tier"] == {"from": "general", "to": "minor"}
     # The corrected tier decides the publication window: minor → at most 3 months, repair at once.
-    reviewer.complete(case_id, "publication_decision", PUBLISH)
+    reviewer.complete(case_id, "publication_decision", {**PUBLISH, "minor_publication_reason": "涉及政府采购，依规公开以警示"})
     case = reviewer.case(case_id)
     assert (case["publication_end"], case["repairable_from"]) == ("2026-12-14", "2026-09-14")
     assert elements(case) == ["apply_repair"]

@@ -51,8 +51,8 @@ def rule(n: int, cell: str, out: str = "1") -> str:
 # ---------------------------------------------------------------- shipped tables and decision tests
 
 def test_every_shipped_table_is_deployed_published_and_has_passing_decision_tests(ctx):
-    assert SHIPPED == ["complaint_thresholds", "masking_rules", "publication_window", "record_deadlines", "sanction_measures",
-                       "warning_deadlines"]
+    assert SHIPPED == ["complaint_thresholds", "exemption_grounds", "masking_rules", "publication_window", "record_deadlines",
+                       "sanction_measures", "warning_deadlines"]
     for key in SHIPPED:
         results = rules.run_decision_tests(key)
         assert results, f"{key} has no decision tests"
@@ -251,7 +251,7 @@ def test_a_draft_that_renames_an_output_the_processes_read_is_refused(ctx):
     assert db.session.scalar(select(DecisionVersion).where(DecisionVersion.status == "draft")) is None
     added = shipped("publication_window").replace(
         '<output id="out_max_months"', '<output id="out_note" label="备注" name="note" typeRef="string" /><output id="out_max_months"')
-    added = re.sub(r'(<outputEntry id="(publication_window_\w+)_o2">)', r'<outputEntry id="\2_o3"><text>""</text></outputEntry>\1', added)
+    added = re.sub(r'(<outputEntry id="(publication_window_\w+)_o2">)', r'<outputEntry id="\2_note"><text>""</text></outputEntry>\1', added)
     assert rules.save_draft(user("designer"), "publication_window", added).status == "draft"  # adding one is harmless
 
 

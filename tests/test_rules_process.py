@@ -56,7 +56,7 @@ def test_the_source_decisions_date_picks_the_publication_window_version(api, ctx
     assert (decided_today["publication_start"], decided_today["publication_end"]) == ("2026-09-14", "2027-09-14")
     [event] = rule_events(decided_today, "publication_window")
     assert event["data"]["version"] == 1 and event["data"]["rows"] == [2] and event["data"]["on"] == "2026-09-14"
-    assert event["data"]["values"] == {"min_months": 2, "max_months": 2}
+    assert event["data"]["values"] == {"min_months": 2, "max_months": 2, "count_from": 2}
     assert "失信信息公开期限（publication_window）第 1 版（2026-04-01 起施行），第 2 行：min_months = 3，max_months = 12" \
         in event["summary"]
 
@@ -67,16 +67,19 @@ def test_the_source_decisions_date_picks_the_publication_window_version(api, ctx
     assert (event["data"]["version"], event["data"]["effective_from"], event["data"]["rows"]) == (2, "2026-09-15", [2])
     assert "第 2 版（2026-09-15 起施行），第 2 行" in event["summary"] and "max_months = 18" in event["summary"]
 
-    # Published after the change, but its source decision was taken before it: the old window.
+    # Published after the change, but its source decision was taken before it: the old window,
+    # counted from the source decision (Order 36; issue 18), not from the day it is published.
     decided_before = published(api, registered_and_notified(api, decided_on="2026-09-14"))
-    assert decided_before["publication_end"] == "2027-09-15"
+    assert decided_before["publication_end"] == "2027-09-14"
     assert rule_events(decided_before, "publication_window")[0]["data"]["version"] == 1
 
 
 def test_without_a_source_decision_date_the_registration_date_counts(api):
     case = published(api, registered_and_notified(api))
     [event] = rule_events(case, "publication_window")
-    assert event["data"]["on"] == "2026-09-14" and event["data"]["outputs"] == {"min_months": 3, "max_months": 12}
+    assert event["data"]["on"] == "2026-09-14"
+    assert event["data"]["outputs"] == {"min_months": 3, "max_months": 12, "count_from": "decision"}
+    assert (case["publication_start"], case["publication_end"]) == ("2026-09-14", "2027-09-14")  # no date: from publication
 
 
 def test_record_deadlines_are_decided_at_registration_and_named_on_the_timeline(api):
@@ -111,7 +114,7 @@ def test_a_source_decision_before_the_first_version_takes_the_first_version_and_
     [event] = rule_events(case, "publication_window")
     assert (event["data"]["version"], event["data"]["on"], event["data"]["before_first"]) == (1, "2026-03-20", True)
     assert "2026-03-20 早于该表最早版本的施行日期，按最早版本办理" in event["summary"]
-    assert case["publication_end"] == "2027-09-14"
+    assert case["publication_end"] == "2027-03-20"  # 12 months counted from the source decision (issue 18)
     later = published(api, registered_and_notified(api, decided_on="2026-09-14"))
     assert rule_events(later, "publication_window")[0]["data"]["before_first"] is False
 

@@ -49,6 +49,23 @@ class CompleteSchema(Schema):
     data = fields.Dict(required=True)
 
 
+_MESSAGE_NAMES = ("source_revoked", "objection")  # app.cases.events.MESSAGES (checked in tests)
+_MESSAGE_FIELD = {"description": "消息：source_revoked 来源决定被撤销（条例第37条，字段见 source_revocation 表单："
+                                 "revoking_authority、revocation_document_number、revoked_on、revocation_reason）；objection 提出异议"
+                                 "（第36条，late_objection 表单：objection_grounds、commitment）/ the message: source_revoked "
+                                 "(Art. 37) or objection (Art. 36); `data` is checked against its form"}
+
+
+class CaseEventSchema(Schema):
+    message = fields.String(required=True, validate=validate.OneOf(_MESSAGE_NAMES), metadata=_MESSAGE_FIELD)
+    data = fields.Dict(required=True, metadata={"description": "消息表单的数据 / the message form's data"})
+
+
+class CorrelatedEventSchema(CaseEventSchema):
+    document_number = fields.String(required=True, validate=validate.Length(min=1, max=80), metadata={
+        "description": "关联键：来源文书编号（登记时的 document_number）/ correlation key: the source document number"})
+
+
 class ReassignSchema(Schema):
     assignee_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=DB_INT_MAX))
 
@@ -342,8 +359,15 @@ class CaseSchema(Schema):
     repairable_from = fields.Date(allow_none=True)
     due_on = fields.Date(allow_none=True, metadata={
         "description": "整改完成期限（预警案件，方案通过后）/ the rectification deadline of a warning, once its plan is accepted"})
+    source_decided_on = fields.Date(allow_none=True, metadata={"description": "来源文书作出日期 / the source decision's date"})
+    punishment_level = fields.String(metadata={"description": "惩戒程度：normal 依规、lighter 从轻、none 免于惩戒 / "
+                                                              "punishment: normal, lighter, none"})
     created_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
+
+
+class CaseListSchema(Schema):
+    items = fields.List(fields.Nested(CaseSchema))
 
 
 # --- shapes the routes build as dicts: described here so the OpenAPI document (app/api/openapi.py)
@@ -851,6 +875,8 @@ class NotificationQuery(PageQuery):
 # keep no state on the instance.
 token_request = TokenRequestSchema()
 case_create = CaseCreateSchema()
+case_event_request = CaseEventSchema()
+correlated_event_request = CorrelatedEventSchema()
 complete_request = CompleteSchema()
 reassign_request = ReassignSchema()
 deploy_request = DeployRequestSchema()

@@ -11,6 +11,7 @@ from app.auth import service as auth
 from app.calendar.service import missing_years
 from app.cases import attachments, case_file, decisions, notes
 from app.sanctions import service as sanctions
+from app.cases import events as case_events
 from app.cases import service as cases
 from app.cases import timeline as timelines
 from app.documents import bundle
@@ -220,6 +221,43 @@ def list_notes(case_id: int):
 
     A case's internal notes: `{items: [...]}`."""
     return jsonify(items=schemas.notes_out.dump(notes.for_case(cases.get_case(g.user, case_id))))
+
+
+@bp.post("/cases/<int:case_id>/events")
+@documented("向案件送达消息 / Send a message to a case", (200, schemas.CaseSchema), body=schemas.CaseEventSchema,
+            errors=(403, 422) + WRITE)
+def send_case_event(case_id: int):
+    """向运行中的案件送达外部消息：`{message, data}`。`source_revoked`：来源决定被复议或诉讼撤销（条例第37条），
+    记录立即撤回公开并在3个工作日内删除；记录单位的录入员、审核员（范围内）、管理员可送达。`objection`：异议期后或公开期间
+    提出异议（第36条），被记录单位的经办人可送达。data 按消息的表单校验（422 逐项指明）；案件当前不等待该消息时 409；
+    范围外 404，角色不符 403。返回案件。
+
+    Deliver an outside message to a running case: `{message, data}`. `source_revoked` (Art. 37): the
+    record is withdrawn from publication at once and deleted within 3 working days — the recording
+    unit's recorders, reviewers in scope, admins. `objection` (Art. 36): an objection after the
+    window or while published — the subject unit's handlers. `data` is checked against the
+    message's form (422 per field); 409 when the case does not wait for the message now; 404
+    outside scope, 403 for another role. The case."""
+    payload = schemas.case_event_request.load(json_body())
+    case = case_events.send_to_case(g.user, case_id, payload["message"], payload["data"], via="接口")
+    return jsonify(schemas.case_out.dump(case))
+
+
+@bp.post("/events")
+@documented("按关联键送达消息 / Send a message by correlation key", (200, schemas.CaseListSchema),
+            body=schemas.CorrelatedEventSchema, errors=(403, 404, 422) + WRITE)
+def send_correlated_event():
+    """按来源文书编号关联：`{message, document_number, data}` 送达范围内所有以该文书登记、正在等待该消息的
+    记录（如法院撤销一份处罚决定，以该决定登记的记录都删除）；没有时 404。返回 `{items}`：收到消息的案件。
+
+    Correlate by the source document number: `{message, document_number, data}` goes to every
+    record in the user's scope registered with that document and waiting for the message (a court
+    revoking one penalty deletes every record based on it); 404 when none. `{items}`: the cases
+    that received it."""
+    payload = schemas.correlated_event_request.load(json_body())
+    cases_ = case_events.send_by_key(g.user, payload["message"], payload["document_number"], payload["data"],
+                                     via="接口（按来源文书编号）")
+    return jsonify(items=schemas.cases_out.dump(cases_))
 
 
 @bp.post("/cases/<int:case_id>/notes")

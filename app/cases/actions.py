@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.cases import case_file, decisions
-from app.cases.models import (CASE_STATUSES, KEY_AREAS, RECORD_STATUSES, SOURCE_TYPES, TIERS, WARNING_STAGES, Case,
-                              CaseLink)
+from app.cases import case_file, decisions, exemptions
+from app.cases.models import (CASE_STATUSES, KEY_AREAS, PUNISHMENT_LEVELS, RECORD_STATUSES, SOURCE_TYPES, TIERS,
+                              WARNING_STAGES, Case, CaseLink)
 from app.cases.service import start_case
 from app.cases.signals import case_decided, publication_ended, publication_set, record_corrected
 from app.cases.timeline import record_event
@@ -21,7 +21,17 @@ from app.engine import ActionError, register_action
 from app.core.i18n import N_
 
 # Status changes that are a decision the units concerned should hear about.
-DECISION_STATUSES = {"returned", "confirmed", "published", "repaired", "revoked", "exempted", "expired", "escalated"}
+DECISION_STATUSES = {"returned", "confirmed", "published", "repaired", "revoked", "exempted", "expired", "escalated",
+                     "withdrawn", "deleted", "under_objection"}
+# Why publication is withdrawn early (withdraw_publication), and the legal basis of each.
+_WITHDRAWAL = {
+    "objection": ("异议成立，撤销记录", "《上海市社会信用条例》第三十六条（异议成立的，予以撤销）"),
+    "exemption": ("符合免责、容错情形，不作为政务失信记录",
+                  "《上海市人民政府印发〈关于本市加强政务诚信建设的实施意见〉的通知》（沪府发〔2017〕92号）二（一）4"
+                  "“对符合免责和容错的行为，不作为政务失信记录”"),
+    "source_revoked": ("来源决定已被行政复议或诉讼撤销，撤回公开并删除记录",
+                       "《上海市社会信用条例》第三十七条（据以认定失信的决定被撤销的，应当在三个工作日内删除）"),
+}
 CORRECTABLE = {"title", "facts", "tier", "key_area", "source_type", "document_number"}
 
 
@@ -112,6 +122,72 @@ def end_publication(case: Case, reason: str | None = None) -> None:
     publication_ended.send(case, reason=reason, on=today)
 
 
+def withdraw_publication(case: Case, reason: str) -> None:
+    """Stop publication at once because the record is revoked (`reason` "objection", Art. 36) or its
+    source decision was revoked (`reason` "source_revoked", Art. 37): a system decision with its
+    basis. A record not (or no longer) published only gets the decision line."""
+    if reason not in _WITHDRAWAL:
+        raise ActionError(f"未知的撤回理由：{reason!r}（可用：{', '.join(_WITHDRAWAL)}）")
+    text, basis = _WITHDRAWAL[reason]
+    today = clock.today()
+    published = case.publication_start is not None and (case.publication_end is None or case.publication_end > today)
+    if published:
+        case.publication_end = today
+        record_event(case, "publication.ended", f"撤回公开（{today.isoformat()}）：{text}", {"ended_on": today.isoformat(),
+                                                                                           "reason": reason})
+        publication_ended.send(case, reason="revocation", on=today)  # the register and the sharing feed withdraw it
+    decisions.record_system(case, "publication_end", "withdrawn", "撤回公开" if published else "不再公开",
+                            f"{text}；{today.isoformat()} 起停止公开并停止共享", basis)
+
+
+def set_punishment_level(case: Case, level: str, reasons) -> None:
+    """从轻 / 免于惩戒 granted on a 免责容错 claim (policy §二(一)4): the case carries the level
+    (`normal`, `lighter`, `none`) the sanction step honours."""
+    if level not in PUNISHMENT_LEVELS:
+        raise ActionError(f"未知的惩戒程度：{level!r}（可用：{', '.join(PUNISHMENT_LEVELS)}）")
+    if case.punishment_level == level:
+        return
+    old, case.punishment_level = case.punishment_level, level
+    record_event(case, "punishment.level", f"惩戒程度：{PUNISHMENT_LEVELS[old]} → {PUNISHMENT_LEVELS[level]}",
+                 {"from": old, "to": level})
+    decisions.record_system(case, "exemption", level, PUNISHMENT_LEVELS[level], str(reasons or "")[:2000],
+                            decisions.EXEMPTION_BASIS)
+
+
+def set_source_decided_on(case: Case, day) -> None:
+    """The source decision's date (registration, a correction): publication counts from it."""
+    try:
+        value = date.fromisoformat(str(day)[:10]) if day else None
+    except ValueError:
+        raise ActionError(f"来源文书作出日期不是有效日期：{day!r}") from None
+    if value != case.source_decided_on:
+        old, case.source_decided_on = case.source_decided_on, value
+        record_event(case, "record.corrected", f"来源文书作出日期：{old or '未填写'} → {value or '未填写'}",
+                     {"source_decided_on": {"from": old.isoformat() if old else None,
+                                            "to": value.isoformat() if value else None}})
+
+
+def mark_objection(case: Case, grounds) -> None:
+    """异议标注 (条例 Art. 36: within one working day of the objection — done on filing, so never
+    late): the record shows "under objection" with the grounds on the timeline."""
+    _set_status(case, "under_objection", RECORD_STATUSES, "记录状态")
+    record_event(case, "objection.marked", "异议标注：" + (str(grounds or "")[:300] or "（未写理由）"), {})
+
+
+def settle_objection(case: Case, previous_status) -> None:
+    """An objection upheld or the record corrected: the record returns to where it stood (an
+    objection in the window leaves it confirmed; one against a published record, published)."""
+    back = previous_status if previous_status in {"confirmed", "published"} else "confirmed"
+    _set_status(case, back, RECORD_STATUSES, "记录状态")
+
+
+def transfer_deadline_passed(case: Case, element: str) -> None:
+    """The two working days to transfer an objection to the data provider (Art. 36) have passed
+    while the review is still open: the timeline says so (a later transfer is late)."""
+    record_event(case, "task.transfer_due", "转交数据提供单位核查的期限（条例第三十六条：2个工作日）已届满，"
+                 "如需核查应已转交", {"element": element})
+
+
 def set_rectification_deadline(case: Case, day: str) -> None:
     try:
         case.due_on = date.fromisoformat(str(day)[:10])
@@ -186,11 +262,19 @@ def start_rectification(case: Case) -> None:
 
 
 def register_actions() -> None:
-    """Offer the case actions to BPMN scripts (called once by the app factory)."""
+    """Offer the case actions to BPMN scripts and the 免责容错 catalogue to forms (called once by the
+    app factory)."""
+    exemptions.register()
     register_action("set_record_status", set_record_status, N_("设置记录状态"), ("status",))
     register_action("correct_record", correct_record, N_("更正记录内容"), ("changes",))
     register_action("set_publication", set_publication, N_("设置公开期"), ("start", "end", "repairable_from"))
     register_action("end_publication", end_publication, N_("停止公开"), ("reason",))
+    register_action("withdraw_publication", withdraw_publication, N_("撤回公开"), ("reason",))
+    register_action("set_punishment_level", set_punishment_level, N_("设置惩戒程度（从轻/免于惩戒）"), ("level", "reasons"))
+    register_action("set_source_decided_on", set_source_decided_on, N_("设置来源文书作出日期"), ("day",))
+    register_action("mark_objection", mark_objection, N_("异议标注"), ("grounds",))
+    register_action("settle_objection", settle_objection, N_("异议处理完毕"), ("previous_status",))
+    register_action("transfer_deadline_passed", transfer_deadline_passed, N_("转交期限届满"), ("element",))
     register_action("set_warning_stage", set_warning_stage, N_("设置预警阶段"), ("stage",))
     register_action("set_rectification_deadline", set_rectification_deadline, N_("设置整改期限"), ("day",))
     register_action("record_public_criticism", record_public_criticism, N_("通报批评"), ("subject",))

@@ -23,7 +23,9 @@ from app.core.i18n import tr
 from app.org.models import CivilServant, Department
 from app.tasks.models import HumanTask
 
-SUBMISSION_KINDS = ("case.registered", "task.completed")
+# A message from outside (app.cases.events: an objection after the window, a revocation) is shown
+# with every task's case file: it is what the later steps act on.
+SUBMISSION_KINDS = ("case.registered", "task.completed", "message.received")
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,8 @@ def for_task(task: HumanTask) -> list[Submission]:
     events = [e for e in events if own is None or e.id < own]
     submissions = _render(task.case, instance, meta, events)
     if declared is not None:
-        submissions = [s for s in submissions if s.element in declared or s.form in declared]
+        submissions = [s for s in submissions
+                       if s.kind == "message.received" or s.element in declared or s.form in declared]
     return _mark_latest(submissions)
 
 
@@ -155,7 +158,9 @@ def _render(case: Case, instance, meta: dict, events: list[TimelineEvent]) -> li
         files = [_file(a, step) for a in attachments
                  if a.id in file_ids or (task is not None and a.task_id == task.id)]
         result.append(Submission(
-            kind=event.kind, element=task.bpmn_id if task else meta.get("start_event"), form=form_key, step=step,
+            kind=event.kind, element=task.bpmn_id if task else (
+                event.data.get("message") if event.kind == "message.received" else meta.get("start_event")),
+            form=form_key, step=step,
             actor=event.actor.full_name if event.actor else None, at=event.at,
             values=_values(schema, data, names), files=files))
     return result
@@ -206,6 +211,8 @@ def _text(prop: dict, value, day: date | None, names: _Names) -> str:
         return names.department(value)
     if prop.get("x-source") == "civil_servants":
         return names.civil_servant(value)
+    if prop.get("x-source") in forms.CHOICE_SOURCES:  # e.g. a 免责容错 ground: its label in the catalogue
+        return tr(dict(forms.CHOICE_SOURCES[prop["x-source"]]()).get(value, str(value)))
     if isinstance(value, (list, dict)):
         return "、".join(map(str, value))
     return str(value)

@@ -29,11 +29,16 @@ KINDS = {
     "supervision": N_("督办"),
     "escalation": N_("升级/通报"),
     "publication_end": N_("停止公开"),
+    "provider_check": N_("数据提供单位核查"),
+    "deletion": N_("删除失信记录"),
+    "exemption": N_("免责容错"),
 }
 _POLICY = "《上海市人民政府印发〈关于本市加强政务诚信建设的实施意见〉的通知》（沪府发〔2017〕92号）"
 # The legal basis of the system's decisions (the policy in shared/seed, DOMAIN.md).
 ESCALATION_BASIS = (f"{_POLICY}二（一）2“各区、各部门存在政务失信记录的，要……书面说明原因并限期加以整改……"
                     "予以公开通报批评，对造成政务失信行为的主要负责人依法依规追究责任”")
+EXEMPTION_BASIS = (f"{_POLICY}二（一）4“对符合免责和容错的行为，不作为政务失信记录”；“主动挽回损失、消除不良影响或者有效阻止"
+                   "危害结果发生的，可从轻或免于实施失信惩戒措施”")
 PUBLICATION_END_BASIS = (f"{_POLICY}二（一）1“审慎确定公开范围”、二（一）4“信用修复机制”；"
                          "国家发展改革委令第36号（公开期满停止公开，信用修复后停止公开）")
 

@@ -33,7 +33,11 @@ RECORD_STATUSES = {
     "revoked": N_("已撤销"),
     "exempted": N_("免责不予记录"),
     "expired": N_("公开期满"),
+    "withdrawn": N_("已撤回公开（待删除）"),
+    "deleted": N_("已删除"),
 }
+# The punishment a record carries into the sanction step (免责容错: 从轻 / 免于惩戒, policy §二(一)4).
+PUNISHMENT_LEVELS = {"normal": N_("依规惩戒"), "lighter": N_("从轻惩戒"), "none": N_("免于惩戒")}
 SOURCE_TYPES = {
     "court_judgment": N_("司法判决"),
     "administrative_penalty": N_("行政处罚"),
@@ -112,6 +116,9 @@ class Case(db.Model):
     publication_start: Mapped[date | None] = mapped_column(Date)
     publication_end: Mapped[date | None] = mapped_column(Date)
     repairable_from: Mapped[date | None] = mapped_column(Date)
+    # The day the source decision (judgment, penalty, sanction) was made: publication counts from it.
+    source_decided_on: Mapped[date | None] = mapped_column(Date)
+    punishment_level: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
     # Warnings: the agreed rectification deadline (from the accepted plan).
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     # None for cases the system raised itself (a monitoring rule, an escalation).
@@ -130,6 +137,11 @@ class Case(db.Model):
         if self.civil_servant is not None:
             return f"{self.civil_servant.name}（{self.subject_department.name}）"
         return self.subject_department.name
+
+    def form_context(self) -> dict:
+        """The case's fields a task form's `x-required-when` rules may test."""
+        return {"tier": self.tier, "record_status": self.record_status, "source_type": self.source_type,
+                "key_area": self.key_area, "subject_type": self.subject_type}
 
     @property
     def district_id(self) -> int | None:

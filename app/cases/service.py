@@ -3,7 +3,7 @@ is one user action and one transaction."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
@@ -102,6 +102,11 @@ def register_case(user: User, process_key: str, data, uploads: dict | None = Non
                           version=version)
 
 
+def _iso_date(value) -> date | None:
+    """A form's (already validated) ISO date, or None when left empty."""
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
 def _startable_version(process_key: str):
     version = engine.latest_version(process_key)
     if version is None or not version.start_form:
@@ -136,6 +141,7 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
         subject_department=department, civil_servant=servant, recording_department_id=recording_department_id,
         source_type=data.get("source_type"), document_number=data.get("document_number"),
         key_area=data.get("key_area"), tier=data.get("tier"), facts=data.get("facts") or data.get("reason", ""),
+        source_decided_on=_iso_date(data.get("decided_on")),
         record_status="draft", created_by_id=actor.id if actor else None, created_at=clock.now(), updated_at=clock.now(),
     )
     db.session.add(case)

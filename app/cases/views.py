@@ -19,10 +19,10 @@ from flask_login import current_user, login_required
 
 from app import engine, forms
 from app.cases import attachments as files
-from app.cases import case_file, decisions, notes, service
+from app.cases import case_file, decisions, events, notes, service
 from app.cases import timeline as timelines
 from app.documents import service as documents
-from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS
+from app.cases.models import KEY_AREAS, CASE_STATUSES, SOURCE_TYPES, TIERS, Case
 from app.core.clock import clock
 from app.core.csv_export import csv_response
 from app.core.errors import DomainError, ValidationFailed
@@ -110,6 +110,7 @@ def _case_page(case_id: int, note_draft: str = ""):
                            integrity=timelines.verify_timeline(case.id, timeline),
                            may_operate=(may_operate := incidents.may_operate(current_user, case)),
                            moves=incidents.move_options(current_user, case.id) if may_operate else [],
+                           offered_events=events.offered(current_user, case),
                            instance_status=instance.status if instance else None,
                            incident=incidents.open_incident(instance.id) if instance else None,
                            publications=publication.for_case(case), END_REASONS=END_REASONS)
@@ -143,6 +144,46 @@ def add_note(case_id: int):
         return _case_page(case_id, note_draft=text), 422
     flash(_("已添加批注"), "success")
     return redirect(url_for("cases.show", case_id=case_id) + "#notes")
+
+
+def _event_page(case, kind, values=None, errors=None, status=200):
+    return render_template("cases/event.html", case=case, kind=kind, schema=forms.load_form(kind.form),
+                           values=values or {}, errors=errors or {}, sources=form_sources(current_user),
+                           case_dates=case_file.registration_dates(case)), status
+
+
+def _event_kind(case, message: str):
+    """The message the user may send to the case now, else 404 (unknown, not awaited) or 403."""
+    kind = events.MESSAGES.get(message)
+    if kind is None or message not in events.waiting(case):
+        abort(404)
+    if not events.may_send(current_user, case, kind):
+        abort(403)
+    return kind
+
+
+@bp.route("/<int:case_id>/events/<message>", methods=["GET", "POST"])
+@login_required
+def send_event(case_id: int, message: str):
+    """A message to the running case by form (来源决定被撤销 for the recording unit's recorder, a
+    reviewer or an admin; 提出异议 for the subject unit's handler): the message's form, validated by
+    the server (422 with the field messages, values kept)."""
+    case = service.get_case(current_user, case_id) if "admin" not in current_user.roles else db.get_or_404(Case, case_id)
+    kind = _event_kind(case, message)
+    if request.method == "GET":
+        return _event_page(case, kind)
+    values, _uploads = forms.from_html(kind.form, request.form, request.files)
+    try:
+        events.send_to_case(current_user, case_id, message, values, via="表单")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _event_page(service.get_case(current_user, case_id) if "admin" not in current_user.roles
+                           else db.get_or_404(Case, case_id), kind, values, exc.fields, 422)
+    except DomainError as exc:
+        return back_with_error(exc, url_for("cases.show", case_id=case_id))
+    flash(_("已登记“%(label)s”", label=_(kind.label)), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
 
 
 @bp.get("/<int:case_id>/diagram")

@@ -43,6 +43,7 @@ DOC_TYPES: dict[str, str] = {
     "supervision_letter": "督办函",
     "public_criticism": "通报批评",
     "case_report": "案件办理情况报告",
+    "deletion_notice": "政务失信记录删除告知书",
 }
 
 _DIGITS = "〇一二三四五六七八九"

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from app.cases import attachments, case_file, decisions
-from app.cases.models import CASE_STATUSES, SOURCE_TYPES, TIERS, Case
+from app.cases.models import CASE_STATUSES, PUNISHMENT_LEVELS, SOURCE_TYPES, TIERS, Case
 from app.cases.service import process_name, timeline
 from app.cases.timeline import action_text, record_event, reported
 from app.core.clock import LOCAL_TZ, clock
@@ -38,6 +38,9 @@ OUTCOME_LABELS = {
     "objection_outcome": {"uphold": "维持原记录", "correct": "更正记录", "revoke": "撤销记录"},
     "repair_decision": {"grant": "准予信用修复", "refuse": "不予信用修复"},
     "tier": TIERS,
+    "exemption_outcome": {"not_recorded": "符合免责容错情形，不予记录", "lighter": "从轻实施失信惩戒措施",
+                          "none": "免于实施失信惩戒措施", "refused": "不予免责"},
+    "revoking_authority": {"court": "人民法院", "administrative_review": "行政复议机关", "issuing_authority": "原决定机关"},
 }
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L: read off paper
 # Documents addressed to all units rather than the case's subject (a 通报 is circulated).
@@ -119,6 +122,8 @@ def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
             "facts": m.text("facts", case.facts),
             "tier_label": TIERS.get(case.tier), "source_label": SOURCE_TYPES.get(case.source_type),
             "document_number": case.document_number, "key_area": case.key_area,
+            "source_decided_on": case.source_decided_on,
+            "punishment_label": PUNISHMENT_LEVELS.get(case.punishment_level) if case.punishment_level != "normal" else None,
             "status_label": CASE_STATUSES.get(case.record_status), "publication_start": case.publication_start,
             "publication_end": case.publication_end, "repairable_from": case.repairable_from, "due_on": case.due_on,
             # Only the report names the process (one query fewer for every notice a step issues).

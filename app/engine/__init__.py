@@ -12,14 +12,15 @@ from app.engine.modification import Element, MoveRefused, TokenPosition, move_to
 from app.engine.models import ACTIVE_STATUSES, ProcessDefinition, ProcessDraft, ProcessInstance, ProcessVersion
 from app.engine.palette import REFUSED, RefusedConstruct
 from app.engine.runtime import (
-    NothingToSkip, Passed, ReadyTask, ReplannedTimer, StepFailed, StepResult, complete, fire_timers, has_deadline_timer,
-    postpone_timers, replan_timers, skip_failed, start, task_data,
+    NothingToSkip, NotWaiting, Passed, ReadyTask, ReplannedTimer, StepFailed, StepResult, complete, deliver_message, fire_timers,
+    has_deadline_timer, postpone_timers, replan_timers, skip_failed, start, task_data, waiting_messages,
 )
 
 __all__ = [
-    "ACTIONS", "ACTIVE_STATUSES", "Element", "MoveRefused", "TokenPosition", "move_token", "token_positions", "CX_NS", "HELPERS", "ActionError", "Bindings", "DeployRefused", "MigrationPlan", "NothingToSkip", "Passed", "Problem",
+    "ACTIONS", "ACTIVE_STATUSES", "Element", "MoveRefused", "TokenPosition", "move_token", "token_positions", "CX_NS", "HELPERS", "ActionError", "Bindings", "DeployRefused", "MigrationPlan", "NothingToSkip", "NotWaiting", "Passed", "Problem",
     "ProcessDefinition", "ProcessDraft", "ProcessInstance", "ProcessVersion", "REFUSED", "ReadyTask", "RefusedConstruct",
     "ReplannedTimer", "StepFailed", "known_decisions", "register_decision_hook",
     "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "has_deadline_timer", "latest_version",
     "migrate", "parse_bpmn", "plan_migration", "previous_version", "postpone_timers", "register_action", "replan_timers", "skip_failed", "start", "task_data",
+    "deliver_message", "waiting_messages",
 ]

@@ -22,7 +22,7 @@ from app.engine import sandbox
 from app.engine.helpers import ACTIONS, callable_names, known_decisions
 from app.engine.models import ProcessDefinition, ProcessVersion
 from app.engine.palette import (
-    FLOW_NODES, clock_conditions, join_links, link_problems, refused_constructs, unthrown_signals,
+    FLOW_NODES, clock_conditions, join_links, link_problems, refused_constructs, unthrown_signals, unnamed_messages,
 )
 from app.engine.serializer import spec_to_json
 from app.engine.service_tasks import ChengxinBpmnParser
@@ -325,6 +325,9 @@ def _palette_problems(process) -> list[Problem]:
     problems += [Problem(*_label(node), "条件事件只在本案件有步骤办理后重新判断，不会因时间推移而触发，案件会一直等待。"
                                          "与时间有关的等待请用定时事件（例如 working_days_deadline(n)）")
                  for node in clock_conditions(process) if node.get("id") not in refused_ids]
+    problems += [Problem(*_label(node), "消息捕获事件要引用一个有名称的消息（messageRef 指向 <bpmn:message name=…>）："
+                                         "外部系统和表单按这个名称送达消息。请在属性面板选择或新建消息并填写名称")
+                 for node in unnamed_messages(process) if node.get("id") not in refused_ids]
     return problems
 
 
@@ -341,8 +344,8 @@ def parse_bpmn(data: bytes, filename: str, *, roles: Collection[str], forms: Col
 
     problems, meta = _check_our_rules(process, roles, forms)
     problems = process_id_problems(process.get("id"), process.get("name")) + _length_problems(process) + problems
-    if next(refused_constructs(process), None) is not None:
-        raise DeployRefused(filename, problems)  # the parser would only repeat them in its own words
+    if next(refused_constructs(process), None) is not None or unnamed_messages(process):
+        raise DeployRefused(filename, problems)  # the parser would only repeat them in its own words (or crash)
     spec_json = ""
     try:
         parser = ChengxinBpmnParser(validator=BpmnValidator())

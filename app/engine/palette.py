@@ -25,8 +25,11 @@ NS = {"bpmn": BPMN_NS}
 ANY = "*"  # a row's tag matching every flow node
 NONE = "none"  # a row's definition matching an event without an event definition
 
-_MESSAGE = N_("本系统不收发 BPMN 消息：没有外部系统发送或关联消息，等待消息的步骤永远等不到，案件会卡住；"
-              "发出的消息也无人接收。等待外部结果请用用户任务（由经办人登记结果）；要通知有关人员请用服务任务（cx:action）")
+_MESSAGE = N_("本系统的 BPMN 消息只从外部送达（接口 POST /api/v1/cases/<id>/events、按关联键 POST /api/v1/events，或登记表单），"
+              "流程内不发送消息：发出的消息无人接收。等待外部结果请用中间消息捕获事件或消息边界事件；要通知有关人员请用服务任务（cx:action）")
+_MESSAGE_START = N_("案件只能由登记表单发起，消息不会发起新案件，也不会启动事件子流程（引擎不按消息启动它）。"
+                    "等待外部消息请在运行中的步骤上挂消息边界事件（中断或非中断），或用中间消息捕获事件")
+_RECEIVE_TASK = N_("接受任务在本引擎中不会被外部消息唤醒，案件会卡住。请改用中间消息捕获事件（消息名称即接口的 message）")
 _COMPENSATION = N_("引擎不支持补偿：补偿抛出会被当作普通事件跳过，补偿边界事件无法解析。请画出明确的撤销步骤（脚本任务或服务任务）")
 
 
@@ -107,13 +110,11 @@ PLACEMENTS: dict[str, Callable[[etree._Element], bool]] = {
 _EVENTS = ("startEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "endEvent")
 
 REFUSED: tuple[RefusedConstruct, ...] = (
-    # messages: nothing in this product sends or correlates BPMN messages
-    RefusedConstruct("message-start", N_("消息启动事件"), ("startEvent",), ("messageEventDefinition",), "anywhere", _MESSAGE),
-    RefusedConstruct("message-catch", N_("中间消息捕获事件"), ("intermediateCatchEvent",), ("messageEventDefinition",), "anywhere", _MESSAGE),
+    # messages: delivered from outside to a running case (catch events, boundary events); never sent
+    RefusedConstruct("message-start", N_("消息启动事件"), ("startEvent",), ("messageEventDefinition",), "anywhere", _MESSAGE_START),
     RefusedConstruct("message-throw", N_("中间消息抛出事件"), ("intermediateThrowEvent",), ("messageEventDefinition",), "anywhere", _MESSAGE),
-    RefusedConstruct("message-boundary", N_("消息边界事件"), ("boundaryEvent",), ("messageEventDefinition",), "anywhere", _MESSAGE),
     RefusedConstruct("message-end", N_("结束消息事件"), ("endEvent",), ("messageEventDefinition",), "anywhere", _MESSAGE),
-    RefusedConstruct("receive-task", N_("接受任务"), ("receiveTask",), (), "anywhere", _MESSAGE),
+    RefusedConstruct("receive-task", N_("接受任务"), ("receiveTask",), (), "anywhere", _RECEIVE_TASK),
     RefusedConstruct("send-task", N_("发送任务"), ("sendTask",), (), "anywhere", _MESSAGE),
     # a case begins when a recorder registers it
     RefusedConstruct("triggered-process-start", N_("定时、条件或信号启动事件"), ("startEvent",),
@@ -307,3 +308,28 @@ def clock_conditions(process) -> list[etree._Element]:
         if names & READS_CLOCK:
             found.append(condition.getparent().getparent())
     return found
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+def unnamed_messages(process) -> list[etree._Element]:
+    """Message catch events (intermediate, boundary) without a `messageRef` to a `<bpmn:message>`
+    with a name: the name is what a sender (the events API, a form) delivers, so it must be
+    stated, not guessed from the event's label."""
+    root = process.getroottree().getroot()
+    named = {m.get("id") for m in root.iterfind("bpmn:message", NS) if (m.get("name") or "").strip()}
+    found = []
+    for tag in ("intermediateCatchEvent", "boundaryEvent"):
+        for event in process.iterfind(f".//bpmn:{tag}", NS):
+            definition = event.find("bpmn:messageEventDefinition", NS)
+            if definition is not None and definition.get("messageRef") not in named:
+                found.append(event)
+    return found
+
+
+def message_names(process) -> list[str]:
+    """The names of the messages the process's catch events wait for (sorted, unique)."""
+    root = process.getroottree().getroot()
+    names = {m.get("id"): m.get("name") for m in root.iterfind("bpmn:message", NS)}
+    return sorted({names[d.get("messageRef")] for d in process.iterfind(".//bpmn:messageEventDefinition", NS)
+                   if names.get(d.get("messageRef"))})

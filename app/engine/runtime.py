@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import (
     SpiffWorkflowException,
@@ -251,6 +253,60 @@ def fire_timers(instance: ProcessInstance, bindings: Bindings) -> StepResult:
     of a failed step runs: a failed step saved nothing, so its timer is still due)."""
     workflow = _load(instance, bindings)
     stepper = _Stepper(workflow)
+    stepper.fire_timers()
+    return _finish(instance, workflow, stepper)
+
+
+class NotWaiting(Conflict):
+    """The instance does not wait for this message now (no message catch event is armed)."""
+
+
+def _message_names(definition) -> Iterator[str]:
+    """The message names an event definition catches (an event-based gateway holds several)."""
+    if isinstance(definition, MessageEventDefinition):
+        yield definition.name
+    for inner in getattr(definition, "event_definitions", None) or ():
+        yield from _message_names(inner)
+
+
+def _waiting_messages(workflow: BpmnWorkflow) -> set[str]:
+    """Messages an armed catch of the workflow (or its sub-processes) would catch now: intermediate
+    catch events, boundary events while their activity runs, event-based gateways."""
+    names = set()
+    for task in list(workflow.event_manager.tasks.values()):
+        spec = task.task_spec
+        for name in _message_names(getattr(spec, "event_definition", None)):
+            if spec.catches(task, BpmnEvent(MessageEventDefinition(name))):
+                names.add(name)
+    return names
+
+
+def waiting_messages(instance: ProcessInstance, bindings: Bindings) -> set[str]:
+    """The names of the BPMN messages (`<bpmn:message name=…>`) the instance waits for now: its
+    armed intermediate message catch events and message boundary events. Empty when it is not
+    running."""
+    if instance.status != "running":
+        return set()
+    return _waiting_messages(_load(instance, bindings))
+
+
+def deliver_message(instance: ProcessInstance, name: str, payload: Mapping, bindings: Bindings) -> StepResult:
+    """Deliver the BPMN message `name` from outside (an API call, a form, another system) to this
+    instance and step on. Every armed catch of that message fires (a boundary event interrupts its
+    activity or, non-interrupting, opens a path beside it); `payload` (a dict of plain values)
+    becomes task data of the catching path. Correlation — which instance a message is for — is the
+    caller's: it has already found the case (by id, or by a key such as the source document
+    number). Raises Conflict when the instance is not running, NotWaiting when no catch of `name`
+    is armed, StepFailed when a step after it fails (nothing saved then)."""
+    if instance.status != "running":
+        raise Conflict(NOT_RUNNING.get(instance.status, "该流程实例已结束，不再接收消息"))
+    workflow = _load(instance, bindings)
+    if name not in _waiting_messages(workflow):
+        raise NotWaiting(f"流程当前不在等待消息“{name}”")
+    stepper = _Stepper(workflow)
+    event = BpmnEvent(MessageEventDefinition(name), payload=dict(payload))
+    stepper.run(lambda: workflow.send_event(event))
+    stepper.engine_steps()
     stepper.fire_timers()
     return _finish(instance, workflow, stepper)
 

@@ -28,6 +28,16 @@ from app.core.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX, clean_text, text_ref
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WIDGETS = {"textarea", "file", "date", "checkbox"}
 _SOURCES = {"departments", "civil_servants"}
+# x-source lists whose values validation checks (registered by the package that owns the list,
+# e.g. the 免责容错 grounds from a decision table): name → () -> [(value, label)].
+CHOICE_SOURCES: dict = {}
+
+
+def register_choice_source(name: str, choices) -> None:
+    """Let form fields use `"x-source": name`; a submitted value outside `choices()` is refused
+    (422 naming the field). Called once by the app factory (through the owning package)."""
+    CHOICE_SOURCES[name] = choices
+    _SOURCES.add(name)
 # Date bounds (`x-date-min` / `x-date-max` on a date field): "today", "today+30d", "today-7d"
 # (days from today in Asia/Shanghai, app.core.clock) or "field:NAME" (another date field of the form).
 _TODAY_BOUND = re.compile(r"^today(?:([+-])(\d{1,4})d)?$")
@@ -467,6 +477,12 @@ def _message(error, schema: dict) -> tuple[str, str | None]:
         match = re.match(r"'(.+?)' is a required property", error.message)
         field = match.group(1) if match else ""
         return field, _("“%(field)s”为必填项", field=_title(schema, field))
+    if v == "dependentRequired":
+        # "'b' is a dependency of 'a'": b is required once a is given.
+        match = re.match(r"'(.+?)' is a dependency of '(.+?)'", error.message)
+        field = match.group(1) if match else ""
+        return field, _("填写“%(other)s”时，“%(field)s”为必填项", other=_title(schema, match.group(2) if match else ""),
+                        field=_title(schema, field))
     if v == "additionalProperties":
         extra = sorted(set(error.instance) - set(schema.get("properties", {})))
         return (extra[0] if extra else ""), _("不允许的字段：%(names)s", names=", ".join(extra))
@@ -530,10 +546,11 @@ def _clean_text(schema: dict, data: dict, fields: dict[str, list[str]]) -> dict:
     return cleaned
 
 
-def validate(key: str, data, version: int | None = None, variables: dict | None = None) -> dict:
+def validate(key: str, data, version: int | None = None, variables: dict | None = None, case: dict | None = None) -> dict:
     """Validate submitted data against a form. Returns the data, one-line text fields stripped;
     raises ValidationFailed (422) with `fields: {field: [messages]}`. `variables`: the task's
-    process variables, for date bounds that read one (`today+var:NAME`)."""
+    process variables, for date bounds that read one (`today+var:NAME`). `case`: the case's fields
+    as the process sees them (e.g. {"tier": "minor"}), for the form's `x-required-when` rules."""
     schema = load_form(key, version)
     if not isinstance(data, dict):
         raise ValidationFailed(_("表单数据必须是 JSON 对象"), {"data": [_("表单数据必须是 JSON 对象")]})
@@ -548,9 +565,42 @@ def validate(key: str, data, version: int | None = None, variables: dict | None 
         if message not in fields[field or "_form"]:
             fields[field or "_form"].append(message)
     _check_date_bounds(schema, data, fields, variables)
+    _check_choice_sources(schema, data, fields)
+    _check_required_when(schema, data, case or {}, fields)
     if fields:
         raise ValidationFailed(_("表单填写有误，请按提示修改"), fields)
     return data
+
+
+def _check_required_when(schema: dict, data: dict, case: dict, fields: dict) -> None:
+    """`"x-required-when": [{"case": {field: value}, "data": {field: value}, "required": [names],
+    "message": "…"}]`: fields a form requires only for some cases (e.g. publishing a minor-tier
+    record needs a reason, DOMAIN.md "minor — normally not published"). A rule applies when every
+    `case` and `data` pair matches; a required field left empty gets the rule's message."""
+    for rule in schema.get("x-required-when") or ():
+        if not isinstance(rule, dict):
+            continue
+        if any(case.get(k) != v for k, v in (rule.get("case") or {}).items()):
+            continue
+        if any(data.get(k) != v for k, v in (rule.get("data") or {}).items()):
+            continue
+        for name in rule.get("required") or ():
+            if data.get(name) in (None, "", []) and name not in fields:
+                fields[name] = [tr(rule["message"]) if isinstance(rule.get("message"), str)
+                                else _("“%(field)s”为必填项", field=_title(schema, name))]
+
+
+def _check_choice_sources(schema: dict, data: dict, fields: dict) -> None:
+    """A value of an `x-source` field whose list is registered (CHOICE_SOURCES) must be one of it."""
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict) or prop.get("x-source") not in CHOICE_SOURCES or name in fields:
+            continue
+        value = data.get(name)
+        if value in (None, ""):
+            continue
+        if value not in {choice for choice, _label in CHOICE_SOURCES[prop["x-source"]]()}:
+            fields.setdefault(name, []).append(_("“%(title)s”不是可选的情形：%(value)s", title=prop.get("title") or name,
+                                                 value=str(value)[:60]))
 
 
 def file_fields(key: str, version: int | None = None) -> list[str]:

@@ -219,7 +219,8 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
         if uploads:  # stored in this transaction: a later validation error rolls them back too
             data = attach_uploads(user, case, data, uploads, task=task)
         reads = forms.reads_variables(forms.load_form(task.form_key, form_version))
-        data = forms.validate(task.form_key, data, form_version, task_variables(task, instance) if reads else None)
+        data = forms.validate(task.form_key, data, form_version, task_variables(task, instance) if reads else None,
+                              case=case.form_context())
         check_attachment_ids(case, task.form_key, data, form_version)
         now = clock.now()
         task.status, task.completed_by_id, task.completed_at = "completed", user.id, now

@@ -34,6 +34,8 @@ def bindings_for(case: Case) -> Bindings:
         "subject_name": case.subject_name, "tier": case.tier, "key_area": case.key_area,
         "source_type": case.source_type, "record_status": case.record_status,
         "district": case.district_code, "registered_on": case.created_at.astimezone(LOCAL_TZ).date().isoformat(),
+        "source_decided_on": case.source_decided_on.isoformat() if case.source_decided_on else None,
+        "punishment_level": case.punishment_level, "document_number": case.document_number,
     })
 
 

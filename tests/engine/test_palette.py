@@ -358,19 +358,11 @@ REFUSED_CASES = {
     "message-start-event": (model(user("a") + ends("e") + chain("begin", "a", "e"), definitions=MESSAGE,
                                   start=f'<bpmn:startEvent id="begin" name="来函登记" cx:form="record_register">{MESSAGE_DEF}</bpmn:startEvent>'),
                             "begin", "message-start"),
-    "message-intermediate-catch": (model(event("intermediateCatchEvent", "m", MESSAGE_DEF) + user("a") + ends("e")
-                                         + chain("begin", "m", "a", "e"), definitions=MESSAGE), "m", "message-catch"),
     "message-intermediate-throw": (model(event("intermediateThrowEvent", "m", MESSAGE_DEF) + user("a") + ends("e")
                                          + chain("begin", "m", "a", "e"), definitions=MESSAGE), "m", "message-throw"),
-    "message-boundary": (boundary_on_a(MESSAGE_DEF, definitions=MESSAGE), "be", "message-boundary"),
-    "message-boundary-non-interrupting": (boundary_on_a(MESSAGE_DEF, interrupting=False, definitions=MESSAGE), "be", "message-boundary"),
     "message-end": (model(user("a") + event("endEvent", "m", MESSAGE_DEF) + chain("begin", "a", "m"), definitions=MESSAGE),
                     "m", "message-end"),
     "message-start-in-event-sub-process": (event_sub_process(MESSAGE_DEF, definitions=MESSAGE), "es", "message-start"),
-    "message-catch-after-event-based-gateway": (
-        model('<bpmn:eventBasedGateway id="g" />' + event("intermediateCatchEvent", "m", MESSAGE_DEF)
-              + event("intermediateCatchEvent", "t", timer()) + user("a") + ends("e", "e2") + chain("begin", "g", "m", "a", "e")
-              + chain("g", "t", "e2", prefix="t"), definitions=MESSAGE), "m", "message-catch"),
     "receive-task": (model('<bpmn:receiveTask id="m" name="接收回函" />' + user("a") + ends("e") + chain("begin", "m", "a", "e")),
                      "m", "receive-task"),
     "send-task": (model('<bpmn:sendTask id="m" name="发函" />' + user("a") + ends("e") + chain("begin", "m", "a", "e")),

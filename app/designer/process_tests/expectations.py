@@ -1,5 +1,6 @@
 """What a test case may expect of a case, and how the case differs from it: status, open
-tasks, whether the process ended, task deadlines, timeline events, case fields and linked cases."""
+tasks, whether the process ended, task deadlines, timeline events, documents issued (by type), case
+fields and linked cases."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from app import engine
 from app.cases.models import Case, CaseLink, TimelineEvent
 from app.core.clock import LOCAL_TZ
+from app.documents.models import Document
 from app.core.extensions import db
 from app.designer.process_tests.times import parse_date
 from app.documents.models import Document
@@ -30,6 +32,8 @@ CASE_FIELDS: dict[str, Callable[[Case], object]] = {
     "publication_end": lambda c: c.publication_end,
     "repairable_from": lambda c: c.repairable_from,
     "due_on": lambda c: c.due_on,
+    "source_decided_on": lambda c: c.source_decided_on,
+    "punishment_level": lambda c: c.punishment_level,
 }
 EXPECT_KEYS = ("status", "open_tasks", "finished", "due", "events", "documents", "linked", *CASE_FIELDS)
 
@@ -100,7 +104,8 @@ def differences(case: Case, expect: dict) -> list[str]:
         out += [f"时间线中应有 {kind} 事件，实际没有" for kind in expect["events"] if kind not in kinds]
     if expect.get("documents"):
         issued = set(db.session.scalars(select(Document.doc_type).where(Document.case_id == case.id)))
-        out += [f"应已出具 {kind} 文书，实际没有" for kind in expect["documents"] if kind not in issued]
+        out += [f"应已出具 {kind} 文书，实际没有（已出具：{'、'.join(sorted(issued)) or '无'}）"
+                for kind in expect["documents"] if kind not in issued]
     for name, getter in CASE_FIELDS.items():
         if name in expect:
             actual = _plain(getter(case))

@@ -19,7 +19,7 @@ from sqlalchemy import event, select
 
 from app import engine, forms
 from app.calendar.service import add_working_days
-from app.cases import decisions
+from app.cases import decisions, events
 from app.cases.models import Attachment, Case, CaseLink
 from app.cases.service import check_attachment_ids, start_case
 from app.cases.timeline import record_event
@@ -112,6 +112,8 @@ class CaseRun:
         """Run one (checked) step. Raises StepFailed, or the DomainError of a refused step."""
         if "complete" in step:
             self.complete(step)
+        elif "message" in step:
+            self.message(step)
         elif "advance" in step:
             months, rest = parse_duration(step["advance"])
             self.advance_to(add_months(clock.now(), months) + rest)
@@ -142,7 +144,7 @@ class CaseRun:
         variables = task_variables(task, instance) if forms.reads_variables(
             forms.load_form(task.form_key, form_version)) else None
         try:
-            data = forms.validate(task.form_key, data, form_version, variables)
+            data = forms.validate(task.form_key, data, form_version, variables, case=self.case.form_context())
             check_attachment_ids(self.case, task.form_key, data, form_version)
         except DomainError as exc:
             if "refused" in step:
@@ -171,6 +173,16 @@ class CaseRun:
                    for name, text in expected.items() if not any(text in m for m in exc.fields.get(name, []))]
         if missing:
             raise StepFailed(*missing)
+    def message(self, step: dict) -> None:
+        """Deliver the message step["message"] to the case as a sender does (its form validated,
+        the sender's role and scope checked), e.g. a court revoking the source decision."""
+        kind = events.MESSAGES.get(step["message"])
+        if kind is None:
+            raise StepFailed(f"未知的消息 {step['message']}（可用：{'、'.join(events.MESSAGES)}）")
+        actor = self.users.named(step["as"]) if step.get("as") else None
+        if actor is not None and not events.may_send(actor, self.case, kind):
+            raise StepFailed(f"用户 {step['as']} 不能为该案件登记“{kind.label}”")
+        events.deliver(self.case, kind.name, dict(step.get("data") or {}), actor, via="流程测试")
 
     def _open_task(self, element: str) -> HumanTask:
         tasks = open_tasks(self.case)

@@ -8,7 +8,7 @@ from app.designer.process_tests.expectations import check_expect
 from app.designer.process_tests.times import parse_duration, parse_time
 from app.org.models import ROLES
 
-STEP_KINDS = ("complete", "advance", "advance_working_days", "advance_to", "expect")
+STEP_KINDS = ("complete", "message", "advance", "advance_working_days", "advance_to", "expect")
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,99}$")  # a process key: also a file name
 
 
@@ -98,7 +98,8 @@ def check_step(step) -> list[str]:
     if len(kinds) != 1:
         return [f"步骤必须恰好包含 {'、'.join(STEP_KINDS)} 之一"]
     kind = kinds[0]
-    allowed = {"complete": {"complete", "as", "data", "files", "note", "refused"}}.get(kind, {kind, "note"})
+    allowed = {"complete": {"complete", "as", "data", "files", "note", "refused"},
+               "message": {"message", "as", "data", "note"}}.get(kind, {kind, "note"})
     problems = []
     if set(step) - allowed:
         problems.append(f"{kind} 步骤有未知的键：" + "、".join(sorted(set(step) - allowed)))
@@ -118,6 +119,13 @@ def check_step(step) -> list[str]:
         if not isinstance(refused, dict) or ("refused" in step and not refused) or not all(
                 isinstance(v, str) and v for v in refused.values()):
             problems.append("refused 必须是非空对象：字段 → 提示中应包含的文字（该次提交应被拒绝）")
+    elif kind == "message":
+        if not isinstance(value, str) or not value:
+            problems.append("message 必须是消息名称（如 source_revoked）")
+        if "as" in step and not isinstance(step["as"], str):
+            problems.append("as 必须是用户名")
+        if not isinstance(step.get("data", {}), dict):
+            problems.append("data 必须是对象（消息表单的数据）")
     elif kind == "advance":
         if parse_duration(value) is None:
             problems.append(f"advance 不是 ISO-8601 时长（如 P400D、PT2H）：{value!r}")

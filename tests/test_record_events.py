@@ -1,0 +1,209 @@
+"""Messages from outside a running record (issue 18; 条例 Art. 36–37) through the API
+(`POST /api/v1/cases/<id>/events`, `POST /api/v1/events` by the source document number) and the
+recorder's / handler's web form: who may send (404 outside scope, 403 for another role), bad input
+(422 naming the field), a message the case does not wait for (409), and what a revocation does
+(withdrawn at once, the deletion task due in 3 working days, one transaction)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from app.api import schemas
+from app.cases import events
+from app.cases.models import Case
+from app.core.clock import clock
+from app.core.extensions import db
+from app.org.models import Department, User
+from tests.support import Api, elements
+from tests.web_support import login, post
+
+pytestmark = pytest.mark.usefixtures("kept_rows_restored")
+
+REVOCATION = {"revoking_authority": "court", "revocation_document_number": "（2026）沪01行终12号",
+              "revoked_on": "2026-09-11", "revocation_reason": "处罚决定认定事实不清"}
+
+
+def _published(api, *, at: str | None = "2026-09-14T09:00:00+08:00", **overrides) -> dict:
+    """A general-tier record registered by the demo recorder, accepted and published (on `at`; None:
+    now — web sessions and their CSRF tokens run on the real time in these tests)."""
+    if at:
+        clock.set(datetime.fromisoformat(at))
+    recorder, reviewer, handler = api.as_("recorder"), api.as_("reviewer"), api.as_("handler.fgw")
+    case = recorder.register(**overrides)
+    reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    handler.complete(case["id"], "respond_notice", {"response": "accept"})
+    reviewer.complete(case["id"], "publication_decision", {"publish": True, "decision_note": "依规公开"})
+    assert api.as_("reviewer").case(case["id"])["status"] == "published"
+    return case
+
+
+def _other_recorder() -> User:
+    unit = db.session.scalar(select(Department).where(Department.code == "czj"))
+    user = User(username="recorder.czj.events", full_name="录入员（财政局）", department=unit)
+    user.set_password("Demo@2026")
+    user.set_roles(["recorder"])
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def test_a_recorder_revokes_a_published_record_by_api_and_it_is_withdrawn_and_due_for_deletion(api):
+    case = _published(api)
+    clock.set(datetime.fromisoformat("2026-09-29T10:00:00+08:00"))
+    r = api.as_("recorder").post(f"/cases/{case['id']}/events", {"message": "source_revoked", "data": REVOCATION})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["status"] == "withdrawn" and body["publication_end"] == "2026-09-29"
+    after = api.as_("reviewer").case(case["id"])
+    assert elements(after) == ["delete_record"]
+    # 3 working days across National Day (Oct 1–7): Sep 30, Oct 8, Oct 9
+    assert after["open_tasks"][0]["due_at"].startswith("2026-10-09")
+    assert any(e["kind"] == "message.received" for e in after["timeline"])
+    # the same message again: the case no longer waits for it
+    again = api.as_("recorder").post(f"/cases/{case['id']}/events", {"message": "source_revoked", "data": REVOCATION})
+    assert again.status_code == 409, again.get_json()
+
+
+def test_sending_is_scoped_by_unit_and_role(api):
+    case = _published(api)
+    _other_recorder()
+    url = f"/cases/{case['id']}/events"
+    outsider = api.as_("recorder.czj.events").post(url, {"message": "source_revoked", "data": REVOCATION})
+    assert outsider.status_code == 404, outsider.get_json()
+    other_handler = api.as_("handler.czj").post(url, {"message": "objection", "data": {"objection_grounds": "x", "commitment": True}})
+    assert other_handler.status_code == 404
+    wrong_role = api.as_("handler.fgw").post(url, {"message": "source_revoked", "data": REVOCATION})
+    assert wrong_role.status_code == 403, wrong_role.get_json()
+    assert api.as_("supervisor").post(url, {"message": "objection", "data": {"objection_grounds": "x", "commitment": True}}).status_code == 403
+    assert api.as_("reviewer").post("/cases/999999/events", {"message": "source_revoked", "data": REVOCATION}).status_code == 404
+    assert api.as_("reviewer").case(case["id"])["status"] == "published"  # nothing moved
+
+
+def test_bad_input_is_a_422_naming_the_field_and_saves_nothing(api):
+    case = _published(api)
+    url = f"/cases/{case['id']}/events"
+    recorder = api.as_("recorder")
+    unknown = recorder.post(url, {"message": "court_says_so", "data": {}})
+    assert unknown.status_code == 422 and "message" in unknown.get_json()["error"]["fields"]
+    missing = recorder.post(url, {"message": "source_revoked", "data": {**REVOCATION, "revocation_reason": "  "}})
+    assert missing.status_code == 422 and "revocation_reason" in missing.get_json()["error"]["fields"]
+    future = recorder.post(url, {"message": "source_revoked", "data": {**REVOCATION, "revoked_on": "2099-01-01"}})
+    assert future.status_code == 422 and "revoked_on" in future.get_json()["error"]["fields"]
+    extra = recorder.post(url, {"message": "source_revoked", "data": {**REVOCATION, "sneaky": 1}})
+    assert extra.status_code == 422
+    not_dict = recorder.post(url, {"message": "source_revoked", "data": "revoked"})
+    assert not_dict.status_code == 422 and "data" in not_dict.get_json()["error"]["fields"]
+    assert api.as_("reviewer").case(case["id"])["status"] == "published"
+
+
+def test_a_message_before_the_record_waits_for_it_is_a_409(api):
+    clock.set(datetime.fromisoformat("2026-09-14T09:00:00+08:00"))
+    case = api.as_("recorder").register()  # still in entry review
+    r = api.as_("recorder").post(f"/cases/{case['id']}/events", {"message": "source_revoked", "data": REVOCATION})
+    assert r.status_code == 409, r.get_json()
+
+
+def test_a_revocation_by_source_document_number_reaches_every_waiting_record_in_scope(api):
+    first = _published(api, document_number="沪财监〔2026〕99号")
+    second = _published(api, document_number="沪财监〔2026〕99号")
+    other = _published(api, document_number="沪财监〔2026〕100号")
+    r = api.as_("reviewer").post("/events", {"message": "source_revoked", "document_number": "沪财监〔2026〕99号",
+                                             "data": REVOCATION})
+    assert r.status_code == 200, r.get_json()
+    assert sorted(c["id"] for c in r.get_json()["items"]) == sorted([first["id"], second["id"]])
+    assert api.as_("reviewer").case(other["id"])["status"] == "published"
+    none = api.as_("reviewer").post("/events", {"message": "source_revoked", "document_number": "沪财监〔2026〕99号",
+                                                "data": REVOCATION})
+    assert none.status_code == 404  # both now wait for deletion, not for the message
+    blank = api.as_("reviewer").post("/events", {"message": "source_revoked", "document_number": "", "data": REVOCATION})
+    assert blank.status_code == 422 and "document_number" in blank.get_json()["error"]["fields"]
+
+
+def _in_app(app, fn):
+    """Run `fn(api)` in an app context of its own: the web client below must not share one (a
+    pushed context keeps flask-login's user and the CSRF token in `g` across requests)."""
+    with app.app_context():
+        return fn(Api(app.test_client()))
+
+
+def test_a_handler_objects_to_a_published_record_from_the_case_page(app, client):
+    case = _in_app(app, lambda api: _published(api, at=None))
+    login(client, "handler.fgw")
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert f"/cases/{case['id']}/events/objection" in page and "events/source_revoked" not in page
+    form_url = f"/cases/{case['id']}/events/objection"
+    assert client.get(form_url).status_code == 200
+    bad = post(client, form_url, {"objection_grounds": ""}, page=form_url)
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "异议理由" in text and "必填" in text
+    ok = post(client, form_url, {"objection_grounds": "处罚金额计算有误", "commitment": "on"}, page=form_url)
+    assert ok.status_code == 302, ok.get_data(as_text=True)[-2000:]
+    after = _in_app(app, lambda api: api.as_("reviewer").case(case["id"]))
+    assert after["status"] == "under_objection" and elements(after) == ["objection_review"]
+    assert client.get(f"/cases/{case['id']}/events/source_revoked").status_code == 403  # a handler may not
+
+
+def test_a_recorder_revokes_by_form_and_others_are_refused(app, client):
+    case = _in_app(app, lambda api: _published(api, at=None))
+    with app.app_context():
+        _other_recorder()
+    other = app.test_client()
+    login(other, "recorder.czj.events")
+    assert other.get(f"/cases/{case['id']}/events/source_revoked").status_code == 404
+    handler = app.test_client()
+    login(handler, "handler.fgw")
+    assert handler.get(f"/cases/{case['id']}/events/source_revoked").status_code == 403
+    login(client, "recorder")
+    assert client.get(f"/cases/{case['id']}/events/nonsense").status_code == 404
+    form_url = f"/cases/{case['id']}/events/source_revoked"
+    ok = post(client, form_url, {**REVOCATION, "revoked_on": clock.today().isoformat()}, page=form_url)
+    assert ok.status_code == 302, ok.get_data(as_text=True)[-2000:]
+    after = _in_app(app, lambda api: api.as_("reviewer").case(case["id"]))
+    assert after["status"] == "withdrawn" and elements(after) == ["delete_record"]
+
+
+def test_a_claimed_exemption_ground_must_be_in_the_catalogue_and_explained(api):
+    case = _published(api)
+    url = f"/cases/{case['id']}/events"
+    handler = api.as_("handler.fgw")
+    base = {"objection_grounds": "台风停工", "commitment": True}
+    bogus = handler.post(url, {"message": "objection", "data": {**base, "exemption_ground": "friend_of_mayor",
+                                                                 "exemption_explanation": "x"}})
+    assert bogus.status_code == 422 and "exemption_ground" in bogus.get_json()["error"]["fields"], bogus.get_json()
+    unexplained = handler.post(url, {"message": "objection", "data": {**base, "exemption_ground": "force_majeure"}})
+    assert unexplained.status_code == 422 and "exemption_explanation" in unexplained.get_json()["error"]["fields"]
+    # the catalogue is the decision table: the API's form schema offers exactly its grounds
+    ok = handler.post(url, {"message": "objection", "data": {**base, "exemption_ground": "force_majeure",
+                                                              "exemption_explanation": "台风红色预警期间停工"}})
+    assert ok.status_code == 200 and ok.get_json()["status"] == "under_objection"
+    # the reviewer's task shows the late objection in its case file, under its form's labels
+    task = api.as_("reviewer").task_for(case["id"], "objection_review")
+    case_file = api.as_("reviewer").get(f"/tasks/{task['id']}").get_json()["case_file"]
+    late = [s for s in case_file if s["step"] == "提出异议"]
+    assert late and {v["label"]: v["text"] for v in late[0]["values"]}["主张免责容错情形"] == "因不可抗力或上级政策调整未能履约（免责）"
+
+
+def test_publishing_a_minor_record_needs_a_reason(api):
+    clock.set(datetime.fromisoformat("2026-09-14T09:00:00+08:00"))
+    recorder, reviewer, handler = api.as_("recorder"), api.as_("reviewer"), api.as_("handler.fgw")
+    case = recorder.register(tier="minor", decided_on="2026-06-01")
+    reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    handler.complete(case["id"], "respond_notice", {"response": "accept"})
+    task = reviewer.task_for(case["id"], "publication_decision")
+    refused = reviewer.post(f"/tasks/{task['id']}/complete", {"data": {"publish": True, "decision_note": "公开"}})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"] == {"minor_publication_reason": ["轻微失信一般不公开：决定公开的，须写明公开理由"]}
+    # not publishing needs no reason; publishing with one does
+    done = reviewer.post(f"/tasks/{task['id']}/complete", {"data": {"publish": True, "decision_note": "公开",
+                                                                     "minor_publication_reason": "屡次发生，公开警示"}})
+    assert done.status_code == 200, done.get_json()
+    after = reviewer.case(case["id"])
+    # minor: at most 3 months counted from the source decision (2026-06-01), so publication ends 2026-09-01 → at once
+    assert after["source_decided_on"] == "2026-06-01" and after["publication_end"] == "2026-09-14"
+
+
+def test_the_api_contract_names_exactly_the_messages_the_service_knows():
+    assert set(schemas._MESSAGE_NAMES) == set(events.MESSAGES)
