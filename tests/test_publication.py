@@ -80,7 +80,7 @@ def test_a_published_record_is_on_the_portal_masked_and_gone_at_once_when_repair
     [(event, sent_case, publication_id, record, occurred_at)] = seen
     assert (event, sent_case) == ("publish", case_id) and occurred_at.tzinfo is not None
     assert record["subject_name"] == "孙*（市财政局）" and record["end_reason"] is None
-    assert (record["start"], record["planned_end"], record["decided_on"]) == ("2026-09-14", "2027-09-14", "2026-04-01")
+    assert (record["start"], record["planned_end"], record["decided_on"]) == ("2026-09-14", "2027-04-01", "2026-04-01")  # counted from the source decision (issue 18)
     assert "3101************3X" in record["facts"] and "138****5678" in record["facts"] and "021-******34" in record["facts"]
     assert "沪财监〔2026〕17号" in record["facts"] and "2026年3月15日" in record["facts"]  # not numbers to hide
     assert_nothing_personal(str(record))
@@ -116,20 +116,20 @@ def test_a_published_record_is_on_the_portal_masked_and_gone_at_once_when_repair
     assert client.get("/api/v1/public/records").get_json()["total"] == 0
     [row] = publication.for_case(db.session.get(Case, case_id))
     assert (row.start, row.planned_end, row.actual_end, row.end_reason) == \
-        (date(2026, 9, 14), date(2027, 9, 14), date(2026, 12, 14), "repair")
+        (date(2026, 9, 14), date(2027, 4, 1), date(2026, 12, 14), "repair")
     assert "facts" in row.scope and "subject_name" in row.scope
 
 
 def test_expiry_ends_the_publication_by_the_timer(api, tick, client):
     case_id = published_record(api)
     [row] = publication.for_case(db.session.get(Case, case_id))
-    clock.set(datetime(2027, 9, 14, 0, 0, 1, tzinfo=LOCAL_TZ))  # the last day has passed; no tick yet
+    clock.set(datetime(2027, 4, 1, 0, 0, 1, tzinfo=LOCAL_TZ))  # the last day has passed; no tick yet
     assert client.get(f"/api/v1/public/records/{row.id}").status_code == 404  # not shown a moment longer
     with signals() as seen:
-        tick(datetime(2027, 9, 14, 0, 0, 1, tzinfo=LOCAL_TZ))
+        tick(datetime(2027, 4, 1, 0, 0, 1, tzinfo=LOCAL_TZ))
     assert [e for e, *_ in seen] == ["withdraw"]
     [row] = publication.for_case(db.session.get(Case, case_id))
-    assert (row.actual_end, row.end_reason) == (date(2027, 9, 14), "expiry")
+    assert (row.actual_end, row.end_reason) == (date(2027, 4, 1), "expiry")
 
 
 def test_cancelling_a_published_case_deletes_it_from_publication(api):

@@ -36,28 +36,31 @@ def test_dry_run_saves_nothing_then_the_move_opens_the_target_and_closes_the_tas
     admin = api.as_("admin")
     options = admin.get(f"/cases/{case['id']}/moves").get_json()["items"]
     assert [o["at"]["bpmn_id"] for o in options] == ["entry_review"] and options[0]["refusal"] is None
-    assert "publication_decision" in [t["bpmn_id"] for t in options[0]["targets"]]
+    assert "correct_entry" in [t["bpmn_id"] for t in options[0]["targets"]]
+    assert "publication_decision" not in [t["bpmn_id"] for t in options[0]["targets"]]  # inside a sub-process
 
-    body = {"source": "entry_review", "target": "publication_decision", "reason": "线下已完成告知和异议期"}
+    body = {"source": "entry_review", "target": "correct_entry", "reason": "材料不全，退回补正"}
     r = admin.post(f"/cases/{case['id']}/move", {**body, "dry_run": True})
     assert r.status_code == 200, r.get_json()
     plan = r.get_json()
-    assert plan == {"dry_run": True, "left": "“录入审核”（entry_review）", "reached": "“公开决定”（publication_decision）",
-                    "closed": ["录入审核"], "opened": ["公开决定"], "finished": False}
+    assert plan == {"dry_run": True, "left": "“录入审核”（entry_review）", "reached": "“补正记录信息”（correct_entry）",
+                    "closed": ["录入审核"], "opened": ["补正记录信息"], "finished": False}
     assert elements(api.as_("reviewer").case(case["id"])) == ["entry_review"]  # nothing saved
     assert _timeline(case["id"], "case.token_moved") == []
 
     r = admin.post(f"/cases/{case['id']}/move", body)
     assert r.status_code == 200 and r.get_json()["dry_run"] is False
-    assert elements(api.as_("reviewer").case(case["id"])) == ["publication_decision"]
+    assert elements(api.as_("recorder").case(case["id"])) == ["correct_entry"]
     moved = _timeline(case["id"], "case.token_moved")
-    assert len(moved) == 1 and "线下已完成告知和异议期" in moved[0].summary
+    assert len(moved) == 1 and "材料不全，退回补正" in moved[0].summary
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "case.token_moved")) is not None
     left = db.session.scalar(select(HumanTask).where(HumanTask.case_id == case["id"], HumanTask.bpmn_id == "entry_review"))
     assert left.status == "cancelled"
-    # The target is a real task: completing it goes on along the diagram.
-    api.as_("reviewer").complete(case["id"], "publication_decision", {"publish": False, "decision_note": "不予公开"})
-    assert _instance(case["id"]).status == "completed"
+    # Back again, and the task reached is a real one: completing it goes on along the diagram.
+    assert admin.post(f"/cases/{case['id']}/move", {"source": "correct_entry", "target": "entry_review",
+                                                     "reason": "已补齐"}).status_code == 200
+    api.as_("reviewer").complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    assert elements(api.as_("handler.fgw").case(case["id"])) == ["respond_notice"]
 
 
 def test_a_task_with_deadline_timers_moved_to_gets_its_own_timers_and_loses_the_old_ones(api):
@@ -108,7 +111,7 @@ def test_moving_past_what_failed_resolves_the_incident(api, tick):
 
 def test_scope_404_and_roles_403(api, district_supervisor):  # noqa: F811
     case = api.as_("recorder").post("/cases", {"process": "dishonesty_record", "data": RECORD}).get_json()
-    body = {"source": "entry_review", "target": "publication_decision", "reason": "x"}
+    body = {"source": "entry_review", "target": "correct_entry", "reason": "x"}
     assert api.as_("sup.pudong").post(f"/cases/{case['id']}/move", body).status_code == 404
     assert api.as_("sup.pudong").get(f"/cases/{case['id']}/moves").status_code == 404
     assert api.as_("reviewer").post(f"/cases/{case['id']}/move", body).status_code == 403
@@ -121,15 +124,15 @@ def test_the_case_page_offers_the_move_with_a_dry_run_then_a_confirmation(app, s
     case = api.as_("recorder").post("/cases", {"process": "dishonesty_record", "data": RECORD}).get_json()
     page = f"/cases/{case['id']}"
     html = client.get(page).get_data(as_text=True)
-    assert 'id="case-move-form"' in html and 'value="entry_review→publication_decision"' in html
-    move = {"move": "entry_review→publication_decision", "reason": "线下已办结"}
+    assert 'id="case-move-form"' in html and 'value="entry_review→correct_entry"' in html
+    move = {"move": "entry_review→correct_entry", "reason": "材料不全"}
     r = post(client, f"{page}/move", {**move, "dry_run": "1"}, page=page)
     html = r.get_data(as_text=True)
-    assert r.status_code == 200 and 'id="move-plan"' in html and "公开决定" in html and 'id="move-confirm-form"' in html
+    assert r.status_code == 200 and 'id="move-plan"' in html and "补正记录信息" in html and 'id="move-confirm-form"' in html
     assert elements(api.as_("reviewer").case(case["id"])) == ["entry_review"]
     r = post(client, f"{page}/move", move, page=page)
     assert r.status_code == 302 and r.headers["Location"].endswith(page)
-    assert elements(api.as_("reviewer").case(case["id"])) == ["publication_decision"]
-    r = post(client, f"{page}/move", {"move": "entry_review→publication_decision", "reason": "再来"}, page=page)
+    assert elements(api.as_("recorder").case(case["id"])) == ["correct_entry"]
+    r = post(client, f"{page}/move", {"move": "entry_review→correct_entry", "reason": "再来"}, page=page)
     assert r.status_code == 302  # refused (the case no longer waits there): back to the case page with the reason
     assert "不在环节" in client.get(page).get_data(as_text=True)
