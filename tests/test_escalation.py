@@ -15,7 +15,7 @@ from app.cases.models import CaseLink
 from app.core.clock import LOCAL_TZ, clock
 from app.core.extensions import db
 from app.documents.models import Document
-from app.org.models import Department
+from app.org.models import CivilServant, Department
 from app.sanctions import service as sanctions
 from tests.support import Api, elements
 from tests.test_warning_lifecycle import CONFIRM, PLAN, after, linked_record, overdue, raise_warning, stage
@@ -215,6 +215,21 @@ def test_a_confirmed_record_opens_the_units_explanation_linked_both_ways(api, cl
     assert 'data-relation="rectification_opened"' in client.get(f"/cases/{record['id']}").get_data(as_text=True)
     assert 'data-relation="rectification_of"' in client.get(f"/cases/{link['case_id']}").get_data(as_text=True)
 
+
+
+def test_a_civil_servants_record_opens_no_unit_rectification(api):
+    """Policy §二(一)2 asks 各区、各部门 with a record to explain and rectify; a civil servant with a
+    record gets measures of their own (“对存在政务失信记录的公务员，按照相关规定采取限制评优评先等处理措施”),
+    not a warning against their unit (the attack: 孙明's record opened a warning to 市财政局)."""
+    servant = db.session.scalar(select(CivilServant).where(CivilServant.staff_number == "CZ-2019-0107"))
+    record = api.as_("recorder").register(subject_type="civil_servant", subject_department="czj",
+                                          civil_servant_id=servant.id)
+    api.as_("reviewer").complete(record["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    api.as_("handler.czj").complete(record["id"], "respond_notice", {"response": "accept"})
+    body = api.as_("reviewer").case(record["id"])
+    assert body["status"] == "confirmed" and elements(body) == ["publication_decision"]
+    assert body["linked_cases"] == []
+    assert db.session.scalar(select(CaseLink).where(CaseLink.case_id == record["id"])) is None
 
 # --- the form attributes this needs (x-default, today+var:NAME, x-confirm) --------------------------
 
