@@ -196,6 +196,21 @@ def test_plan_form_starts_with_the_rules_default_and_carries_the_bounds(app):
         assert r.status_code == 422 and "不得早于 2026-09-15" in r.get_data(as_text=True)
 
 
+
+def test_the_api_form_carries_the_rules_bounds_as_dates(api):
+    """The API's task form names the bounds the web page's date input carries, as dates a client
+    can use (the attack: it said "today+var:rectification_max_days", a variable no client can
+    read, so an API client could not know the latest deadline it may choose)."""
+    case_id = raise_warning(api, subject_department="pudong")
+    handler = api.as_("handler.pudong")
+    handler.complete(case_id, "explain", {"explanation": "人手不足", "will_rectify": "yes"})
+    task = handler.get(f"/tasks/{handler.task_for(case_id, 'submit_plan')['id']}").get_json()
+    field = task["form"]["properties"]["rectification_deadline"]
+    assert field["x-date-max"] == (clock.today() + timedelta(days=90)).isoformat()
+    assert field["x-date-min"] == "today+1d"  # a bound the client can read stays as written
+    assert task["initial_values"]["rectification_deadline"] == (clock.today() + timedelta(days=20)).isoformat()
+    assert "var:" not in str(field["x-date-max"]) + str(field["x-date-min"])
+
 # --- a confirmed record opens the written explanation and rectification (policy §二(一)2) ----------
 
 def test_a_confirmed_record_opens_the_units_explanation_linked_both_ways(api, client):
