@@ -15,7 +15,7 @@ from app.cases.models import CaseLink
 from app.core.clock import LOCAL_TZ, clock
 from app.core.extensions import db
 from app.documents.models import Document
-from app.org.models import Department
+from app.org.models import CivilServant, Department
 from app.sanctions import service as sanctions
 from tests.support import Api, elements
 from tests.test_warning_lifecycle import CONFIRM, PLAN, after, linked_record, overdue, raise_warning, stage
@@ -196,6 +196,21 @@ def test_plan_form_starts_with_the_rules_default_and_carries_the_bounds(app):
         assert r.status_code == 422 and "不得早于 2026-09-15" in r.get_data(as_text=True)
 
 
+
+def test_the_api_form_carries_the_rules_bounds_as_dates(api):
+    """The API's task form names the bounds the web page's date input carries, as dates a client
+    can use (the attack: it said "today+var:rectification_max_days", a variable no client can
+    read, so an API client could not know the latest deadline it may choose)."""
+    case_id = raise_warning(api, subject_department="pudong")
+    handler = api.as_("handler.pudong")
+    handler.complete(case_id, "explain", {"explanation": "人手不足", "will_rectify": "yes"})
+    task = handler.get(f"/tasks/{handler.task_for(case_id, 'submit_plan')['id']}").get_json()
+    field = task["form"]["properties"]["rectification_deadline"]
+    assert field["x-date-max"] == (clock.today() + timedelta(days=90)).isoformat()
+    assert field["x-date-min"] == "today+1d"  # a bound the client can read stays as written
+    assert task["initial_values"]["rectification_deadline"] == (clock.today() + timedelta(days=20)).isoformat()
+    assert "var:" not in str(field["x-date-max"]) + str(field["x-date-min"])
+
 # --- a confirmed record opens the written explanation and rectification (policy §二(一)2) ----------
 
 def test_a_confirmed_record_opens_the_units_explanation_linked_both_ways(api, client):
@@ -215,6 +230,21 @@ def test_a_confirmed_record_opens_the_units_explanation_linked_both_ways(api, cl
     assert 'data-relation="rectification_opened"' in client.get(f"/cases/{record['id']}").get_data(as_text=True)
     assert 'data-relation="rectification_of"' in client.get(f"/cases/{link['case_id']}").get_data(as_text=True)
 
+
+
+def test_a_civil_servants_record_opens_no_unit_rectification(api):
+    """Policy §二(一)2 asks 各区、各部门 with a record to explain and rectify; a civil servant with a
+    record gets measures of their own (“对存在政务失信记录的公务员，按照相关规定采取限制评优评先等处理措施”),
+    not a warning against their unit (the attack: 孙明's record opened a warning to 市财政局)."""
+    servant = db.session.scalar(select(CivilServant).where(CivilServant.staff_number == "CZ-2019-0107"))
+    record = api.as_("recorder").register(subject_type="civil_servant", subject_department="czj",
+                                          civil_servant_id=servant.id)
+    api.as_("reviewer").complete(record["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    api.as_("handler.czj").complete(record["id"], "respond_notice", {"response": "accept"})
+    body = api.as_("reviewer").case(record["id"])
+    assert body["status"] == "confirmed" and elements(body) == ["publication_decision"]
+    assert body["linked_cases"] == []
+    assert db.session.scalar(select(CaseLink).where(CaseLink.case_id == record["id"])) is None
 
 # --- the form attributes this needs (x-default, today+var:NAME, x-confirm) --------------------------
 

@@ -1,9 +1,11 @@
 """Every UI string has an English translation with the same placeholders."""
+import json
 import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from app.core.i18n import extract_process_strings
 from tests.web_support import csrf_token, login
 
 PO = Path(__file__).resolve().parent.parent / "app" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -38,3 +40,22 @@ def test_api_messages_follow_the_token_users_language(api):
         assert user.get("/tasks/999999").get_json()["error"]["message"] == "Task not found"
     finally:
         user.client.put("/api/v1/me/language", json={"lang": "zh_CN"}, headers=user._headers())
+
+
+def test_form_confirmation_messages_are_extracted_and_translated():
+    """An `x-confirm` message (asked in the browser before a choice with consequences, e.g.
+    不予整改 or 确认升级) is a UI string like a field's title: extracted from forms/*.json and
+    translated (the issue-18 attack: English users were asked in Chinese)."""
+    catalog = {m.id: m.string for m in read_po(PO.open("rb")) if m.id}
+    forms_dir = Path(__file__).resolve().parent.parent / "forms"
+    messages = []
+    for path in sorted(forms_dir.glob("*.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fileobj:
+            extracted = {text for _, _, text, _ in extract_process_strings(fileobj, [], [], {})}
+        for prop in schema.get("properties", {}).values():
+            if isinstance(prop.get("x-confirm"), dict):
+                messages.append(prop["x-confirm"]["message"])
+                assert prop["x-confirm"]["message"] in extracted, path.name
+    assert len(messages) >= 2  # 不予整改 and 确认升级
+    assert [m for m in messages if not catalog.get(m)] == []

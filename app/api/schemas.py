@@ -250,7 +250,8 @@ class CaseFileEntrySchema(Schema):
 
 class TaskDetailSchema(TaskSchema):
     form = fields.Method("_form", metadata={"type": ["object", "null"],
-                                            "description": "JSON Schema（选项已解析）/ with choices resolved"})
+                                            "description": "JSON Schema（选项已解析；today+var:变量名 日期界限已换算为日期）/ "
+                                                           "with choices resolved and today+var:NAME date bounds as dates"})
     case_file = fields.List(fields.Nested(CaseFileEntrySchema), metadata={
         "description": "卷宗：此前各步骤提交的材料，新者在前（流程模型 cx:caseFile 声明的步骤）/ "
                        "the case file: what earlier steps submitted, newest first (the steps the model declares)"})
@@ -260,7 +261,12 @@ class TaskDetailSchema(TaskSchema):
                                          "仅对可办理该任务的用户 / the values the form starts with, for those who may act"})
 
     def _form(self, task):
-        return with_choices(task_form(task)[0], g.user) if task.form_key else None
+        if not task.form_key:
+            return None
+        schema = task_form(task)[0]
+        if forms.reads_variables(schema) and can_act_on(g.user, task):  # today+var:NAME bounds as dates
+            schema = forms.with_variable_bounds(schema, task_variables(task))
+        return with_choices(schema, g.user)
 
     def _initial_values(self, task):
         if not task.form_key or not can_act_on(g.user, task):

@@ -2,7 +2,7 @@
 
 `N_` marks a string for extraction without translating it where it is defined (labels in
 dictionaries, translated where they are shown). `extract_process_strings` is a Babel extractor
-for the labels that live in data files: forms/*.json (titles, help, option labels) and
+for the labels that live in data files: forms/*.json (titles, help, option labels, x-confirm messages) and
 workflows/*.bpmn (element names), so the whole UI is translatable.
 
 `tr` translates a value that comes from data. Templates use it for every non-literal: Jinja's
@@ -49,5 +49,8 @@ def _form_strings(schema: dict):
             yield schema[key]
     for label in schema.get("x-enum-labels", []):
         yield label
+    confirm = schema.get("x-confirm")
+    if isinstance(confirm, dict) and isinstance(confirm.get("message"), str):
+        yield confirm["message"]  # asked in the browser before the choice is submitted
     for prop in (schema.get("properties") or {}).values():
         yield from _form_strings(prop)

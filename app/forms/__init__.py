@@ -316,6 +316,28 @@ def as_date(value) -> date | None:
         return None
 
 
+def with_variable_bounds(schema: dict, variables: dict | None) -> dict:
+    """A copy of `schema` whose `today+var:NAME` date bounds are the days they stand for with the
+    task's `variables` (YYYY-MM-DD, a literal bound), for a client that cannot read the variables
+    (the API's task form); a bound without its variable stays as written (it is not applied)."""
+    def resolved(bound):
+        day = _fixed_bound(bound, variables) if _is_var_bound(bound) else None
+        return day.isoformat() if day is not None else bound
+
+    props = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, dict) and any(prop.get(a) is not None for a in DATE_BOUNDS):
+            prop = dict(prop)
+            for attribute in DATE_BOUNDS:
+                value = prop.get(attribute)
+                if isinstance(value, list):
+                    prop[attribute] = [resolved(b) for b in value]
+                elif value is not None:
+                    prop[attribute] = resolved(value)
+        props[name] = prop
+    return {**schema, "properties": props} if "properties" in schema else dict(schema)
+
+
 def reads_variables(schema: dict) -> bool:
     """Whether a form reads the task's variables (an `x-default` or a `today+var:NAME` bound), so
     a caller loads them only for such forms."""

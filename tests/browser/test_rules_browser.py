@@ -130,7 +130,8 @@ def test_a_rule_changed_in_the_table_applies_to_cases_decided_from_its_effective
     reviewer = watched("reviewer")
 
     decide_publication(reviewer, decided_today)
-    expect(publication_period(reviewer)).to_contain_text(f"{tomorrow.isoformat()} — 2027-09-15")
+    # counted from the source decision's date (issue 18): decided today, published tomorrow
+    expect(publication_period(reviewer)).to_contain_text(f"{tomorrow.isoformat()} — 2027-09-14")
     line = rule_line(reviewer, KEY)
     expect(line).to_contain_text("失信信息公开期限（publication_window）第 1 版（2026-04-01 起施行），第 2 行")
     expect(line).to_contain_text("max_months = 12")
@@ -195,8 +196,8 @@ def test_every_shipped_table_opens_in_the_editor_and_passes_its_decision_tests(l
     designer = login_as("designer")
     designer.goto("/rules")
     keys = designer.locator("#decisions tbody tr").evaluate_all("rows => rows.map(r => r.dataset.key)")
-    assert keys == ["complaint_thresholds", "masking_rules", "publication_window", "record_deadlines", "sanction_measures",
-                    "warning_deadlines"]
+    assert keys == ["complaint_thresholds", "exemption_grounds", "masking_rules", "publication_window", "record_deadlines",
+                    "sanction_measures", "warning_deadlines"]
     for key in keys:
         designer.goto(f"/rules/{key}/edit")
         expect(designer.locator("#rules-status")).to_contain_text("已加载", timeout=20_000)
