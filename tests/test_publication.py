@@ -245,3 +245,16 @@ def test_the_portal_speaks_english_when_chosen(client):
     assert r.status_code == 302 and r.headers["Location"].endswith("/public")
     html = client.get("/public").get_data(as_text=True)
     assert "Published government dishonesty records" in html and "政务失信记录公开查询" not in html
+
+
+def test_the_register_reads_through_the_api_for_its_roles_only(api):
+    case_id = published_record(api)
+    body = api.as_("supervisor").get("/publications?status=current").get_json()
+    [row] = body["items"]
+    assert (row["case_id"], row["start"], row["actual_end"], row["end_reason"]) == (case_id, "2026-09-14", None, None)
+    assert row["subject_name"] == "孙*（市财政局）" and "facts" in row["scope"]
+    assert api.as_("reviewer").get("/publications?status=ended").get_json()["items"] == []
+    r = api.as_("reviewer").get("/publications?reason=forgotten")
+    assert r.status_code == 422 and "reason" in r.get_json()["error"]["fields"]
+    assert api.as_("handler.czj").get("/publications").status_code == 403
+    assert api.as_("recorder").get("/publications").status_code == 403

@@ -1,10 +1,11 @@
 """API: the public portal's records (no token; rate-limited like the portal's pages)."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 
 from app.api import PUBLIC_ENDPOINTS, bp, page_args, schemas
 from app.api.openapi import documented
+from app.core.errors import Forbidden
 from app.core.rate_limits import public_rate_limit
 from app.publication import service
 
@@ -39,6 +40,25 @@ def public_record(publication_id: int):
 
     One record published today (no token); 404 once it has ended, before it starts, or when unknown."""
     return jsonify(service.get_public(publication_id))
+
+
+@bp.get("/publications")
+@documented("公开登记 / The publication register", (200, schemas.PublicationRegisterPage),
+            query=schemas.PublicationRegisterQuery, errors=(403, 422))
+def publication_register():
+    """公开登记：每次公开的范围、起止日期和结束原因，新的在前；审核员、督导员和管理员可查看，其他角色 403。
+    筛选：`status`（current/ended）、`reason`、`area`、`q`（案号或主体）。
+
+    Every publication with its scope, start, planned and actual end and why it ended, newest first;
+    reviewers, supervisors and admins (403 otherwise). Filters: `status` (current / ended), `reason`
+    (expiry / repair / revocation / deletion), `area`, `q` (case number or subject)."""
+    if not any(g.user.has_role(role) for role in service.REGISTER_ROLES):
+        raise Forbidden("只有审核员、督导员和管理员可以查看公开登记")
+    page, per_page = page_args()
+    rows, total = service.register(status=_text("status"), reason=_text("reason"), area=_text("area"), q=_text("q"),
+                                   page=page, per_page=per_page)
+    return jsonify(items=schemas.publication_rows_out.dump(rows), total=int(total), total_capped=total.capped,
+                   page=page, per_page=per_page)
 
 
 PUBLIC_ENDPOINTS.update({"api.public_records", "api.public_record"})

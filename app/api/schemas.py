@@ -1060,6 +1060,37 @@ class PublicRecordSchema(Schema):
 PublicRecordPage = page_of(PublicRecordSchema, "PublicRecordPage")
 
 
+class PublicationRowSchema(Schema):
+    """One row of the publication register (reviewers, supervisors, admins)."""
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    case_number = fields.Function(lambda p: p.case.number, required=True)
+    subject_name = fields.String(required=True, metadata={"description": "信用主体（已脱敏）/ subject, masked"})
+    key_area = fields.String(allow_none=True)
+    tier = fields.String(allow_none=True)
+    scope = fields.List(fields.String(), required=True, metadata={"description": "公开范围（字段）/ the public fields"})
+    start = fields.Date(required=True)
+    planned_end = fields.Date(required=True, metadata={"description": "首个不再公开的日期 / first day no longer shown"})
+    actual_end = fields.Date(allow_none=True)
+    end_reason = fields.String(allow_none=True, metadata={"enum": ["expiry", "repair", "revocation", "deletion", None],
+                                                          "description": "结束原因 / why it ended"})
+
+
+PublicationRegisterPage = page_of(PublicationRowSchema, "PublicationRegisterPage")
+
+
+class PublicationRegisterQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(["current", "ended"]),
+                           metadata={"description": "current 公开中 / ended 已结束"})
+    reason = fields.String(validate=validate.OneOf(["expiry", "repair", "revocation", "deletion"]),
+                           metadata={"description": "结束原因 / end reason"})
+    area = fields.String(validate=validate.OneOf(KEY_AREAS), metadata={"description": "重点领域 / key area"})
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "案号或主体包含 / case number or subject"})
+
+
+publication_rows_out = PublicationRowSchema(many=True)
+
+
 class PublicRecordQuery(PageQuery):
     subject = fields.String(validate=validate.Length(max=100), metadata={"description": "信用主体包含 / subject contains"})
     area = fields.String(validate=validate.OneOf(KEY_AREAS), metadata={"description": "重点领域 / key area"})

@@ -42,6 +42,8 @@ RECORD_KEYS = PUBLIC_FIELDS + ("start", "planned_end", "actual_end", "end_reason
 SEARCH_MAX_CHARS = 100
 
 
+REGISTER_ROLES = ("reviewer", "supervisor", "admin")  # who reads the publication register (web and API)
+
 def current(case: Case) -> Publication | None:
     """The case's open publication (not ended), or None."""
     return db.session.scalar(select(Publication).where(Publication.case_id == case.id, Publication.actual_end.is_(None))

@@ -16,7 +16,7 @@ from app.publication.models import END_REASONS
 
 bp = Blueprint("publication", __name__)
 PER_PAGE = 20
-REGISTER_ROLES = ("reviewer", "supervisor", "admin")
+REGISTER_ROLES = service.REGISTER_ROLES
 
 
 def _text_arg(name: str) -> str | None:
