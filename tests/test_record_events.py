@@ -207,3 +207,42 @@ def test_publishing_a_minor_record_needs_a_reason(api):
 
 def test_the_api_contract_names_exactly_the_messages_the_service_knows():
     assert set(schemas._MESSAGE_NAMES) == set(events.MESSAGES)
+
+
+def test_the_objection_message_waits_until_the_window_closes(api):
+    """In the window the unit objects in its answer to the notice (respond_notice); an objection sent
+    as a message then would start a second handling beside the open answer, and the window's end
+    (silence) or an "accept" would confirm and publish the record while the objection is reviewed."""
+    clock.set(datetime.fromisoformat("2026-09-14T09:00:00+08:00"))
+    recorder, reviewer, handler = api.as_("recorder"), api.as_("reviewer"), api.as_("handler.fgw")
+    case = recorder.register()
+    reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    url = f"/cases/{case['id']}/events"
+    early = handler.post(url, {"message": "objection", "data": {"objection_grounds": "有误", "commitment": True}})
+    assert early.status_code == 409, early.get_json()
+    assert elements(reviewer.case(case["id"])) == ["respond_notice"]
+    handler.complete(case["id"], "respond_notice", {"response": "accept"})
+    assert reviewer.case(case["id"])["status"] == "confirmed"
+    late = handler.post(url, {"message": "objection", "data": {"objection_grounds": "有误", "commitment": True}})
+    assert late.status_code == 200, late.get_json()
+    assert late.get_json()["status"] == "under_objection"
+
+
+def test_an_exemption_claimed_in_the_notice_answer_goes_to_the_reviewer_not_dropped(api):
+    """免责容错 is decided by the reviewer in the objection's handling: a claim with an answer of
+    "no objection" would confirm the record with nobody deciding it, so the form refuses it and
+    names the answer."""
+    clock.set(datetime.fromisoformat("2026-09-14T09:00:00+08:00"))
+    recorder, reviewer, handler = api.as_("recorder"), api.as_("reviewer"), api.as_("handler.fgw")
+    case = recorder.register()
+    reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    task = handler.task_for(case["id"], "respond_notice")
+    claim = {"exemption_ground": "force_majeure", "exemption_explanation": "台风红色预警期间停工"}
+    dropped = handler.post(f"/tasks/{task['id']}/complete", {"data": {"response": "accept", **claim}})
+    assert dropped.status_code == 422, dropped.get_json()
+    assert "提出异议" in " ".join(dropped.get_json()["error"]["fields"]["response"])
+    assert reviewer.case(case["id"])["status"] == "notified"
+    ok = handler.post(f"/tasks/{task['id']}/complete", {"data": {"response": "object", "objection_grounds": "不可抗力",
+                                                                  "commitment": True, **claim}})
+    assert ok.status_code == 200, ok.get_json()
+    assert elements(reviewer.case(case["id"])) == ["objection_review"]
