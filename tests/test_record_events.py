@@ -246,3 +246,23 @@ def test_an_exemption_claimed_in_the_notice_answer_goes_to_the_reviewer_not_drop
                                                                   "commitment": True, **claim}})
     assert ok.status_code == 200, ok.get_json()
     assert elements(reviewer.case(case["id"])) == ["objection_review"]
+
+
+def test_a_form_sent_twice_says_the_case_no_longer_waits_instead_of_page_not_found(app, client):
+    """Double submission (two tabs, the back button) or a message another user already sent: the
+    second form is answered on the case page with what happened, not with "page not found / not in
+    your scope"."""
+    case = _in_app(app, lambda api: _published(api, at=None))
+    login(client, "recorder")
+    form_url = f"/cases/{case['id']}/events/source_revoked"
+    data = {**REVOCATION, "revoked_on": clock.today().isoformat()}
+    assert post(client, form_url, data, page=form_url).status_code == 302
+    again = post(client, form_url, data, page=f"/cases/{case['id']}")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/cases/{case['id']}")
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "当前不接受“来源决定被撤销”" in page
+    reopened = client.get(form_url)
+    assert reopened.status_code == 302 and reopened.headers["Location"].endswith(f"/cases/{case['id']}")
+    assert client.get(f"/cases/{case['id']}/events/nonsense").status_code == 404
+    after = _in_app(app, lambda api: api.as_("reviewer").case(case["id"]))
+    assert [e["kind"] for e in after["timeline"]].count("message.received") == 1
