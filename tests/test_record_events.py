@@ -5,7 +5,7 @@ recorder's / handler's web form: who may send (404 outside scope, 403 for anothe
 (withdrawn at once, the deletion task due in 3 working days, one transaction)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +15,11 @@ from app.cases import events
 from app.cases.models import Case
 from app.core.clock import clock
 from app.core.extensions import db
+from app.documents.models import Document
+from app.documents.render import chinese_date
 from app.org.models import Department, User
 from tests.support import Api, elements
+from tests.test_documents import pdf_text
 from tests.web_support import login, post
 
 pytestmark = pytest.mark.usefixtures("kept_rows_restored")
@@ -266,3 +269,22 @@ def test_a_form_sent_twice_says_the_case_no_longer_waits_instead_of_page_not_fou
     assert client.get(f"/cases/{case['id']}/events/nonsense").status_code == 404
     after = _in_app(app, lambda api: api.as_("reviewer").case(case["id"]))
     assert [e["kind"] for e in after["timeline"]].count("message.received") == 1
+
+
+def test_the_objection_reply_says_who_checked_and_that_a_published_record_stays_published(api):
+    """The written reply (Art. 36) to an objection against a published record that the centre
+    transferred to the data provider: it names the provider's check and says the record stays
+    published until its end, not that a publication decision is still to come."""
+    case = _published(api)
+    url = f"/cases/{case['id']}/events"
+    handler, reviewer, recorder = api.as_("handler.fgw"), api.as_("reviewer"), api.as_("recorder")
+    assert handler.post(url, {"message": "objection", "data": {"objection_grounds": "金额有误", "commitment": True}}).status_code == 200
+    reviewer.complete(case["id"], "objection_review", {"objection_outcome": "transfer", "reply_reasons": "转交核查"})
+    recorder.complete(case["id"], "provider_check", {"provider_outcome": "uphold", "provider_reasons": "金额无误"})
+    after = reviewer.case(case["id"])
+    assert after["status"] == "published"
+    reply = db.session.scalar(select(Document).where(Document.case_id == case["id"], Document.doc_type == "objection_reply"))
+    text = "".join(pdf_text(reply).split())
+    assert "数据提供单位" in text and "金额无误" in text
+    assert "是否公开的决定" not in text
+    assert "继续公开至" + chinese_date(date.fromisoformat(after["publication_end"])) in text
