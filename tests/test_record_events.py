@@ -264,6 +264,7 @@ def test_a_form_sent_twice_says_the_case_no_longer_waits_instead_of_page_not_fou
     assert again.status_code == 302 and again.headers["Location"].endswith(f"/cases/{case['id']}")
     page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "当前不接受“来源决定被撤销”" in page
+    assert f"— {clock.today().isoformat()}（" not in page  # withdrawn today: no "repair from …" on the summary
     reopened = client.get(form_url)
     assert reopened.status_code == 302 and reopened.headers["Location"].endswith(f"/cases/{case['id']}")
     assert client.get(f"/cases/{case['id']}/events/nonsense").status_code == 404
