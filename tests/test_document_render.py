@@ -63,7 +63,7 @@ DOCUMENTS = {
             "objection_grounds": "逾期支付系因供应商未及时提供合规发票所致，非我局主观故意。",
             "objection_outcome": "uphold", "objection_outcome_label": "维持原记录",
             "reply_reasons": "经核查，合同约定付款期限自验收合格之日起算，与发票提供时间无关；供应商已于验收当日提交发票。"}),
-        ["异议处理结果告知书", "维持原记录", "合规发票", "行政复议", "行政诉讼"]),
+        ["异议处理结果告知书", "维持原记录", "合规发票", "继续公开至二〇二七年十二月三日", "行政复议", "行政诉讼"]),
     "repair_decision": (
         _context("repair_decision", {
             "repair_decision": "grant", "repair_decision_label": "准予信用修复",
@@ -89,6 +89,13 @@ DOCUMENTS = {
                  deadline=date(2026, 12, 24)),
         ["通报批评", "书面表示不予整改", "失信程度：严重", "追究主要负责人的责任", "二〇二六年十二月二十四日",
          "12个月", "荣誉评选的资格", "特此通报"]),
+    "deletion_notice": (
+        _context("deletion_notice", {
+            "revoking_authority": "administrative_review", "revoking_authority_label": "行政复议机关（复议决定）",
+            "revocation_document_number": "沪府复决〔2026〕41号", "revoked_on": "2026-11-20",
+            "revocation_reason": "原处罚决定认定事实不清、证据不足。", "deletion_note": "已停止公开并删除。"}),
+        ["政务失信记录删除告知书", "沪审罚〔2026〕8号", "行政复议机关", "沪府复决〔2026〕41号", "二〇二六年十一月二十日",
+         "认定事实不清", "第三十七条", "三个工作日内删除", "特此告知"]),
     "case_report": (
         _context("case_report", {}, timeline=[
             {"at": "2026-09-14 09:00", "actor": "李明", "summary": "登记政务失信记录"},
@@ -131,7 +138,7 @@ def test_every_type_renders_a_pdf_with_its_number_addressee_decision_and_chinese
 @pytest.mark.parametrize("doc_type, data, words", [
     ("objection_reply", {"objection_outcome": "revoke", "objection_outcome_label": "撤销记录",
                          "reply_reasons": "作为记录依据的行政处罚决定已被行政复议机关撤销。"},
-     ["撤销记录", "不予公开", "不向信用信息共享平台共享"]),
+     ["撤销记录", "即日起撤回公开", "不向信用信息共享平台共享"]),
     ("objection_reply", {"objection_outcome": "correct", "objection_outcome_label": "更正记录",
                          "reply_reasons": "经核实，逾期金额计算有误。", "corrected_facts": "累计逾期金额人民币80万元。"},
      ["更正记录", "更正后的失信事实：累计逾期金额人民币80万元。"]),

@@ -5,7 +5,7 @@ recorder's / handler's web form: who may send (404 outside scope, 403 for anothe
 (withdrawn at once, the deletion task due in 3 working days, one transaction)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +15,11 @@ from app.cases import events
 from app.cases.models import Case
 from app.core.clock import clock
 from app.core.extensions import db
+from app.documents.models import Document
+from app.documents.render import chinese_date
 from app.org.models import Department, User
 from tests.support import Api, elements
+from tests.test_documents import pdf_text
 from tests.web_support import login, post
 
 pytestmark = pytest.mark.usefixtures("kept_rows_restored")
@@ -207,3 +210,82 @@ def test_publishing_a_minor_record_needs_a_reason(api):
 
 def test_the_api_contract_names_exactly_the_messages_the_service_knows():
     assert set(schemas._MESSAGE_NAMES) == set(events.MESSAGES)
+
+
+def test_the_objection_message_waits_until_the_window_closes(api):
+    """In the window the unit objects in its answer to the notice (respond_notice); an objection sent
+    as a message then would start a second handling beside the open answer, and the window's end
+    (silence) or an "accept" would confirm and publish the record while the objection is reviewed."""
+    clock.set(datetime.fromisoformat("2026-09-14T09:00:00+08:00"))
+    recorder, reviewer, handler = api.as_("recorder"), api.as_("reviewer"), api.as_("handler.fgw")
+    case = recorder.register()
+    reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    url = f"/cases/{case['id']}/events"
+    early = handler.post(url, {"message": "objection", "data": {"objection_grounds": "有误", "commitment": True}})
+    assert early.status_code == 409, early.get_json()
+    assert elements(reviewer.case(case["id"])) == ["respond_notice"]
+    handler.complete(case["id"], "respond_notice", {"response": "accept"})
+    assert reviewer.case(case["id"])["status"] == "confirmed"
+    late = handler.post(url, {"message": "objection", "data": {"objection_grounds": "有误", "commitment": True}})
+    assert late.status_code == 200, late.get_json()
+    assert late.get_json()["status"] == "under_objection"
+
+
+def test_an_exemption_claimed_in_the_notice_answer_goes_to_the_reviewer_not_dropped(api):
+    """免责容错 is decided by the reviewer in the objection's handling: a claim with an answer of
+    "no objection" would confirm the record with nobody deciding it, so the form refuses it and
+    names the answer."""
+    clock.set(datetime.fromisoformat("2026-09-14T09:00:00+08:00"))
+    recorder, reviewer, handler = api.as_("recorder"), api.as_("reviewer"), api.as_("handler.fgw")
+    case = recorder.register()
+    reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
+    task = handler.task_for(case["id"], "respond_notice")
+    claim = {"exemption_ground": "force_majeure", "exemption_explanation": "台风红色预警期间停工"}
+    dropped = handler.post(f"/tasks/{task['id']}/complete", {"data": {"response": "accept", **claim}})
+    assert dropped.status_code == 422, dropped.get_json()
+    assert "提出异议" in " ".join(dropped.get_json()["error"]["fields"]["response"])
+    assert reviewer.case(case["id"])["status"] == "notified"
+    ok = handler.post(f"/tasks/{task['id']}/complete", {"data": {"response": "object", "objection_grounds": "不可抗力",
+                                                                  "commitment": True, **claim}})
+    assert ok.status_code == 200, ok.get_json()
+    assert elements(reviewer.case(case["id"])) == ["objection_review"]
+
+
+def test_a_form_sent_twice_says_the_case_no_longer_waits_instead_of_page_not_found(app, client):
+    """Double submission (two tabs, the back button) or a message another user already sent: the
+    second form is answered on the case page with what happened, not with "page not found / not in
+    your scope"."""
+    case = _in_app(app, lambda api: _published(api, at=None))
+    login(client, "recorder")
+    form_url = f"/cases/{case['id']}/events/source_revoked"
+    data = {**REVOCATION, "revoked_on": clock.today().isoformat()}
+    assert post(client, form_url, data, page=form_url).status_code == 302
+    again = post(client, form_url, data, page=f"/cases/{case['id']}")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/cases/{case['id']}")
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "当前不接受“来源决定被撤销”" in page
+    assert f"— {clock.today().isoformat()}（" not in page  # withdrawn today: no "repair from …" on the summary
+    reopened = client.get(form_url)
+    assert reopened.status_code == 302 and reopened.headers["Location"].endswith(f"/cases/{case['id']}")
+    assert client.get(f"/cases/{case['id']}/events/nonsense").status_code == 404
+    after = _in_app(app, lambda api: api.as_("reviewer").case(case["id"]))
+    assert [e["kind"] for e in after["timeline"]].count("message.received") == 1
+
+
+def test_the_objection_reply_says_who_checked_and_that_a_published_record_stays_published(api):
+    """The written reply (Art. 36) to an objection against a published record that the centre
+    transferred to the data provider: it names the provider's check and says the record stays
+    published until its end, not that a publication decision is still to come."""
+    case = _published(api)
+    url = f"/cases/{case['id']}/events"
+    handler, reviewer, recorder = api.as_("handler.fgw"), api.as_("reviewer"), api.as_("recorder")
+    assert handler.post(url, {"message": "objection", "data": {"objection_grounds": "金额有误", "commitment": True}}).status_code == 200
+    reviewer.complete(case["id"], "objection_review", {"objection_outcome": "transfer", "reply_reasons": "转交核查"})
+    recorder.complete(case["id"], "provider_check", {"provider_outcome": "uphold", "provider_reasons": "金额无误"})
+    after = reviewer.case(case["id"])
+    assert after["status"] == "published"
+    reply = db.session.scalar(select(Document).where(Document.case_id == case["id"], Document.doc_type == "objection_reply"))
+    text = "".join(pdf_text(reply).split())
+    assert "数据提供单位" in text and "金额无误" in text
+    assert "是否公开的决定" not in text
+    assert "继续公开至" + chinese_date(date.fromisoformat(after["publication_end"])) in text

@@ -153,13 +153,20 @@ def _event_page(case, kind, values=None, errors=None, status=200):
 
 
 def _event_kind(case, message: str):
-    """The message the user may send to the case now, else 404 (unknown, not awaited) or 403."""
+    """The message the user may send to the case, else 404 (unknown) or 403 (not for their role)."""
     kind = events.MESSAGES.get(message)
-    if kind is None or message not in events.waiting(case):
+    if kind is None:
         abort(404)
     if not events.may_send(current_user, case, kind):
         abort(403)
     return kind
+
+
+def _not_waiting(case, kind):
+    """The case does not wait for the message now (sent already — a second tab, the back button —
+    or the record moved on): back to the case page saying so."""
+    flash(_("该案件当前不接受“%(label)s”（已登记或记录已进入其他环节），请查看办理记录", label=_(kind.label)), "warning")
+    return redirect(url_for("cases.show", case_id=case.id))
 
 
 @bp.route("/<int:case_id>/events/<message>", methods=["GET", "POST"])
@@ -170,6 +177,8 @@ def send_event(case_id: int, message: str):
     the server (422 with the field messages, values kept)."""
     case = service.get_case(current_user, case_id) if "admin" not in current_user.roles else db.get_or_404(Case, case_id)
     kind = _event_kind(case, message)
+    if kind.name not in events.waiting(case):
+        return _not_waiting(case, kind)
     if request.method == "GET":
         return _event_page(case, kind)
     values, _uploads = forms.from_html(kind.form, request.form, request.files)
@@ -180,6 +189,9 @@ def send_event(case_id: int, message: str):
         flash(exc.message, "danger")
         return _event_page(service.get_case(current_user, case_id) if "admin" not in current_user.roles
                            else db.get_or_404(Case, case_id), kind, values, exc.fields, 422)
+    except engine.NotWaiting:  # another request got there first
+        db.session.rollback()
+        return _not_waiting(case, kind)
     except DomainError as exc:
         return back_with_error(exc, url_for("cases.show", case_id=case_id))
     flash(_("已登记“%(label)s”", label=_(kind.label)), "success")
