@@ -91,7 +91,7 @@ def test_a_supervisor_reads_the_supervision_view_with_a_token(app, tick):
         view = response.get_json()
         units = {row["unit"]: row["stages"] for row in view["warnings_by_unit"]}
         assert units["市发展改革委"] == {"tracking": 1} and units["浦东新区人民政府"] == {"explaining": 1}
-        assert [s["code"] for s in view["stages"]] == ["warning_issued", "explaining", "planning", "tracking", "verifying"]
+        assert [s["code"] for s in view["stages"]] == ["warning_issued", "explaining", "planning", "tracking", "verifying", "escalation_pending"]
         assert [t["case_number"] for t in view["overdue_tasks"]] == [second["number"]]
         assert {"书面说明原因", "审核整改方案"} <= {s["step"] for s in view["step_times"]}
         assert all(s["completed"] >= 1 and s["average_days"] >= 0 for s in view["step_times"])
