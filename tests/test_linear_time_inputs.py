@@ -9,20 +9,18 @@ cubic time on their input, each in one C call that holds the interpreter for eve
   — and it read keys unlike CPython, so `'%(a(b)c)99999999d'` hid a 100-million-character width."""
 from __future__ import annotations
 
-import http.client
-import json
 import threading
 import time
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.auth.service import issue_token
 from app.core.extensions import db
 from app.core.inputs import clean_text
 from app.engine import dmn
 from app.engine.sandbox import SandboxError, compile_script, execute
+from tests.test_script_limits_http import request, served  # noqa: F401 (fixture)
 from app.org.models import User
 from tests.support import RECORD
 
@@ -88,35 +86,18 @@ def test_printf_formats_still_work():
     assert _run("r = '%5d %s %.1f' % (3, 'x', 2.25)")["r"] == "    3 x 2.2"
 
 
-@pytest.fixture()
-def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port
-    server.shutdown()
-
-
-def _request(port: int, method: str, path: str, body: dict | None = None, token: str | None = None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    response = conn.getresponse()
-    return response.status, json.loads(response.read() or b"null")
-
-
 def test_healthz_answers_while_a_padded_title_is_refused(served, ctx):
     token = issue_token(db.session.scalar(select(User).where(User.username == "recorder")))
     db.session.commit()
     title = "a" + " " * 200_000 + "b"  # 200 KB: minutes in the old regex
     outcome = {}
-    worker = threading.Thread(target=lambda: outcome.update(response=_request(
+    worker = threading.Thread(target=lambda: outcome.update(response=request(
         served, "POST", "/api/v1/cases", {"process": "dishonesty_record", "data": {**RECORD, "title": title}}, token)))
     worker.start()
     timings = []
     for _ in range(3):
         begin = time.monotonic()
-        assert _request(served, "GET", "/healthz") == (200, {"status": "ok"})
+        assert request(served, "GET", "/healthz") == (200, {"status": "ok"})
         timings.append(time.monotonic() - begin)
     worker.join(120)
     assert max(timings) < 1.0, timings
