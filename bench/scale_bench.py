@@ -77,7 +77,7 @@ TWO_LANE = f"""<?xml version="1.0" encoding="UTF-8"?>
 """.encode()
 RECORD = {"subject_type": "department", "subject_department": "fgw", "title": "基准测试记录",
           "source_type": "administrative_penalty", "document_number": "沪〔2026〕1号", "key_area": "政府采购",
-          "tier": "general", "facts": "基准测试"}
+          "tier": "general", "facts": "基准测试", "decided_on": "2026-01-05"}
 APPROVE = {"entry_decision": "approve", "review_opinion": "同意"}
 STEPS = ("register case", "list inbox", "complete 1st task", "list inbox again", "complete 2nd task")
 
@@ -567,7 +567,8 @@ def history_growth(loops: int) -> list[list]:
 
     case = register_case(fresh_user("recorder"), "dishonesty_record", dict(RECORD))
     case_id, instance_id = case.id, case.instance_id
-    correction = {**{k: RECORD[k] for k in ("title", "source_type", "document_number", "key_area", "tier", "facts")},
+    correction = {**{k: RECORD[k] for k in ("title", "source_type", "document_number", "key_area", "tier", "facts",
+                                            "decided_on")},
                   "correction_note": "补正"}
     review_t, fix_t, sizes, engine_t = [], [], [], []
     real_complete = engine.complete

@@ -19,6 +19,7 @@ RECORD = {
     "tier": "general",
     "facts": "2026年3月项目验收合格后，未按合同约定在30日内向中标企业拨付合同款 120 万元。",
     "occurred_on": "2026-03-15",
+    "decided_on": "2026-09-14",  # the penalty decision: the day the tests' clock starts (tests/conftest.py START)
 }
 
 

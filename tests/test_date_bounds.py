@@ -10,7 +10,7 @@ from app import forms
 from app.core.errors import ValidationFailed
 from tests.support import RECORD
 from tests.test_warning_lifecycle import PLAN, raise_warning
-from tests.web_support import login
+from tests.web_support import login, post
 
 
 def _planning(api) -> int:
@@ -64,6 +64,42 @@ def test_a_decision_date_before_the_conduct_is_422_naming_both_fields(api):
     record = {k: v for k, v in RECORD.items() if k != "occurred_on"}
     r = api.as_("recorder").post("/cases", {"process": "dishonesty_record", "data": {**record, "decided_on": "2026-05-10"}})
     assert r.status_code == 201  # no conduct date given: nothing to compare with
+
+
+def test_a_record_cannot_be_registered_or_corrected_without_its_source_decision_date(api):
+    """公开期自来源文书作出日起算 (issue 18): the date of the source decision is required, by the API and
+    the web form alike, not in the future (above) nor before 1949-10-01; a correction cannot clear it."""
+    without = {k: v for k, v in RECORD.items() if k != "decided_on"}
+    r = api.as_("recorder").post("/cases", {"process": "dishonesty_record", "data": without})
+    assert r.status_code == 422
+    assert list(r.get_json()["error"]["fields"]) == ["decided_on"] and "必填" in r.get_json()["error"]["fields"]["decided_on"][0]
+    for bad, message in (("", "必填"), ("2026-02-30", "格式不正确"), ("1900-01-01", "不得早于 1949-10-01")):
+        r = _register(api, decided_on=bad)
+        assert r.status_code == 422, bad
+        assert any(message in m for m in r.get_json()["error"]["fields"]["decided_on"]), (bad, r.get_json())
+    # a correction must keep a date (it would otherwise erase the one publication counts from)
+    case = api.as_("recorder").register()
+    api.as_("reviewer").complete(case["id"], "entry_review", {"entry_decision": "return", "review_opinion": "请补正"})
+    task = api.as_("recorder").task_for(case["id"], "correct_entry")
+    correction = {k: RECORD[k] for k in ("title", "source_type", "document_number", "key_area", "tier", "facts")}
+    r = api.as_("recorder").post(f"/tasks/{task['id']}/complete", {"data": {**correction, "correction_note": "补正"}})
+    assert r.status_code == 422 and list(r.get_json()["error"]["fields"]) == ["decided_on"], r.get_json()
+    assert api.as_("recorder").case(case["id"])["source_decided_on"] == "2026-09-14"
+
+
+def test_the_web_form_requires_the_source_decision_date(client):
+    """The registration page marks 来源文书作出日期 required and refuses a registration without it,
+    naming the field (422), creating no case."""
+    login(client, "recorder")
+    page = "/cases/new?process=dishonesty_record"
+    decided = re.search(r'<input[^>]*type="date"[^>]*name="decided_on"[^>]*>', client.get(page).get_data(as_text=True),
+                        re.S).group(0)
+    assert 'aria-required="true"' in decided
+    without = {k: v for k, v in RECORD.items() if k != "decided_on"}
+    refused = post(client, page, {**without, "process": "dishonesty_record"}, page=page)
+    assert refused.status_code == 422 and "“来源文书作出日期”为必填项" in refused.get_data(as_text=True)
+    ok = post(client, page, {**RECORD, "process": "dishonesty_record"}, page=page)
+    assert ok.status_code == 302, ok.get_data(as_text=True)[-1500:]
 
 
 def test_the_date_inputs_carry_min_and_max(app, client, api):

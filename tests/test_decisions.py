@@ -41,7 +41,8 @@ def record_through_repair(api, tick) -> int:
     reviewer.complete(case_id, "entry_review", {"entry_decision": "return", "review_opinion": "来源文书号有误"})
     recorder.complete(case_id, "correct_entry", {
         "title": "拖欠中标企业合同款", "source_type": "administrative_penalty", "document_number": "沪财监〔2026〕18号",
-        "key_area": "政府采购", "tier": "general", "facts": "未按合同约定拨付合同款 120 万元。", "correction_note": "更正文号"})
+        "key_area": "政府采购", "tier": "general", "facts": "未按合同约定拨付合同款 120 万元。", "decided_on": "2026-09-14",
+        "correction_note": "更正文号"})
     clock.advance(timedelta(hours=1))
     reviewer.complete(case_id, "entry_review", APPROVE)
     handler.complete(case_id, "respond_notice", {"response": "object", "objection_grounds": "款项已支付", "commitment": True})

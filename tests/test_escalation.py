@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app import forms
-from app.cases.models import CaseLink
+from app.cases.models import Case, CaseLink
 from app.core.clock import LOCAL_TZ, clock
 from app.core.extensions import db
 from app.documents.models import Document
@@ -245,6 +245,73 @@ def test_a_civil_servants_record_opens_no_unit_rectification(api):
     assert body["status"] == "confirmed" and elements(body) == ["publication_decision"]
     assert body["linked_cases"] == []
     assert db.session.scalar(select(CaseLink).where(CaseLink.case_id == record["id"])) is None
+
+# --- the record an escalation creates ----------------------------------------------------------------
+
+APPROVE = {"entry_decision": "approve", "review_opinion": "同意"}
+
+
+def escalated_record(api, **confirm) -> tuple[int, int]:
+    """A supervisor's warning to 市发展改革委, refused and escalated: (warning id, record id)."""
+    case_id = raise_warning(api)
+    refuse(api, case_id)
+    api.as_("supervisor").complete(case_id, "confirm_escalation", {**CONFIRM, **confirm})
+    return case_id, linked_record(api.as_("supervisor").case(case_id))
+
+
+def test_an_escalated_record_opens_no_second_rectification_for_the_unit(api):
+    """The unit already had its warning — the written explanation and rectification it refused, the
+    criticism and accountability that followed. Confirming the record that escalation created does
+    not open another warning for the same unit (the gateway reads `case['escalated_from']`); its
+    source decision is the escalation itself, made today, unless the supervisor named an earlier one."""
+    warning_id, record_id = escalated_record(api)
+    reviewer = api.as_("reviewer")
+    assert reviewer.case(record_id)["source_decided_on"] == "2026-09-14"
+    reviewer.complete(record_id, "entry_review", APPROVE)
+    api.as_("handler.fgw").complete(record_id, "respond_notice", {"response": "accept"})
+    record = reviewer.case(record_id)
+    assert record["status"] == "confirmed" and elements(record) == ["publication_decision"]
+    assert [(x["relation"], x["case_id"]) for x in record["linked_cases"]] == [("escalated_from", warning_id)]
+    fgw = db.session.scalar(select(Department.id).where(Department.code == "fgw"))
+    warnings = db.session.scalars(select(Case.id).where(Case.process_key == "warning_rectification",
+                                                        Case.subject_department_id == fgw)).all()
+    assert warnings == [warning_id]
+
+
+def test_an_escalated_records_correction_and_provider_check_go_to_the_supervisor(api):
+    """Who records an escalated record (DOMAIN.md: the supervisor escalates; the record's tier, source
+    and facts are the supervisor's, confirmed in 确认升级处理): its recording unit is the warning's,
+    here the supervising office (市政府督查室), which has no recorder. A returned entry is therefore
+    corrected by the supervisor, and an objection the centre transfers to the data provider is
+    checked by the supervisor — not left with a recorder nobody is."""
+    _, record_id = escalated_record(api, record_document_number="沪纪〔2026〕8号", record_decided_on="2026-08-28")
+    reviewer, supervisor, handler = api.as_("reviewer"), api.as_("supervisor"), api.as_("handler.fgw")
+    record = reviewer.case(record_id)
+    assert record["source_decided_on"] == "2026-08-28" and record["document_number"] == "沪纪〔2026〕8号"
+    assert db.session.get(Case, record_id).recording_department.code == "dcs"
+    reviewer.complete(record_id, "entry_review", {"entry_decision": "return", "review_opinion": "请写明问责决定的文号"})
+    record = reviewer.case(record_id)
+    assert record["status"] == "returned" and elements(record) == ["correct_escalated_entry"]
+    task = supervisor.task_for(record_id, "correct_escalated_entry")
+    assert task["role"] == "supervisor"
+    assert api.as_("recorder").get(f"/tasks/{task['id']}").status_code == 404
+    supervisor.complete(record_id, "correct_escalated_entry", {
+        "title": "拒不说明原因", "source_type": "accountability_decision", "document_number": "沪纪〔2026〕9号",
+        "key_area": "企业服务", "tier": "general", "facts": "逾期未说明，经督办仍未说明。", "decided_on": "2026-08-28",
+        "correction_note": "更正问责决定文号"})
+    record = reviewer.case(record_id)
+    assert record["status"] == "in_review" and record["document_number"] == "沪纪〔2026〕9号"
+    reviewer.complete(record_id, "entry_review", APPROVE)
+    handler.complete(record_id, "respond_notice", {"response": "object", "objection_grounds": "已部分整改",
+                                                   "commitment": True})
+    reviewer.complete(record_id, "objection_review", {"objection_outcome": "transfer", "reply_reasons": "请督导员核查"})
+    record = reviewer.case(record_id)
+    assert elements(record) == ["supervisor_check"] and record["open_tasks"][0]["role"] == "supervisor"
+    supervisor.complete(record_id, "supervisor_check", {"provider_outcome": "uphold", "provider_reasons": "经核查仍未整改"})
+    record = reviewer.case(record_id)
+    assert record["status"] == "confirmed" and elements(record) == ["publication_decision"]
+    assert [x["relation"] for x in record["linked_cases"]] == ["escalated_from"]  # still no second warning
+
 
 # --- the form attributes this needs (x-default, today+var:NAME, x-confirm) --------------------------
 

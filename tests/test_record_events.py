@@ -17,8 +17,9 @@ from app.core.clock import clock
 from app.core.extensions import db
 from app.documents.models import Document
 from app.documents.render import chinese_date
+from app.notifications.models import Notification
 from app.org.models import Department, User
-from tests.support import Api, elements
+from tests.support import RECORD, Api, elements
 from tests.test_documents import pdf_text
 from tests.web_support import login, post
 
@@ -101,26 +102,112 @@ def test_bad_input_is_a_422_naming_the_field_and_saves_nothing(api):
     assert api.as_("reviewer").case(case["id"])["status"] == "published"
 
 
-def test_a_message_before_the_record_waits_for_it_is_a_409(api):
+APPROVE = {"entry_decision": "approve", "review_opinion": "同意"}
+DELETION = {"deletion_confirmed": True, "deletion_note": "来源处罚决定已撤销，删除该记录"}
+
+
+def _deletion_notice_text(case_id: int) -> str:
+    notice = db.session.scalar(select(Document).where(Document.case_id == case_id, Document.doc_type == "deletion_notice"))
+    assert notice is not None
+    return "".join(pdf_text(notice).split())
+
+
+def test_a_revocation_while_the_record_is_in_entry_review_stops_it_before_it_can_be_approved(api):
+    """Art. 37 reaches a record from its registration on (issue 18): revoked while the reviewer still
+    has it, the record is never approved, notified or published — the review is cancelled, the
+    record withdrawn and deleted within 3 working days, and the subject is told in writing."""
     clock.set(datetime.fromisoformat("2026-09-14T09:00:00+08:00"))
-    case = api.as_("recorder").register()  # still in entry review
-    r = api.as_("recorder").post(f"/cases/{case['id']}/events", {"message": "source_revoked", "data": REVOCATION})
-    assert r.status_code == 409, r.get_json()
-
-
-def test_a_revocation_by_source_document_number_reaches_every_waiting_record_in_scope(api):
-    first = _published(api, document_number="沪财监〔2026〕99号")
-    second = _published(api, document_number="沪财监〔2026〕99号")
-    other = _published(api, document_number="沪财监〔2026〕100号")
-    r = api.as_("reviewer").post("/events", {"message": "source_revoked", "document_number": "沪财监〔2026〕99号",
-                                             "data": REVOCATION})
+    recorder, reviewer = api.as_("recorder"), api.as_("reviewer")
+    case = recorder.register(document_number="沪财监〔2026〕77号")
+    review = reviewer.task_for(case["id"], "entry_review")
+    r = recorder.post(f"/cases/{case['id']}/events", {"message": "source_revoked",
+                                                      "data": {**REVOCATION, "revoked_on": "2026-09-14"}})
     assert r.status_code == 200, r.get_json()
-    assert sorted(c["id"] for c in r.get_json()["items"]) == sorted([first["id"], second["id"]])
-    assert api.as_("reviewer").case(other["id"])["status"] == "published"
-    none = api.as_("reviewer").post("/events", {"message": "source_revoked", "document_number": "沪财监〔2026〕99号",
-                                                "data": REVOCATION})
-    assert none.status_code == 404  # both now wait for deletion, not for the message
-    blank = api.as_("reviewer").post("/events", {"message": "source_revoked", "document_number": "", "data": REVOCATION})
+    after = reviewer.case(case["id"])
+    assert after["status"] == "withdrawn" and elements(after) == ["delete_record"]
+    assert after["open_tasks"][0]["due_at"].startswith("2026-09-17")  # 3 working days: 15, 16, 17 (due as 09-17 ends)
+    late = reviewer.post(f"/tasks/{review['id']}/complete", {"data": APPROVE})
+    assert late.status_code == 409, late.get_json()  # the review was cancelled: it can no longer approve
+    assert reviewer.case(case["id"])["status"] == "withdrawn"
+    reviewer.complete(case["id"], "delete_record", DELETION)
+    done = reviewer.case(case["id"])
+    assert done["status"] == "deleted" and elements(done) == [] and done["closed_at"]
+    assert done["publication_start"] is None and done["publication_end"] is None
+    assert [d["type"] for d in done["documents"]] == ["deletion_notice"]  # no 告知书: it was never notified
+    text = _deletion_notice_text(case["id"])
+    assert "该记录未予公开" in text and "本单位已停止公开该记录" not in text and "沪财监〔2026〕77号" in text
+    assert reviewer.get("/publications").get_json()["items"] == []
+    told = db.session.scalars(select(Notification.title).join(User, User.id == Notification.user_id)
+                              .where(User.username == "handler.fgw", Notification.case_id == case["id"])).all()
+    assert any("已删除" in title for title in told), told
+
+
+def test_a_revocation_reaches_a_record_being_corrected_from_the_recorders_case_page(app, client):
+    """退回补正: the recorder, about to correct the entry, learns the penalty was revoked and says so
+    on the record's page; the correction is cancelled (resubmitting it would have put the record
+    back in review) and the record goes to deletion."""
+    def returned(api):
+        case = api.as_("recorder").register()
+        api.as_("reviewer").complete(case["id"], "entry_review", {"entry_decision": "return", "review_opinion": "请补正"})
+        return case, api.as_("recorder").task_for(case["id"], "correct_entry")
+
+    case, correction = _in_app(app, returned)
+    login(client, "recorder")
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    form_url = f"/cases/{case['id']}/events/source_revoked"
+    assert form_url in page
+    ok = post(client, form_url, {**REVOCATION, "revoked_on": clock.today().isoformat()}, page=form_url)
+    assert ok.status_code == 302, ok.get_data(as_text=True)[-2000:]
+    after = _in_app(app, lambda api: api.as_("reviewer").case(case["id"]))
+    assert after["status"] == "withdrawn" and elements(after) == ["delete_record"]
+    data = {k: RECORD[k] for k in ("title", "source_type", "document_number", "key_area", "tier", "facts", "decided_on")}
+    resubmitted = _in_app(app, lambda api: api.as_("recorder").post(
+        f"/tasks/{correction['id']}/complete", {"data": {**data, "correction_note": "补正"}}))
+    assert resubmitted.status_code == 409, resubmitted.get_json()
+    assert _in_app(app, lambda api: api.as_("reviewer").case(case["id"]))["status"] == "withdrawn"
+
+
+def test_a_revocation_by_source_document_number_reaches_every_live_record_and_says_what_happened(api):
+    """One revoked penalty, several records based on it at different stages — in entry review,
+    under objection, published: each is stopped, and the answer says per record what happened;
+    a record already being deleted is named as not taking the message."""
+    number = "沪财监〔2026〕99号"
+    published = _published(api, document_number=number)
+    recorder, reviewer, handler = api.as_("recorder"), api.as_("reviewer"), api.as_("handler.fgw")
+    objected = recorder.register(document_number=number)
+    reviewer.complete(objected["id"], "entry_review", APPROVE)
+    handler.complete(objected["id"], "respond_notice", {"response": "object", "objection_grounds": "金额有误",
+                                                        "commitment": True})
+    assert reviewer.case(objected["id"])["status"] == "under_objection"
+    in_review = recorder.register(document_number=number)
+    other = recorder.register(document_number="沪财监〔2026〕100号")
+    r = reviewer.post("/events", {"message": "source_revoked", "document_number": number, "data": REVOCATION})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    live = sorted([published["id"], objected["id"], in_review["id"]])
+    assert sorted(c["id"] for c in body["items"]) == live
+    assert sorted((x["case_id"], x["outcome"], x["status"]) for x in body["results"]) == [
+        (i, "delivered", "withdrawn") for i in live]
+    for case_id in live:
+        after = reviewer.case(case_id)
+        assert after["status"] == "withdrawn" and elements(after) == ["delete_record"], case_id
+    assert reviewer.case(other["id"])["status"] == "in_review"
+    # a later record with the same number: it is stopped, the three others are named as already stopped
+    newer = recorder.register(document_number=number)
+    r = reviewer.post("/events", {"message": "source_revoked", "document_number": number, "data": REVOCATION})
+    assert r.status_code == 200, r.get_json()
+    outcomes = {x["case_id"]: x["outcome"] for x in r.get_json()["results"]}
+    assert outcomes == {**dict.fromkeys(live, "not_waiting"), newer["id"]: "delivered"}
+    again = reviewer.post("/events", {"message": "source_revoked", "document_number": number, "data": REVOCATION})
+    assert again.status_code == 409, again.get_json()
+    message = again.get_json()["error"]["message"]
+    assert all(reviewer.case(i)["number"] in message for i in live) and "已撤回公开（待删除）" in message
+    unknown = reviewer.post("/events", {"message": "source_revoked", "document_number": "沪财监〔2026〕404号",
+                                        "data": REVOCATION})
+    assert unknown.status_code == 404
+    assert handler.post("/events", {"message": "source_revoked", "document_number": "沪财监〔2026〕100号",
+                                    "data": REVOCATION}).status_code == 403  # the subject may not revoke
+    blank = reviewer.post("/events", {"message": "source_revoked", "document_number": "", "data": REVOCATION})
     assert blank.status_code == 422 and "document_number" in blank.get_json()["error"]["fields"]
 
 

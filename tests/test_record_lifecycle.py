@@ -2,7 +2,12 @@
 clock moved and timers fired by `tick`."""
 from datetime import datetime
 
+from sqlalchemy import select
+
 from app.core.clock import LOCAL_TZ
+from app.core.extensions import db
+from app.notifications.models import Notification
+from app.org.models import User
 from tests.support import elements
 
 APPROVE = {"entry_decision": "approve", "review_opinion": "事实清楚，证据充分"}
@@ -83,6 +88,45 @@ def test_objection_upheld(api):
     assert statuses(case) == ["in_review", "notified", "under_objection", "confirmed"]
 
 
+def _titles(username: str, case_id: int) -> list[str]:
+    return list(db.session.scalars(select(Notification.title).join(User, User.id == Notification.user_id)
+                                   .where(User.username == username, Notification.case_id == case_id)))
+
+
+def test_the_transfer_deadline_reminds_the_reviewer_and_going_past_it_raises_a_supervision(api, tick):
+    """Art. 36: the centre transfers an objection to the data provider within 2 working days (the
+    rules table's provider_transfer_days). Like every other deadline of the record: a reminder
+    before it, and when it passes with the review still open an overdue notice to the reviewers
+    and supervisors and a 督办 task; the supervisor's new deadline is followed up; deciding the
+    objection withdraws the 督办."""
+    case_id = registered_and_notified(api)
+    handler, reviewer, supervisor = api.as_("handler.fgw"), api.as_("reviewer"), api.as_("supervisor")
+    handler.complete(case_id, "respond_notice", {"response": "object", "objection_grounds": "金额有误", "commitment": True})
+    number = reviewer.case(case_id)["number"]
+    tick(datetime(2026, 9, 15, 8, 0, tzinfo=LOCAL_TZ))  # objected Monday: transfer due when Wednesday 09-16 ends
+    assert f"期限提醒：转交数据提供单位核查（{number}）将于 2026-09-16 到期" in _titles("reviewer", case_id)
+    assert elements(reviewer.case(case_id)) == ["objection_review"]
+    tick(datetime(2026, 9, 17, 9, 0, tzinfo=LOCAL_TZ))
+    case = reviewer.case(case_id)
+    assert elements(case) == ["objection_review", "supervise_transfer"]
+    overdue = f"逾期督办：转交数据提供单位核查（{number}）已超过办理期限 2026-09-16"
+    assert overdue in _titles("supervisor", case_id) and overdue in _titles("reviewer", case_id)
+    assert any(e["kind"] == "task.overdue" and "转交数据提供单位核查（异议审查，期限 2026-09-16）" in e["summary"]
+               for e in case["timeline"])
+    task = supervisor.task_for(case_id, "supervise_transfer")
+    assert task["role"] == "supervisor"
+    supervisor.complete(case_id, "supervise_transfer", {"supervision_action": "urge", "new_deadline_days": 1,
+                                                        "supervision_reason": "请于1个工作日内转交或作出决定"})
+    case = reviewer.case(case_id)
+    assert any(e["kind"] == "task.extended" and "新期限 2026-09-18" in e["summary"] for e in case["timeline"])
+    tick(datetime(2026, 9, 19, 9, 0, tzinfo=LOCAL_TZ))  # still neither transferred nor decided: a second 督办
+    assert elements(reviewer.case(case_id)) == ["objection_review", "supervise_transfer"]
+    reviewer.complete(case_id, "objection_review", {"objection_outcome": "transfer", "reply_reasons": "请核查付款凭证"})
+    case = reviewer.case(case_id)
+    assert elements(case) == ["provider_check"]  # transferred: the 督办 is withdrawn
+    assert case["open_tasks"][0]["role"] == "recorder"
+
+
 def test_objection_leads_to_correction_of_facts_and_tier(api):
     case_id = registered_and_notified(api)
     handler, reviewer = api.as_("handler.fgw"), api.as_("reviewer")
@@ -126,7 +170,8 @@ def test_entry_review_returns_for_correction_and_loops_back(api):
     assert reviewer.case(case["id"])["status"] == "returned"
     recorder.complete(case["id"], "correct_entry", {
         "title": "拖欠中标企业合同款", "source_type": "administrative_penalty", "document_number": "沪财监〔2026〕18号",
-        "key_area": "政府采购", "tier": "general", "facts": "未按合同约定拨付合同款 120 万元。", "correction_note": "更正文号"})
+        "key_area": "政府采购", "tier": "general", "facts": "未按合同约定拨付合同款 120 万元。", "decided_on": "2026-09-14",
+        "correction_note": "更正文号"})
     case = reviewer.case(case["id"])
     assert case["status"] == "in_review" and case["document_number"] == "沪财监〔2026〕18号"
     assert elements(case) == ["entry_review"]

@@ -372,8 +372,21 @@ class CaseSchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
 
 
-class CaseListSchema(Schema):
-    items = fields.List(fields.Nested(CaseSchema))
+class DeliverySchema(Schema):
+    """What a message sent by correlation key did to one record (app.cases.events.Delivery)."""
+    case_id = fields.Function(lambda d: d.case.id, required=True, metadata={"type": "integer"})
+    number = fields.Function(lambda d: d.case.number, required=True, metadata=TEXT)
+    outcome = fields.String(required=True, metadata={
+        "enum": ["delivered", "not_waiting", "not_permitted"],
+        "description": "delivered 已送达流程；not_waiting 该记录当前不接受该消息（如已撤回待删除、已办结）；not_permitted 您的角色不能向该记录"
+                       "送达 / delivered; not_waiting (already withdrawn, ended …); not_permitted (your role may not)"})
+    status = fields.String(required=True, metadata={"description": "送达后的记录状态 / the record's status afterwards"})
+
+
+class CorrelatedEventResultSchema(Schema):
+    items = fields.List(fields.Nested(CaseSchema), metadata={"description": "收到消息的记录 / the records that received it"})
+    results = fields.List(fields.Nested(DeliverySchema), metadata={
+        "description": "范围内以该文书编号登记的每一条记录及其结果 / every record in scope with that number, and what happened"})
 
 
 # --- shapes the routes build as dicts: described here so the OpenAPI document (app/api/openapi.py)
@@ -940,6 +953,7 @@ documents_out = DocumentSchema(many=True)
 correction_request = CorrectionSchema()
 case_out = CaseSchema()
 cases_out = CaseSchema(many=True)
+deliveries_out = DeliverySchema(many=True)
 
 
 class DevClockSchema(Schema):

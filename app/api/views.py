@@ -244,20 +244,25 @@ def send_case_event(case_id: int):
 
 
 @bp.post("/events")
-@documented("按关联键送达消息 / Send a message by correlation key", (200, schemas.CaseListSchema),
-            body=schemas.CorrelatedEventSchema, errors=(403, 404, 422) + WRITE)
+@documented("按关联键送达消息 / Send a message by correlation key", (200, schemas.CorrelatedEventResultSchema),
+            body=schemas.CorrelatedEventSchema, errors=(403, 404, 409, 422) + WRITE)
 def send_correlated_event():
-    """按来源文书编号关联：`{message, document_number, data}` 送达范围内所有以该文书登记、正在等待该消息的
-    记录（如法院撤销一份处罚决定，以该决定登记的记录都删除）；没有时 404。返回 `{items}`：收到消息的案件。
+    """按来源文书编号关联：`{message, document_number, data}` 送达范围内所有以该文书登记的记录（如法院撤销一份处罚决定，
+    以该决定登记的记录——无论在录入审核、补正、告知、异议还是公开中——都停止并删除）。返回 `{items, results}`：items 为收到
+    消息的案件，results 逐条说明范围内每条记录的结果（delivered / not_waiting / not_permitted）。范围内没有该文书编号的记录
+    时 404；角色不能向其中任何一条送达时 403；都不接受该消息（如都已撤回待删除）时 409，提示逐条说明。
 
     Correlate by the source document number: `{message, document_number, data}` goes to every
-    record in the user's scope registered with that document and waiting for the message (a court
-    revoking one penalty deletes every record based on it); 404 when none. `{items}`: the cases
-    that received it."""
+    record in the user's scope registered with that document, whatever its live stage (a court
+    revoking one penalty stops and deletes every record based on it). `{items, results}`: the
+    cases that received it, and per record in scope what happened (delivered / not_waiting /
+    not_permitted). 404 when no record in scope has that number, 403 when the role may send to
+    none of them, 409 when none takes the message now (the message names each)."""
     payload = schemas.correlated_event_request.load(json_body())
-    cases_ = case_events.send_by_key(g.user, payload["message"], payload["document_number"], payload["data"],
-                                     via="接口（按来源文书编号）")
-    return jsonify(items=schemas.cases_out.dump(cases_))
+    deliveries = case_events.send_by_key(g.user, payload["message"], payload["document_number"], payload["data"],
+                                         via="接口（按来源文书编号）")
+    return jsonify(items=schemas.cases_out.dump([d.case for d in deliveries if d.outcome == "delivered"]),
+                   results=schemas.deliveries_out.dump(deliveries))
 
 
 @bp.post("/cases/<int:case_id>/notes")

@@ -207,12 +207,16 @@ def _link(case: Case, other: Case, relation: str, back: str) -> None:
                         CaseLink(case_id=other.id, linked_case_id=case.id, relation=back, created_at=clock.now())])
 
 
-def start_linked_record(case: Case, title: str, tier: str, source_type: str, document_number, facts: str) -> None:
+def start_linked_record(case: Case, title: str, tier: str, source_type: str, document_number, facts: str,
+                        decided_on=None) -> None:
     """Escalation (policy §二(一)2): the unit's refusal or failure to rectify becomes a dishonesty
     record (lifecycle 1) of the tier and source the supervisor chose when confirming the
-    escalation, with the facts they confirmed and the decision's document number (None when there
-    is none), linked both ways to the warning. A value the record's start form refuses (an unknown
-    tier or source) refuses the step."""
+    escalation, with the facts they confirmed, the decision's document number (None when there
+    is none) and its date `decided_on` (an ISO date; None: today, the day of the escalation and its
+    通报批评), linked both ways to the warning. The record knows it came from this warning
+    (`Case.escalated_from`): its process opens no second rectification and gives its corrections and
+    data-provider checks to the supervisor. A value the record's start form refuses (an unknown
+    tier or source, a date in the future) refuses the step."""
     if tier not in TIERS:
         raise ActionError(f"失信程度无效：{tier!r}（可用：{', '.join(TIERS)}）")
     if source_type not in SOURCE_TYPES:
@@ -221,12 +225,13 @@ def start_linked_record(case: Case, title: str, tier: str, source_type: str, doc
         "subject_type": "department", "subject_department": case.subject_department.code,
         "title": str(title or "")[:120], "source_type": source_type, "key_area": case.key_area or KEY_AREAS[0],
         "tier": tier, "facts": str(facts or "")[:5000],
+        "decided_on": str(decided_on)[:10] if decided_on else clock.today().isoformat(),
     }
     if document_number:
         data["document_number"] = str(document_number)
     try:
         record = start_case("dishonesty_record", data, actor=None, recording_department_id=case.recording_department_id,
-                            origin=f"预警 {case.number} 升级")
+                            origin=f"预警 {case.number} 升级", escalated_from=case)
     except ValidationFailed as exc:
         details = "；".join(m for messages in exc.fields.values() for m in messages)
         raise ActionError(f"不能记入政务失信记录：{exc.message}（{details}）") from None
@@ -279,5 +284,5 @@ def register_actions() -> None:
     register_action("set_rectification_deadline", set_rectification_deadline, N_("设置整改期限"), ("day",))
     register_action("record_public_criticism", record_public_criticism, N_("通报批评"), ("subject",))
     register_action("start_linked_record", start_linked_record, N_("记入政务失信记录（启动失信记录流程）"),
-                    ("title", "tier", "source_type", "document_number", "facts"))
+                    ("title", "tier", "source_type", "document_number", "facts", "decided_on"))
     register_action("start_rectification", start_rectification, N_("启动书面说明和限期整改（预警整改流程）"))

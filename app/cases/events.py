@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import engine, forms
-from app.cases.models import Case
+from app.cases.models import CASE_STATUSES, Case
 from app.cases.timeline import record_event
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.i18n import N_
 from app.core.transaction import unit_of_work
@@ -116,21 +116,49 @@ def send_to_case(user: User, case_id: int, message, data, *, via: str) -> Case:
     return case
 
 
-def send_by_key(user: User, message, document_number, data, *, via: str) -> list[Case]:
+@dataclass(frozen=True)
+class Delivery:
+    """What a message sent by correlation key did to one record: `outcome` "delivered" (the
+    process caught it), "not_waiting" (the record is past it: already withdrawn and being deleted,
+    ended …) or "not_permitted" (the sender's role may not send it to this record); `status` the
+    record's status afterwards."""
+
+    case: Case
+    outcome: str
+    status: str
+
+
+def send_by_key(user: User, message, document_number, data, *, via: str) -> list[Delivery]:
     """Deliver a message to every case in the user's scope whose source document number is
-    `document_number` and that waits for it (correlation by key), in one transaction. NotFound
-    (404) when none does; ValidationFailed (422) on a bad key or data."""
+    `document_number` (correlation by key), in one transaction: the process of a record in any live
+    stage — entry review, correction, notice, objection, publication — catches a revocation
+    (Art. 37). Returns one Delivery per such case. NotFound (404) when no case in scope has that
+    number; Forbidden (403) when the user's role may send it to none of them; Conflict (409) when none of them takes the message now (the message names each);
+    ValidationFailed (422) on a bad key or data."""
     kind = _kind(message)
     if not isinstance(document_number, str) or not document_number.strip() or len(document_number) > 80:
         raise ValidationFailed(_("填写有误"), {"document_number": [_("请填写来源文书编号（不超过 80 个字）")]})
+    number = document_number.strip()
     with unit_of_work():
-        query = select(Case).where(Case.document_number == document_number.strip())
+        query = select(Case).where(Case.document_number == number)
         if "admin" not in user.roles:
             query = query.where(case_filter(user))
-        cases = [c for c in db.session.scalars(query.order_by(Case.id)) if may_send(user, c, kind)
-                 and kind.name in waiting(c)]
+        cases = list(db.session.scalars(query.order_by(Case.id)))
         if not cases:
-            raise NotFound(_("没有等待该消息的记录（来源文书编号 %(number)s）", number=document_number.strip()[:80]))
+            raise NotFound(_("没有以该来源文书编号登记的记录（%(number)s）", number=number[:80]))
+        if not any(may_send(user, case, kind) for case in cases):
+            raise Forbidden(_("您的角色不能为这些记录登记“%(label)s”", label=_(kind.label)))
+        deliveries = []
         for case in cases:
-            deliver(case, kind.name, data, user, via=via)
-    return cases
+            if not may_send(user, case, kind):
+                deliveries.append(Delivery(case, "not_permitted", case.record_status))
+            elif kind.name not in waiting(case):
+                deliveries.append(Delivery(case, "not_waiting", case.record_status))
+            else:
+                deliver(case, kind.name, data, user, via=via)
+                deliveries.append(Delivery(case, "delivered", case.record_status))
+        if not any(d.outcome == "delivered" for d in deliveries):
+            raise Conflict(_("以该来源文书编号登记的记录当前都不接受“%(label)s”：%(cases)s", label=_(kind.label),
+                             cases="；".join(f"{d.case.number}（{_(CASE_STATUSES.get(d.status, d.status))}）"
+                                            for d in deliveries)))
+    return deliveries

@@ -119,6 +119,10 @@ class Case(db.Model):
     # The day the source decision (judgment, penalty, sanction) was made: publication counts from it.
     source_decided_on: Mapped[date | None] = mapped_column(Date)
     punishment_level: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
+    # A record an escalation created (policy §二(一)2): the warning it came from. The same fact as the
+    # `escalated_from` CaseLink, kept on the row because the process reads it at every step (the
+    # case's bindings) and a link lookup there would cost a statement per expression.
+    escalated_from_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     # Warnings: the agreed rectification deadline (from the accepted plan).
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     # None for cases the system raised itself (a monitoring rule, an escalation).
@@ -131,6 +135,7 @@ class Case(db.Model):
     recording_department: Mapped[Department] = relationship(foreign_keys=[recording_department_id])
     civil_servant: Mapped[CivilServant | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+    escalated_from: Mapped[Case | None] = relationship(remote_side=[id], foreign_keys=[escalated_from_id])
 
     @property
     def subject_name(self) -> str:

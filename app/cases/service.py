@@ -126,10 +126,12 @@ def _check_case_columns(data: dict) -> None:
 
 
 def start_case(process_key: str, data, *, actor: User | None, recording_department_id: int,
-               uploads: dict | None = None, origin: str | None = None, version=None) -> Case:
+               uploads: dict | None = None, origin: str | None = None, version=None,
+               escalated_from: Case | None = None) -> Case:
     """Start a case inside the caller's transaction: validate the start form, number the case,
     start the process (the newest version, or `version`) and sync its tasks. `actor` None means the
-    system (a monitoring rule or an escalation, described by `origin`)."""
+    system (a monitoring rule or an escalation, described by `origin`); `escalated_from`: the warning
+    whose escalation this record is (its process sees it from the first step on)."""
     version = version or _startable_version(process_key)
     form_version = forms.version_in(version, version.start_form)
     data = forms.validate(version.start_form, data, form_version)
@@ -143,6 +145,7 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
         key_area=data.get("key_area"), tier=data.get("tier"), facts=data.get("facts") or data.get("reason", ""),
         source_decided_on=_iso_date(data.get("decided_on")),
         record_status="draft", created_by_id=actor.id if actor else None, created_at=clock.now(), updated_at=clock.now(),
+        escalated_from=escalated_from,
     )
     db.session.add(case)
     db.session.flush()

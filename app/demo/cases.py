@@ -38,18 +38,21 @@ def create_demo_cases() -> list[str]:
     recorder, supervisor = _user("recorder"), _user("supervisor")
     servant = db.session.scalar(select(CivilServant).where(CivilServant.staff_number == "CZ-2019-0107"))
     deadline = (clock.today() + timedelta(days=30)).isoformat()
+    # Each record's source decision (judgment, penalty, sanction) was made a few weeks before it was
+    # registered: its publication period counts from that day.
+    decided = {"decided_on": (clock.today() - timedelta(days=21)).isoformat()}
     scripts = [
         (recorder, "dishonesty_record", {
-            **BASE, "subject_department": "fgw", "title": "招商引资政策承诺未兑现", "key_area": "招商引资",
+            **BASE, **decided, "subject_department": "fgw", "title": "招商引资政策承诺未兑现", "key_area": "招商引资",
             "source_type": "contract_breach", "document_number": "沪发改诚〔2026〕3号",
             "facts": "2025年签订的投资协议约定的扶持资金至今未拨付，企业多次投诉。"}, []),
         (recorder, "dishonesty_record", {
-            **BASE, "subject_type": "civil_servant", "subject_department": "czj", "civil_servant_id": servant.id,
+            **BASE, **decided, "subject_type": "civil_servant", "subject_department": "czj", "civil_servant_id": servant.id,
             "title": "违规干预政府采购评审", "source_type": "disciplinary_sanction", "document_number": "沪纪〔2026〕41号",
             "facts": "在某信息化项目采购中向评审专家打招呼，受到党内警告处分。"},
          [("reviewer", "entry_review", APPROVE, None)]),
         (recorder, "dishonesty_record", {
-            **BASE, "subject_department": "pudong", "title": "河道整治公开承诺逾期未完成", "key_area": "河道治理",
+            **BASE, **decided, "subject_department": "pudong", "title": "河道整治公开承诺逾期未完成", "key_area": "河道治理",
             "source_type": "accountability_decision", "document_number": "沪水务〔2026〕9号",
             "facts": "区级河长公开承诺2025年底前完成整治，至2026年6月仍未完成。"},
          [("reviewer", "entry_review", APPROVE, None),
@@ -57,12 +60,12 @@ def create_demo_cases() -> list[str]:
               "response": "object", "objection_grounds": "延期已报市河长办备案同意，不属于失信。", "commitment": True},
            {"objection_evidence": [("市河长办备案回复.pdf", DEMO_PDF)]})]),
         (recorder, "dishonesty_record", {
-            **BASE, "subject_department": "fgw", "title": "拖欠中标企业合同款",
+            **BASE, **decided, "subject_department": "fgw", "title": "拖欠中标企业合同款",
             "facts": "项目验收合格后未按合同约定在30日内拨付合同款 120 万元。"},
          [("reviewer", "entry_review", APPROVE, None), ("handler.fgw", "respond_notice", {"response": "accept"}, None),
           ("reviewer", "publication_decision", {"publish": True, "decision_note": "一般失信，依规公开"}, None)]),
         (recorder, "dishonesty_record", {
-            **BASE, "subject_department": "czj", "title": "统计报表迟报", "key_area": "统计", "tier": "minor",
+            **BASE, **decided, "subject_department": "czj", "title": "统计报表迟报", "key_area": "统计", "tier": "minor",
             "source_type": "statistical_fraud", "document_number": "沪统〔2026〕2号",
             "facts": "因系统故障迟报一日，已主动补报并说明。"},
          [("reviewer", "entry_review", {"entry_decision": "exempt", "review_opinion": "符合容错情形"}, None)]),

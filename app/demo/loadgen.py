@@ -154,7 +154,8 @@ def _start_data(process: str, code: str, i: int) -> dict:
                 "reason": f"督查发现{title}问题，群众反映强烈。"}
     return {"subject_type": "department", "subject_department": code, "title": title,
             "source_type": SOURCES[i % len(SOURCES)], "document_number": f"沪负载〔2026〕{i + 1}号", "key_area": area,
-            "tier": TIERS[i % len(TIERS)], "facts": f"{title}，经核查属实。"}
+            "tier": TIERS[i % len(TIERS)], "facts": f"{title}，经核查属实。",
+            "decided_on": (clock.today() - timedelta(days=14 + i % 60)).isoformat()}
 
 
 def _step_data(data: dict) -> dict:

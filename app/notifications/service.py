@@ -73,7 +73,7 @@ def _decision_recipients(case: Case) -> list[User]:
 
 # --- what ------------------------------------------------------------------------------------
 
-def _deadline_day(due: datetime | None) -> str:
+def deadline_day(due: datetime | None) -> str:
     """The last day of a deadline (it falls due at 00:00 of the next day), as the UI shows it."""
     return (due - timedelta(seconds=1)).astimezone(LOCAL_TZ).date().isoformat() if due else ""
 
@@ -149,7 +149,7 @@ def _notify(users: Iterable[User], kind: str, case: Case, task: HumanTask | None
 def _task_body(task: HumanTask, case: Case) -> str:
     lines = [_("案件：%(title)s", title=case.title), _("信用主体：%(subject)s", subject=case.subject_name)]
     if task.due_at is not None:
-        lines.append(_("办理期限：%(day)s", day=_deadline_day(task.due_at)))
+        lines.append(_("办理期限：%(day)s", day=deadline_day(task.due_at)))
     return "\n".join(lines)
 
 
@@ -178,29 +178,34 @@ def task_assigned(task: HumanTask, *, new: bool = False) -> None:
     _notify(_task_recipients(task), "task.assigned", case, task, render, new_task=new)
 
 
-def task_reminder(case: Case, element: str) -> None:
-    """A deadline is near: the open tasks of this case at `element`."""
+def task_reminder(case: Case, element: str, *, what: str | None = None, due: datetime | None = None) -> None:
+    """A deadline is near: the open tasks of this case at `element`. By default the task's own
+    deadline; `what` (a zh-CN label) and `due` (an instant) name another deadline of the same
+    task, e.g. the 2 working days to transfer an objection to the data provider (Art. 36)."""
     for task in _open_tasks(case, element):
         def render(task=task):
-            if task.due_at is None:
-                title = _("期限提醒：%(task)s（%(number)s）即将到期", task=_t(task.name), number=case.number)
+            deadline = due or task.due_at
+            if deadline is None:
+                title = _("期限提醒：%(task)s（%(number)s）即将到期", task=_t(what or task.name), number=case.number)
             else:
-                title = _("期限提醒：%(task)s（%(number)s）将于 %(day)s 到期", task=_t(task.name),
-                          number=case.number, day=_deadline_day(task.due_at))
+                title = _("期限提醒：%(task)s（%(number)s）将于 %(day)s 到期", task=_t(what or task.name),
+                          number=case.number, day=deadline_day(deadline))
             return title, _task_body(task, case)
 
         _notify(_task_recipients(task), "task.reminder", case, task, render, per_title=True)
 
 
-def task_overdue(case: Case, element: str) -> None:
-    """A deadline has passed: the people on the task and the supervisors who oversee it."""
+def task_overdue(case: Case, element: str, *, what: str | None = None, due: datetime | None = None) -> None:
+    """A deadline has passed: the people on the task and the supervisors who oversee it. `what`
+    and `due` as for `task_reminder`."""
     for task in _open_tasks(case, element):
         def render(task=task):
-            if task.due_at is None:
-                title = _("逾期督办：%(task)s（%(number)s）已逾期", task=_t(task.name), number=case.number)
+            deadline = due or task.due_at
+            if deadline is None:
+                title = _("逾期督办：%(task)s（%(number)s）已逾期", task=_t(what or task.name), number=case.number)
             else:
-                title = _("逾期督办：%(task)s（%(number)s）已超过办理期限 %(day)s", task=_t(task.name),
-                          number=case.number, day=_deadline_day(task.due_at))
+                title = _("逾期督办：%(task)s（%(number)s）已超过办理期限 %(day)s", task=_t(what or task.name),
+                          number=case.number, day=deadline_day(deadline))
             body = _task_body(task, case)
             if task.claimed_by is not None:
                 body += "\n" + _("认领人：%(name)s", name=task.claimed_by.full_name)

@@ -43,12 +43,16 @@ def task_deadline(case: Case, element: str) -> str:
     return (min(due) if due else clock.now()).isoformat()
 
 
+def _check_days(working_days) -> None:
+    if isinstance(working_days, bool) or not isinstance(working_days, int) or not 1 <= working_days <= 60:
+        raise ActionError(f"工作日数应为 1 到 60 的整数，而不是 {working_days!r}")
+
+
 def move_deadline(case: Case, element: str, working_days, kind: str, summary: str, reason: str) -> None:
     """Give the open tasks at `element` a new deadline `working_days` (an int, 1..60, else
     ActionError) working days away — from today, or for `kind` "task.extended" from the current
     deadline day — and record a `kind` timeline event saying `summary` and `reason`."""
-    if isinstance(working_days, bool) or not isinstance(working_days, int) or not 1 <= working_days <= 60:
-        raise ActionError(f"工作日数应为 1 到 60 的整数，而不是 {working_days!r}")
+    _check_days(working_days)
     for task in open_tasks(case, element):
         old = task.due_at
         # An extension adds to the current deadline day (the due instant is the end of that day).
@@ -66,8 +70,23 @@ def extend_task(case: Case, element: str, working_days, reason: str) -> None:
     move_deadline(case, element, working_days, "task.extended", "同意延期", reason)
 
 
+def set_deadline(case: Case, what: str, working_days, reason: str) -> str:
+    """A supervisor's new deadline for a step the model times itself rather than as a task's
+    deadline (e.g. transferring an objection to the data provider, 条例 Art. 36): `working_days`
+    (an int, 1..60, else ActionError) working days from today. Notes `what` (a label), the new
+    day and `reason` on the timeline; returns when it falls due (ISO instant, the end of that day,
+    Shanghai) for the model's timers."""
+    _check_days(working_days)
+    day = add_working_days(clock.today(), working_days)
+    due = local_midnight_after(day)
+    record_event(case, "task.extended", f"督办限期：{what}，新期限 {day.isoformat()}",
+                 {"what": str(what)[:60], "to": due.isoformat(), "reason": reason})
+    return due.isoformat()
+
+
 def register_actions() -> None:
     """Offer the task actions to BPMN scripts (called once by the app factory)."""
     register_action("task_open", task_open, N_("任务是否仍待办理"), ("element",))
     register_action("task_deadline", task_deadline, N_("任务当前期限"), ("element",))
     register_action("extend_task", extend_task, N_("延长任务期限"), ("element", "working_days", "reason"))
+    register_action("set_deadline", set_deadline, N_("督办限期（模型自行计时的期限）"), ("what", "working_days", "reason"))

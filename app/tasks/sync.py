@@ -29,6 +29,9 @@ _PASSED_KINDS = {
 
 
 def bindings_for(case: Case) -> Bindings:
+    """What the case's process sees as `case` (read afresh at each expression). `escalated_from`: the
+    number of the warning whose escalation created this record (policy §二(一)2), None otherwise —
+    e.g. such a record opens no second rectification, and the supervisor corrects it."""
     return Bindings(subject=case, fields=lambda: {
         "id": case.id, "number": case.number, "title": case.title, "subject_type": case.subject_type,
         "subject_name": case.subject_name, "tier": case.tier, "key_area": case.key_area,
@@ -36,6 +39,7 @@ def bindings_for(case: Case) -> Bindings:
         "district": case.district_code, "registered_on": case.created_at.astimezone(LOCAL_TZ).date().isoformat(),
         "source_decided_on": case.source_decided_on.isoformat() if case.source_decided_on else None,
         "punishment_level": case.punishment_level, "document_number": case.document_number,
+        "escalated_from": case.escalated_from.number if case.escalated_from_id is not None else None,
     })
 
 

@@ -35,6 +35,7 @@ def test_record_lifecycle_across_four_users(login_as, tick):
     recorder.get_by_label("重点领域").select_option("政府采购")
     recorder.get_by_label("失信程度").select_option("general")
     recorder.get_by_label("失信事实").fill("项目验收合格后未按合同约定拨付合同款 120 万元。")
+    recorder.get_by_label("来源文书作出日期").fill("2026-09-14")
     recorder.get_by_role("button", name="提交登记").click()
     expect(recorder.get_by_role("status").first).to_contain_text("等待审核员办理“录入审核”")
     number = re.search(r"ZX-2026-\d{6}", recorder.locator("#case-summary-title").inner_text()).group(0)

@@ -15,7 +15,8 @@ from tests.support import elements
 from tests.test_warning_lifecycle import PLAN, after, explained_and_planned, raise_warning, report, stage
 
 CORRECTION = {"title": "拖欠中标企业合同款", "source_type": "administrative_penalty", "document_number": "沪财监〔2026〕18号",
-              "key_area": "政府采购", "tier": "general", "facts": "未按合同约定拨付合同款 120 万元。", "correction_note": "补正"}
+              "key_area": "政府采购", "tier": "general", "facts": "未按合同约定拨付合同款 120 万元。", "decided_on": "2026-09-14",
+              "correction_note": "补正"}
 
 
 def _state(case_id: int) -> dict:

@@ -21,7 +21,7 @@ CX = "https://chengxin.example.org/schema/bpmn/1.0"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 START_DATA = {"subject_type": "department", "subject_department": "fgw", "title": "T",
               "source_type": "administrative_penalty", "document_number": "测〔2026〕1号",
-              "key_area": "政府采购", "tier": "minor", "facts": "测试事实"}
+              "key_area": "政府采购", "tier": "minor", "facts": "测试事实", "decided_on": "2026-09-14"}
 USERS = {"recorder": {"department": "xyzx", "roles": ["recorder"]}, "reviewer": {"department": "xyzx", "roles": ["reviewer"]}}
 ACCEPT = {"plan_decision": "accept", "plan_opinion": "好"}
 RETURN = {"plan_decision": "return", "plan_opinion": "再来"}
