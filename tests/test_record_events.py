@@ -202,6 +202,9 @@ def test_a_revocation_by_source_document_number_reaches_every_live_record_and_sa
     assert again.status_code == 409, again.get_json()
     message = again.get_json()["error"]["message"]
     assert all(reviewer.case(i)["number"] in message for i in live) and "已撤回公开（待删除）" in message
+    bad = reviewer.post("/events", {"message": "source_revoked", "document_number": number,
+                                    "data": {**REVOCATION, "revoked_on": "2099-01-01"}})
+    assert bad.status_code == 422 and "revoked_on" in bad.get_json()["error"]["fields"]  # bad data first, whatever the stages
     unknown = reviewer.post("/events", {"message": "source_revoked", "document_number": "沪财监〔2026〕404号",
                                         "data": REVOCATION})
     assert unknown.status_code == 404

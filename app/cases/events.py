@@ -133,11 +133,13 @@ def send_by_key(user: User, message, document_number, data, *, via: str) -> list
     `document_number` (correlation by key), in one transaction: the process of a record in any live
     stage — entry review, correction, notice, objection, publication — catches a revocation
     (Art. 37). Returns one Delivery per such case. NotFound (404) when no case in scope has that
-    number; Forbidden (403) when the user's role may send it to none of them; Conflict (409) when none of them takes the message now (the message names each);
-    ValidationFailed (422) on a bad key or data."""
+    number; Forbidden (403) when the user's role may send it to none of them; Conflict (409) when
+    none of them takes the message now (the message names each); ValidationFailed (422) on a bad
+    key or data, whatever the records' stages."""
     kind = _kind(message)
     if not isinstance(document_number, str) or not document_number.strip() or len(document_number) > 80:
         raise ValidationFailed(_("填写有误"), {"document_number": [_("请填写来源文书编号（不超过 80 个字）")]})
+    data = forms.validate(kind.form, data if data is not None else {})
     number = document_number.strip()
     with unit_of_work():
         query = select(Case).where(Case.document_number == number)
