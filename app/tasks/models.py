@@ -44,6 +44,9 @@ class HumanTask(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     form_key: Mapped[str | None] = mapped_column(String(100))
+    # Which item of its step the task is for (the model's `cx:item`, e.g. one measure of a
+    # multi-instance step), shown with its name; None for a step with one task.
+    item: Mapped[str | None] = mapped_column(String(100))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     status: Mapped[str] = mapped_column(String(20), default="open")
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
