@@ -11,7 +11,7 @@ from app.core.db_types import UTCDateTime
 from app.engine.models import ProcessInstance
 from app.core.extensions import db
 from app.core.i18n import N_
-from app.org.models import User
+from app.org.models import Department, User
 
 TASK_STATUSES = {"open": N_("待办"), "completed": N_("已办结"), "cancelled": N_("已取消")}
 # An open task of an instance that takes no step now: shown so, and not completable.
@@ -60,6 +60,7 @@ class HumanTask(db.Model):
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     case: Mapped[Case] = relationship()
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     instance: Mapped[ProcessInstance] = relationship()
