@@ -38,6 +38,7 @@ from app.sharing.endpoints import check_endpoints
 from app.sharing.receivers import connect_receivers as connect_sharing
 from app.sharing.views import bp as sharing_bp
 from app.sanctions import actions as sanction_actions
+from app.sanctions.views import bp as sanctions_bp
 from app.rules.service import keys as decision_keys
 from app.supervision import actions as supervision_actions
 from app.supervision.views import bp as supervision_bp
@@ -89,7 +90,7 @@ def create_app(config_class: type[Config] | None = None, instance_path: str | No
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no CSRF exposure
     for bp in (auth_views.bp, tasks_bp, cases_bp, admin_bp, complaints_bp, notifications_bp, supervision_bp, designer_bp, documents_bp,
-               incidents_bp, rules_bp, publication_bp, sharing_bp):
+               incidents_bp, rules_bp, publication_bp, sharing_bp, sanctions_bp):
         app.register_blueprint(bp)
     register_cli(app)
     login_manager.user_loader(auth_views.load_user)

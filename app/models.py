@@ -17,4 +17,4 @@ from app.incidents.models import Incident  # noqa: F401,E402
 from app.rules.models import DecisionDefinition, DecisionVersion  # noqa: F401,E402
 from app.publication.models import Publication  # noqa: F401,E402
 from app.sharing.models import SharingEvent  # noqa: F401,E402
-from app.sanctions.models import HonoursRestriction  # noqa: F401,E402
+from app.sanctions.models import HonoursRestriction, SanctionMeasure  # noqa: F401,E402

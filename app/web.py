@@ -38,6 +38,7 @@ STATUS_STYLES = {
     "revoked": "success", "exempted": "success", "expired": "secondary",
     "warning_issued": "warning", "explaining": "primary", "planning": "primary", "tracking": "info",
     "verifying": "info", "escalation_pending": "warning", "closed": "success", "escalated": "danger",
+    "sanctioning": "warning", "sanctioned": "danger", "lifting": "info", "lifted": "success", "no_sanction": "secondary",
     "cancelled": "secondary",
 }
 

@@ -97,3 +97,18 @@ def add_district_user(username: str, full_name: str, role: str, district: str = 
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def load_calendar_year(year: int) -> None:
+    """A working-day calendar for `year` (1 January a holiday, weekends off), imported as an admin
+    does once the State Council publishes the year's schedule: for tests that follow a published
+    record into a year the calendar package does not know — ending it lifts its joint sanctions,
+    whose lifting tasks have working-day deadlines. `_clean` removes the year again."""
+    from datetime import date
+
+    from app.calendar.service import replace_year
+    from app.core.transaction import unit_of_work
+
+    with unit_of_work():
+        replace_year(year, [(date(year, 1, 1), "holiday", "元旦")], "测试导入")
+

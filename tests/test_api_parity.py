@@ -26,7 +26,8 @@ NEW_ROUTES = [("GET", "/complaints/filters"), ("GET", "/departments"), ("GET", "
               ("POST", "/notifications/read-all"), ("POST", "/designer/validate"), ("POST", "/designer/deploy"),
               ("POST", "/calendar/import"), ("GET", "/calendar/2026"), ("GET", "/supervision"),
               ("GET", "/cases/1/documents/1.pdf"),
-              ("GET", "/designer/processes/dishonesty_record/versions/1.bpmn")]
+              ("GET", "/designer/processes/dishonesty_record/versions/1.bpmn"), ("GET", "/cases/1/sanctions"),
+              ("GET", "/eligibility?subject=fgw")]
 
 
 def bearer(user) -> dict:
@@ -498,6 +499,7 @@ WEB_TWINS = {
     "cases.send_event": "api.send_case_event",
     "publication.portal": "api.public_records", "publication.public_detail": "api.public_record",
     "publication.register": "api.publication_register",
+    "sanctions.eligibility": "api.eligibility",
     "sharing.index": "api.list_sharing_events", "sharing.resend": "api.resend_sharing_event",
     "sharing.resend_failed": "api.resend_sharing",
     "tasks.inbox": "api.list_tasks", "tasks.show": "api.get_task", "tasks.claim": "api.claim_task",

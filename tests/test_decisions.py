@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.cases.models import Decision
 from app.core.clock import LOCAL_TZ, clock
 from app.core.extensions import db
-from tests.support import Api
+from tests.support import Api, load_calendar_year
 from tests.test_designer import deploy, designer  # noqa: F401  (fixture)
 from tests.test_documents import docs, pdf_text
 from tests.test_warning_lifecycle import (CONFIRM, PLAN, after, confirm_escalation, explained_and_planned, overdue,
@@ -94,6 +94,7 @@ def test_publication_not_decided_and_expiry_by_timer_are_decisions_too(api, tick
     reviewer.complete(second, "entry_review", APPROVE)
     handler.complete(second, "respond_notice", {"response": "accept"})
     reviewer.complete(second, "publication_decision", PUBLISH)
+    load_calendar_year(2027)  # expiry lifts the joint sanctions: their lifting tasks have working-day deadlines
     tick(datetime(2027, 9, 14, 0, 0, 1, tzinfo=LOCAL_TZ))  # the longest period (one year, general) ends
     ended = decisions_of(second)[-1]
     assert (ended.kind, ended.actor_id, ended.task_id) == ("publication_end", None, None)

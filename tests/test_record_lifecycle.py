@@ -8,7 +8,7 @@ from app.core.clock import LOCAL_TZ
 from app.core.extensions import db
 from app.notifications.models import Notification
 from app.org.models import User
-from tests.support import elements
+from tests.support import elements, load_calendar_year
 
 APPROVE = {"entry_decision": "approve", "review_opinion": "事实清楚，证据充分"}
 PUBLISH = {"publish": True, "decision_note": "一般失信，依规公开"}
@@ -49,6 +49,7 @@ def test_no_objection_handler_accepts_then_publication_expires_by_timer(api, tic
     tick(datetime(2026, 12, 14, 0, 0, 1, tzinfo=LOCAL_TZ))
     assert elements(reviewer.case(case_id)) == ["apply_repair"]
 
+    load_calendar_year(2027)  # expiry lifts the joint sanctions: their lifting tasks have working-day deadlines
     tick(datetime(2027, 9, 13, 23, 0, tzinfo=LOCAL_TZ))
     assert reviewer.case(case_id)["status"] == "published"  # not a moment early
     tick(datetime(2027, 9, 14, 0, 0, 1, tzinfo=LOCAL_TZ))

@@ -52,7 +52,7 @@ def rule(n: int, cell: str, out: str = "1") -> str:
 
 def test_every_shipped_table_is_deployed_published_and_has_passing_decision_tests(ctx):
     assert SHIPPED == ["complaint_thresholds", "exemption_grounds", "masking_rules", "publication_window", "record_deadlines",
-                       "sanction_measures", "warning_deadlines"]
+                       "sanction_deadlines", "sanction_measures", "warning_deadlines"]
     for key in SHIPPED:
         results = rules.run_decision_tests(key)
         assert results, f"{key} has no decision tests"

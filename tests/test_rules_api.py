@@ -51,8 +51,8 @@ def test_only_designers_and_rule_approvers_use_the_rules_api(api):
 
 def test_the_list_and_a_table_s_versions(designer, approver):
     items = {d["key"]: d for d in designer.get("/rules").get_json()["items"]}
-    assert sorted(items) == ["complaint_thresholds", "exemption_grounds", "masking_rules", "publication_window", "record_deadlines", "sanction_measures",
-                             "warning_deadlines"]
+    assert sorted(items) == ["complaint_thresholds", "exemption_grounds", "masking_rules", "publication_window", "record_deadlines",
+                             "sanction_deadlines", "sanction_measures", "warning_deadlines"]
     window = items[KEY]
     assert window["in_force"]["version"] == 1 and window["in_force"]["effective_from"] == "2026-04-01"
     assert window["in_force"]["state"] == "in_force" and window["scheduled"] == [] and window["drafts"] == []

@@ -186,4 +186,4 @@ def page_args(default_per_page: int = 20, maximum: int = 100) -> tuple[int, int]
 
 
 from app.api import (admin, calendar, complaints, designer, devclock, documents, incidents,  # noqa: E402,F401
-                     notifications, openapi, org, publication, rules, sharing, supervision, views)
+                     notifications, openapi, org, publication, rules, sanctions, sharing, supervision, views)

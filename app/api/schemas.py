@@ -202,6 +202,9 @@ class TaskSchema(Schema):
     role = fields.String()
     status = fields.String()
     form_key = fields.String(allow_none=True)
+    item = fields.String(allow_none=True, metadata={
+        "description": "多实例步骤中本任务对应的事项（如一项惩戒措施），其余为 null / which item of a multi-instance step "
+                       "the task is for (e.g. one sanction measure), else null"})
     department_id = fields.Integer(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
     claimed_by = fields.Function(lambda t: t.claimed_by.username if t.claimed_by else None, metadata=TEXT_OR_NULL)
@@ -466,14 +469,20 @@ class HonoursRestrictionSchema(Schema):
     id = fields.Integer()
     department = fields.Function(lambda r: r.department.code, metadata={**TEXT, "description": "单位代码 / the unit's code"})
     department_name = fields.Function(lambda r: r.department.name, metadata=TEXT)
+    civil_servant = fields.Function(lambda r: r.civil_servant.staff_number if r.civil_servant else None, metadata={
+        **TEXT_OR_NULL, "description": "受限制的公务员编号（单位受限制时为 null）/ the civil servant restricted, null for the unit"})
     starts_on = fields.Date(metadata={"description": "起（含）/ first day"})
-    ends_on = fields.Date(metadata={"description": "止（含）/ last day"})
+    ends_on = fields.Date(metadata={"description": "止（含，原定）/ last day as planned"})
+    lifted_on = fields.Date(allow_none=True, metadata={"description": "自该日起解除（含）/ no longer applies from this day"})
+    lift_reason = fields.String(allow_none=True)
+    measure = fields.String(metadata={"description": "措施代码 / the measure's code"})
     reason = fields.String()
     source_case_id = fields.Integer()
 
 
 class LinkedCaseSchema(Schema):
-    relation = fields.String(metadata={"description": "escalated_to / escalated_from / rectification_opened / rectification_of"})
+    relation = fields.String(metadata={"description": "escalated_to / escalated_from / rectification_opened / rectification_of / "
+                                                      "sanctions_opened / sanctions_of"})
     case_id = fields.Integer()
     number = fields.String()
     title = fields.String()

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 from app.cases import case_file, decisions, exemptions
-from app.cases.models import (CASE_STATUSES, KEY_AREAS, PUNISHMENT_LEVELS, RECORD_STATUSES, SOURCE_TYPES, TIERS,
-                              WARNING_STAGES, Case, CaseLink)
+from app.cases.models import (CASE_STATUSES, KEY_AREAS, PUNISHMENT_LEVELS, RECORD_STATUSES, SANCTION_STAGES, SOURCE_TYPES,
+                              TIERS, WARNING_STAGES, Case, CaseLink)
 from app.cases.service import start_case
 from app.cases.signals import case_decided, publication_ended, publication_set, record_corrected
 from app.cases.timeline import record_event
@@ -54,6 +54,11 @@ def set_record_status(case: Case, status: str) -> None:
 
 def set_warning_stage(case: Case, stage: str) -> None:
     _set_status(case, stage, WARNING_STAGES, "预警阶段")
+
+
+def set_sanction_stage(case: Case, stage: str) -> None:
+    """Where a joint-sanctions case (联动奖惩) stands: a key of SANCTION_STAGES."""
+    _set_status(case, stage, SANCTION_STAGES, "联动奖惩阶段")
 
 
 def correct_record(case: Case, changes: dict) -> None:
@@ -201,8 +206,8 @@ def record_public_criticism(case: Case, subject: str) -> None:
                  {"department_id": case.subject_department_id})
 
 
-def _link(case: Case, other: Case, relation: str, back: str) -> None:
-    """Link two cases both ways (`relation` from `case`, `back` from `other`)."""
+def link_cases(case: Case, other: Case, relation: str, back: str) -> None:
+    """Link two cases both ways (`relation` from `case`, `back` from `other`: keys of CASE_RELATIONS)."""
     db.session.add_all([CaseLink(case_id=case.id, linked_case_id=other.id, relation=relation, created_at=clock.now()),
                         CaseLink(case_id=other.id, linked_case_id=case.id, relation=back, created_at=clock.now())])
 
@@ -235,7 +240,7 @@ def start_linked_record(case: Case, title: str, tier: str, source_type: str, doc
     except ValidationFailed as exc:
         details = "；".join(m for messages in exc.fields.values() for m in messages)
         raise ActionError(f"不能记入政务失信记录：{exc.message}（{details}）") from None
-    _link(case, record, "escalated_to", "escalated_from")
+    link_cases(case, record, "escalated_to", "escalated_from")
     record_event(case, "case.linked", f"已记入政务失信记录：{record.number}", {"linked_case_id": record.id})
     decisions.record_system(case, "escalation", "escalated", "通报批评并记入政务失信记录",
                             f"{case.subject_name}：预警 {case.number} 升级处理，予以通报批评，"
@@ -261,7 +266,7 @@ def start_rectification(case: Case) -> None:
     except ValidationFailed as exc:
         details = "；".join(m for messages in exc.fields.values() for m in messages)
         raise ActionError(f"不能启动书面说明和整改：{exc.message}（{details}）") from None
-    _link(case, warning, "rectification_opened", "rectification_of")
+    link_cases(case, warning, "rectification_opened", "rectification_of")
     record_event(case, "case.linked", f"已启动书面说明和限期整改：{warning.number}", {"linked_case_id": warning.id})
     record_event(warning, "case.linked", f"由失信记录 {case.number} 启动", {"linked_case_id": case.id})
 
@@ -281,6 +286,7 @@ def register_actions() -> None:
     register_action("settle_objection", settle_objection, N_("异议处理完毕"), ("previous_status",))
     register_action("transfer_deadline_passed", transfer_deadline_passed, N_("转交期限届满"), ("element",))
     register_action("set_warning_stage", set_warning_stage, N_("设置预警阶段"), ("stage",))
+    register_action("set_sanction_stage", set_sanction_stage, N_("设置联动奖惩阶段"), ("stage",))
     register_action("set_rectification_deadline", set_rectification_deadline, N_("设置整改期限"), ("day",))
     register_action("record_public_criticism", record_public_criticism, N_("通报批评"), ("subject",))
     register_action("start_linked_record", start_linked_record, N_("记入政务失信记录（启动失信记录流程）"),

@@ -42,6 +42,16 @@ MESSAGES: dict[str, MessageKind] = {
                                   unit_roles=("recorder",), scoped_roles=("reviewer",), any_roles=("admin",)),
     "objection": MessageKind("objection", N_("提出异议"), "late_objection", unit_roles=("handler",)),
 }
+# Messages one process sends another, never a person (no role may send them; not in the API's list):
+# a record's publication ended, so its joint sanctions are lifted (app.sanctions.service.lift).
+SYSTEM_MESSAGES: dict[str, MessageKind] = {
+    "sanctions_lifted": MessageKind("sanctions_lifted", N_("解除联动惩戒"), "sanctions_lift"),
+}
+
+
+def message_kind(name) -> MessageKind | None:
+    """The message called `name`, sent by people (MESSAGES) or by processes (SYSTEM_MESSAGES); None if unknown."""
+    return (MESSAGES.get(name) or SYSTEM_MESSAGES.get(name)) if isinstance(name, str) else None
 
 
 def _may_see(user: User, case: Case) -> bool:
@@ -62,12 +72,12 @@ def _instance(case: Case):
     return db.session.get(engine.ProcessInstance, case.instance_id) if case.instance_id else None
 
 
-def waiting(case: Case) -> set[str]:
-    """The known messages the case's process waits for now."""
+def waiting(case: Case, kinds: dict[str, MessageKind] = MESSAGES) -> set[str]:
+    """The messages of `kinds` (default: those people send) the case's process waits for now."""
     instance = _instance(case)
     if instance is None:
         return set()
-    return engine.waiting_messages(instance, bindings_for(case)) & set(MESSAGES)
+    return engine.waiting_messages(instance, bindings_for(case)) & set(kinds)
 
 
 def offered(user: User, case: Case) -> list[MessageKind]:
@@ -84,11 +94,12 @@ def _kind(message) -> MessageKind:
 
 
 def deliver(case: Case, message: str, data, actor: User | None, *, via: str) -> dict:
-    """Validate `data` with the message's form and deliver the message to the case's process in the
+    """Validate `data` with the message's form and deliver the message (one of MESSAGES or
+    SYSTEM_MESSAGES: the caller has checked who sends it) to the case's process in the
     caller's transaction (no commit: the process tests run this too). Returns the validated data.
     Raises ValidationFailed (422, per field), Conflict (409: the case is not running, or does not
     wait for this message now)."""
-    kind = _kind(message)
+    kind = message_kind(message) or _kind(message)
     data = forms.validate(kind.form, data if data is not None else {})
     instance = _instance(case)
     if instance is None:

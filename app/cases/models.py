@@ -62,15 +62,25 @@ WARNING_STAGES = {
     "closed": N_("整改完成"),
     "escalated": N_("已通报并记录失信"),
 }
-# Every status a case can show (records and warnings share the status column); a case opened in
-# error is cancelled (撤案) by an admin or supervisor, whatever its process.
-CASE_STATUSES = {**RECORD_STATUSES, **WARNING_STAGES, "cancelled": N_("已撤案")}
+# Where a joint-sanctions case (联动奖惩, policy §二(一)2) stands.
+SANCTION_STAGES = {
+    "sanctioning": N_("惩戒措施落实中"),
+    "sanctioned": N_("惩戒措施执行中"),
+    "lifting": N_("惩戒措施解除中"),
+    "lifted": N_("惩戒措施已解除"),
+    "no_sanction": N_("免于惩戒"),
+}
+# Every status a case can show (records, warnings and joint sanctions share the status column); a
+# case opened in error is cancelled (撤案) by an admin or supervisor, whatever its process.
+CASE_STATUSES = {**RECORD_STATUSES, **WARNING_STAGES, **SANCTION_STAGES, "cancelled": N_("已撤案")}
 # How a linked case relates to this one (CaseLink.relation), as the case page names it.
 CASE_RELATIONS = {
     "escalated_to": N_("升级为失信记录"),
     "escalated_from": N_("来源预警"),
     "rectification_opened": N_("书面说明和限期整改"),
     "rectification_of": N_("来源失信记录"),
+    "sanctions_opened": N_("联动奖惩"),
+    "sanctions_of": N_("来源失信记录（联动奖惩）"),
 }
 TIERS = {"minor": N_("轻微"), "general": N_("一般"), "serious": N_("严重")}
 SUBJECT_TYPES = {"department": N_("单位"), "civil_servant": N_("公务员")}

@@ -25,7 +25,7 @@ from app.tasks.routing import can_act_on, can_view_case, case_filter
 from app.tasks.sync import apply_step, bindings_for
 from app.core.transaction import insert_if_missing, unit_of_work
 
-NUMBER_PREFIXES = {"dishonesty_record": "ZX", "warning_rectification": "YJ"}
+NUMBER_PREFIXES = {"dishonesty_record": "ZX", "warning_rectification": "YJ", "joint_sanctions": "LD"}
 
 
 def startable_processes(user: User) -> list[dict]:

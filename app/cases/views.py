@@ -33,6 +33,7 @@ from app.publication.models import END_REASONS
 from app.core.inputs import parse_date
 from app.org.service import form_sources
 from app.sanctions import service as sanctions
+from app.sanctions.models import LIFT_REASONS, MEASURE_STATES
 from app.core.pagination import page_count
 from app.tasks.views import next_step_message
 from app.core.views import back_with_error, local_dt, page_arg, role_required
@@ -100,7 +101,7 @@ def _case_page(case_id: int, note_draft: str = ""):
     issued = documents.for_case(case)
     return render_template("cases/show.html", case=case, history=history, **timelines.view(timeline, kind),
                            decisions=decisions.for_case(case), decision_kind=decisions.kind_label,
-                           restrictions=sanctions.for_case(case),
+                           restrictions=sanctions.for_case(case), sanction_matrix=sanctions.matrix_for(current_user, case),
                            notes=notes.for_case(case), note_max=notes.NOTE_MAX_CHARS, note_draft=note_draft,
                            links=service.linked_cases(current_user, case), documents=issued,
                            successors=documents.successors(issued),
@@ -113,7 +114,8 @@ def _case_page(case_id: int, note_draft: str = ""):
                            offered_events=events.offered(current_user, case),
                            instance_status=instance.status if instance else None,
                            incident=incidents.open_incident(instance.id) if instance else None,
-                           publications=publication.for_case(case), END_REASONS=END_REASONS)
+                           publications=publication.for_case(case), END_REASONS=END_REASONS,
+                           MEASURE_STATES=MEASURE_STATES, LIFT_REASONS=LIFT_REASONS)
 
 
 @bp.get("/<int:case_id>/print")

@@ -221,6 +221,15 @@ _OTHER_EXPRESSIONS = {"condition": "条件事件的条件", "loopCondition": "�
                       "loopCardinality": "多实例的实例数"}
 
 
+# A user task's optional expressions besides its deadline (cx:due): `unit` — the code of the unit
+# that must act, for lanes whose role takes its unit from the task (e.g. each instance of a
+# multi-instance task: `measure_task['unit']`); `item` — which item of the step this task is for
+# (shown with the task, at most 100 characters); `onComplete` — a script run with the task's data
+# (form values included) when it is completed, before the process moves on.
+_TASK_EXPRESSIONS = {"unit": ("eval", "办理单位表达式（cx:unit）"), "item": ("eval", "办理事项表达式（cx:item）"),
+                     "onComplete": ("exec", "办理后脚本（cx:onComplete）")}
+
+
 def _owner(expression):
     node = expression.getparent()
     while node is not None and _local(node.tag) not in FLOW_NODES:
@@ -253,8 +262,14 @@ def _check_our_rules(process, roles: Collection[str], forms: Collection[str]) ->
                 problems.append(Problem(*_label(node), f"表单 “{form}” 不存在于 forms/ 目录"))
             if due is not None:
                 _check_code(problems, node, due, "eval", "期限表达式（cx:due）")
-            meta["tasks"][node_id] = {"name": node.get("name") or node_id, "lane": lane, "form": form, "due": due,
-                                      "case_file": case_file_refs(node.get(f"{{{CX_NS}}}caseFile"))}
+            info = {"name": node.get("name") or node_id, "lane": lane, "form": form, "due": due,
+                    "case_file": case_file_refs(node.get(f"{{{CX_NS}}}caseFile"))}
+            for attr, (mode, what) in _TASK_EXPRESSIONS.items():
+                source = node.get(f"{{{CX_NS}}}{attr}")
+                if source is not None:
+                    _check_code(problems, node, source, mode, what)
+                    info[attr] = source
+            meta["tasks"][node_id] = info
         elif tag == "startEvent" and _local(node.getparent().tag) == "process":
             form = node.get(f"{{{CX_NS}}}form")
             meta["start_lane"] = _lane_of(node, lanes)

@@ -44,6 +44,10 @@ class ReadyTask:
     lane: str | None
     form: str | None
     due_working_days: int | None
+    # The task's own unit (`cx:unit`: a unit code, e.g. one implementing unit of a multi-instance
+    # task's item) and what it is about (`cx:item`, text); None when the model gives none.
+    unit: str | None = None
+    item: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,22 +156,43 @@ def _step_failed(exc: SpiffWorkflowException) -> DomainError:
     return error
 
 
+ITEM_MAX, UNIT_MAX = 100, 40  # HumanTask.item, Department.code
+
+
+def _evaluate(workflow: BpmnWorkflow, task, expression: str):
+    try:
+        return workflow.script_engine.evaluate(task, expression)
+    except SpiffWorkflowException as exc:
+        raise _step_failed(exc) from exc
+
+
+def _text(value, what: str, name: str, limit: int) -> str:
+    """A task's `cx:unit` / `cx:item` value: a non-empty string (an int is written as text) of at most
+    `limit` characters; StepFailed naming the task otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise StepFailed(f"“{name}”的{what}必须得到不超过 {limit} 个字的文字，实际为 {value!r}"[:500])
+    return value.strip()
+
+
 def _ready_tasks(workflow: BpmnWorkflow, meta: dict) -> list[ReadyTask]:
     result = []
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         spec = task.task_spec
+        name = spec.bpmn_name or spec.bpmn_id
         info = meta["tasks"].get(spec.bpmn_id, {})
-        due = None
+        due = unit = item = None
         if info.get("due"):
-            try:
-                value = workflow.script_engine.evaluate(task, info["due"])
-            except SpiffWorkflowException as exc:
-                raise _step_failed(exc) from exc
+            value = _evaluate(workflow, task, info["due"])
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise StepFailed(f"“{spec.bpmn_name}”的期限表达式必须得到非负整数（工作日数），实际为 {value!r}")
             due = value
-        result.append(ReadyTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
-                                info.get("lane"), info.get("form"), due))
+        if info.get("unit"):
+            unit = _text(_evaluate(workflow, task, info["unit"]), "办理单位表达式（cx:unit）", name, UNIT_MAX)
+        if info.get("item"):
+            item = _text(_evaluate(workflow, task, info["item"]), "办理事项表达式（cx:item）", name, ITEM_MAX)
+        result.append(ReadyTask(str(task.id), spec.bpmn_id, name, info.get("lane"), info.get("form"), due, unit, item))
     return result
 
 
@@ -228,6 +253,9 @@ def complete(instance: ProcessInstance, task_guid: str, data: dict, bindings: Bi
         raise Conflict("该任务已被办理或已失效，请刷新后重试")
     task.set_data(**data)
     stepper = _Stepper(workflow)
+    on_complete = _meta(instance.version)["tasks"].get(task.task_spec.bpmn_id, {}).get("onComplete")
+    if on_complete:  # the model's `cx:onComplete` script: with the task's data, before it moves on
+        stepper.run(lambda: workflow.script_engine.execute(task, on_complete))
     stepper.run(task.run)
     stepper.engine_steps()
     stepper.fire_timers()

@@ -31,6 +31,7 @@ from app.audit import service as audit
 from app.cases.models import CASE_STATUSES, Case, TimelineEvent
 from app.cases.timeline import record_event
 from app.publication import service as publication
+from app.sanctions import service as sanctions
 from app.core.clock import clock
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
@@ -388,6 +389,11 @@ def cancel(user: User, case_id: int, reason) -> Case:
                      {"from": case.record_status, "to": "cancelled"})
         case.record_status, case.closed_at, case.updated_at = "cancelled", now, now
         publication.end_publication(case, "deletion")  # a case opened in error is no longer public
+        try:  # nor does it sanction anyone: a record's joint sanctions are lifted, a sanctions case's restrictions end
+            sanctions.lift(case, "deletion")
+        except sanctions.SanctionError as exc:
+            raise Conflict(str(exc)) from None
+        sanctions.end_restrictions(case, "撤案")
         record_event(case, "case.cancelled", f"{user.full_name} 撤案（原因：{reason}）", {"reason": reason},
                      actor_id=user.id)
         audit.record(user, "case.cancelled", f"撤案 {case.number}：{reason}", {"case_id": case.id, "reason": reason})

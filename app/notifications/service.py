@@ -25,7 +25,7 @@ from app.notifications.models import EmailOutbox, Notification
 from app.org.models import User, UserRole
 from app.core.pagination import Total, count_capped
 from app.tasks.models import HumanTask
-from app.tasks.routing import UNIT_ROLES, can_act_on, supervises, supervises_case
+from app.tasks.routing import UNIT_SCOPED_ROLES, can_act_on, supervises, supervises_case
 from app.core.transaction import unit_of_work
 
 TITLE_MAX = 200  # Notification.title / EmailOutbox.subject
@@ -43,8 +43,8 @@ def _users_with_role(role: str, department_id: int | None = None) -> list[User]:
 
 def eligible_users(task: HumanTask) -> list[User]:
     """Active users who may act on the task (its lane's role, in scope)."""
-    department_id = task.department_id if task.role in UNIT_ROLES else None
-    if task.role in UNIT_ROLES and department_id is None:
+    department_id = task.department_id if task.role in UNIT_SCOPED_ROLES else None
+    if task.role in UNIT_SCOPED_ROLES and department_id is None:
         return []
     return [u for u in _users_with_role(task.role, department_id) if can_act_on(u, task)]
 

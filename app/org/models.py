@@ -18,6 +18,7 @@ ROLES = {
     "handler": N_("经办人"),
     "supervisor": N_("督导员"),
     "discipline": N_("纪检人事"),
+    "implementer": N_("联动实施单位"),
     "designer": N_("流程设计员"),
     "rule_approver": N_("规则审批人"),
     "admin": N_("系统管理员"),

@@ -11,7 +11,7 @@ from app.core.db_types import UTCDateTime
 from app.engine.models import ProcessInstance
 from app.core.extensions import db
 from app.core.i18n import N_
-from app.org.models import User
+from app.org.models import Department, User
 
 TASK_STATUSES = {"open": N_("待办"), "completed": N_("已办结"), "cancelled": N_("已取消")}
 # An open task of an instance that takes no step now: shown so, and not completable.
@@ -44,6 +44,9 @@ class HumanTask(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     form_key: Mapped[str | None] = mapped_column(String(100))
+    # Which item of its step the task is for (the model's `cx:item`, e.g. one measure of a
+    # multi-instance step), shown with its name; None for a step with one task.
+    item: Mapped[str | None] = mapped_column(String(100))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     status: Mapped[str] = mapped_column(String(20), default="open")
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
@@ -57,6 +60,7 @@ class HumanTask(db.Model):
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     case: Mapped[Case] = relationship()
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     instance: Mapped[ProcessInstance] = relationship()

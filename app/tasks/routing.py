@@ -3,7 +3,10 @@
 - discipline (纪检监察/人事): the same unit scope as handler — the accountability of the unit's
   own responsible persons (追究责任) is its discipline or HR office's task;
 - recorder: tasks and cases their own department recorded;
-- reviewer, supervisor: city-wide, or one district when `scope_district_id` is set.
+- reviewer, supervisor: city-wide, or one district when `scope_district_id` is set;
+- implementer (联动实施单位): the tasks given to their own unit by the task itself (the model's
+  `cx:unit`, e.g. one implementing unit of a joint sanction) — not the case: such a user sees the
+  tasks of their unit, not the cases (or other units' tasks) they belong to.
 The BPMN lane says which role acts; these rules say which unit of that role."""
 from __future__ import annotations
 
@@ -15,12 +18,17 @@ from app.tasks.models import HumanTask
 
 UNIT_ROLES = {"handler": "subject_department_id", "discipline": "subject_department_id",
               "recorder": "recording_department_id"}
+TASK_UNIT_ROLES = ("implementer",)  # the task names its unit (cx:unit), not the case
 DISTRICT_ROLES = ("reviewer", "supervisor")
-CASE_ROLES = (*UNIT_ROLES, *DISTRICT_ROLES)
+UNIT_SCOPED_ROLES = (*UNIT_ROLES, *TASK_UNIT_ROLES)  # a task of these roles belongs to one unit
+CASE_ROLES = (*UNIT_ROLES, *TASK_UNIT_ROLES, *DISTRICT_ROLES)  # roles that do casework (the inbox)
 
 
-def task_scope(role: str, case: Case) -> tuple[int | None, int | None]:
-    """(department_id, district_id) written on a new human task of this lane."""
+def task_scope(role: str, case: Case, unit_id: int | None = None) -> tuple[int | None, int | None]:
+    """(department_id, district_id) written on a new human task of this lane: the case's unit for
+    UNIT_ROLES, `unit_id` (the task's own unit) for TASK_UNIT_ROLES, none for district roles."""
+    if role in TASK_UNIT_ROLES:
+        return unit_id, case.district_id
     attr = UNIT_ROLES.get(role)
     return (getattr(case, attr) if attr else None), case.district_id
 
@@ -42,7 +50,7 @@ def can_act_on(user: User, task: HumanTask) -> bool:
     """Holds the lane's role and the task is in the user's scope."""
     if task.role not in user.roles:
         return False
-    if task.role in UNIT_ROLES:
+    if task.role in UNIT_SCOPED_ROLES:
         return task.department_id == user.department_id
     return _district_ok(user, task.district_id)
 
@@ -68,7 +76,7 @@ def task_filter(user: User):
     """SQL condition: open tasks this user may act on (by role and scope)."""
     clauses = []
     for role in user.roles:
-        if role in UNIT_ROLES:
+        if role in UNIT_SCOPED_ROLES:
             clauses.append(and_(HumanTask.role == role, HumanTask.department_id == user.department_id))
         elif role in DISTRICT_ROLES:
             cond = HumanTask.role == role
@@ -76,6 +84,13 @@ def task_filter(user: User):
                 cond = and_(cond, HumanTask.district_id == user.scope_district_id)
             clauses.append(cond)
     return or_(*clauses) if clauses else false()
+
+
+def can_view_task(user: User, task: HumanTask) -> bool:
+    """Whether the user may see the task at all: its case is in their scope, or it is theirs (they
+    may act on it, claimed or completed it) — an implementing unit sees its own tasks only."""
+    return (can_view_case(user, task.case) or can_act_on(user, task)
+            or user.id in (task.claimed_by_id, task.completed_by_id))
 
 
 def supervises(user: User, task: HumanTask) -> bool:

@@ -21,7 +21,7 @@ from app.notifications.service import task_assigned
 from app.org.models import Department, User
 from app.core.pagination import Total, count_capped
 from app.tasks.models import HumanTask, with_instance_status
-from app.tasks.routing import can_act_on, can_view_case, supervises, task_filter
+from app.tasks.routing import can_act_on, can_view_task, supervises, task_filter
 from app.tasks.sync import apply_step, bindings_for
 from app.core.transaction import unit_of_work
 
@@ -95,9 +95,10 @@ def tab_counts(user: User) -> dict[str, Total]:
 
 
 def get_task(user: User, task_id: int) -> HumanTask:
-    """404 when the case is outside the user's scope; 403 when they may see the case but not this task."""
+    """404 when neither the case nor the task is in the user's scope (`can_view_task`: an implementing
+    unit sees its own tasks only); 403 when they may see the case but not act on this task."""
     task = db.session.get(HumanTask, task_id, options=[joinedload(HumanTask.case).joinedload(Case.subject_department)])
-    if task is None or not can_view_case(user, task.case):
+    if task is None or not can_view_task(user, task):
         raise NotFound(_("任务不存在"))
     if not (can_act_on(user, task) or supervises(user, task) or task.claimed_by_id == user.id
             or task.completed_by_id == user.id):

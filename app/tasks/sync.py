@@ -8,14 +8,14 @@ from app.calendar.service import add_working_days
 from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.core.clock import LOCAL_TZ, clock, local_midnight_after
-from app.engine import Bindings, ProcessInstance, StepResult
-from app.core.errors import DomainError
+from app.engine import Bindings, ProcessInstance, ReadyTask, StepResult
+from app.core.errors import DomainError, ProcessError
 from app.core.extensions import db
 from app.notifications.service import task_assigned
-from app.org.models import ROLES
+from app.org.models import ROLES, Department
 from app.rules.service import describe
 from app.tasks.models import HumanTask
-from app.tasks.routing import task_scope
+from app.tasks.routing import TASK_UNIT_ROLES, task_scope
 
 _PASSED_KINDS = {
     "ScriptTask": "process.step",
@@ -41,6 +41,22 @@ def bindings_for(case: Case) -> Bindings:
         "punishment_level": case.punishment_level, "document_number": case.document_number,
         "escalated_from": case.escalated_from.number if case.escalated_from_id is not None else None,
     })
+
+
+def _task_unit(ready: ReadyTask) -> int | None:
+    """The id of the unit a task names itself (`cx:unit`, a unit code); None when it names none and
+    its lane's role does not need one. DomainError (the step fails, naming the task) when a role
+    that takes its unit from the task gets none, or an unknown or inactive one."""
+    if ready.unit is None and ready.lane not in TASK_UNIT_ROLES:
+        return None
+    unit = db.session.scalar(select(Department).where(Department.code == ready.unit, Department.active.is_(True))) \
+        if ready.unit is not None else None
+    if unit is None:
+        error = ProcessError(f"任务“{ready.name}”的办理单位（cx:unit）" + (f"“{ready.unit}”不存在或已停用" if ready.unit
+                                                                   else "未给出：该泳道的角色按任务确定办理单位"))
+        error.element_id, error.element_name = ready.bpmn_id, ready.name
+        raise error
+    return unit.id
 
 
 def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, started: bool = False) -> list[HumanTask]:
@@ -69,7 +85,7 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, sta
         for r in result.ready:
             if r.guid in open_tasks:
                 continue
-            department_id, district_id = task_scope(r.lane, case)
+            department_id, district_id = task_scope(r.lane, case, _task_unit(r))
             due_at = None
             if r.due_working_days is not None:
                 try:
@@ -80,7 +96,7 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, sta
             task = HumanTask(
                 task_guid=r.guid, case_id=case.id, instance_id=instance.id, bpmn_id=r.bpmn_id, name=r.name,
                 role=r.lane or "", department_id=department_id, district_id=district_id, form_key=r.form,
-                due_at=due_at, status="open", created_at=clock.now(),
+                item=r.item, due_at=due_at, status="open", created_at=clock.now(),
             )
             db.session.add(task)
             created.append(task)

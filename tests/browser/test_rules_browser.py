@@ -197,7 +197,7 @@ def test_every_shipped_table_opens_in_the_editor_and_passes_its_decision_tests(l
     designer.goto("/rules")
     keys = designer.locator("#decisions tbody tr").evaluate_all("rows => rows.map(r => r.dataset.key)")
     assert keys == ["complaint_thresholds", "exemption_grounds", "masking_rules", "publication_window", "record_deadlines",
-                    "sanction_measures", "warning_deadlines"]
+                    "sanction_deadlines", "sanction_measures", "warning_deadlines"]
     for key in keys:
         designer.goto(f"/rules/{key}/edit")
         expect(designer.locator("#rules-status")).to_contain_text("已加载", timeout=20_000)

@@ -134,7 +134,7 @@ class CaseRun:
     def complete(self, step: dict) -> None:
         """Complete the open task at element step["complete"] the way a real completion does:
         the form data validated, the timeline and decisions recorded, the engine stepped."""
-        task = self._open_task(step["complete"])
+        task = self._open_task(step["complete"], step.get("as"))
         actor = self._actor(task, step.get("as"))
         instance = db.session.get(engine.ProcessInstance, task.instance_id)
         form_version = forms.version_in(instance.version, task.form_key)
@@ -176,17 +176,21 @@ class CaseRun:
     def message(self, step: dict) -> None:
         """Deliver the message step["message"] to the case as a sender does (its form validated,
         the sender's role and scope checked), e.g. a court revoking the source decision."""
-        kind = events.MESSAGES.get(step["message"])
+        kind = events.message_kind(step["message"])
         if kind is None:
-            raise StepFailed(f"未知的消息 {step['message']}（可用：{'、'.join(events.MESSAGES)}）")
+            raise StepFailed(f"未知的消息 {step['message']}（可用：{'、'.join([*events.MESSAGES, *events.SYSTEM_MESSAGES])}）")
         actor = self.users.named(step["as"]) if step.get("as") else None
         if actor is not None and not events.may_send(actor, self.case, kind):
             raise StepFailed(f"用户 {step['as']} 不能为该案件登记“{kind.label}”")
         events.deliver(self.case, kind.name, dict(step.get("data") or {}), actor, via="流程测试")
 
-    def _open_task(self, element: str) -> HumanTask:
+    def _open_task(self, element: str, name: str | None = None) -> HumanTask:
+        """The open task at `element`; of several (a multi-instance step), the first the named user
+        may act on (e.g. their own unit's), else the first."""
         tasks = open_tasks(self.case)
-        task = next((t for t in tasks if t.bpmn_id == element), None)
+        at_element = [t for t in tasks if t.bpmn_id == element]
+        actor = self.users.named(name) if name and at_element else None
+        task = next((t for t in at_element if actor is not None and can_act_on(actor, t)), at_element[0] if at_element else None)
         if task is None:
             now_open = "、".join(sorted(t.bpmn_id for t in tasks)) or "无"
             raise StepFailed(f"任务 {element} 当前不是待办（当前待办：{now_open}）")
