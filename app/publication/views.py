@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from app.cases.models import KEY_AREAS, SUBJECT_TYPES, TIERS
+from app.core.clock import clock
 from app.core.errors import DomainError
 from app.core.i18n import tr
 from app.core.pagination import Total, page_count
@@ -55,6 +56,12 @@ def portal():
 def public_detail(publication_id: int):
     return render_template("publication/detail.html", record=service.get_public(publication_id),
                            SUBJECT_TYPES=SUBJECT_TYPES, masked=service.portal_masking())
+
+
+@bp.context_processor
+def portal_day() -> dict:
+    """`portal_today`: the day (Asia/Shanghai) the portal shows what is published — printed on paper."""
+    return {"portal_today": clock.today()}
 
 
 @bp.app_template_filter("last_public_day")
