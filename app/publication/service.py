@@ -182,6 +182,15 @@ def end_publication(case: Case, reason: str, on: date | None = None) -> Publicat
     return publication
 
 
+def _masking_in_force() -> int | None:
+    """The id of the masking_rules version in force today; None before any is deployed (a new
+    installation: nothing can be published without it, so there is nothing to mask)."""
+    try:
+        return masking.version_in_force()
+    except NotFound:
+        return None
+
+
 def follow_masking_rules(limit: int = REMASK_BATCH) -> int:
     """Mask again, in one transaction, up to `limit` open publications (not ended) whose stored view
     was masked by another version of `masking_rules` than the one in force today (Asia/Shanghai) —
@@ -192,9 +201,8 @@ def follow_masking_rules(limit: int = REMASK_BATCH) -> int:
     Returns how many were masked again; 0 when every view follows the rules in force, or when no
     masking table is in force yet (a new installation: nothing can have been published)."""
     with unit_of_work():
-        try:
-            current = masking.version_in_force()
-        except NotFound:
+        current = _masking_in_force()
+        if current is None:
             return 0
         rows = list(db.session.scalars(
             select(Publication).where(Publication.actual_end.is_(None),
@@ -278,7 +286,7 @@ def search_public(*, subject: str | None = None, area: str | None = None, tier: 
         fields["tier"] = [_("未知的失信程度 %(value)s", value=repr(tier))]
     if fields:
         raise ValidationFailed(_("筛选条件有误"), fields)
-    current = masking.version_in_force()
+    current = _masking_in_force()
     query = _current_query()
     if subject or q:
         query = query.where(Publication.masking_version_id == current)
@@ -318,9 +326,13 @@ def get_public(publication_id: int) -> dict:
     publication = db.session.scalar(_current_query().where(Publication.id == publication_id))
     if publication is None:
         raise NotFound(_("该记录未在公开期内或不存在"))
-    return _public_views([publication], masking.version_in_force())[0]
+    return _public_views([publication], _masking_in_force())[0]
 
 
 def portal_masking() -> list[str]:
-    """What the portal masks today (masked_kinds of the portal channel, rules in force)."""
-    return masked_kinds(masking.masker("portal"))
+    """What the portal masks today (masked_kinds of the portal channel, rules in force); [] before
+    any masking table is deployed (nothing is published then)."""
+    try:
+        return masked_kinds(masking.masker("portal"))
+    except NotFound:
+        return []
