@@ -1,6 +1,7 @@
 """The periodic work of an installation, on the top floor because it reaches across domains: fire
 the timers that are due (and report missed deadlines), render documents issued in the background,
-send queued mail, push the sharing feed to the credit platforms. `flask --app wsgi tick [--every N]` runs it in-process (what `make run` uses);
+send queued mail, mask published records again when other masking rules come into force, push the
+sharing feed to the credit platforms. `flask --app wsgi tick [--every N]` runs it in-process (what `make run` uses);
 the Celery beat schedule of app/worker.py runs the same `run_due_work` on the workers."""
 from __future__ import annotations
 
@@ -17,18 +18,20 @@ from app.core.cli import fail
 from app.core.clock import clock
 from app.documents.service import render_pending
 from app.notifications.mail import deliver_outbox
+from app.publication.service import follow_masking_rules
 from app.sharing.delivery import deliver_due as deliver_sharing
 
 # The commands of this module; the app factory adds each to `flask` at the top level.
-cli = AppGroup("scheduler", help="The periodic work: timers, background documents, mail, the sharing feed.")
+cli = AppGroup("scheduler", help="The periodic work: timers, background documents, mail, masking, the sharing feed.")
 
 
 def run_due_work() -> dict:
     """One round of the periodic work; safe to run on several processes at once. Returns
     {"timers": {"fired", "failed", "missed"}, "documents": number rendered,
-    "mail": {"sent", "retried", "failed"}, "sharing": {"acknowledged", "retried", "failed"}}."""
+    "mail": {"sent", "retried", "failed"}, "masking": publications masked again (their "update"
+    events queued before the push), "sharing": {"acknowledged", "retried", "failed"}}."""
     return {"timers": fire_due_timers(), "documents": render_pending(), "mail": deliver_outbox(),
-            "sharing": deliver_sharing()}
+            "masking": follow_masking_rules(), "sharing": deliver_sharing()}
 
 
 @cli.command("tick")
@@ -53,6 +56,8 @@ def tick_command(now: str | None, every: float):
             click.echo(f"{datetime.now().isoformat(timespec='seconds')} 触发 {result['fired']} 个，失败 {result['failed']} 个")
         if any(mail.values()):
             click.echo(f"邮件：发送 {mail['sent']}，待重试 {mail['retried']}，失败 {mail['failed']}")
+        if work["masking"]:
+            click.echo(f"按现行脱敏规则重新脱敏公开记录 {work['masking']} 条")
         sharing = work["sharing"]
         if any(sharing.values()):
             click.echo(f"信用共享：已确认 {sharing['acknowledged']}，待重试 {sharing['retried']}，失败 {sharing['failed']}")

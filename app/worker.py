@@ -16,8 +16,8 @@ celery.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, timezone="
 
 @celery.task(name="chengxin.tick")
 def tick() -> dict:
-    """Fire due timers, render documents issued in the background, send queued mail, push the
-    sharing feed to the credit platforms. Safe to run
-    on several workers at once."""
+    """Fire due timers, render documents issued in the background, send queued mail, mask
+    published records again when other masking rules come into force, push the sharing feed to
+    the credit platforms. Safe to run on several workers at once."""
     with flask_app.app_context():
         return run_due_work()

@@ -64,7 +64,7 @@ def test_every_decision_of_a_record_is_stored_with_who_when_outcome_reasons_and_
         ("entry_review", "return", "退回记录单位补正", "来源文书号有误", "reviewer"),
         ("entry_review", "approve", "通过，告知被记录单位", APPROVE["review_opinion"], "reviewer"),
         ("objection_review", "uphold", "维持原记录", "回单日期晚于约定期限", "reviewer"),
-        ("publication", "true", "公开并共享", PUBLISH["decision_note"], "reviewer"),
+        ("publication", "true", "予以公开", PUBLISH["decision_note"], "reviewer"),
         ("repair", "refuse", "不予修复", "未提供支付凭证", "reviewer"),
         ("repair", "grant", "准予修复，停止公开", "已纠正失信行为并提交凭证", "reviewer"),
         ("publication_end", "ended", "停止公开", found[-1].reasons, None),
@@ -162,7 +162,7 @@ def test_case_page_shows_decisions_with_opinion_and_basis_and_an_empty_state(app
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
     section = html.split('id="decisions"')[1].split("</section>")[0]
     assert "入库审核" in section and "通过，告知被记录单位" in section and APPROVE["review_opinion"] in section
-    assert "公开决定" in section and PUBLISH["decision_note"] in section and "公开并共享" in section
+    assert "公开决定" in section and PUBLISH["decision_note"] in section and "予以公开" in section
     assert "审慎确定公开范围" in section and "审核员 李娜" in section and "2026-09-14 09:00" in section
     assert section.count('class="decision"') == 2
     assert 'id="no-decisions"' in client.get(f"/cases/{untouched}").get_data(as_text=True)

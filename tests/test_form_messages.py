@@ -9,7 +9,7 @@ from app.core.clock import LOCAL_TZ
 from tests.support import RECORD, Api
 from tests.test_case_file import APPROVE, case_file, values
 
-PUBLISH_FIELD = "在“上海诚信网”公开并共享至全国信用信息共享平台"
+PUBLISH_FIELD = "在政务失信记录公开查询网站公开该记录"
 
 
 def fields_of(r) -> dict:
@@ -31,7 +31,7 @@ def test_a_wrong_choice_lists_the_forms_names_for_the_choices(api):
     task = reviewer.task_for(case["id"], "publication_decision")
     for wrong in ("x", 1):
         r = reviewer.post(f"/tasks/{task['id']}/complete", {"data": {"publish": wrong, "decision_note": "说明"}})
-        assert fields_of(r)["publish"] == [f"“{PUBLISH_FIELD}”的取值必须是以下之一：公开并共享、不予公开"]
+        assert fields_of(r)["publish"] == [f"“{PUBLISH_FIELD}”的取值必须是以下之一：予以公开、不予公开"]
 
 
 def test_a_oneof_choice_is_named_by_its_titles(app):
@@ -52,7 +52,7 @@ def test_the_case_file_shows_a_yes_no_choice_by_its_label(api, tick):
     tick(datetime(2026, 12, 14, 0, 0, 1, tzinfo=LOCAL_TZ))
     _task, entries = case_file(handler, case["id"], "apply_repair")
     decision = next(e for e in entries if e["element"] == "publication_decision")
-    assert values(decision)[PUBLISH_FIELD] == "公开并共享"
+    assert values(decision)[PUBLISH_FIELD] == "予以公开"
 
 
 def test_a_corrected_record_is_named_by_the_record_forms_titles_in_the_timeline(api):

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -25,6 +25,9 @@ from app.org.models import CivilServant, User
 from app.publication import service as publication
 from app.publication.signals import publication_changed
 from tests.support import load_calendar_year
+from app.rules import service as rules
+from tests.sharing_support import Receiver
+from tests.test_rules import shipped
 from tests.web_support import csrf_token, login
 
 ID_18 = "31010519800101123X"
@@ -236,10 +239,12 @@ def test_the_notification_prints_the_facts_masked(api, tmp_path):
     assert re.search(r"021-?\*{6}34", text)  # pdftotext drops a hyphen that ends a line
     assert "沪财监〔2026〕17号" in text and "2026年3月15日" in text  # a document number and a date stay
     assert "孙明" in text  # the unit is told which of its civil servants: names are masked for the public only
-    # It promises only what the system does: the portal it is published on, masking, sharing that is
-    # withdrawn at the end — no sanctions lifted (that part is not built), no other websites.
-    assert "http://127.0.0.1:5000/public" in text and "脱敏处理" in text and "撤回共享" in text
-    assert "惩戒" not in text and "信用中国" not in text
+    # It promises only what the system does: the portal it is published on and its masking; no
+    # sharing (no endpoint is configured here: tests/test_document_promises.py has both), no
+    # sanctions, no other websites.
+    assert "http://127.0.0.1:5000/public" in text and "作脱敏处理" in text
+    assert "推送" not in text and "共享" not in text and "撤回" not in text
+    assert "惩戒" not in text and "信用中国" not in text and "诚信网" not in text
 
 
 def test_the_portal_speaks_english_when_chosen(client):
@@ -260,3 +265,106 @@ def test_the_register_reads_through_the_api_for_its_roles_only(api):
     assert r.status_code == 422 and "reason" in r.get_json()["error"]["fields"]
     assert api.as_("handler.czj").get("/publications").status_code == 403
     assert api.as_("recorder").get("/publications").status_code == 403
+
+
+# ---------------------------------------------------------------- masking rules change
+
+def names_hidden_entirely() -> str:
+    """The shipped masking rules, except that a civil servant's name is hidden entirely in public
+    (no longer keeping the surname): the field and the name where the title and facts mention it."""
+    xml = shipped("masking_rules")
+    for rule in ("masking_rules_name", "masking_rules_name_text"):
+        xml = re.sub(rf'(<rule id="{rule}">.*?_o3"><text>)1(</text>)', r"\g<1>0\2", xml, flags=re.S)
+    return xml
+
+
+def publish_masking_rules(xml: str, on: date | None = None) -> None:
+    """A designer drafts `xml`, an approver publishes it in force from `on` (default today)."""
+    designer = db.session.scalar(select(User).where(User.username == "designer"))
+    approver = db.session.scalar(select(User).where(User.username == "approver"))
+    draft = rules.save_draft(designer, "masking_rules", xml, comment="个人信息保护加强")
+    rules.publish(approver, draft.id, effective_from=on or clock.today(), note="公务员姓名不再保留姓")
+
+
+@pytest.fixture()
+def receiver(app):
+    """A credit platform (national) receiving the sharing feed for one test."""
+    saved = app.config["SHARING_ENDPOINTS"]
+    platform = Receiver().start()
+    app.config["SHARING_ENDPOINTS"] = [{"name": "national", "url": platform.url("/national")}]
+    yield platform
+    app.config["SHARING_ENDPOINTS"] = saved
+    platform.stop()
+
+
+def test_new_masking_rules_mask_the_portal_and_api_at_once_and_the_feed_gets_one_update(api, client, tick, receiver):
+    case_id = published_record(api)
+    tick()
+    [(kind, _)] = receiver.received("/national")
+    assert kind == "publish" and receiver.requests[0]["body"]["record"]["subject_name"] == "孙*（市财政局）"
+    [row] = publication.for_case(db.session.get(Case, case_id))
+    assert client.get("/api/v1/public/records?subject=孙").get_json()["total"] == 1
+
+    publish_masking_rules(names_hidden_entirely())
+    # Before any tick: the portal and the API mask by the rules in force, not by the stored view.
+    for page in (client.get("/public").get_data(as_text=True), client.get(f"/public/records/{row.id}").get_data(as_text=True)):
+        assert "**（市财政局）" in page and "孙*" not in page
+        assert_nothing_personal(page)
+    api_record = client.get(f"/api/v1/public/records/{row.id}").get_json()
+    assert api_record["subject_name"] == "**（市财政局）" and "孙" not in api_record["title"] + api_record["facts"]
+    [listed] = client.get("/api/v1/public/records").get_json()["items"]
+    assert listed == api_record
+    # A search never matches text masked by the rules no longer in force.
+    assert client.get("/api/v1/public/records?subject=孙").get_json()["total"] == 0
+    assert client.get("/api/v1/public/records?q=孙").get_json()["total"] == 0
+
+    with signals() as seen:
+        output = tick()
+    assert "重新脱敏公开记录 1 条" in output
+    [(event, _, publication_id, record, _)] = seen
+    assert (event, publication_id) == ("update", row.id)
+    assert record == {k: v for k, v in api_record.items() if k != "id"}
+    updates = [r["body"] for r in receiver.requests if r["body"]["kind"] == "update"]
+    assert len(updates) == 1 and updates[0]["record"]["subject_name"] == "**（市财政局）"
+    assert {k: v for k, v in api_record.items() if k != "id"} == updates[0]["record"]
+    db.session.expire_all()
+    [row] = publication.for_case(db.session.get(Case, case_id))
+    assert row.subject_name == "**（市财政局）" and "孙" not in row.search_text
+    assert client.get("/api/v1/public/records?q=**（市财政局）").get_json()["total"] == 1
+    with signals() as seen:
+        tick()
+        tick(timedelta(days=1))
+    assert seen == [] and [k for k, _ in receiver.received("/national")] == ["publish", "update"]
+
+
+def test_a_version_in_force_from_tomorrow_masks_from_tomorrow(api, client, tick):
+    published_record(api)
+    publish_masking_rules(names_hidden_entirely(), on=date(2026, 9, 15))
+    with signals() as seen:
+        tick()
+    assert seen == []
+    [item] = client.get("/api/v1/public/records").get_json()["items"]
+    assert item["subject_name"] == "孙*（市财政局）"  # today's rules
+    clock.set(datetime(2026, 9, 15, 0, 0, 1, tzinfo=LOCAL_TZ))  # no tick yet
+    assert client.get(f"/api/v1/public/records/{item['id']}").get_json()["subject_name"] == "**（市财政局）"
+    with signals() as seen:
+        tick()
+    assert [(e, r["subject_name"]) for e, _, _, r, _ in seen] == [("update", "**（市财政局）")]
+
+
+def test_a_new_version_that_changes_nothing_public_announces_nothing(api, client, tick):
+    """Only the document channel changes (landlines keep one digit more in documents): the stored
+    views are marked masked by the new version, and no update is sent. A row stored before the
+    version was kept is masked again the same way."""
+    case_id = published_record(api)
+    xml = re.sub(r'(<rule id="masking_rules_landline">.*?_i2"><text>)-(</text>)', r'\1"portal", "feed"\2',
+                 shipped("masking_rules"), flags=re.S)
+    publish_masking_rules(xml)
+    with unit_of_work():
+        [row] = publication.for_case(db.session.get(Case, case_id))
+        old_version, row.masking_version_id = row.masking_version_id, None
+    with signals() as seen:
+        assert "重新脱敏公开记录 1 条" in tick()
+    db.session.expire_all()
+    [row] = publication.for_case(db.session.get(Case, case_id))
+    assert seen == [] and row.masking_version_id not in (None, old_version)

@@ -19,7 +19,7 @@ module (document types, HTML) costs nothing.
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,6 +83,27 @@ def _date_text(value) -> str:
         return str(value)
 
 
+def _as_date(value) -> date | None:
+    """A date, or an ISO text (a stored context read back from JSON), as a date; None otherwise."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def publication_period(case: dict) -> dict:
+    """The case values with `publication_last_day` — the last day the record is shown, the day
+    before `publication_end` (the first day it no longer is; see app.publication.models) — and
+    `publication_period`, true when the publication shows the record for at least one day."""
+    start, end = _as_date(case.get("publication_start")), _as_date(case.get("publication_end"))
+    last = end - timedelta(days=1) if end else None
+    return {**case, "publication_last_day": last, "publication_period": bool(start and last and last >= start)}
+
+
 def _template_values(doc_type: str, context: dict, *, inline_css: bool) -> dict:
     if doc_type not in DOC_TYPES:
         raise ValueError(f"unknown document type: {doc_type!r}")
@@ -91,7 +112,7 @@ def _template_values(doc_type: str, context: dict, *, inline_css: bool) -> dict:
         **context,
         "doc_type": doc_type,
         "title": context.get("title") or DOC_TYPES[doc_type],
-        "case": context.get("case") or {},
+        "case": publication_period(context.get("case") or {}),
         "data": context.get("data") or {},
         "timeline": context.get("timeline") or [],
         "cn_date": _date_text,

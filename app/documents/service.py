@@ -33,6 +33,9 @@ from app.core.inputs import required_text
 from app.org.models import Department, User
 from app.core.transaction import after_commit, insert_if_missing, unit_of_work
 from app.publication import masking
+from app.publication import service as publication
+from app.sharing.endpoints import configured
+from app.sharing.models import PLATFORMS
 
 OUTCOME_LABELS = {
     "objection_outcome": {"uphold": "维持原记录", "correct": "更正记录", "revoke": "撤销记录"},
@@ -105,7 +108,14 @@ def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
     """What a document says about `case`, with the step's `data`: every text masked as the decision
     table `masking_rules` says for the channel "document" (app.publication.masking) — the facts, the
     title, the subject and each value of `data` under its own key — so no resident ID number, phone
-    number or house number is printed, whatever was typed."""
+    number or house number is printed, whatever was typed.
+
+    What a document may say about publication is what the system does, as of the issue: `public_url`
+    (the portal), `public_scope` (the labels of the public fields, publication.PUBLIC_FIELDS),
+    `masked` ({"portal": [...], "feed": [...]}: the labels of what the masking rules in force mask
+    there, masking.KIND_LABELS) and `platforms` (the credit platforms the sharing feed is configured
+    to push to, SHARING_ENDPOINTS, in PLATFORMS order; [] when none: the document then claims no
+    sharing). The period's last day is derived when rendering (render.publication_period)."""
     m = masking.masker("document", names=masking.case_names(case))
     data = dict(data or {})
     deadline = _day(data.pop("deadline", None))
@@ -113,10 +123,15 @@ def build_context(case: Case, doc_type: str, data: dict | None) -> dict:
     for key, labels in OUTCOME_LABELS.items():
         if key in data:
             data[f"{key}_label"] = labels.get(data[key], data[key])
+    endpoints = configured(current_app.config)
     return {
         "doc_type": doc_type, "title": DOC_TYPES[doc_type],
         "addressee": CIRCULATED_TO.get(doc_type) or case.subject_department.name,
         "issuer": case.recording_department.name, "public_url": portal_url(),
+        "public_scope": [publication.PUBLIC_FIELD_LABELS[name] for name in publication.PUBLIC_FIELDS],
+        "masked": {channel: [masking.KIND_LABELS[kind] for kind in publication.masked_kinds(m.on_channel(channel))]
+                   for channel in ("portal", "feed")},
+        "platforms": [label for name, label in PLATFORMS.items() if name in endpoints],
         "case": {
             "number": case.number, "title": m.text("title", case.title), "subject": masking.subject_name(case, m),
             "facts": m.text("facts", case.facts),

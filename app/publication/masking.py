@@ -11,22 +11,27 @@ separators, landlines with their area code (021-…, (021)…, 010…), house nu
 (…路88号1201室). Document numbers (沪财监〔2026〕17号) and dates (2026-03-15, 20260315) are none of these.
 
 The table version is the one in force on the day the text is masked (Asia/Shanghai). A missing
-table is an error: nothing is published or issued unmasked.
+table is an error: nothing is published or issued unmasked. What a channel masks is also what the
+portal's note and the documents say is masked (`Masker.kinds`): the statement follows the table.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flask import current_app
 
 from app.core.clock import clock
+from app.core.i18n import N_
 from app.engine import dmn
 from app.rules import service as rules
 
 TABLE = "masking_rules"
 CHANNELS = ("portal", "feed", "document")
+# What each kind hides, in the order a statement lists them ("身份证号码、手机号码…作脱敏处理").
+KIND_LABELS = {"resident_id": N_("身份证号码"), "mobile": N_("手机号码"), "landline": N_("固定电话号码"),
+               "address": N_("门牌地址"), "person_name": N_("公务员姓名")}
 
 _NO_ALNUM_BEFORE, _NO_ALNUM_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 _MONTH, _DAY = r"(?:0[1-9]|1[0-2])", r"(?:0[1-9]|[12]\d|3[01])"
@@ -76,7 +81,9 @@ class Masking:
     keep_tail: int
 
 
-_plans: dict[tuple[int, str, str], tuple[Masking, ...]] = {}  # (table version id, field, channel); versions never change
+# (table content hash, field, channel): a table's content never changes under its hash (a version
+# id could name other content in another database, e.g. a restored or test one).
+_plans: dict[tuple[str, str, str], tuple[Masking, ...]] = {}
 
 
 @dataclass
@@ -90,8 +97,8 @@ class Masker:
     names: tuple[str, ...] = field(default_factory=tuple)
 
     def maskings(self, name: str) -> tuple[Masking, ...]:
-        """The maskings the table gives for field `name` in this channel (cached per table version)."""
-        key = (self.version_id, name, self.channel)
+        """The maskings the table gives for field `name` in this channel (cached per table content)."""
+        key = (self.table.content_hash, name, self.channel)
         if key not in _plans:
             outputs = dmn.evaluate(self.table, {"field": name, "channel": self.channel},
                                    time_limit=current_app.config["SCRIPT_TIME_LIMIT_SECONDS"]).outputs
@@ -119,6 +126,22 @@ class Masker:
             raise dmn.DecisionError(f"脱敏规则 {TABLE} 给出了未知的脱敏项：{m.kind!r}")
         return pattern.sub(lambda match: _hide(match.group(0), m.kind, m.keep_head, m.keep_tail), value)
 
+    def kinds(self, names) -> list[str]:
+        """The kinds (KIND_LABELS keys, in that order) this channel applies to any of the fields
+        `names`: what a statement about this channel's masking may say is masked."""
+        applied = {m.kind for name in names for m in self.maskings(name)}
+        return [kind for kind in KIND_LABELS if kind in applied]
+
+    def on_channel(self, channel: str) -> Masker:
+        """The same table version and names for another channel (no second read of the table)."""
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown masking channel {channel!r}")
+        return replace(self, channel=channel)
+
+    def for_names(self, names) -> Masker:
+        """The same table version and channel, looking for other personal names."""
+        return replace(self, names=tuple(n for n in names if n))
+
     def values(self, data: dict) -> dict:
         """Every string value of `data` masked as the field its key names (nested dicts and lists too)."""
         def walk(key, value):
@@ -130,14 +153,21 @@ class Masker:
         return {k: walk(k, v) for k, v in data.items()}
 
 
-def masker(channel: str, *, names=(), on: date | None = None) -> Masker:
+def masker(channel: str, *, names=(), on: date | None = None, version_id: int | None = None) -> Masker:
     """The masking of `channel` ("portal", "feed" or "document") by the version of `masking_rules`
-    in force on `on` (default today, Asia/Shanghai). `names`: civil servants' names to look for in
-    texts. Raises ValueError for an unknown channel, NotFound when the table is not deployed."""
+    in force on `on` (default today, Asia/Shanghai), or by the version `version_id` (how a stored
+    view was masked). `names`: civil servants' names to look for in texts. Raises ValueError for an
+    unknown channel, NotFound when the table (or that version) is not deployed."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown masking channel {channel!r}")
-    version = rules.in_force(TABLE, on or clock.today())
+    version = rules.get_version(version_id) if version_id is not None else rules.in_force(TABLE, on or clock.today())
     return Masker(channel, version.id, dmn.table_of(version.xml), tuple(n for n in names if n))
+
+
+def version_in_force(on: date | None = None) -> int:
+    """The id of the `masking_rules` version in force on `on` (default today, Asia/Shanghai): one
+    light read, to tell whether a stored view was masked by it. NotFound when none is in force."""
+    return rules.in_force_id(TABLE, on or clock.today())
 
 
 def case_names(case) -> tuple[str, ...]:

@@ -1,7 +1,9 @@
 """The publication register: one row per publication of a dishonesty record, with its scope (which
 fields are public), its period and why it ended. The row also keeps the public view of the record
 as published (`record`, already masked): the portal and the sharing feed read that, never the case,
-so nothing outside the scope and nothing unmasked can reach them."""
+so nothing outside the scope and nothing unmasked can reach them. `masking_version_id` names the
+version of the masking rules that masked it: when another version comes into force the view is
+masked again (app.publication.service.follow_masking_rules)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -42,6 +44,9 @@ class Publication(db.Model):
     key_area: Mapped[str | None] = mapped_column(String(40), index=True)
     tier: Mapped[str | None] = mapped_column(String(20))
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The masking_rules version the stored view (record, subject_name, search_text) was masked by;
+    # None for rows stored before it was kept (masked again by the next tick).
+    masking_version_id: Mapped[int | None] = mapped_column(ForeignKey("decision_version.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

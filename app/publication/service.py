@@ -7,6 +7,12 @@ change stores the public view of the record (masked, within the publication's sc
 sends `app.publication.signals.publication_changed` (publish / update / withdraw) in the caller's
 transaction. The portal reads only current rows: one that ended disappears with the commit that
 ended it.
+
+The stored view is masked by the masking rules in force when it was stored. When another version of
+`masking_rules` comes into force (published today, or on its effective day), `follow_masking_rules`
+(run by the tick) masks every open publication again and announces "update" where the feed's view
+changed; until then the portal and the public API mask such a row again as they read it, and text
+searches skip it, so the public never sees a view masked by rules no longer in force.
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.i18n import N_
 from app.core.pagination import Total, count_capped
+from app.core.transaction import unit_of_work
 from app.publication import masking
 from app.publication.models import END_REASONS, Publication
 from app.publication.signals import publication_changed
@@ -39,7 +46,11 @@ PUBLIC_FIELD_LABELS = {
 }
 # The keys of a public record (the signal's contract): the scoped fields and the period.
 RECORD_KEYS = PUBLIC_FIELDS + ("start", "planned_end", "actual_end", "end_reason")
+# The fields of the public view that go through the masking rules (the subject as a civil
+# servant's name; see public_record): what a statement about the masking of a publication covers.
+MASKED_FIELDS = ("civil_servant_name", "title", "facts", "source_document_number")
 SEARCH_MAX_CHARS = 100
+REMASK_BATCH = 200  # open publications masked again per tick
 
 
 REGISTER_ROLES = ("reviewer", "supervisor", "admin")  # who reads the publication register (web and API)
@@ -66,7 +77,11 @@ def _decided_on(case: Case) -> str | None:
 def public_record(case: Case, publication: Publication, *, channel: str = "portal") -> dict:
     """The public view of a published record: RECORD_KEYS, fields outside the publication's scope
     None, every text masked by `masking_rules` for `channel` as in force today; dates ISO strings."""
-    m = masking.masker(channel, names=masking.case_names(case))
+    return _view(case, publication, masking.masker(channel, names=masking.case_names(case)))
+
+
+def _view(case: Case, publication: Publication, m: masking.Masker) -> dict:
+    """public_record with the masking `m` (its channel, table version and the case's names)."""
     values = {
         "number": case.number, "subject_name": masking.subject_name(case, m), "subject_type": case.subject_type,
         "title": m.text("title", case.title), "source_type": case.source_type,
@@ -83,9 +98,18 @@ def public_record(case: Case, publication: Publication, *, channel: str = "porta
     return record
 
 
-def _store(case: Case, publication: Publication) -> dict:
-    record = public_record(case, publication)
+def masked_kinds(m: masking.Masker) -> list[str]:
+    """What the public view masks in m's channel by m's table version: masking.KIND_LABELS keys
+    (resident_id, mobile, …) applied to any of MASKED_FIELDS — what the portal's note and the
+    documents say is masked."""
+    return m.kinds(MASKED_FIELDS)
+
+
+def _store(case: Case, publication: Publication, m: masking.Masker | None = None) -> dict:
+    m = m or masking.masker("portal", names=masking.case_names(case))
+    record = _view(case, publication, m)
     publication.record = record
+    publication.masking_version_id = m.version_id
     publication.subject_name = record["subject_name"] or ""
     publication.subject_type, publication.key_area, publication.tier = case.subject_type, case.key_area, case.tier
     publication.search_text = "\n".join(record[k] or "" for k in ("number", "subject_name", "title", "facts",
@@ -95,8 +119,8 @@ def _store(case: Case, publication: Publication) -> dict:
     return record
 
 
-def _announce(event: str, case: Case, publication: Publication) -> None:
-    feed = public_record(case, publication, channel="feed")
+def _announce(event: str, case: Case, publication: Publication, feed: dict | None = None) -> None:
+    feed = feed if feed is not None else public_record(case, publication, channel="feed")
     publication_changed.send(None, event=event, case_id=case.id, publication_id=publication.id, record=feed,
                              occurred_at=clock.now())
 
@@ -158,6 +182,55 @@ def end_publication(case: Case, reason: str, on: date | None = None) -> Publicat
     return publication
 
 
+def _masking_in_force() -> int | None:
+    """The id of the masking_rules version in force today; None before any is deployed (a new
+    installation: nothing can be published without it, so there is nothing to mask)."""
+    try:
+        return masking.version_in_force()
+    except NotFound:
+        return None
+
+
+def follow_masking_rules(limit: int = REMASK_BATCH) -> int:
+    """Mask again, in one transaction, up to `limit` open publications (not ended) whose stored view
+    was masked by another version of `masking_rules` than the one in force today (Asia/Shanghai) —
+    a version published for today, or one whose effective day has come — and announce "update"
+    for each whose feed view changed (the feed's view under the version it was masked by, or for a
+    row stored before the version was kept, its stored portal view). The tick calls this; rows
+    another process is re-masking are skipped (PostgreSQL SKIP LOCKED; SQLite's write lock).
+    Returns how many were masked again; 0 when every view follows the rules in force, or when no
+    masking table is in force yet (a new installation: nothing can have been published)."""
+    with unit_of_work():
+        current = _masking_in_force()
+        if current is None:
+            return 0
+        rows = list(db.session.scalars(
+            select(Publication).where(Publication.actual_end.is_(None),
+                                      or_(Publication.masking_version_id.is_(None),
+                                          Publication.masking_version_id != current))
+            .order_by(Publication.id).limit(limit).with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)))
+        if not rows:
+            return 0
+        portal = masking.masker("portal")
+        feed = portal.on_channel("feed")
+        for publication in rows:
+            case = publication.case
+            names = masking.case_names(case)
+            before_version, before_view = publication.masking_version_id, dict(publication.record or {})
+            if before_version is None:
+                changed = _store(case, publication, portal.for_names(names)) != before_view
+                shared = None
+            else:
+                old = masking.masker("feed", names=names, version_id=before_version)
+                shared = _view(case, publication, feed.for_names(names))
+                changed = shared != _view(case, publication, old)
+                _store(case, publication, portal.for_names(names))
+            if changed:
+                _announce("update", case, publication, shared)
+        return len(rows)
+
+
 # ---------------------------------------------------------------- the register (staff)
 
 def register(*, status: str | None = None, reason: str | None = None, area: str | None = None,
@@ -202,8 +275,9 @@ def search_public(*, subject: str | None = None, area: str | None = None, tier: 
                   q: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[dict], Total]:
     """What is published today ([(publication id, public record)], newest first) with filters:
     subject (text in the masked subject name), key area, tier, text (in the masked number, subject,
-    title, facts, document number). Searching never looks at unmasked data. ValidationFailed
-    naming a filter that is too long or not a known area or tier."""
+    title, facts, document number). Searching never looks at unmasked data, nor at a view masked by
+    rules no longer in force (until the tick masks it again, such a row is found by area and tier
+    only). ValidationFailed naming a filter that is too long or not a known area or tier."""
     fields = {}
     for name, value in (("subject", subject), ("q", q)):
         if value and len(value) > SEARCH_MAX_CHARS:
@@ -212,7 +286,10 @@ def search_public(*, subject: str | None = None, area: str | None = None, tier: 
         fields["tier"] = [_("未知的失信程度 %(value)s", value=repr(tier))]
     if fields:
         raise ValidationFailed(_("筛选条件有误"), fields)
+    current = _masking_in_force()
     query = _current_query()
+    if subject or q:
+        query = query.where(Publication.masking_version_id == current)
     if subject:
         query = query.where(Publication.subject_name.ilike(f"%{_escape_like(subject)}%", escape="\\"))
     if area:
@@ -224,12 +301,23 @@ def search_public(*, subject: str | None = None, area: str | None = None, tier: 
     total = count_capped(query, page, per_page)
     rows = db.session.scalars(query.order_by(Publication.start.desc(), Publication.id.desc())
                               .offset((page - 1) * per_page).limit(per_page))
-    return [public_view(p) for p in rows], total
+    return _public_views(list(rows), current), total
 
 
-def public_view(publication: Publication) -> dict:
-    """A register row as the portal shows it: `id` and the stored public record."""
-    return {"id": publication.id, **{key: (publication.record or {}).get(key) for key in RECORD_KEYS}}
+def _public_views(rows: list[Publication], current: int) -> list[dict]:
+    """The rows as the portal shows them: `id` and the public record — the stored one, or for a row
+    masked by another version than `current` (the one in force), the case's view masked again now
+    by the rules in force (read only: the tick stores it)."""
+    portal = None
+    views = []
+    for publication in rows:
+        record = publication.record or {}
+        if publication.masking_version_id != current:
+            portal = portal or masking.masker("portal")
+            case = publication.case
+            record = _view(case, publication, portal.for_names(masking.case_names(case)))
+        views.append({"id": publication.id, **{key: record.get(key) for key in RECORD_KEYS}})
+    return views
 
 
 def get_public(publication_id: int) -> dict:
@@ -238,4 +326,13 @@ def get_public(publication_id: int) -> dict:
     publication = db.session.scalar(_current_query().where(Publication.id == publication_id))
     if publication is None:
         raise NotFound(_("该记录未在公开期内或不存在"))
-    return public_view(publication)
+    return _public_views([publication], _masking_in_force())[0]
+
+
+def portal_masking() -> list[str]:
+    """What the portal masks today (masked_kinds of the portal channel, rules in force); [] before
+    any masking table is deployed (nothing is published then)."""
+    try:
+        return masked_kinds(masking.masker("portal"))
+    except NotFound:
+        return []

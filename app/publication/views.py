@@ -2,16 +2,19 @@
 the publication register for staff (`/publications`: reviewers, supervisors, admins)."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from app.cases.models import KEY_AREAS, SUBJECT_TYPES, TIERS
+from app.core.clock import clock
 from app.core.errors import DomainError
 from app.core.i18n import tr
 from app.core.pagination import Total, page_count
 from app.core.rate_limits import public_rate_limit
 from app.core.views import page_arg, role_required
-from app.publication import service
+from app.publication import masking, service
 from app.publication.models import END_REASONS
 
 bp = Blueprint("publication", __name__)
@@ -44,14 +47,36 @@ def portal():
     page = page_arg()
     items, total = service.search_public(page=page, per_page=PER_PAGE, **filters)
     return render_template("publication/portal.html", items=items, total=total, page=page,
-                           pages=page_count(total, PER_PAGE), filters=filters, errors=errors), (422 if errors else 200)
+                           pages=page_count(total, PER_PAGE), filters=filters, errors=errors,
+                           masked=service.portal_masking()), (422 if errors else 200)
 
 
 @bp.get("/public/records/<int:publication_id>")
 @public_rate_limit
 def public_detail(publication_id: int):
     return render_template("publication/detail.html", record=service.get_public(publication_id),
-                           SUBJECT_TYPES=SUBJECT_TYPES)
+                           SUBJECT_TYPES=SUBJECT_TYPES, masked=service.portal_masking())
+
+
+@bp.context_processor
+def portal_day() -> dict:
+    """`portal_today`: the day (Asia/Shanghai) the portal shows what is published — printed on paper."""
+    return {"portal_today": clock.today()}
+
+
+@bp.app_template_filter("last_public_day")
+def last_public_day(planned_end: str | None) -> str:
+    """The last day a record is shown, from a public record's `planned_end` (ISO; the first day it
+    is no longer shown): the period the portal states ends the day before."""
+    if not planned_end:
+        return ""
+    return (date.fromisoformat(planned_end) - timedelta(days=1)).isoformat()
+
+
+@bp.app_template_filter("masking_kind_label")
+def masking_kind_label(kind: str) -> str:
+    """A masking kind (masking.KIND_LABELS key) in the user's language."""
+    return tr(masking.KIND_LABELS.get(kind, kind))
 
 
 @bp.app_template_filter("public_field_label")

@@ -1,7 +1,11 @@
 """The public portal in Chromium, signed out (issue 19): search by subject and tier, open a record,
 read it masked, print it without the search form, and see it gone once its publication ends — all
-without a Content-Security-Policy violation."""
+without a Content-Security-Policy violation; page through results, switch to English, and read it
+on a phone."""
 from __future__ import annotations
+
+import re
+from datetime import date
 
 from playwright.sync_api import expect
 
@@ -64,5 +68,60 @@ def test_search_read_print_and_an_ended_record_gone(app, browser, live_server):
         expect(page.locator("tr.public-record")).to_have_count(1)
         expect(page.locator("tr.public-record").first).to_contain_text("市发展改革委")
         assert unit_case and violations == []
+    finally:
+        context.close()
+
+
+def test_pages_mobile_width_english_and_print(app, browser, live_server):
+    """21 records: 20 on the first page, the 21st on the second; the table scrolls inside its box on a
+    phone instead of widening the page; the language switch keeps the page and says in English what
+    is masked; printing hides the controls and states the date it was printed."""
+    with app.app_context():
+        api = Api(app.test_client())
+        published_record(api)
+        recorder = api.as_("recorder")
+        with unit_of_work():
+            for n in range(20):
+                case = db.session.get(Case, recorder.register(title=f"逾期支付第{n + 1}笔合同款")["id"])
+                publication.open_publication(case, date(2026, 9, 1), date(2027, 9, 1))
+        db.session.remove()
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1300, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto("/public")
+        expect(page.locator("#public-total")).to_have_text("共 21 条")
+        expect(page.locator("tr.public-record")).to_have_count(20)
+        assert page.locator("#public-lang label").bounding_box()["height"] < 30  # "语言" on one line
+        page.get_by_role("link", name="下一页").click()
+        expect(page).to_have_url(re.compile(r"page=2"))
+        expect(page.locator("tr.public-record")).to_have_count(1)
+        expect(page.locator("tr.public-record").first).to_contain_text("2026-09-01 — 2027-08-31")  # the last day shown
+
+        page.get_by_label("语言").select_option("en")
+        page.get_by_role("button", name="切换").click()
+        expect(page).to_have_url(re.compile(r"page=2"))
+        expect(page.get_by_role("heading", name="Published government dishonesty records")).to_be_visible()
+        expect(page.locator("#public-note")).to_contain_text(
+            "Masked in them: resident ID numbers, mobile numbers, landline numbers, house numbers, civil servants' names.")
+        page.get_by_label("Language").select_option("zh_CN")
+        page.get_by_role("button", name="Switch").click()
+        expect(page.get_by_role("heading", name="政务失信记录公开查询")).to_be_visible()
+
+        page.emulate_media(media="print")
+        expect(page.locator("#public-print-source")).to_contain_text("打印日期：2026-09-14")
+        for hidden in ("#public-print", "#public-search", "#public-lang", "nav.navbar"):
+            expect(page.locator(hidden)).to_be_hidden()
+        page.emulate_media(media="screen")
+        expect(page.locator("#public-print-source")).to_be_hidden()
+
+        phone = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 390, "height": 800})
+        try:
+            small = phone.new_page()
+            small.goto("/public")
+            expect(small.locator("tr.public-record")).to_have_count(20)
+            assert small.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        finally:
+            phone.close()
     finally:
         context.close()

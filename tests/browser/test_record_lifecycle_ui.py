@@ -70,7 +70,7 @@ def test_record_lifecycle_across_four_users(login_as, tick):
     reviewer.get_by_label("答复理由").fill("回单日期晚于合同约定期限，维持记录")
     reviewer.get_by_role("button", name="提交").click()
     open_task(reviewer, number, "公开决定")
-    reviewer.get_by_label("在“上海诚信网”公开并共享至全国信用信息共享平台").check()
+    reviewer.get_by_label("在政务失信记录公开查询网站公开该记录").check()
     reviewer.get_by_label("决定说明").fill("一般失信，依规公开")
     reviewer.get_by_role("button", name="提交").click()
     expect(reviewer.get_by_role("status").first).to_contain_text("公开中")

@@ -45,7 +45,7 @@ def decide_publication(reviewer, case_id: int):
     steps that followed it (the business rule task among them) unfolded."""
     reviewer.goto(f"/cases/{case_id}")
     reviewer.get_by_role("link", name="公开决定").click()
-    reviewer.get_by_label("在“上海诚信网”公开并共享至全国信用信息共享平台").check()
+    reviewer.get_by_label("在政务失信记录公开查询网站公开该记录").check()
     reviewer.get_by_label("决定说明").fill("一般失信，依规公开")
     reviewer.get_by_role("button", name="提交").click()
     expect(reviewer.get_by_role("status").first).to_contain_text("公开中")
