@@ -1,13 +1,13 @@
 """publication: the masking rules version that masked the stored public view (issue 19)
 
-Revision ID: 0020_publication_masking_version
-Revises: 0019_record_remedies
+Revision ID: 0022_publication_masking_version
+Revises: 0021_joint_sanctions
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0020_publication_masking_version"
-down_revision = "0019_record_remedies"
+revision = "0022_publication_masking_version"
+down_revision = "0021_joint_sanctions"
 branch_labels = None
 depends_on = None
 
