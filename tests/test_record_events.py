@@ -5,7 +5,7 @@ recorder's / handler's web form: who may send (404 outside scope, 403 for anothe
 (withdrawn at once, the deletion task due in 3 working days, one transaction)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -378,4 +378,5 @@ def test_the_objection_reply_says_who_checked_and_that_a_published_record_stays_
     text = "".join(pdf_text(reply).split())
     assert "数据提供单位" in text and "金额无误" in text
     assert "是否公开的决定" not in text
-    assert "继续公开至" + chinese_date(date.fromisoformat(after["publication_end"])) in text
+    # the last day shown: the day before publication_end (the first day it no longer is)
+    assert "继续公开至" + chinese_date(date.fromisoformat(after["publication_end"]) - timedelta(days=1)) in text
