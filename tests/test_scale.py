@@ -32,7 +32,7 @@ def notified_cases(app, n: int) -> list[int]:
         recorder, reviewer = api.as_("recorder"), api.as_("reviewer")
         ids = []
         for _ in range(n):
-            case = recorder.register(occurred_on="2025-12-01")  # before any clock these tests set
+            case = recorder.register(occurred_on="2025-12-01", decided_on="2025-12-01")  # before any clock these tests set
             reviewer.complete(case["id"], "entry_review", {"entry_decision": "approve", "review_opinion": "同意"})
             ids.append(case["id"])
         return ids

@@ -188,7 +188,9 @@ def settle_objection(case: Case, previous_status) -> None:
 
 def transfer_deadline_passed(case: Case, element: str) -> None:
     """The two working days to transfer an objection to the data provider (Art. 36) have passed
-    while the review is still open: the timeline says so (a later transfer is late)."""
+    while the review is still open: the timeline says so (a later transfer is late). Process
+    versions deployed before issue 18's gaps call it; the current model reminds, reports the
+    transfer overdue and raises a 督办 instead (`report_overdue` with the deadline it names)."""
     record_event(case, "task.transfer_due", "转交数据提供单位核查的期限（条例第三十六条：2个工作日）已届满，"
                  "如需核查应已转交", {"element": element})
 
