@@ -1,9 +1,11 @@
 """Helpers for driving the API as real users."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from app.auth.service import issue_token
+from app.calendar.service import replace_year
+from app.core.transaction import unit_of_work
 from app.core.clock import clock
 from app.core.extensions import db
 from app.org.models import User
@@ -104,11 +106,6 @@ def load_calendar_year(year: int) -> None:
     does once the State Council publishes the year's schedule: for tests that follow a published
     record into a year the calendar package does not know — ending it lifts its joint sanctions,
     whose lifting tasks have working-day deadlines. `_clean` removes the year again."""
-    from datetime import date
-
-    from app.calendar.service import replace_year
-    from app.core.transaction import unit_of_work
-
     with unit_of_work():
         replace_year(year, [(date(year, 1, 1), "holiday", "元旦")], "测试导入")
 

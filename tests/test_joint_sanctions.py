@@ -12,6 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseLink
+from app.designer import process_tests
+from app.designer.deployment import deploy_bytes
+from app.engine import DeployRefused
 from app.core.clock import LOCAL_TZ, clock
 from app.core.extensions import db
 from app.notifications.models import Notification
@@ -19,6 +22,7 @@ from app.org.models import CivilServant, Department, User
 from app.rules import service as rules
 from app.sanctions import service as sanctions
 from app.tasks.models import HumanTask
+from tests.bpmn_builder import HEADER
 from tests.support import RECORD, add_district_user, load_calendar_year
 from tests.web_support import login
 
@@ -298,3 +302,47 @@ def test_the_eligibility_page_asks_answers_and_explains_refusals(app):
     assert reviewer.get("/eligibility?subject=fgw&date=2026-13-01").status_code == 400
     login(handler, "handler.fgw")
     assert handler.get("/eligibility").status_code == 403
+
+
+# ---------------------------------------------------------------- the engine's per-task expressions
+
+def _probe(task_attrs: str, lane: str = "implementer") -> bytes:
+    """recorder registers → one user task (in `lane`) with `task_attrs` → end."""
+    return (HEADER + '<bpmn:process id="unit_probe" name="办理单位探针" isExecutable="true"><bpmn:laneSet id="ls">'
+            '<bpmn:lane id="l_rec" name="recorder"><bpmn:flowNodeRef>begin</bpmn:flowNodeRef></bpmn:lane>'
+            f'<bpmn:lane id="l_task" name="{lane}"><bpmn:flowNodeRef>act</bpmn:flowNodeRef><bpmn:flowNodeRef>done</bpmn:flowNodeRef>'
+            '</bpmn:lane></bpmn:laneSet><bpmn:startEvent id="begin" name="登记" cx:form="record_register" />'
+            f'<bpmn:userTask id="act" name="办理" cx:form="entry_review"{task_attrs} /><bpmn:endEvent id="done" />'
+            '<bpmn:sequenceFlow id="f1" sourceRef="begin" targetRef="act" /><bpmn:sequenceFlow id="f2" sourceRef="act" targetRef="done" />'
+            '</bpmn:process></bpmn:definitions>\n').encode()
+
+
+def _run(steps: list) -> list[str]:
+    start = {"as": "recorder", "at": "2026-09-14T09:00", "data": {**RECORD, "occurred_on": "2026-03-15"}}
+    users = {"recorder": {"department": "xyzx", "roles": ["recorder"]},
+             "implementer": {"department": "rsj", "roles": ["implementer"]}, "reviewer": {"department": "xyzx", "roles": ["reviewer"]}}
+    return process_tests.run_case("unit_probe", {"name": "probe", "start": start, "steps": steps}, users=users).failures
+
+
+def test_a_task_s_unit_item_and_completion_script_are_checked_at_deploy_and_honoured_at_run(ctx):
+    for attrs, what in ((' cx:unit="__import__(\'os\')"', "办理单位表达式（cx:unit）"), (' cx:item="1 +"', "办理事项表达式（cx:item）"),
+                        (' cx:onComplete="import os"', "办理后脚本（cx:onComplete）")):
+        with pytest.raises(DeployRefused) as refused:
+            deploy_bytes(_probe(attrs), "unit_probe.bpmn")
+        assert what in refused.value.message, refused.value.message
+
+    deploy_bytes(_probe(""), "unit_probe.bpmn")  # an implementer's task must name its unit
+    [failure] = _run([])
+    assert "办理单位（cx:unit）未给出" in failure
+    deploy_bytes(_probe(' cx:unit="\'nowhere\'"'), "unit_probe.bpmn")
+    [failure] = _run([])
+    assert "“nowhere”不存在或已停用" in failure
+
+    deploy_bytes(_probe(' cx:unit="\'rsj\'" cx:item="\'本项\'" cx:onComplete="correct_record({\'title\': case[\'title\'] + \'+\' + '
+                        'review_opinion})"'), "unit_probe.bpmn")
+    assert _run([{"expect": {"open_tasks": ["act"]}},
+                 {"complete": "act", "as": "implementer", "data": {"entry_decision": "approve", "review_opinion": "已核"}},
+                 {"expect": {"title": f"{RECORD['title']}+已核", "finished": True}}]) == []
+    # the unit decides who acts: a reviewer-lane task with a unit stays the lane's (district) task
+    deploy_bytes(_probe(' cx:unit="\'rsj\'"', lane="reviewer"), "unit_probe.bpmn")
+    assert _run([{"complete": "act", "as": "reviewer", "data": {"entry_decision": "approve", "review_opinion": "好"}}]) == []

@@ -50,5 +50,5 @@ def test_deploying_the_shipped_workflows_is_idempotent(runner, ctx):
     first = runner.invoke(args=["deploy-all"])
     assert first.exit_code == 0 and "未变化" in first.output
     versions = db.session.scalars(select(ProcessVersion)).all()
-    assert sorted(v.definition.key for v in versions) == ["dishonesty_record", "warning_rectification"]
-    assert [v.version for v in versions] == [1, 1]
+    assert sorted(v.definition.key for v in versions) == ["dishonesty_record", "joint_sanctions", "warning_rectification"]
+    assert [v.version for v in versions] == [1, 1, 1]

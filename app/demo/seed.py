@@ -26,6 +26,7 @@ DEMO_USERS = [
     ("discipline.fgw", "纪检人事 黄磊（市发展改革委）", "fgw", ["discipline"]),
     # 联动奖惩实施单位: each gets the measures the rules give its unit (sanction_measures)
     ("implementer.xyzx", "联动实施 郑洁（市信用中心）", "xyzx", ["implementer"]),
+    ("implementer.czj", "联动实施 孙丽（市财政局）", "czj", ["implementer"]),
     ("implementer.rsj", "联动实施 钱军（市人力资源社会保障局）", "rsj", ["implementer"]),
 ]
 DEMO_SERVANTS = [("孙明", "CZ-2019-0107", "预算处副处长", "czj"), ("周华", "PD-2016-0311", "建设和交通委科长", "pudong")]

@@ -11,7 +11,7 @@ from app.cases.actions import link_cases
 from app.cases.models import KEY_AREAS, TIERS, Case
 from app.cases.service import start_case
 from app.cases.timeline import record_event
-from app.core.errors import ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import N_
 from app.engine import ActionError, register_action
 from app.sanctions import service
@@ -55,6 +55,8 @@ def start_joint_sanctions(case: Case) -> None:
     except ValidationFailed as exc:
         details = "；".join(m for messages in exc.fields.values() for m in messages)
         raise ActionError(f"不能启动联动奖惩：{exc.message}（{details}）") from None
+    except NotFound as exc:  # the joint-sanctions process is not deployed: the step fails, naming it
+        raise ActionError(f"不能启动联动奖惩：{exc.message}") from None
     link_cases(case, sanctions, "sanctions_opened", "sanctions_of")
     record_event(case, "case.linked", f"已启动联动奖惩：{sanctions.number}", {"linked_case_id": sanctions.id})
     record_event(sanctions, "case.linked", f"由失信记录 {case.number} 公开启动", {"linked_case_id": case.id})

@@ -319,6 +319,7 @@ class Matrix:
     cells: list[MatrixCell]
 
     def cell(self, measure: str, unit: str) -> MatrixCell | None:
+        """The cell of measure code `measure` at unit code `unit`; None where the unit does not implement it."""
         return next((c for c in self.cells if c.measure == measure and c.unit_code == unit), None)
 
 
@@ -452,6 +453,7 @@ def _may_ask(user: User, unit: Department) -> bool:
 
 
 def may_check_eligibility(user: User) -> bool:
+    """Whether the user's roles may ask the eligibility check at all (ELIGIBILITY_ROLES)."""
     return any(user.has_role(role) for role in ELIGIBILITY_ROLES)
 
 

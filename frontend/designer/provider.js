@@ -1,5 +1,5 @@
 // Our properties-panel provider: the group "诚信属性" with the attributes the engine reads
-// (cx:role, cx:form, cx:due, cx:caseFile, cx:action, cx:params), gateway conditions and default flows,
+// (cx:role, cx:form, cx:due, cx:caseFile, cx:unit, cx:item, cx:onComplete, cx:action, cx:params), gateway conditions and default flows,
 // working-day timers and Python scripts. Every expression or script field is compiled by the
 // server's sandbox as the designer types (see compile-checker.js).
 import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
@@ -257,6 +257,44 @@ function CaseFileEntry({ element, id }) {
   );
 }
 
+/** A user task's own expression (cx:unit, cx:item) or completion script (cx:onComplete). */
+function TaskCodeEntry({ element, id, attr, label, mode, placeholder, description }) {
+  const modeling = useService('modeling');
+  const bo = getBusinessObject(element);
+  return (
+    <CodeEntry
+      element={ element }
+      id={ id }
+      label={ label }
+      mode={ mode }
+      multiline={ mode === 'script' }
+      rows={ 3 }
+      placeholder={ placeholder }
+      description={ description }
+      getValue={ () => bo.get(attr) || '' }
+      setValue={ (value) => modeling.updateProperties(element, { [attr]: value || undefined }) }
+    />
+  );
+}
+
+function UnitEntry({ element, id }) {
+  return <TaskCodeEntry element={ element } id={ id } attr="cx:unit" label={ t('办理单位（表达式）') } mode="expression"
+    placeholder="measure_task['unit']"
+    description={ t('得到单位代码的表达式（如多实例任务的每一项的实施单位）。泳道角色按任务确定单位（联动实施单位）时必填；留空则按泳道角色和案件确定。') } />;
+}
+
+function ItemEntry({ element, id }) {
+  return <TaskCodeEntry element={ element } id={ id } attr="cx:item" label={ t('办理事项（表达式）') } mode="expression"
+    placeholder="measure_task['label']"
+    description={ t('本任务对应的事项（不超过 100 字），显示在待办和任务页面，区分多实例任务的各项。可留空。') } />;
+}
+
+function OnCompleteEntry({ element, id }) {
+  return <TaskCodeEntry element={ element } id={ id } attr="cx:onComplete" label={ t('办理后脚本') } mode="script"
+    placeholder="record_sanction_answer(measure_task['id'], sanction_outcome, sanction_on, sanction_note)"
+    description={ t('任务办理提交时、流程继续之前运行的 Python 脚本，可读取本任务的表单数据（多实例任务的每一项各运行一次）。可留空。') } />;
+}
+
 function ConditionEntry({ element, id }) {
   const modeling = useService('modeling');
   const commandStack = useService('commandStack');
@@ -508,6 +546,9 @@ export function chengxinEntries(element) {
   if (is(element, 'bpmn:UserTask')) {
     entries.push({ id: 'cx-due', component: DueEntry, isEdited: isTextFieldEntryEdited });
     entries.push({ id: 'cx-case-file', component: CaseFileEntry, isEdited: isTextFieldEntryEdited });
+    entries.push({ id: 'cx-unit', component: UnitEntry, isEdited: isTextFieldEntryEdited });
+    entries.push({ id: 'cx-item', component: ItemEntry, isEdited: isTextFieldEntryEdited });
+    entries.push({ id: 'cx-on-complete', component: OnCompleteEntry, isEdited: isTextAreaEntryEdited });
   }
   if (gatewayOf(element)) {
     entries.push({ id: 'cx-condition', component: ConditionEntry, isEdited: isTextFieldEntryEdited });
