@@ -346,3 +346,37 @@ def test_a_task_s_unit_item_and_completion_script_are_checked_at_deploy_and_hono
     # the unit decides who acts: a reviewer-lane task with a unit stays the lane's (district) task
     deploy_bytes(_probe(' cx:unit="\'rsj\'"', lane="reviewer"), "unit_probe.bpmn")
     assert _run([{"complete": "act", "as": "reviewer", "data": {"entry_decision": "approve", "review_opinion": "好"}}]) == []
+def test_eligibility_subjects_that_are_not_ascii_numbers_get_422_not_500(api):
+    """Finding (attack-19): `subject=²` (a digit to str.isdigit, not to int) crashed with 500."""
+    for subject in ("%C2%B2", "%E2%91%A0", "%D9%A3"):  # ², ①, Arabic-Indic three
+        r = api.as_("reviewer").get(f"/eligibility?subject={subject}")
+        assert r.status_code == 422 and "subject" in r.get_json()["error"]["fields"], (subject, r.status_code)
+
+
+def test_a_scoped_asker_cannot_tell_an_unknown_subject_from_one_outside_its_scope(api):
+    """Finding (attack-19): a unit's 纪检人事 got 404 for another unit's civil servant but 422 for an id
+    nobody has, so counting ids or staff numbers listed who exists elsewhere. Outside a city-wide
+    scope, unknown is 404 with the same message as out of scope; city-wide askers still get 422."""
+    discipline = api.as_("discipline.fgw")
+    elsewhere = db.session.scalar(select(CivilServant).join(Department).where(Department.code != "fgw").limit(1))
+    out_of_scope = discipline.get(f"/eligibility?subject={elsewhere.id}")
+    unknown = discipline.get("/eligibility?subject=999999")
+    assert out_of_scope.status_code == unknown.status_code == 404
+    assert out_of_scope.get_json()["error"]["message"] == unknown.get_json()["error"]["message"]
+    assert api.as_("reviewer").get("/eligibility?subject=999999").status_code == 422
+
+
+def test_a_measure_cannot_be_fed_back_as_applied_before_it_was_asked_for(api):
+    """Finding (attack-19): an implementing unit could date its feedback back to 2017 (the form's only
+    bound), and the eligibility check then answered "restricted" for years before the record existed.
+    The day applied is not before the day the measure was planned (the feedback task issued)."""
+    implementer("rsj")
+    joint = sanctions_case(db.session.get(Case, published(api)))
+    task = api.as_(implementer("rsj")).task_for(joint.id, "apply_measure")
+    r = api.as_(implementer("rsj")).post(f"/tasks/{task['id']}/complete",
+                                         json={"data": {**APPLIED, "sanction_on": "2020-01-02"}})
+    assert r.status_code == 422, r.get_json()
+    assert "2026-09-14" in r.get_json()["error"]["message"]
+    assert eligible(api, "fgw", "2020-06-01")["restricted"] is False
+    answer(api, "rsj", joint, APPLIED)  # the day it was asked for is fine
+    assert eligible(api, "fgw", "2026-09-14")["restricted"] is True

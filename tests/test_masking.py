@@ -41,6 +41,27 @@ def test_each_kind_of_number_is_masked_in_text(portal, raw, masked):
     assert portal.text("facts", raw) == masked
 
 
+@pytest.mark.parametrize("raw, masked", [
+    # Written next to Latin letters (ID…, Tel…, …Xabc): still a number of a person.
+    ("ID310105198001011234", "ID3101************34"),
+    ("Tel13812345678", "Tel138****5678"),
+    ("身份证号31010519800101123Xabc", "身份证号3101************3Xabc"),
+    # Typed with a Chinese input method: full-width digits and X.
+    ("手机１３８１２３４５６７８", "手机１３８****５６７８"),
+    ("身份证３１０１０５１９８００１０１１２３４", "身份证３１０１************３４"),
+    ("身份证31010519800101123Ｘ", "身份证3101************3Ｘ"),
+    # Grouped as people write them down.
+    ("身份证 310105 19800101 1234", "身份证 3101** ******** **34"),
+    ("身份证310105-19800101-1234", "身份证3101**-********-**34"),
+    ("手机 138.1234.5678", "手机 138.****.5678"),
+    ("电话021—63211234", "电话021—******34"),
+])
+def test_numbers_written_in_other_ways_are_masked_too(portal, raw, masked):
+    """Finding (attack-19): the patterns only saw ASCII digits set apart from letters, so an ID number
+    typed with full-width digits, grouped, or written right after "ID"/"Tel" reached the portal whole."""
+    assert portal.text("facts", raw) == masked
+
+
 @pytest.mark.parametrize("text", [
     "沪财监〔2026〕17号", "沪财罚〔2026〕000123号", "2026-03-15", "20260315", "2026年3月15日",
     "人民币1234567.89元", "合同编号HT2026031500001", "第3号文件", "订单号 123456789012345678901",

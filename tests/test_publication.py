@@ -210,6 +210,27 @@ def test_the_portal_is_rate_limited_with_retry_after(app, client):
         limiter.reset()
 
 
+def test_the_rate_limit_counts_an_ipv6_client_by_its_64_network(app, client):
+    """Finding (attack-19): the portal counted per IPv6 address, so a scraper holding a /64 (what
+    one machine gets) rotated through addresses without ever being limited. Counted per /64 (as
+    sign-in throttling does), and an IPv4-mapped address as that IPv4 address."""
+    before = app.config["PUBLIC_RATE_LIMIT"]
+    app.config["PUBLIC_RATE_LIMIT"] = "3 per minute"
+    limiter.reset()
+    try:
+        codes = [client.get("/public", environ_base={"REMOTE_ADDR": f"2001:db8:1:2::{i:x}"}).status_code
+                 for i in range(1, 5)]
+        assert codes == [200, 200, 200, 429]
+        other = client.get("/api/v1/public/records", environ_base={"REMOTE_ADDR": "2001:db8:1:3::1"})
+        assert other.status_code == 200  # another /64 is another client
+        mapped = [client.get("/public", environ_base={"REMOTE_ADDR": a}).status_code
+                  for a in ("203.0.113.9", "::ffff:203.0.113.9", "203.0.113.9", "::ffff:cb00:7109")]
+        assert mapped == [200, 200, 200, 429]
+    finally:
+        app.config["PUBLIC_RATE_LIMIT"] = before
+        limiter.reset()
+
+
 def test_portal_filters_refuse_nonsense_with_field_messages(client):
     assert client.get("/public?tier=worst").status_code == 422
     assert client.get("/public?area=月球").status_code == 422

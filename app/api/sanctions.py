@@ -38,12 +38,13 @@ def case_sanctions(case_id: int):
 def eligibility():
     """单位或公务员在某日是否被限制参加评优评先、荣誉评选，以及原因（来源记录、措施、实施单位、起止日期）。审核员、督导员
     （辖区内）、管理员和纪检人事（本单位及其公务员）可查询，其他角色 403；`subject` 为单位代码、公务员编号或 id，
-    找不到时 422，不在查询范围内时 404；`date` 缺省为今天。
+    找不到时 422（仅限全市范围的查询者；其他人与范围外相同，404），不在查询范围内时 404；`date` 缺省为今天。
 
     Whether a unit or a civil servant is barred from honours on a day, and why (the record, the
     measure, the implementing unit, from and until). Reviewers, supervisors (their district),
     admins, and a unit's 纪检人事 (the unit and its civil servants); 403 for other roles. `subject`: a
-    unit's code, or a civil servant's staff number or id (422 when unknown, 404 outside the user's
-    scope); `date` defaults to today."""
+    unit's code, or a civil servant's staff number or id (422 when unknown to a city-wide asker; 404
+    outside the user's scope, and when unknown to a scoped asker, who cannot tell the two apart);
+    `date` defaults to today."""
     day = query_value(parse_date, "date")
     return jsonify(eligibility_out.dump(service.eligibility(g.user, request.args.get("subject"), day)))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import ipaddress
 import secrets
 from datetime import timedelta
 
@@ -35,6 +34,7 @@ from app.auth.passwords import password_problems, personal_words
 from app.core.clock import clock
 from app.core.errors import AuthError, DomainError, Throttled, ValidationFailed
 from app.core.extensions import db
+from app.core.rate_limits import client_network
 from app.org.models import User
 from app.core.transaction import unit_of_work
 
@@ -59,22 +59,8 @@ def _dummy_hash() -> str:
 
 # ---------------------------------------------------------------- throttling
 
-def _client_network(remote_addr: str | None) -> str:
-    """The address attempts are counted against: an IPv4 address, or the /64 network of an IPv6 one
-    (one machine holds a whole /64 and can rotate through it); anything else as given."""
-    try:
-        address = ipaddress.ip_address(remote_addr or "")
-    except ValueError:
-        return _storable(remote_addr or "-")[:64]
-    if address.version == 4:
-        return str(address)
-    if address.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is that IPv4 address
-        return str(address.ipv4_mapped)
-    return str(ipaddress.ip_network(f"{address}/64", strict=False))
-
-
 def _throttle_keys(username: str, remote_addr: str | None) -> list[tuple[str, int]]:
-    cfg, addr = current_app.config, _client_network(remote_addr)
+    cfg, addr = current_app.config, client_network(remote_addr)
     return [(f"addr {addr}", cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
             (f"user {addr} {username[:60]}", cfg["LOGIN_MAX_FAILURES"])]
 

@@ -8,7 +8,10 @@ or is looked for in the text, and how many characters to keep at the head and th
 kind is recognised is code (the patterns below): resident ID numbers of 18 digits (last one may be
 X) or 15 digits with a valid birth date inside, mobile numbers 1[3-9]x with optional +86 and
 separators, landlines with their area code (021-…, (021)…, 010…), house numbers after a road
-(…路88号1201室). Document numbers (沪财监〔2026〕17号) and dates (2026-03-15, 20260315) are none of these.
+(…路88号1201室). Numbers are found however they are typed: full-width digits and signs (a Chinese input
+method), grouped with spaces, dashes or dots, right after or before Latin letters (ID…, Tel…) — only
+a digit next to them makes them part of a longer number. Document numbers (沪财监〔2026〕17号) and
+dates (2026-03-15, 20260315) are none of these.
 
 The table version is the one in force on the day the text is masked (Asia/Shanghai). A missing
 table is an error: nothing is published or issued unmasked. What a channel masks is also what the
@@ -33,16 +36,24 @@ CHANNELS = ("portal", "feed", "document")
 KIND_LABELS = {"resident_id": N_("身份证号码"), "mobile": N_("手机号码"), "landline": N_("固定电话号码"),
                "address": N_("门牌地址"), "person_name": N_("公务员姓名")}
 
-_NO_ALNUM_BEFORE, _NO_ALNUM_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+# Patterns run on the text folded to ASCII character for character (_FOLD: full-width digits, X,
+# signs, dashes and spaces), so a match's positions are the original's. A number is a number when no
+# digit touches it: letters may (ID310105…, Tel138…), as they do in what people type.
+_FOLD = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "Ｘ": "X", "ｘ": "x", "＋": "+",
+                       "－": "-", "—": "-", "–": "-", "‐": "-", "‑": "-", "（": "(", "）": ")", "．": ".",
+                       "\u3000": " "})
+_NO_DIGIT_BEFORE, _NO_DIGIT_AFTER = r"(?<![0-9])", r"(?![0-9])"
+_SEP = r"[-. ]?"
 _MONTH, _DAY = r"(?:0[1-9]|1[0-2])", r"(?:0[1-9]|[12]\d|3[01])"
 PATTERNS: dict[str, re.Pattern] = {
     "resident_id": re.compile(
-        _NO_ALNUM_BEFORE + rf"(?:[1-9]\d{{5}}(?:18|19|20)\d{{2}}{_MONTH}{_DAY}\d{{3}}[0-9Xx]"
-                           rf"|[1-9]\d{{5}}\d{{2}}{_MONTH}{_DAY}\d{{3}})" + _NO_ALNUM_AFTER),
-    "mobile": re.compile(_NO_ALNUM_BEFORE + r"(?:(?:\+|00)?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}" + _NO_ALNUM_AFTER),
+        _NO_DIGIT_BEFORE + rf"(?:[1-9]\d{{5}}{_SEP}(?:18|19|20)\d{{2}}{_MONTH}{_DAY}{_SEP}\d{{3}}[0-9Xx]"
+                           rf"|[1-9]\d{{5}}{_SEP}\d{{2}}{_MONTH}{_DAY}{_SEP}\d{{3}})" + _NO_DIGIT_AFTER, re.ASCII),
+    "mobile": re.compile(_NO_DIGIT_BEFORE + rf"(?:(?:\+|00)?86[- ]?)?1[3-9]\d(?:{_SEP}\d{{4}}){{2}}" + _NO_DIGIT_AFTER,
+                         re.ASCII),
     "landline": re.compile(
-        _NO_ALNUM_BEFORE + r"(?:(?:\(0\d{2,3}\)|（0\d{2,3}）)\s?\d{7,8}|0\d{2,3}[- ]\d{7,8}|0(?:10|2\d|[3-9]\d{2})\d{7,8})"
-                           r"(?:-\d{1,6})?" + _NO_ALNUM_AFTER),
+        _NO_DIGIT_BEFORE + r"(?:\(0\d{2,3}\)\s?\d{7,8}|0\d{2,3}[- ]\d{7,8}|0(?:10|2\d|[3-9]\d{2})\d{7,8})"
+                           r"(?:-\d{1,6})?" + _NO_DIGIT_AFTER, re.ASCII),
     "address": re.compile(r"(?<=[路街道巷弄村里])\s*[0-9０-９一二三四五六七八九十百零〇]+\s*[号弄]"
                           r"[0-9A-Za-z０-９一二三四五六七八九十百零〇号弄栋幢座楼层单元室\-－—]*"),
 }
@@ -124,7 +135,13 @@ class Masker:
         pattern = PATTERNS.get(m.kind)
         if pattern is None:
             raise dmn.DecisionError(f"脱敏规则 {TABLE} 给出了未知的脱敏项：{m.kind!r}")
-        return pattern.sub(lambda match: _hide(match.group(0), m.kind, m.keep_head, m.keep_tail), value)
+        chars = list(value)
+        for match in pattern.finditer(value.translate(_FOLD)):
+            hidden = _hide(match.group(0), m.kind, m.keep_head, m.keep_tail)
+            for offset, char in enumerate(hidden):
+                if char == "*":
+                    chars[match.start() + offset] = "*"
+        return "".join(chars)
 
     def kinds(self, names) -> list[str]:
         """The kinds (KIND_LABELS keys, in that order) this channel applies to any of the fields

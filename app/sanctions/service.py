@@ -5,6 +5,7 @@ each measure at each implementing unit, its feedback and its lifting, the feedba
 eligibility check HR offices and award committees ask (评优评先、荣誉评选)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -167,7 +168,8 @@ def record_answer(case: Case, measure_id, outcome, on, note) -> SanctionMeasure:
     does not apply). An applied measure with a restriction (the rules' `restriction`: "honours")
     writes it: the record's subject (the unit, or the civil servant) may not be put forward for
     honours from `on` to the measure's `until`. SanctionError when the measure is not pending (or
-    not this case's), the outcome unknown or the day bad. In the step's transaction."""
+    not this case's), the outcome unknown or the day bad (after today, or before the measure was
+    asked for — the day it was planned, Asia/Shanghai). In the step's transaction."""
     measure = _measure(case, measure_id)
     if measure.status != "pending":
         raise SanctionError(f"“{measure.label}”（{measure.unit.name}）已反馈，不能再次反馈")
@@ -176,6 +178,9 @@ def record_answer(case: Case, measure_id, outcome, on, note) -> SanctionMeasure:
     day = _day(on, "落实日期")
     if day > clock.today():
         raise SanctionError(f"落实日期 {day.isoformat()} 晚于今天")
+    asked_on = measure.created_at.astimezone(LOCAL_TZ).date()
+    if day < asked_on:  # a measure is applied after it was asked for: the bar never reaches back
+        raise SanctionError(f"落实日期 {day.isoformat()} 早于通知落实之日 {asked_on.isoformat()}")
     measure.status, measure.answered_on, measure.answer_note, measure.answered_at = outcome, day, _note(note), clock.now()
     line = f"{measure.unit.name}反馈：{measure.label}，{APPLY_OUTCOMES[outcome]}（{day.isoformat()}）"
     record_event(case, "sanctions.answered", line, {"measure_id": measure.id, "outcome": outcome, "on": day.isoformat()})
@@ -434,7 +439,7 @@ def _subject(text) -> Department | CivilServant:
         if unit is not None:
             return unit
         servant = db.session.scalar(select(CivilServant).where(CivilServant.staff_number == value))
-        if servant is None and value.isdigit() and len(value) < 10:
+        if servant is None and re.fullmatch(r"[0-9]{1,9}", value):  # ASCII: "²".isdigit() yet int() refuses it
             servant = db.session.get(CivilServant, int(value))
         if servant is not None:
             return servant
@@ -452,6 +457,16 @@ def _may_ask(user: User, unit: Department) -> bool:
     return user.has_role("discipline") and user.department_id == unit.id
 
 
+def _asks_city_wide(user: User) -> bool:
+    """Admins, and reviewers or supervisors without a district: they may ask about any subject."""
+    return user.has_role("admin") or any(user.has_role(role) and user.scope_district_id is None
+                                         for role in ("reviewer", "supervisor"))
+
+
+def _out_of_scope_message() -> str:
+    return _("找不到该单位或公务员，或不在您的查询范围内")
+
+
 def may_check_eligibility(user: User) -> bool:
     """Whether the user's roles may ask the eligibility check at all (ELIGIBILITY_ROLES)."""
     return any(user.has_role(role) for role in ELIGIBILITY_ROLES)
@@ -462,12 +477,19 @@ def eligibility(user: User, subject, on: date | None = None) -> Eligibility:
     forward for honours (评优评先、荣誉评选) on `on` (default today, Asia/Shanghai), and why not: each
     restriction in force then (an escalation's withdrawal, a joint sanction applied and not yet
     lifted) with its case, measure, implementing unit and last day. Forbidden (403) for roles not in
-    ELIGIBILITY_ROLES; ValidationFailed (422, field `subject`) for an unknown subject; NotFound (404)
-    for a subject outside the user's scope (a district's staff ask about their district; a unit's
-    纪检人事 about the unit and its own civil servants)."""
+    ELIGIBILITY_ROLES; ValidationFailed (422, field `subject`) for an empty subject, and for an
+    unknown one asked by a city-wide asker; NotFound (404) for a subject outside the user's scope —
+    and, for scoped askers, an unknown one, so they cannot tell who exists elsewhere (a district's
+    staff ask about their district; a unit's 纪检人事 about the unit and its own civil servants)."""
     if not may_check_eligibility(user):
         raise Forbidden(_("只有审核员、督导员、管理员和纪检人事人员可以查询评优评先资格"))
-    found = _subject(subject)
+    try:
+        found = _subject(subject)
+    except ValidationFailed:
+        if _asks_city_wide(user) or not (subject.strip() if isinstance(subject, str) else ""):
+            raise
+        # A scoped asker learns nothing of who exists outside its scope: unknown looks like elsewhere.
+        raise NotFound(_out_of_scope_message()) from None
     day = on or clock.today()
     if isinstance(found, CivilServant):
         unit, restrictions = found.department, in_force(on=day, civil_servant_id=found.id)
@@ -476,7 +498,7 @@ def eligibility(user: User, subject, on: date | None = None) -> Eligibility:
         unit, restrictions = found, in_force(found.id, day)
         kind, key, name = "department", found.code, found.name
     if not _may_ask(user, unit):
-        raise NotFound(_("找不到该单位或公务员，或不在您的查询范围内"))
+        raise NotFound(_out_of_scope_message())
     reasons = []
     for r in restrictions:
         measure = r.sanction_measure
