@@ -17,9 +17,10 @@ def test_designer_adds_a_task_fixes_the_form_and_deploys_version_2(app, login_as
     expect(page.locator("#designer-status")).not_to_contain_text("正在加载", timeout=20_000)
     page.evaluate("""() => {
         const m = window.chengxinModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
-        const review = reg.get('entry_review'), lane = reg.get('Lane_reviewer'), flow = reg.get('f_review_done');
+        // the entry review sits in the sub-process 录入审核与补正 (reviewer lane): the new step joins it there
+        const review = reg.get('entry_review'), flow = reg.get('f_review_done');
         const task = modeling.createShape({ type: 'bpmn:UserTask' },
-            { x: review.x + review.width / 2, y: lane.y + lane.height - 45 }, lane.parent);
+            { x: review.x + review.width + 85, y: review.y + review.height / 2 }, review.parent);
         modeling.updateProperties(task, { id: 'second_review', name: '复核' });
         modeling.reconnectEnd(flow, task, { x: task.x, y: task.y + task.height / 2 });
         modeling.connect(task, reg.get('gw_entry'));
