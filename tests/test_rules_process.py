@@ -143,7 +143,7 @@ def test_a_script_may_ask_a_decision_by_key_and_a_cell_may_not(api, ctx):
     deployment.deploy_bytes(xml.encode(), "rule_probe.bpmn")
     r = api.as_("recorder").post("/cases", {"process": "rule_probe", "data": {
         "subject_type": "department", "subject_department": "fgw", "title": "T", "source_type": "administrative_penalty",
-        "document_number": "沪罚〔2026〕1号", "key_area": "政府采购", "tier": "serious", "facts": "事实"}})
+        "document_number": "沪罚〔2026〕1号", "decided_on": "2026-03-20", "key_area": "政府采购", "tier": "serious", "facts": "事实"}})
     assert r.status_code == 201, r.get_json()
     case = r.get_json()
     assert api.as_("recorder").case(case["id"])["title"] == "T+36"
