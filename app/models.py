@@ -4,7 +4,7 @@ from app.calendar.models import CalendarDay, CalendarYear  # noqa: F401
 from app.cases.models import Attachment, Case, CaseSequence, TimelineEvent  # noqa: F401
 from app.engine.models import ProcessDefinition, ProcessInstance, ProcessVersion  # noqa: F401
 from app.org.models import CivilServant, Department, User, UserRole  # noqa: F401
-from app.tasks.models import HumanTask  # noqa: F401
+from app.tasks.models import HumanTask, SavedFilter  # noqa: F401
 from app.cases.models import CaseLink  # noqa: F401,E402
 from app.complaints.models import Complaint, ComplaintAlert  # noqa: F401,E402
 from app.notifications.models import EmailOutbox, Notification  # noqa: F401,E402

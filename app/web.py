@@ -15,10 +15,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from app import forms
 from app.api import error_response, http_error_response
-from app.calendar.service import missing_years
+from app.calendar.service import missing_years, time_left
 from app.cases import attachments
 from app.cases.models import CASE_RELATIONS, CASE_STATUSES, KEY_AREAS, PUNISHMENT_LEVELS, SOURCE_TYPES, TIERS
-from app.core.clock import LOCAL_TZ, clock
+from app.core.clock import clock, deadline_last_day
 from app.core.errors import Busy, DomainError
 from app.core.extensions import babel, db, login_manager
 from app.core.i18n import tr
@@ -44,7 +44,7 @@ STATUS_STYLES = {
 
 def deadline_day(due: datetime | None) -> str:
     """A deadline falls due when its last day ends (00:00 of the next day): show that last day."""
-    return (due - timedelta(seconds=1)).astimezone(LOCAL_TZ).date().isoformat() if due else ""
+    return deadline_last_day(due).isoformat() if due else ""
 
 
 def due_state(due: datetime | None) -> str:
@@ -89,6 +89,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["due_state"] = due_state
     app.jinja_env.filters["deadline_day"] = deadline_day
+    app.jinja_env.filters["time_left"] = time_left
 
     for code in (400, 403, 404, 405, 409, 413, 415, 429, 500):
         app.register_error_handler(code, _error_page)

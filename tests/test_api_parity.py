@@ -26,7 +26,9 @@ NEW_ROUTES = [("GET", "/complaints/filters"), ("GET", "/departments"), ("GET", "
               ("POST", "/notifications/read-all"), ("POST", "/designer/validate"), ("POST", "/designer/deploy"),
               ("POST", "/calendar/import"), ("GET", "/calendar/2026"), ("GET", "/supervision"),
               ("GET", "/cases/1/documents/1.pdf"),
-              ("GET", "/designer/processes/dishonesty_record/versions/1.bpmn")]
+              ("GET", "/designer/processes/dishonesty_record/versions/1.bpmn"),
+              ("POST", "/tasks/claim"), ("POST", "/tasks/reassign"), ("GET", "/tasks/1/next"),
+              ("GET", "/saved-filters"), ("POST", "/saved-filters"), ("DELETE", "/saved-filters/1")]
 
 
 def bearer(user) -> dict:
@@ -502,6 +504,8 @@ WEB_TWINS = {
     "sharing.resend_failed": "api.resend_sharing",
     "tasks.inbox": "api.list_tasks", "tasks.show": "api.get_task", "tasks.claim": "api.claim_task",
     "tasks.release": "api.release_task", "tasks.reassign": "api.reassign_task", "tasks.complete": "api.complete_task",
+    "tasks.claim_many": "api.claim_tasks", "tasks.reassign_many": "api.reassign_tasks",
+    "tasks.save_filter": "api.create_saved_filter", "tasks.delete_filter": "api.delete_saved_filter",
     "health.healthz": "page: the load balancer's probe", "health.favicon": "page: the browser's icon",
     "api_docs": "page: Swagger UI over api.openapi_spec",
 }

@@ -59,6 +59,7 @@ def _real_ids(client) -> dict[str, int]:
         handler = Api(client).as_("handler.fgw")
         attachment = upload(handler, case["id"], "回单.pdf", PDF).get_json()
         [document] = handler.case(case["id"])["documents"]
+        saved_filter = handler.post("/saved-filters", {"page": "inbox", "name": "契约测试", "query": "q=发改"}).get_json()
         notification = db.session.scalar(select(Notification.id).join(User, Notification.user_id == User.id)
                                          .where(User.username == "handler.fgw").limit(1))
         with unit_of_work():  # a record on the public portal (as the `publish` script's set_publication opens it)
@@ -78,7 +79,8 @@ def _real_ids(client) -> dict[str, int]:
             "notification_id": notification, "department_id": unit["id"],
             "user_id": account["id"], "day": "2026-11-14", "key": "dishonesty_record", "number": 1,
             "decision": "publication_window", "publication_id": published,
-            "incident_id": _incident(client), "row_id": _sharing_row(client, case["id"])}
+            "incident_id": _incident(client), "row_id": _sharing_row(client, case["id"]),
+            "filter_id": saved_filter["id"]}
 
 
 def _sharing_row(client, case_id: int) -> int:

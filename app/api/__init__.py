@@ -185,5 +185,5 @@ def page_args(default_per_page: int = 20, maximum: int = 100) -> tuple[int, int]
     return values["page"], values["per_page"]
 
 
-from app.api import (admin, calendar, complaints, designer, devclock, documents, incidents,  # noqa: E402,F401
+from app.api import (admin, calendar, complaints, designer, devclock, documents, inbox, incidents,  # noqa: E402,F401
                      notifications, openapi, org, publication, rules, sharing, supervision, views)

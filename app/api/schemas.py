@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from app import forms
 from app.auth.passwords import PASSWORD_MAX
 from app.calendar.models import DAY_NAME_MAX
+from app.calendar.service import time_left
 from app.cases.attachments import step_label
 from app.complaints.service import FIELDS as COMPLAINT_FIELDS
 from app.cases.decisions import kind_label
@@ -214,6 +215,24 @@ class TaskSchema(Schema):
                        "blocked: the case waits on an incident; suspended: the case is suspended (neither completable)"})
     hold_reason = fields.Function(lambda t: t.instance.error if t.hold == "blocked" else None, metadata={
         **TEXT_OR_NULL, "description": "阻塞时的异常信息 / the incident's error while blocked"})
+    working_days_left = fields.Function(lambda t: _time_left(t) and _time_left(t).working_days, metadata={
+        "type": ["integer", "null"],
+        "description": "待办期限剩余工作日（按工作日历，不含今天，含期限最后一天）；0 今日到期；负数为已逾期的工作日数；"
+                       "无期限、已办结或期间某年工作日历未导入时为 null / working days left to an open task's deadline "
+                       "(by the working-day calendar: after today up to its last day); 0 due today; negative: overdue by that "
+                       "many working days; null without a deadline, once done, or when a year's calendar is not loaded"})
+    overdue = fields.Function(lambda t: bool(_time_left(t) and _time_left(t).overdue), metadata={
+        "type": "boolean", "description": "待办已超过期限 / an open task past its deadline"})
+    deadline_day = fields.Function(lambda t: _time_left(t) and _time_left(t).last_day.isoformat(), metadata={
+        "type": ["string", "null"], "format": "date",
+        "description": "期限最后一天（上海日期；due_at 为其次日 0 时）/ the deadline's last day (Asia/Shanghai; due_at is "
+                       "00:00 of the day after)"})
+
+
+def _time_left(task):
+    """An open task's deadline in working days (app.calendar.service.time_left); None without a
+    deadline or once done."""
+    return time_left(task.due_at) if task.due_at is not None and task.status == "open" else None
 
 
 class CaseFileValueSchema(Schema):
@@ -828,8 +847,15 @@ class CaseQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(list(CASE_STATUSES)))
     area = fields.String(validate=validate.OneOf(KEY_AREAS),
                          metadata={"description": "重点领域（16 个之一）/ key area (one of the 16)"})
-    subject = fields.String(metadata={"description": "对象姓名或单位 / subject name"})
-    q = fields.String(metadata={"description": "案号或标题包含 / number or title contains"})
+    subject = fields.String(metadata={"description": "对象单位代码、名称或简称（按字序，如“发改”）或公务员姓名 / the subject's "
+                                                     "unit code, name or abbreviation (its characters in order, e.g. 发改 for "
+                                                     "市发展改革委), or a civil servant's name"})
+    q = fields.String(metadata={"description": "关键词：案号、标题、来源文书编号或失信事实包含，或对象匹配（同 subject）/ "
+                                               "keyword: in the number, title, source document number or facts, or "
+                                               "matching the subject (as `subject`)"})
+    created_from = fields.Date(metadata={"description": "登记日期起（上海日期，含）/ registered on or after (Asia/Shanghai)"})
+    created_to = fields.Date(metadata={"description": "登记日期止（上海日期，含）；早于 created_from 时 400 / registered on or "
+                                                      "before (Asia/Shanghai); 400 naming it when before created_from"})
 
 
 class CaseDetailQuery(Schema):
@@ -840,6 +866,14 @@ class CaseDetailQuery(Schema):
 
 class TaskQuery(PageQuery):
     scope = fields.String(validate=validate.OneOf(["mine", "available", "completed", "supervised"]))
+    q = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "关键词：案号、标题、来源文书编号、失信事实、任务名称，或对象单位名称、简称（按字序，如“发改”）/ keyword: "
+                       "in the case number, title, source document number, facts or task name, or the subject unit's name "
+                       "or abbreviation (its characters in order, e.g. 发改)"})
+    process = fields.String(validate=validate.Length(max=100), metadata={"description": "流程 key / process key"})
+    area = fields.String(validate=validate.OneOf(KEY_AREAS), metadata={"description": "重点领域 / key area"})
+    department = fields.String(validate=validate.Length(max=40), metadata={"description": "被记录单位代码 / subject unit code"})
+    overdue = fields.String(validate=validate.OneOf(["0", "1"]), metadata={"description": "1：仅已逾期 / 1: overdue only"})
 
 
 class DepartmentQuery(PageQuery):

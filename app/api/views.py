@@ -5,7 +5,7 @@ import json
 
 from flask import g, jsonify, request, send_file
 
-from app.api import bearer_token, bp, json_body, page_args, schemas
+from app.api import bearer_token, bp, json_body, page_args, query_value, schemas
 from app.api.openapi import BINARY, UPLOAD, WRITE, documented
 from app.auth import service as auth
 from app.calendar.service import missing_years
@@ -17,7 +17,7 @@ from app.cases import timeline as timelines
 from app.documents import bundle
 from app.documents import service as documents
 from app.core.errors import BadRequest
-from app.core.inputs import json_syntax_reason, load_json
+from app.core.inputs import json_syntax_reason, load_json, parse_date
 from app.org.service import with_choices
 from app.tasks import service as tasks
 
@@ -184,19 +184,23 @@ def create_case():
 
 
 @bp.get("/cases")
-@documented("案件列表 / List cases", (200, schemas.CasePage), query=schemas.CaseQuery, errors=(422,))
+@documented("案件列表 / List cases", (200, schemas.CasePage), query=schemas.CaseQuery, errors=(400, 422))
 def list_cases():
     """用户办理范围内的案件，新的在前。筛选：`status`（案件状态）、`area`（16 个重点领域之一）、
-    `subject`（对象名称包含）、`q`（案号或标题包含）、`page`、`per_page`；参数有误时 422 指明参数，空值视为未给
-    出。
+    `subject`（对象单位代码、名称或按字序的简称，如“发改”，或公务员姓名）、`q`（关键词：案号、标题、来源文书编号、
+    失信事实，或对象）、`created_from`、`created_to`（登记日期，YYYY-MM-DD）、`page`、`per_page`；参数有误时 422
+    指明参数，日期范围颠倒（created_to 早于 created_from）时 400 指明 created_to，空值视为未给出。
 
     Cases in the user's scope, newest first. Filters: `status`, `area` (one of the 16 key areas),
-    `subject` (name contains), `q` (number or title contains), `page`, `per_page`; 422 naming a bad
-    parameter, an empty one counts as absent."""
+    `subject` (the unit's code, name or abbreviation — its characters in order, 发改 for 市发展改革委
+    — or a civil servant's name), `q` (keyword in the number, title, source document number or
+    facts, or the subject), `created_from`, `created_to` (registration dates, YYYY-MM-DD), `page`,
+    `per_page`; 422 naming a bad parameter, 400 naming `created_to` for a reversed range, an empty
+    one counts as absent."""
     page, per_page = page_args()
     args = {name: request.args.get(name, "").strip() or None for name in ("status", "area", "subject", "q")}
-    items, total = cases.list_cases(g.user, **args,
-                                    page=page, per_page=per_page)
+    dates = {name: query_value(parse_date, name) for name in ("created_from", "created_to")}
+    items, total = cases.list_cases(g.user, **args, **dates, page=page, per_page=per_page)
     return jsonify(items=schemas.cases_out.dump(items), total=int(total), total_capped=total.capped, page=page,
                    per_page=per_page)
 
@@ -329,14 +333,21 @@ def download_bundle(case_id: int):
 @documented("待办列表 / List tasks", (200, schemas.TaskPage), query=schemas.TaskQuery, errors=(403, 422))
 def list_tasks():
     """用户的待办。`scope`：available（默认：本人可办理的，含可认领的）、mine（已认领）、completed（已办
-    结）、supervised（督导员：全部待办，否则 403）；`page`、`per_page`；参数有误时 422。
+    结）、supervised（督导员：全部待办，否则 403）；筛选同网页待办：`q`（关键词，同案件列表，另含任务名称）、`process`、
+    `area`、`department`（被记录单位代码）、`overdue=1`；`page`、`per_page`；参数有误时 422。每项待办给出
+    `working_days_left`（按工作日历计算的剩余工作日，负数为逾期工作日数）和 `deadline_day`。
 
     The user's tasks. `scope`: available (the default: tasks the user may work on, claimable ones
     included), mine (claimed), completed (done), supervised (supervisors: every open task, else 403);
-    `page`, `per_page`; 422 naming a bad parameter."""
+    filters as on the web inbox: `q` (keyword, as on the case list, and the task's name), `process`,
+    `area`, `department` (the subject unit's code), `overdue=1`; `page`, `per_page`; 422 naming a bad
+    parameter. Each open task carries `working_days_left` (by the working-day calendar; negative:
+    overdue by that many working days) and `deadline_day`."""
     page, per_page = page_args()
     scope = request.args.get("scope", "").strip() or "available"
-    items, total = tasks.list_tasks(g.user, scope, page=page, per_page=per_page)
+    filters = {name: request.args.get(name, "").strip() or None for name in ("q", "process", "area", "department")}
+    items, total = tasks.list_tasks(g.user, scope, page=page, per_page=per_page, overdue=request.args.get("overdue") == "1",
+                                    **filters)
     return jsonify(items=schemas.tasks_out.dump(items), total=int(total), total_capped=total.capped, page=page,
                    per_page=per_page)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
 from sqlalchemy import delete, select
 
 from app.calendar.models import DAY_KINDS, DAY_NAME_MAX, CalendarDay, CalendarYear
-from app.core.clock import clock
+from app.core.clock import LOCAL_TZ, clock, deadline_last_day
 from app.core.errors import DomainError, ValidationFailed
 from app.core.extensions import db
 from app.core.transaction import unit_of_work
@@ -119,6 +120,49 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """How much time a deadline leaves, as people count it (working days, Asia/Shanghai).
+
+    - `last_day`: the deadline's last day (it falls due at 00:00 of the next day); `today`: the
+      local day it was counted on;
+    - `overdue`: the deadline has passed;
+    - `working_days`: before the deadline, the working days after today up to and including the
+      last day (0: due today, or no working day left before it); once overdue, minus the working
+      days after the last day up to and including today (-2: overdue by 2 working days; 0: only
+      non-working days have passed). None when a year in between has no calendar loaded
+      (`missing_year` names it): the date is shown without a count rather than a guessed one."""
+
+    last_day: date
+    today: date
+    overdue: bool
+    working_days: int | None
+    missing_year: int | None = None
+
+    @property
+    def due_today(self) -> bool:
+        return self.last_day == self.today
+
+    @property
+    def overdue_working_days(self) -> int | None:
+        return -self.working_days if self.overdue and self.working_days is not None else None
+
+
+def time_left(due: datetime, now: datetime | None = None) -> TimeLeft:
+    """The time a deadline due at `due` (UTC) leaves at `now` (default: the clock), counted in
+    working days by this calendar (DOMAIN.md "Working days": the start day is not counted;
+    weekends and holidays excluded, make-up working days included). A year without a schedule
+    gives `working_days` None instead of raising, for pages and lists that show many deadlines."""
+    now = now or clock.now()
+    last_day, today = deadline_last_day(due), now.astimezone(LOCAL_TZ).date()
+    overdue = due <= now
+    try:
+        days = (-working_days_between(last_day, today) if overdue else working_days_between(today, last_day))
+    except CalendarNotLoaded as exc:
+        return TimeLeft(last_day, today, overdue, None, exc.year)
+    return TimeLeft(last_day, today, overdue, days)
 
 
 def loaded_years() -> list[int]:

@@ -16,7 +16,8 @@ from app.core.clock import clock, local_day_start
 from app.core.db_types import too_long_for
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
-from app.core.inputs import DB_INT_MAX
+from app.core.inputs import DB_INT_MAX, check_date_range
+from app.core.search import LIKE_ESCAPE, in_order_pattern
 from app.org import service as org
 from app.org.models import CivilServant, Department, User
 from app.core.pagination import Total, count_capped
@@ -180,6 +181,30 @@ def get_case(user: User, case_id: int) -> Case:
     return case
 
 
+def subject_matches(text: str):
+    """SQL condition: the case's subject unit, by code or by its name's characters in order
+    ("发改" finds 市发展改革委), or its civil servant by name."""
+    pattern = in_order_pattern(text)
+    return or_(Case.subject_department_id.in_(select(Department.id).where(
+                   or_(Department.code == text, Department.name.like(pattern, escape=LIKE_ESCAPE)))),
+               Case.civil_servant_id.in_(select(CivilServant.id).where(
+                   CivilServant.name.like(pattern, escape=LIKE_ESCAPE))))
+
+
+def text_matches(q: str):
+    """SQL condition of a search box (`q`) on cases and on the inbox: the case number, title,
+    source document number or facts contain the text (as typed: `%` and `_` are characters), or
+    the subject matches it (`subject_matches`)."""
+    return or_(*(column.icontains(q, autoescape=True) for column in (Case.number, Case.title, Case.document_number,
+                                                                      Case.facts)),
+               subject_matches(q))
+
+
+def check_created_range(created_from: date | None, created_to: date | None) -> None:
+    """BadRequest (400) naming `created_to` when it lies before `created_from`."""
+    check_date_range(created_from, created_to, "created_to", _("登记日期起"), _("登记日期止"))
+
+
 def _cases_query(user: User, *, status=None, area=None, subject=None, q=None, created_from=None, created_to=None):
     query = select(Case).where(case_filter(user))
     if status:
@@ -191,10 +216,10 @@ def _cases_query(user: User, *, status=None, area=None, subject=None, q=None, cr
             raise ValidationFailed(_("筛选条件有误"), {"area": [_("未知领域 %(value)s", value=repr(area))]})
         query = query.where(Case.key_area == area)
     if subject:
-        query = query.join(Department, Department.id == Case.subject_department_id).where(
-            or_(Department.code == subject, Department.name.contains(subject, autoescape=True)))
+        query = query.where(subject_matches(subject))
     if q:
-        query = query.where(or_(Case.number.contains(q, autoescape=True), Case.title.contains(q, autoescape=True)))  # % and _ as typed
+        query = query.where(text_matches(q))
+    check_created_range(created_from, created_to)
     if created_from:
         query = query.where(Case.created_at >= local_day_start(created_from))
     if created_to:

@@ -34,6 +34,7 @@ from app.core.inputs import parse_date
 from app.org.service import form_sources
 from app.sanctions import service as sanctions
 from app.core.pagination import page_count
+from app.tasks import saved_filters
 from app.tasks.views import next_step_message
 from app.core.views import back_with_error, local_dt, page_arg, role_required
 
@@ -56,6 +57,10 @@ def _filters() -> tuple[dict, dict]:
             filters[key] = parse_date(args.get(key), key)
         except DomainError as exc:
             errors[key], filters[key] = exc.message, None
+    try:
+        service.check_created_range(filters["created_from"], filters["created_to"])
+    except DomainError as exc:  # said on the page; the list is shown without the reversed end
+        errors["created_to"], filters["created_to"] = exc.message, None
     return filters, errors
 
 
@@ -66,8 +71,10 @@ def index():
     page = page_arg()
     items, total = service.list_cases(current_user, page=page, per_page=PER_PAGE, **filters)
     return render_template("cases/index.html", items=items, total=total, page=page,
-                           pages=page_count(total, PER_PAGE), filters=filters,
-                           errors=errors), (422 if errors else 200)
+                           pages=page_count(total, PER_PAGE), filters=filters, errors=errors,
+                           saved=saved_filters.list_for(current_user, "cases"),
+                           current_query=saved_filters.page_query("cases", request.query_string.decode("utf-8", "replace")),
+                           has_filters=any(filters.values())), (422 if errors else 200)
 
 
 @bp.get("/export.csv")

@@ -172,6 +172,12 @@ def local_midnight_after(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc)
 
 
+def deadline_last_day(due: datetime) -> date:
+    """The last local (Shanghai) day of a deadline that falls due at `due` (the inverse of
+    `local_midnight_after`: a deadline due at 00:00 of D+1 is "by day D")."""
+    return (due - timedelta(seconds=1)).astimezone(LOCAL_TZ).date()
+
+
 def local_day_start(day: date) -> datetime:
     """00:00 of a local (Shanghai) day, as UTC."""
     return datetime.combine(day, datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc)

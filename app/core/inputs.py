@@ -65,6 +65,16 @@ def parse_date(raw: str | None, field: str) -> date | None:
     return value
 
 
+def check_date_range(start: date | None, end: date | None, end_field: str, start_title: str, end_title: str) -> None:
+    """A search's date range reads forwards: BadRequest (400) naming `end_field` when `end` lies
+    before `start` (a reversed range would find nothing and say nothing). The titles are the
+    fields' names as the user reads them."""
+    if start is not None and end is not None and end < start:
+        message = _("“%(end_title)s”（%(end)s）早于“%(start_title)s”（%(start)s）：日期范围颠倒了，请调换或修改",
+                    end_title=end_title, end=end.isoformat(), start_title=start_title, start=start.isoformat())
+        raise BadRequest(message, {end_field: [message]})
+
+
 # Text people type (issue 14). Blank at the ends: Unicode white space (\s: incl. U+3000, U+00A0)
 # and the invisible zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, BOM).
 # Stripped with str.strip (linear): the regex `^X+|X+$` it replaces tried `X+$` at every blank of

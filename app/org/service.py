@@ -24,10 +24,13 @@ def civil_servant_scope(user: User | None) -> int | None:
     return None
 
 
-def department_choices(within: int | None = None) -> list[tuple[str, str]]:
-    """Active units (every one: `within` scopes civil servants only)."""
-    rows = db.session.scalars(select(Department).where(Department.active.is_(True))
-                              .order_by(Department.kind.desc(), Department.id))
+def department_choices(within: int | None = None, *, where=None) -> list[tuple[str, str]]:
+    """Active units as (code, name): every one (`within` scopes civil servants only), or those
+    meeting the SQL condition `where` on Department (e.g. a user's scope)."""
+    query = select(Department).where(Department.active.is_(True))
+    if where is not None:
+        query = query.where(where)
+    rows = db.session.scalars(query.order_by(Department.kind.desc(), Department.id))
     return [(d.code, d.name) for d in rows]
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.cases.models import Case
@@ -13,6 +13,7 @@ from app.core.extensions import db
 from app.core.i18n import N_
 from app.org.models import User
 
+SAVED_FILTER_NAME_MAX, SAVED_FILTER_QUERY_MAX = 40, 1000
 TASK_STATUSES = {"open": N_("待办"), "completed": N_("已办结"), "cancelled": N_("已取消")}
 # An open task of an instance that takes no step now: shown so, and not completable.
 TASK_HOLDS = {"blocked": N_("已阻塞"), "suspended": N_("已暂停")}
@@ -76,3 +77,18 @@ def with_instance_status():
     """Query option: load each task's instance status in the same statement (for `hold`), not its state."""
     return joinedload(HumanTask.instance).load_only(ProcessInstance.status, ProcessInstance.error,
                                                      ProcessInstance.lock_version)
+
+
+class SavedFilter(db.Model):
+    """A user's named search of the inbox or the case list (保存的筛选): the page and its query
+    string, applied by opening the page with it. Private to the user."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("user_id", "page", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    page: Mapped[str] = mapped_column(String(20))  # app.tasks.saved_filters.PAGES
+    name: Mapped[str] = mapped_column(String(SAVED_FILTER_NAME_MAX))
+    query: Mapped[str] = mapped_column(String(SAVED_FILTER_QUERY_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

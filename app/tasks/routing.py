@@ -60,6 +60,22 @@ def case_filter(user: User):
     return or_(*clauses) if clauses else false()
 
 
+def subject_units(user: User):
+    """SQL condition on Department: the units that can be the subject of a case this user may see
+    (the choices of a unit filter): a handler's or discipline officer's own unit; a district's
+    units for a reviewer or supervisor limited to it; every unit for a recorder (a record may
+    name any unit) and for city-wide roles."""
+    clauses = []
+    for role in user.roles:
+        if UNIT_ROLES.get(role) == "subject_department_id":
+            clauses.append(Department.id == user.department_id)
+        elif role in UNIT_ROLES or (role in DISTRICT_ROLES and user.scope_district_id is None):
+            return true()
+        elif role in DISTRICT_ROLES:
+            clauses.append(Department.id.in_(_district_departments(user.scope_district_id)))
+    return or_(*clauses) if clauses else false()
+
+
 def _district_departments(district_id: int):
     return select(Department.id).where(or_(Department.id == district_id, Department.district_id == district_id))
 

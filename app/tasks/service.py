@@ -3,24 +3,28 @@ Completing is one transaction: lock the instance, validate the form, run, step t
 sync tasks, write the timeline, save. A stale or concurrent completion gets a 409."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app import engine, forms
 from app.cases import decisions
 from app.cases.models import Case
-from app.cases.service import attach_uploads, check_attachment_ids
+from app.cases.service import attach_uploads, check_attachment_ids, text_matches
 from app.cases.timeline import record_event
 from app.core.clock import clock
-from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.faults import crash_point
+from app.core.inputs import DB_INT_MAX
 from app.incidents.models import Incident
 from app.notifications.service import task_assigned
 from app.org.models import Department, User
 from app.core.pagination import Total, count_capped
-from app.tasks.models import HumanTask, with_instance_status
+from app.tasks.models import TASK_HOLDS, HumanTask, with_instance_status
 from app.tasks.routing import can_act_on, can_view_case, supervises, task_filter
 from app.tasks.sync import apply_step, bindings_for
 from app.core.transaction import unit_of_work
@@ -47,14 +51,18 @@ def _scope_query(user: User, scope: str):
 
 def list_tasks(user: User, scope: str = "available", *, page: int = 1, per_page: int = 20,
                case_id: int | None = None, process: str | None = None, area: str | None = None,
-               department: str | None = None, overdue: bool = False) -> tuple[list[HumanTask], Total]:
-    """One page of an inbox tab, read from `human_task` only (plus the case for filters). The
-    total is counted up to a cap (`app.core.pagination`)."""
+               department: str | None = None, overdue: bool = False, q: str | None = None) -> tuple[list[HumanTask], Total]:
+    """One page of an inbox tab, read from `human_task` only (plus the case for filters). `q`
+    searches as the case list does (app.cases.service.text_matches: number, title, source
+    document number, facts, the subject by name or abbreviation) and the task's name. The total
+    is counted up to a cap (`app.core.pagination`)."""
     query = _scope_query(user, scope)
     if case_id is not None:
         query = query.where(HumanTask.case_id == case_id)
-    if process or area or department:
+    if process or area or department or q:
         query = query.join(Case, Case.id == HumanTask.case_id)
+        if q:
+            query = query.where(or_(text_matches(q), HumanTask.name.icontains(q, autoescape=True)))
         if process:
             query = query.where(Case.process_key == process)
         if area:
@@ -97,6 +105,10 @@ def tab_counts(user: User) -> dict[str, Total]:
 def get_task(user: User, task_id: int) -> HumanTask:
     """404 when the case is outside the user's scope; 403 when they may see the case but not this task."""
     task = db.session.get(HumanTask, task_id, options=[joinedload(HumanTask.case).joinedload(Case.subject_department)])
+    return _visible(user, task)
+
+
+def _visible(user: User, task: HumanTask | None) -> HumanTask:
     if task is None or not can_view_case(user, task.case):
         raise NotFound(_("任务不存在"))
     if not (can_act_on(user, task) or supervises(user, task) or task.claimed_by_id == user.id
@@ -105,8 +117,7 @@ def get_task(user: User, task_id: int) -> HumanTask:
     return task
 
 
-def _actionable(user: User, task_id: int) -> HumanTask:
-    task = get_task(user, task_id)
+def _open_for(user: User, task: HumanTask) -> HumanTask:
     if task.status != "open":
         raise Conflict(_("任务已办结，不能再办理") if task.status == "completed" else _("任务已取消，不能再办理"))
     if not can_act_on(user, task):
@@ -114,16 +125,31 @@ def _actionable(user: User, task_id: int) -> HumanTask:
     return task
 
 
+def _actionable(user: User, task_id: int) -> HumanTask:
+    return _open_for(user, get_task(user, task_id))
+
+
+def _take(user: User, task: HumanTask) -> None:
+    """Claim an open task the user may act on (inside the caller's transaction); Conflict when
+    someone else holds it. Claiming one's own task again changes nothing."""
+    if task.claimed_by_id not in (None, user.id):
+        raise Conflict(_("该任务已由 %(name)s 认领", name=task.claimed_by.full_name))
+    if task.claimed_by_id is None:
+        task.claimed_by_id, task.claimed_at = user.id, clock.now()
+        record_event(task.case, "task.claimed", f"{user.full_name} 认领：{task.name}", {"task_id": task.id},
+                     actor_id=user.id)
+
+
 def claim(user: User, task_id: int) -> HumanTask:
     with unit_of_work():
         task = _actionable(user, task_id)
-        if task.claimed_by_id not in (None, user.id):
-            raise Conflict(_("该任务已由 %(name)s 认领", name=task.claimed_by.full_name))
-        if task.claimed_by_id is None:
-            task.claimed_by_id, task.claimed_at = user.id, clock.now()
-            record_event(task.case, "task.claimed", f"{user.full_name} 认领：{task.name}", {"task_id": task.id},
-                         actor_id=user.id)
+        _take(user, task)
     return task
+
+
+def in_tab(user: User, task: HumanTask, tab: str) -> bool:
+    """Whether the task belongs under an inbox tab now (after a claim or a release moved it)."""
+    return db.session.scalar(_scope_query(user, tab).where(HumanTask.id == task.id).with_only_columns(HumanTask.id)) is not None
 
 
 def release(user: User, task_id: int) -> HumanTask:
@@ -141,19 +167,128 @@ def release(user: User, task_id: int) -> HumanTask:
     return task
 
 
+def _assignee(assignee_id) -> User:
+    """The active user a task is handed to; ValidationFailed naming `assignee_id` otherwise."""
+    assignee = db.session.get(User, assignee_id) if isinstance(assignee_id, int) and 0 < assignee_id <= DB_INT_MAX else None
+    if assignee is None or not assignee.active:
+        raise ValidationFailed(_("不能改派给该用户"), {"assignee_id": [_("该用户不存在、已停用或没有办理该任务的角色和权限")]})
+    return assignee
+
+
+def _give(user: User, task: HumanTask, assignee: User) -> None:
+    """A supervisor hands an open task to `assignee` (inside the caller's transaction):
+    Forbidden unless the user supervises it, Conflict once it has ended, ValidationFailed when
+    the assignee may not act on it."""
+    if not supervises(user, task):
+        raise Forbidden(_("只有督导员可以改派任务"))
+    if task.status != "open":
+        raise Conflict(_("任务已结束，不能改派"))
+    if not can_act_on(assignee, task):
+        raise ValidationFailed(_("不能改派给该用户"), {"assignee_id": [_("该用户不存在、已停用或没有办理该任务的角色和权限")]})
+    record_event(task.case, "task.reassigned", f"{user.full_name} 将“{task.name}”改派给 {assignee.full_name}",
+                 {"task_id": task.id, "from": task.claimed_by_id, "to": assignee.id}, actor_id=user.id)
+    task.claimed_by_id, task.claimed_at = assignee.id, clock.now()
+    task_assigned(task)
+
+
 def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
     with unit_of_work():
         task = _supervised(user, task_id)
-        if task.status != "open":
-            raise Conflict(_("任务已结束，不能改派"))
-        assignee = db.session.get(User, assignee_id) if isinstance(assignee_id, int) else None
-        if assignee is None or not assignee.active or not can_act_on(assignee, task):
-            raise ValidationFailed(_("不能改派给该用户"), {"assignee_id": [_("该用户不存在、已停用或没有办理该任务的角色和权限")]})
-        record_event(task.case, "task.reassigned", f"{user.full_name} 将“{task.name}”改派给 {assignee.full_name}",
-                     {"task_id": task.id, "from": task.claimed_by_id, "to": assignee.id}, actor_id=user.id)
-        task.claimed_by_id, task.claimed_at = assignee.id, clock.now()
-        task_assigned(task)
+        _give(user, task, _assignee(assignee_id))
     return task
+
+
+# --- several tasks at once (认领所选 / 批量改派) ------------------------------------------------
+
+BATCH_MAX = 100
+
+
+@dataclass
+class BatchResult:
+    """What a batch action did: the tasks it changed, and per refused task id the reason."""
+
+    done: list[HumanTask] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def batch_ids(raw) -> list[int]:
+    """The task ids of a batch action: a list of 1..BATCH_MAX integer ids (repeats dropped, order
+    kept); ValidationFailed naming `task_ids` otherwise."""
+    ok = (isinstance(raw, list) and 0 < len(raw) <= BATCH_MAX
+          and all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= DB_INT_MAX for i in raw))
+    if not ok:
+        message = _("请选择 1 到 %(n)s 项任务", n=BATCH_MAX)
+        raise ValidationFailed(message, {"task_ids": [message]})
+    return list(dict.fromkeys(raw))
+
+
+def _batch(user: User, ids: list[int], act) -> BatchResult:
+    """`act(task)` on each task in one transaction, the tasks read at once and locked (PostgreSQL:
+    a concurrent claim waits, then is seen); a task that is missing, out of scope or refused by
+    `act` is reported with its reason and the others go ahead."""
+    result = BatchResult()
+    with unit_of_work():
+        tasks = {t.id: t for t in db.session.scalars(
+            select(HumanTask).where(HumanTask.id.in_(ids)).order_by(HumanTask.id)
+            .options(joinedload(HumanTask.case).joinedload(Case.subject_department))
+            .with_for_update(of=HumanTask).execution_options(populate_existing=True))}
+        for task_id in ids:
+            try:
+                task = _visible(user, tasks.get(task_id))
+                act(task)
+            except DomainError as exc:
+                result.refused.append((task_id, exc.message))
+            else:
+                result.done.append(task)
+    return result
+
+
+def claim_many(user: User, task_ids) -> BatchResult:
+    """Claim several tasks in one transaction (认领所选): each one the user may act on and nobody
+    holds; the others are reported per task (not found, not theirs to act on, ended, held by
+    someone). ValidationFailed naming `task_ids` for a bad list."""
+    return _batch(user, batch_ids(task_ids), lambda task: _take(user, _open_for(user, task)))
+
+
+def reassign_many(user: User, task_ids, assignee_id) -> BatchResult:
+    """A supervisor hands several tasks to one person in one transaction (批量改派); tasks the
+    person may not act on, ended ones and ones outside the supervisor's district are reported per
+    task. Forbidden (403) for anyone but a supervisor; ValidationFailed naming `task_ids` or
+    `assignee_id` (missing or deactivated user) for bad input."""
+    if not user.has_role("supervisor"):
+        raise Forbidden(_("只有督导员可以改派任务"))
+    ids = batch_ids(task_ids)
+    assignee = _assignee(assignee_id)
+    return _batch(user, ids, lambda task: _give(user, task, assignee))
+
+
+def next_of_kind(user: User, done: HumanTask) -> HumanTask | None:
+    """The next task like `done` (the same step of a model: its BPMN element and form) the user
+    can take up now: one they hold first, then unclaimed ones in their scope, earliest deadline
+    first; none of a blocked or suspended case. One query (run after the completing transaction,
+    outside it)."""
+    mine = HumanTask.claimed_by_id == user.id
+    query = (select(HumanTask).join(HumanTask.instance)
+             .where(HumanTask.status == "open", HumanTask.id != done.id, HumanTask.bpmn_id == done.bpmn_id,
+                    HumanTask.form_key.is_not_distinct_from(done.form_key),
+                    engine.ProcessInstance.status.not_in(list(TASK_HOLDS)),
+                    or_(mine, and_(HumanTask.claimed_by_id.is_(None), task_filter(user))))
+             .order_by(sql_case((mine, 0), else_=1), HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+             .options(contains_eager(HumanTask.instance),
+                      joinedload(HumanTask.case).joinedload(Case.subject_department),
+                      joinedload(HumanTask.case).joinedload(Case.civil_servant))
+             .limit(1))
+    return db.session.scalars(query).first()
+
+
+def reassign_choices(user: User, tasks: list[HumanTask]) -> list[User]:
+    """The people a supervisor may hand at least one of `tasks` to (the batch reassign form's
+    choices): active users who may act on one of those the supervisor supervises."""
+    supervised = [t for t in tasks if t.status == "open" and supervises(user, t)]
+    if not supervised:
+        return []
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
+    return [u for u in users if any(can_act_on(u, t) for t in supervised)]
 
 
 def task_form(task: HumanTask) -> tuple[dict, int | None]:

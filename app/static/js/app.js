@@ -56,3 +56,12 @@ document.addEventListener("change", (event) => {
   if (event.target.matches('input[type="date"]')) syncDateBounds();
 });
 document.addEventListener("DOMContentLoaded", syncDateBounds);
+// data-check-all="<name>": a checkbox that ticks (or clears) every enabled checkbox of that name
+// (the inbox's batch actions)
+document.addEventListener("change", (event) => {
+  const name = event.target.getAttribute && event.target.getAttribute("data-check-all");
+  if (!name) return;
+  document.querySelectorAll(`input[type="checkbox"][name="${name}"]:not(:disabled)`).forEach((box) => {
+    box.checked = event.target.checked;
+  });
+});
