@@ -21,6 +21,7 @@ PAGES = {
     "inbox": ("tab", "q", "process", "area", "department", "overdue"),
     "cases": ("q", "subject", "status", "area", "created_from", "created_to"),
 }
+KEPT_NOT_FILTERING = {"tab"}  # saved with a filter (which inbox tab it was made on), not one by itself
 PER_PAGE_MAX = 30  # saved filters per user and page
 
 
@@ -44,10 +45,10 @@ def page_query(page: str, query) -> str:
 
 
 def normal_query(page: str, query) -> str:
-    """`page_query`, checked for saving: ValidationFailed naming `query` when no filter is set,
-    it is too long or holds control characters."""
+    """`page_query`, checked for saving: ValidationFailed naming `query` when no filter is set
+    (an inbox tab alone is none), it is too long or holds control characters."""
     normal = page_query(page, query)
-    if not normal:
+    if not {key for key, _value in parse_qsl(normal)} - KEPT_NOT_FILTERING:
         problem = _("当前没有筛选条件可保存：请先设置筛选条件")
     elif len(normal) > SAVED_FILTER_QUERY_MAX:
         problem = _("筛选条件过长（上限 %(n)s 个字符）", n=SAVED_FILTER_QUERY_MAX)
