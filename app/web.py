@@ -18,7 +18,7 @@ from app.api import error_response, http_error_response
 from app.calendar.service import missing_years, time_left
 from app.cases import attachments
 from app.cases.models import CASE_RELATIONS, CASE_STATUSES, KEY_AREAS, PUNISHMENT_LEVELS, SOURCE_TYPES, TIERS
-from app.core.clock import clock, deadline_last_day
+from app.core.clock import clock, deadline_last_day, local_midnight_after
 from app.core.errors import Busy, DomainError
 from app.core.extensions import babel, db, login_manager
 from app.core.i18n import tr
@@ -90,6 +90,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["due_state"] = due_state
     app.jinja_env.filters["deadline_day"] = deadline_day
     app.jinja_env.filters["time_left"] = time_left
+    app.jinja_env.filters["day_due"] = local_midnight_after  # a deadline "by day D" (a date) as its instant
 
     for code in (400, 403, 404, 405, 409, 413, 415, 429, 500):
         app.register_error_handler(code, _error_page)

@@ -130,4 +130,5 @@ def test_the_accepted_rectification_deadline_is_in_the_api_and_on_the_case_page(
     assert api.as_("supervisor").case(case_id)["due_on"] == "2026-10-16"
     login(client, "supervisor")
     html = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert re.search(r"整改期限</dt><dd[^>]*>2026-10-16</dd>", html)
+    # with the working days left to it (issue 20), counted by the working-day calendar
+    assert re.search(r"整改期限</dt><dd[^>]*>\s*<span[^>]*due-badge[^>]*>剩 20 个工作日（2026-10-16 前）</span>", html)

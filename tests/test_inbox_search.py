@@ -110,3 +110,17 @@ def test_the_unit_filter_offers_the_units_in_the_users_scope(app):
         assert inbox_units(app, user) == expected, user
     for user in ("reviewer", "recorder", "supervisor"):
         assert len(inbox_units(app, user)) == everyone, user
+
+
+def test_the_complaint_list_says_so_too(app, api):
+    """The same kind on the other dated list: complaints by the day they were received."""
+    supervisor = api.as_("supervisor")
+    r = supervisor.get("/complaints", query_string={"date_from": "2026-09-10", "date_to": "2026-09-01"})
+    assert r.status_code == 400 and list(fields_of(r)) == ["date_to"], r.get_json()
+    assert supervisor.get("/complaints", query_string={"date_from": "2026-09-01", "date_to": "2026-09-10"}).status_code == 200
+    client = app.test_client()
+    login(client, "supervisor")
+    page = client.get("/complaints", query_string={"date_from": "2026-09-10", "date_to": "2026-09-01"})
+    message = re.search(r'data-error="date_to">([^<]+)<', page.get_data(as_text=True)).group(1)
+    assert page.status_code == 422
+    assert message == "“受理日期止”（2026-09-01）早于“受理日期起”（2026-09-10）：日期范围颠倒了，请调换或修改"

@@ -95,15 +95,15 @@ def _dump(complaint, numbers: dict[int, str]) -> dict:
 
 
 @bp.get("/complaints")
-@documented("投诉列表 / List complaints", (200, schemas.ComplaintPage), query=schemas.ComplaintQuery, errors=(403, 422))
+@documented("投诉列表 / List complaints", (200, schemas.ComplaintPage), query=schemas.ComplaintQuery, errors=(400, 403, 422))
 def list_complaints():
     """投诉列表（督导员、管理员），新的在前。筛选：`unit`（单位代码）、`category`、`channel`（12345 或
-    enterprise）、`date_from`、`date_to`（YYYY-MM-DD）、`page`、`per_page`；参数有误时 422 指明参数，空值
-    视为未给出。
+    enterprise）、`date_from`、`date_to`（YYYY-MM-DD）、`page`、`per_page`；参数有误时 422 指明参数，日期范围
+    颠倒（date_to 早于 date_from）时 400 指明 date_to，空值视为未给出。
 
     Complaints (supervisors and admins), newest first. Filters: `unit` (unit code), `category`,
     `channel` (12345 or enterprise), `date_from`, `date_to` (YYYY-MM-DD), `page`, `per_page`; 422 naming
-    a bad parameter, an empty one counts as absent."""
+    a bad parameter, 400 naming `date_to` for a reversed range, an empty one counts as absent."""
     _require_role()
     page, per_page = page_args()
     date_from, date_to = query_value(parse_date, "date_from"), query_value(parse_date, "date_to")

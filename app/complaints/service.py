@@ -27,6 +27,7 @@ from app.complaints.models import CHANNELS, Complaint, ComplaintAlert
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.core.i18n import N_
+from app.core.inputs import check_date_range
 from app.org.models import Department, User
 from app.core.pagination import Total, count_capped
 from app.core.transaction import unit_of_work
@@ -357,6 +358,11 @@ def find_unit(value: str) -> Department | None:
     return db.session.scalar(select(Department).where(or_(Department.code == value, Department.name == value)))
 
 
+def check_received_range(date_from: date | None, date_to: date | None) -> None:
+    """BadRequest (400) naming `date_to` when it lies before `date_from`."""
+    check_date_range(date_from, date_to, "date_to", _("受理日期起"), _("受理日期止"))
+
+
 def list_complaints(*, department_code: str | None = None, category: str | None = None, channel: str | None = None,
                     date_from: date | None = None, date_to: date | None = None, page: int = 1, per_page: int = 20,
                     user: User | None = None) -> tuple[list[Complaint], Total]:
@@ -376,6 +382,7 @@ def list_complaints(*, department_code: str | None = None, category: str | None 
         query = query.where(Complaint.channel == channel)
     if errors:
         raise ValidationFailed(_("筛选条件有误"), errors)
+    check_received_range(date_from, date_to)
     if category:
         query = query.where(Complaint.category == category)
     if date_from:

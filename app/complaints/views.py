@@ -33,6 +33,10 @@ def _filters() -> tuple[dict, dict]:
             filters[key] = parse_date(args.get(key), key)
         except DomainError as exc:
             errors[key], filters[key] = exc.message, None
+    try:
+        service.check_received_range(filters["date_from"], filters["date_to"])
+    except DomainError as exc:  # said on the page; the list is shown without the reversed end
+        errors["date_to"], filters["date_to"] = exc.message, None
     return filters, errors
 
 
