@@ -99,8 +99,9 @@ def test_claiming_several_in_one_request_reports_each_refusal(app, api, second_r
     body = r.get_json()
     assert [t["id"] for t in body["done"]] == [tasks[0]["id"], tasks[2]["id"]]
     assert {t["claimed_by"] for t in body["done"]} == {"reviewer"}
-    assert body["refused"] == [{"task_id": tasks[1]["id"], "message": "该任务已由 审核员 钱敏 认领"},
-                               {"task_id": 999_999, "message": "任务不存在"}]
+    assert body["refused"] == [{"task_id": tasks[1]["id"], "message": "该任务已由 审核员 钱敏 认领",
+                                "case_number": tasks[1]["case_number"], "task_name": "录入审核"},
+                               {"task_id": 999_999, "message": "任务不存在", "case_number": None, "task_name": None}]
     with app.app_context():  # one task.claimed line each, nothing for the refused ones
         assert db.session.scalar(select(func.count()).select_from(TimelineEvent)) == before + 2
     mine = reviewer.get("/tasks?scope=mine").get_json()
@@ -109,6 +110,10 @@ def test_claiming_several_in_one_request_reports_each_refusal(app, api, second_r
     handler = api.as_("handler.fgw")  # not a reviewer: every one refused, nothing changes
     body = handler.post("/tasks/claim", {"task_ids": [tasks[2]["id"]]}).get_json()
     assert body["done"] == [] and body["refused"][0]["task_id"] == tasks[2]["id"]
+    supervisor = api.as_("supervisor")  # sees the cases, may not claim a reviewer's task: told why, the rest goes on
+    body = supervisor.post("/tasks/claim", {"task_ids": [tasks[1]["id"], tasks[2]["id"]]}).get_json()
+    assert [(r["task_id"], r["message"]) for r in body["refused"]] == [
+        (tasks[1]["id"], "您没有办理该任务的角色或权限"), (tasks[2]["id"], "您没有办理该任务的角色或权限")]
     for bad in ({}, {"task_ids": []}, {"task_ids": ["1"]}, {"task_ids": [0]}, {"task_ids": list(range(1, 102))}):
         r = reviewer.post("/tasks/claim", bad)
         assert r.status_code == 422 and list(fields_of(r)) == ["task_ids"], bad
@@ -131,7 +136,7 @@ def test_claiming_several_on_the_page_flashes_each_refusal(app, client, second_r
              follow_redirects=True)
     html = r.get_data(as_text=True)
     assert "已认领 2 项任务，已移到“我的待办”" in html
-    assert f"任务 #{tasks[0]['id']} 未处理：该任务已由 审核员 钱敏 认领" in html
+    assert f"{tasks[0]['case_number']}“录入审核”未处理：该任务已由 审核员 钱敏 认领" in html
     assert tab_counts(html)["mine"] == "2" and tab_counts(html)["available"] == "0"
     html = post(client, "/tasks/claim", {"next": "/tasks?tab=available"}, follow_redirects=True).get_data(as_text=True)
     assert "请选择 1 到 100 项任务" in html
@@ -149,7 +154,8 @@ def test_a_supervisor_reassigns_several_tasks_at_once(app, client, second_review
     body = r.get_json()
     assert [t["id"] for t in body["done"]] == [tasks[0]["id"], tasks[1]["id"]]
     assert {t["claimed_by"] for t in body["done"]} == {"reviewer.qian"}
-    assert body["refused"] == [{"task_id": notice["id"], "message": "不能改派给该用户"}]
+    assert body["refused"] == [{"task_id": notice["id"], "message": "不能改派给该用户",
+                                "case_number": notice["case_number"], "task_name": notice["name"]}]
     with app.app_context():  # each handover is on its case's timeline
         handovers = db.session.scalars(select(TimelineEvent.data).where(TimelineEvent.kind == "task.reassigned")).all()
         assert sorted(d["task_id"] for d in handovers) == [tasks[0]["id"], tasks[1]["id"]]

@@ -13,8 +13,7 @@ from app.tasks import service as tasks
 
 
 def _batch_answer(result: tasks.BatchResult):
-    return jsonify(schemas.batch_result_out.dump(
-        {"done": result.done, "refused": [{"task_id": i, "message": m} for i, m in result.refused]}))
+    return jsonify(schemas.batch_result_out.dump(result))
 
 
 @bp.post("/tasks/claim")

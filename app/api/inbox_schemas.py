@@ -28,6 +28,9 @@ class BatchReassignSchema(Schema):
 class RefusedTaskSchema(Schema):
     task_id = fields.Integer(required=True)
     message = fields.String(required=True, metadata={"description": "未处理的原因 / why it was not done"})
+    case_number = fields.String(required=True, allow_none=True, metadata={
+        "description": "案件编号；任务不存在或不在范围内时为 null / the case number; null for a task missing or out of scope"})
+    task_name = fields.String(required=True, allow_none=True)
 
 
 class BatchResultSchema(Schema):

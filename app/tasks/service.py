@@ -203,12 +203,23 @@ def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
 BATCH_MAX = 100
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A task a batch action left alone, and why; its case number and name when the user may see
+    it (None for a task that does not exist or lies outside their scope)."""
+
+    task_id: int
+    message: str
+    case_number: str | None = None
+    task_name: str | None = None
+
+
 @dataclass
 class BatchResult:
-    """What a batch action did: the tasks it changed, and per refused task id the reason."""
+    """What a batch action did: the tasks it changed, and the ones it refused with the reason."""
 
     done: list[HumanTask] = field(default_factory=list)
-    refused: list[tuple[int, str]] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
 
 
 def batch_ids(raw) -> list[int]:
@@ -233,11 +244,13 @@ def _batch(user: User, ids: list[int], act) -> BatchResult:
             .options(joinedload(HumanTask.case).joinedload(Case.subject_department))
             .with_for_update(of=HumanTask).execution_options(populate_existing=True))}
         for task_id in ids:
+            task = tasks.get(task_id)
             try:
-                task = _visible(user, tasks.get(task_id))
-                act(task)
+                act(_visible(user, task))
+            except NotFound as exc:  # missing or outside the scope: nothing more is said about it
+                result.refused.append(Refusal(task_id, exc.message))
             except DomainError as exc:
-                result.refused.append((task_id, exc.message))
+                result.refused.append(Refusal(task_id, exc.message, task.case.number, task.name))
             else:
                 result.done.append(task)
     return result

@@ -11,9 +11,9 @@ from app.cases import service as cases
 from app.cases import timeline as timelines
 from app.cases.models import KEY_AREAS, CASE_STATUSES
 from app.engine import ProcessDefinition
-from app.core.errors import DomainError, ValidationFailed
+from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
-from app.core.i18n import N_
+from app.core.i18n import N_, tr
 from app.org.models import ROLES
 from app.org.service import department_choices, form_sources
 from app.core.pagination import page_count
@@ -87,8 +87,8 @@ def _claim_action(task_id: int, action, message: str):
     try:
         task = action(current_user, task_id)
     except DomainError as exc:
-        if partial:  # said beside the list; the row as it stands now (or gone when no longer shown)
-            db.session.rollback()
+        db.session.rollback()
+        if partial and not isinstance(exc, NotFound):  # said beside the list, with the row as it stands now
             return _inbox_partial(service.get_task(current_user, task_id), tab, exc.message, "danger")
         return back_with_error(exc, url_for("tasks.inbox"))
     if partial:
@@ -129,8 +129,12 @@ def _batch_done(result: service.BatchResult, done_message: str, back: str):
     """Flash what a batch action did and, task by task, what it refused and why; back to the list."""
     if result.done:
         flash(done_message, "success")
-    for task_id, reason in result.refused:
-        flash(_("任务 #%(id)s 未处理：%(reason)s", id=task_id, reason=reason), "warning")
+    for refusal in result.refused:
+        if refusal.case_number:
+            flash(_("%(number)s“%(task)s”未处理：%(reason)s", number=refusal.case_number, task=tr(refusal.task_name),
+                    reason=refusal.message), "warning")
+        else:
+            flash(_("任务 #%(id)s 未处理：%(reason)s", id=refusal.task_id, reason=refusal.message), "warning")
     return redirect(safe_next(request.form.get("next"), back))
 
 
