@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from app.cases.models import TimelineEvent
 from app.core.extensions import db
 from app.org.models import Department, User
+from app.tasks import service as tasks_service
 from app.tasks.models import HumanTask
 from tests.support import Api
 from tests.test_api_parity import fields_of
+from tests.test_statements_per_step import statements
 from tests.web_support import csrf_token, login, post
 
 APPROVE = {"entry_decision": "approve", "review_opinion": "同意"}
@@ -209,3 +211,16 @@ def test_after_a_submission_the_next_task_of_the_same_kind_is_offered(app, clien
     assert 'id="next-task"' not in client.get("/tasks").get_data(as_text=True)
     # An offer that is no longer open (or not the user's to take) is not shown.
     assert 'id="next-task"' not in client.get(f"/tasks?offer={first['id']}").get_data(as_text=True)
+
+
+def test_the_next_task_is_found_with_one_statement(app, api):
+    """The offer after a submission costs one read, made after the step's transaction: the
+    completion's own statement budget (tests/test_statements_per_step.py) is untouched."""
+    first, second = entry_reviews(app, 2)
+    user = db.session.scalar(select(User).where(User.username == "reviewer"))
+    done = db.session.get(HumanTask, first["id"])
+    with statements() as sent:
+        following = tasks_service.next_of_kind(user, done)
+        assert (following.id, following.case.number, following.case.subject_name, following.hold) == (
+            second["id"], second["case_number"], "市发展改革委", None)
+    assert len(sent) == 1, "\n".join(sent)
