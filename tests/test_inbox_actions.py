@@ -224,3 +224,19 @@ def test_the_next_task_is_found_with_one_statement(app, api):
         assert (following.id, following.case.number, following.case.subject_name, following.hold) == (
             second["id"], second["case_number"], "市发展改革委", None)
     assert len(sent) == 1, "\n".join(sent)
+
+
+def test_a_claim_of_a_task_no_longer_there_says_so_in_the_list(app, client):
+    """A row left open in a tab while the case moved on: the claim answers in place (the row goes,
+    the reason is shown) instead of swapping a whole page into the row."""
+    [task] = entry_reviews(app, 1)
+    as_user(app, "reviewer").complete(task["case_id"], "entry_review", APPROVE)
+    login(client, "reviewer")
+    r = client.post(f"/tasks/{task['id']}/claim?tab=available", data={"csrf_token": csrf_token(client, "/tasks")},
+                    headers={"HX-Request": "true"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<html" not in html
+    assert "任务已办结，不能再办理" in html and f'id="task-{task["id"]}"' not in html
+    r = client.post("/tasks/999999/claim?tab=available", data={"csrf_token": csrf_token(client, "/tasks")},
+                    headers={"HX-Request": "true"})
+    assert "任务不存在" in r.get_data(as_text=True) and "<html" not in r.get_data(as_text=True)

@@ -5,7 +5,9 @@ empty list; a unit filter offers the units in the user's scope, not all 43."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from app.core.clock import LOCAL_TZ, clock
 from app.org.models import Department
 from app.core.extensions import db
 from sqlalchemy import func, select
@@ -77,6 +79,11 @@ def test_the_inbox_searches_by_case_number_and_keyword_on_the_page_and_in_the_ap
         assert numbers(body) == sorted(c["number"] for c in found), q
     body = reviewer.get("/tasks", query_string={"scope": "available", "department": "czj"}).get_json()
     assert numbers(body) == [czj["number"]]
+    overdue = {"scope": "available", "overdue": "1", "area": "政府采购", "process": "dishonesty_record"}
+    assert reviewer.get("/tasks", query_string=overdue).get_json()["total"] == 0
+    clock.set(datetime(2026, 9, 22, 9, tzinfo=LOCAL_TZ))  # past the entry reviews' deadline (Sun Sep 20)
+    assert numbers(reviewer.get("/tasks", query_string=overdue).get_json()) == sorted([fgw["number"], czj["number"]])
+    clock.set(datetime(2026, 9, 14, 9, tzinfo=LOCAL_TZ))
     assert reviewer.get("/tasks", query_string={"q": "x" * 101}).status_code == 422
 
     login(client, "reviewer")

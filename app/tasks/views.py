@@ -11,7 +11,7 @@ from app.cases import service as cases
 from app.cases import timeline as timelines
 from app.cases.models import KEY_AREAS, CASE_STATUSES
 from app.engine import ProcessDefinition
-from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.errors import DomainError, ValidationFailed
 from app.core.extensions import db
 from app.core.i18n import N_, tr
 from app.org.models import ROLES
@@ -75,10 +75,18 @@ def _offer():
 
 def _inbox_partial(task, tab: str, message: str, category: str = "success"):
     """htmx's answer to a claim or release from an inbox row: the row again while it still belongs
-    under the tab, nothing (it leaves the list) once it moved to another tab, with the tab counts
-    and the message swapped in out of band."""
-    return render_template("tasks/_moved.html", task=task, tab=tab, keep=service.in_tab(current_user, task, tab),
+    under the tab, nothing (it leaves the list) once it moved to another tab or is no longer the
+    user's to see (`task` None), with the tab counts and the message swapped in out of band."""
+    keep = task is not None and service.in_tab(current_user, task, tab)
+    return render_template("tasks/_moved.html", task=task, tab=tab, keep=keep,
                            counts=service.tab_counts(current_user), message=message, category=category)
+
+
+def _task_if_visible(task_id: int):
+    try:
+        return service.get_task(current_user, task_id)
+    except DomainError:
+        return None
 
 
 def _claim_action(task_id: int, action, message: str):
@@ -88,8 +96,8 @@ def _claim_action(task_id: int, action, message: str):
         task = action(current_user, task_id)
     except DomainError as exc:
         db.session.rollback()
-        if partial and not isinstance(exc, NotFound):  # said beside the list, with the row as it stands now
-            return _inbox_partial(service.get_task(current_user, task_id), tab, exc.message, "danger")
+        if partial:  # said beside the list, with the row as it stands now
+            return _inbox_partial(_task_if_visible(task_id), tab, exc.message, "danger")
         return back_with_error(exc, url_for("tasks.inbox"))
     if partial:
         return _inbox_partial(task, tab, message)
