@@ -105,7 +105,8 @@ class Config:
     # complaint_thresholds (workflows/rules); this unit raises the automatic warnings.
     COMPLAINT_WARNING_DEPARTMENT = os.environ.get("COMPLAINT_WARNING_DEPARTMENT", "dcs")  # raises automatic warnings
     COMPLAINT_IMPORT_MAX_BYTES = 2 * 1024 * 1024
-    # Mail: sent through SMTP when MAIL_SERVER is set; otherwise written to the log (development).
+    # Mail: sent through SMTP when MAIL_SERVER is set; without one nothing is sent and the outbox
+    # rows are marked "unconfigured" (shown on /admin/mail, resent from there once a server is set).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
@@ -113,6 +114,8 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "chengxin@localhost")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 5))
+    # The daily digest of the day before is queued from this local (Asia/Shanghai) hour on.
+    MAIL_DIGEST_HOUR = int(os.environ.get("MAIL_DIGEST_HOUR", 7))
     # Document numbers: 沪信〔2026〕15号 — the prefix of the issuing unit (by department code);
     # a unit without one numbers with its name, e.g. 浦东新区人民政府〔2026〕3号.
     DOCUMENT_PREFIXES = {"xyzx": "沪信", "fgw": "沪发改信", "dcs": "沪府督", "czj": "沪财信"}

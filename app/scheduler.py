@@ -1,6 +1,6 @@
 """The periodic work of an installation, on the top floor because it reaches across domains: fire
 the timers that are due (and report missed deadlines), render documents issued in the background,
-send queued mail, push the sharing feed to the credit platforms. `flask --app wsgi tick [--every N]` runs it in-process (what `make run` uses);
+queue the daily mail digests, send queued mail, push the sharing feed to the credit platforms. `flask --app wsgi tick [--every N]` runs it in-process (what `make run` uses);
 the Celery beat schedule of app/worker.py runs the same `run_due_work` on the workers."""
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from app.cases.timers import fire_due_timers
 from app.core.cli import fail
 from app.core.clock import clock
 from app.documents.service import render_pending
+from app.notifications.digest import queue_digests
 from app.notifications.mail import deliver_outbox
 from app.sharing.delivery import deliver_due as deliver_sharing
 
@@ -25,10 +26,11 @@ cli = AppGroup("scheduler", help="The periodic work: timers, background document
 
 def run_due_work() -> dict:
     """One round of the periodic work; safe to run on several processes at once. Returns
-    {"timers": {"fired", "failed", "missed"}, "documents": number rendered,
-    "mail": {"sent", "retried", "failed"}, "sharing": {"acknowledged", "retried", "failed"}}."""
-    return {"timers": fire_due_timers(), "documents": render_pending(), "mail": deliver_outbox(),
-            "sharing": deliver_sharing()}
+    {"timers": {"fired", "failed", "missed"}, "documents": number rendered, "digests": daily
+    digests queued, "mail": {"sent", "retried", "failed", "unconfigured"},
+    "sharing": {"acknowledged", "retried", "failed"}}."""
+    return {"timers": fire_due_timers(), "documents": render_pending(), "digests": queue_digests(),
+            "mail": deliver_outbox(), "sharing": deliver_sharing()}
 
 
 @cli.command("tick")
@@ -52,7 +54,8 @@ def tick_command(now: str | None, every: float):
         if result["fired"] or result["failed"] or not every:
             click.echo(f"{datetime.now().isoformat(timespec='seconds')} 触发 {result['fired']} 个，失败 {result['failed']} 个")
         if any(mail.values()):
-            click.echo(f"邮件：发送 {mail['sent']}，待重试 {mail['retried']}，失败 {mail['failed']}")
+            click.echo(f"邮件：发送 {mail['sent']}，待重试 {mail['retried']}，失败 {mail['failed']}，"
+                       f"未配置邮件服务器未发送 {mail['unconfigured']}")
         sharing = work["sharing"]
         if any(sharing.values()):
             click.echo(f"信用共享：已确认 {sharing['acknowledged']}，待重试 {sharing['retried']}，失败 {sharing['failed']}")

@@ -15,7 +15,6 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from app import forms
 from app.api import error_response, http_error_response
-from app.calendar.service import missing_years
 from app.cases import attachments
 from app.cases.models import CASE_RELATIONS, CASE_STATUSES, KEY_AREAS, PUNISHMENT_LEVELS, SOURCE_TYPES, TIERS
 from app.core.clock import LOCAL_TZ, clock
@@ -26,6 +25,7 @@ from app.core.security import init_security_headers
 from app.core.transaction import too_long
 from app.core.views import local_dt, select_locale
 from app.engine.models import ACTIVE_STATUSES
+from app.incidents.service import calendar_notice
 from app.org.models import ROLES
 from app.tasks.models import TASK_HOLDS
 from app.tasks.routing import CASE_ROLES
@@ -74,14 +74,11 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        warnings = []
         does_casework = current_user.is_authenticated and any(r in CASE_ROLES for r in current_user.roles)
-        if does_casework or (current_user.is_authenticated and current_user.has_role("admin")):
-            warnings = [_("%(year)s 年工作日历尚未导入，涉及该年的期限无法计算，请管理员导入。", year=y)
-                        for y in missing_years()]
+        notice = calendar_notice(current_user) if current_user.is_authenticated else None
         return {"dev_clock": clock.development_status(app.config["DEV_CLOCK"]), "ROLES": ROLES, "RECORD_STATUSES": CASE_STATUSES, "STATUS_STYLES": STATUS_STYLES,
                 "SOURCE_TYPES": SOURCE_TYPES, "PUNISHMENT_LEVELS": PUNISHMENT_LEVELS, "TIERS": TIERS, "CASE_RELATIONS": CASE_RELATIONS, "TASK_HOLDS": TASK_HOLDS, "ACTIVE_STATUSES": ACTIVE_STATUSES, "KEY_AREAS": KEY_AREAS,
-                "calendar_warnings": warnings, "does_casework": does_casework, "url_with": url_with, "LANGUAGES": app.config["LANGUAGES"], "current_locale": select_locale()}
+                "calendar_notice": notice, "does_casework": does_casework, "url_with": url_with, "LANGUAGES": app.config["LANGUAGES"], "current_locale": select_locale()}
 
     app.jinja_env.globals["tr"] = tr  # data in the user's language, escaped like any value
     app.jinja_env.globals["date_input_bounds"] = forms.date_input_bounds

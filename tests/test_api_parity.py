@@ -26,7 +26,9 @@ NEW_ROUTES = [("GET", "/complaints/filters"), ("GET", "/departments"), ("GET", "
               ("POST", "/notifications/read-all"), ("POST", "/designer/validate"), ("POST", "/designer/deploy"),
               ("POST", "/calendar/import"), ("GET", "/calendar/2026"), ("GET", "/supervision"),
               ("GET", "/cases/1/documents/1.pdf"),
-              ("GET", "/designer/processes/dishonesty_record/versions/1.bpmn")]
+              ("GET", "/designer/processes/dishonesty_record/versions/1.bpmn"),
+              ("GET", "/me/notification-settings"), ("PUT", "/me/notification-settings"), ("GET", "/mail/outbox"),
+              ("POST", "/mail/outbox/1/resend"), ("POST", "/mail/outbox/resend-failed")]
 
 
 def bearer(user) -> dict:
@@ -468,6 +470,8 @@ WEB_TWINS = {
     "admin.deactivate_department": "api.deactivate_department", "admin.calendar": "api.calendar_year",
     "admin.import_calendar": "api.import_calendar", "admin.set_day": "api.set_calendar_day",
     "admin.dev_clock": "api.set_dev_clock",
+    "admin.mail": "api.list_mail", "admin.resend_mail": "api.resend_mail",
+    "admin.resend_failed_mail": "api.resend_failed_mail",
     "auth.index": "page: redirects to the inbox", "auth.login": "api.issue_token", "auth.logout": "api.revoke_token",
     "auth.change_password": "api.change_own_password", "auth.set_language": "api.set_language",
     "cases.index": "api.list_cases", "cases.export": "api.list_cases", "cases.show": "api.get_case",
@@ -490,6 +494,7 @@ WEB_TWINS = {
     "incidents.cancel": "api.cancel_case", "incidents.move": "api.move_case",
     "notifications.index": "api.list_notifications", "notifications.read": "api.read_notification",
     "notifications.read_all": "api.read_all_notifications",
+    "notifications.settings": "api.set_notification_settings",
     "rules.index": "api.list_rules", "rules.history": "api.get_rule", "rules.editor": "api.get_rule",
     "rules.save_draft": "api.save_rule_draft", "rules.validate": "api.validate_rule", "rules.run_tests": "api.run_rule_tests",
     "rules.change_summary": "api.rule_change_summary", "rules.publish": "api.publish_rule",

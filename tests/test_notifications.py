@@ -1,14 +1,11 @@
 """Notification centre: who is notified of new tasks, reminders, overdue tasks and decisions; the
-e-mail outbox (log without a server, a real SMTP conversation, retries with back-off when the
+e-mail outbox (not sent and said so without a server, a real SMTP conversation, retries with back-off when the
 server is down); and the pages (bell in the header, own notifications only, mark read)."""
 from __future__ import annotations
 
 import email
 import email.policy
 import logging
-import re
-import socket
-import threading
 from datetime import timedelta
 from email.header import decode_header, make_header
 
@@ -24,6 +21,7 @@ from app.notifications.mail import deliver_outbox
 from app.notifications.models import EmailOutbox, Notification
 from app.org.models import Department, User
 from app.tasks.models import HumanTask
+from tests.mail_support import MailConfig, SmtpSink, unused_port
 from tests.support import Api
 from tests.web_support import login, post
 
@@ -100,110 +98,6 @@ def make_user(ctx):
         for uid in created:
             db.session.delete(db.session.get(User, uid))
         db.session.commit()
-
-
-class MailConfig:
-    """Set app.config mail values for a test and restore them afterwards."""
-
-    def __init__(self, app, **values):
-        self.app, self.values, self.saved = app, values, {}
-
-    def __enter__(self):
-        for key, value in self.values.items():
-            self.saved[key] = self.app.config[key]
-            self.app.config[key] = value
-        return self
-
-    def __exit__(self, *exc):
-        self.app.config.update(self.saved)
-
-
-class SmtpSink:
-    """A minimal real SMTP server on 127.0.0.1 (no STARTTLS, no AUTH): records every message;
-    refuses the recipients in `reject` with 550."""
-
-    def __init__(self, reject=()):
-        self.reject = {a.lower() for a in reject}
-        self.messages: list[dict] = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(5)
-        self.sock.close()
-
-    def _serve(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                try:
-                    self._session(conn)
-                except OSError:
-                    pass
-
-    def _session(self, conn):
-        conn.settimeout(5)
-        reader = conn.makefile("rb")
-
-        def reply(text):
-            conn.sendall(text.encode() + b"\r\n")
-
-        reply("220 sink ESMTP")
-        sender, rcpts = None, []
-        while True:
-            raw = reader.readline()
-            if not raw:
-                return
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            verb = line.split(" ", 1)[0].upper()
-            if verb in ("EHLO", "HELO"):
-                reply("250 sink")
-            elif verb == "MAIL":
-                sender, rcpts = re.search(r"<(.*?)>", line).group(1), []
-                reply("250 OK")
-            elif verb == "RCPT":
-                address = re.search(r"<(.*?)>", line).group(1)
-                if address.lower() in self.reject:
-                    reply("550 5.1.1 no such user")
-                else:
-                    rcpts.append(address)
-                    reply("250 OK")
-            elif verb == "DATA":
-                reply("354 end with <CRLF>.<CRLF>")
-                lines = []
-                while True:
-                    data = reader.readline()
-                    if data in (b".\r\n", b""):
-                        break
-                    lines.append(data[1:] if data.startswith(b"..") else data)
-                self.messages.append({"from": sender, "to": rcpts, "data": b"".join(lines)})
-                reply("250 OK queued")
-            elif verb in ("RSET", "NOOP"):
-                reply("250 OK")
-            elif verb == "QUIT":
-                reply("221 bye")
-                return
-            else:
-                reply("502 not implemented")
-
-
-def unused_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def deadline(task: HumanTask) -> str:
@@ -333,7 +227,10 @@ def test_reading_side_pages_and_marks_only_own_notifications(api):
 
 # --- e-mail ----------------------------------------------------------------------------------
 
-def test_without_a_mail_server_mail_is_logged_and_marked_sent(app, api, make_user, caplog):
+def test_without_a_mail_server_nothing_is_sent_and_the_outbox_says_so(app, api, make_user, caplog):
+    """Issue 20: no MAIL_SERVER used to log the mail and count it sent. Now the row says clearly it
+    was not sent for want of a server (status `unconfigured`, the reason in last_error), the log
+    warns, and nothing is retried until an admin resends it."""
     make_user("notif.mail", "fgw", ["handler"], email="mail@example.gov.cn")
     case, task = notified_case(api)
     service.task_assigned(task)
@@ -345,15 +242,17 @@ def test_without_a_mail_server_mail_is_logged_and_marked_sent(app, api, make_use
     was_disabled, mail_log.disabled = mail_log.disabled, False
     try:
         with MailConfig(app, MAIL_SERVER=""):
-            assert deliver_outbox() == {"sent": 1, "retried": 0, "failed": 0}
-            assert deliver_outbox() == {"sent": 0, "retried": 0, "failed": 0}
+            assert deliver_outbox() == {"sent": 0, "retried": 0, "failed": 0, "unconfigured": 1}
+            assert deliver_outbox() == {"sent": 0, "retried": 0, "failed": 0, "unconfigured": 0}
     finally:
         mail_log.disabled = was_disabled
     logged = [r.getMessage() for r in caplog.records if r.name == "chengxin.mail"]
-    assert len(logged) == 1 and "mail@example.gov.cn" in logged[0] and f"新任务：异议或确认（{case['number']}）" in logged[0]
+    assert logged == ["1 mail(s) not sent: MAIL_SERVER is not configured"]
     mail = db.session.scalars(select(EmailOutbox)).one()
     db.session.refresh(mail)
-    assert mail.status == "sent" and mail.sent_at == clock.now() and mail.last_error is None
+    assert mail.status == "unconfigured" and mail.sent_at is None and mail.attempts == 0
+    assert "未配置邮件服务器（MAIL_SERVER 为空）" in mail.last_error
+    assert mail.subject == f"新任务：异议或确认（{case['number']}）" and mail.to_address == "mail@example.gov.cn"
 
 
 def test_mail_goes_through_a_real_smtp_server_and_a_refused_address_does_not_block_the_rest(app, api, make_user):
@@ -365,7 +264,7 @@ def test_mail_goes_through_a_real_smtp_server_and_a_refused_address_does_not_blo
     with SmtpSink(reject={"bad@example.gov.cn"}) as sink, \
             MailConfig(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_FROM="chengxin@example.gov.cn",
                        MAIL_USE_TLS=False, MAIL_USERNAME=""):
-        assert deliver_outbox() == {"sent": 1, "retried": 1, "failed": 0}
+        assert deliver_outbox() == {"sent": 1, "retried": 1, "failed": 0, "unconfigured": 0}
     assert len(sink.messages) == 1
     received = sink.messages[0]
     assert received["from"] == "chengxin@example.gov.cn" and received["to"] == ["good@example.gov.cn"]
@@ -389,23 +288,23 @@ def test_an_unreachable_server_is_retried_with_back_off_then_given_up(app, api, 
     start = clock.now()
     mail = db.session.scalars(select(EmailOutbox)).one()
     with MailConfig(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=unused_port(), MAIL_MAX_ATTEMPTS=3):
-        assert deliver_outbox() == {"sent": 0, "retried": 1, "failed": 0}
+        assert deliver_outbox() == {"sent": 0, "retried": 1, "failed": 0, "unconfigured": 0}
         db.session.refresh(mail)
         assert mail.status == "pending" and mail.attempts == 1 and mail.last_error
         assert mail.next_attempt_at == start + timedelta(minutes=2)
-        assert deliver_outbox() == {"sent": 0, "retried": 0, "failed": 0}  # not due yet
+        assert deliver_outbox() == {"sent": 0, "retried": 0, "failed": 0, "unconfigured": 0}  # not due yet
 
         clock.advance(timedelta(minutes=2))
-        assert deliver_outbox() == {"sent": 0, "retried": 1, "failed": 0}
+        assert deliver_outbox() == {"sent": 0, "retried": 1, "failed": 0, "unconfigured": 0}
         db.session.refresh(mail)
         assert mail.attempts == 2 and mail.next_attempt_at == clock.now() + timedelta(minutes=4)
 
         clock.advance(timedelta(minutes=4))
-        assert deliver_outbox() == {"sent": 0, "retried": 0, "failed": 1}
+        assert deliver_outbox() == {"sent": 0, "retried": 0, "failed": 1, "unconfigured": 0}
         db.session.refresh(mail)
         assert mail.status == "failed" and mail.attempts == 3 and mail.sent_at is None
         clock.advance(timedelta(hours=1))
-        assert deliver_outbox() == {"sent": 0, "retried": 0, "failed": 0}  # failed rows stay failed
+        assert deliver_outbox() == {"sent": 0, "retried": 0, "failed": 0, "unconfigured": 0}  # failed rows stay failed
 
 
 def test_starttls_is_required_when_configured(app, api, make_user):
@@ -414,7 +313,7 @@ def test_starttls_is_required_when_configured(app, api, make_user):
     service.task_assigned(task)
     db.session.commit()
     with SmtpSink() as sink, MailConfig(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_USE_TLS=True):
-        assert deliver_outbox() == {"sent": 0, "retried": 1, "failed": 0}
+        assert deliver_outbox() == {"sent": 0, "retried": 1, "failed": 0, "unconfigured": 0}
     assert sink.messages == []  # never sent in clear text when TLS was asked for
     mail = db.session.scalars(select(EmailOutbox)).one()
     db.session.refresh(mail)

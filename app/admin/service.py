@@ -22,12 +22,17 @@ from app.core.clock import clock
 from app.core.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.inputs import clean_text, parse_int, text_refusal
-from app.org.models import DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, FULL_NAME_MAX, ROLES, Department, User, UserRole
+from app.org.models import (DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, EMAIL_MAX, FULL_NAME_MAX, ROLES, Department, User,
+                            UserRole)
 from app.core.pagination import Total, count_capped
 from app.tasks.deadlines import deadlines_replanned
 from app.core.transaction import unit_of_work
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,60}$")
+# An address an SMTP server takes as it is: ASCII local part and domain with at least one dot, no
+# spaces, quotes or line breaks (nothing that could add a mail header).
+EMAIL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+UNCHANGED = object()  # an update that does not name the e-mail address keeps it
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 SCOPED_ROLES = {"reviewer", "supervisor"}  # roles that may be limited to one district
 CALENDAR_MAX_BYTES = 1024 * 1024
@@ -128,10 +133,30 @@ def _check_profile(errors, *, full_name: str, department_id, roles, scope_distri
     return department, scope, roles
 
 
+def _check_email(errors, raw) -> str | None:
+    """The e-mail address as stored (None when blank); a message on `email` when it is not one."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        _add(errors, "email", _("电子邮箱地址格式不正确"))
+        return None
+    address = raw.strip()
+    if not address:
+        return None
+    if len(address) > EMAIL_MAX:
+        _add(errors, "email", _("电子邮箱地址不能超过 %(n)s 个字符", n=EMAIL_MAX))
+    elif not EMAIL_RE.match(address) or ".." in address:
+        _add(errors, "email", _("电子邮箱地址格式不正确，例如 zhang.san@fgw.sh.gov.cn"))
+    return address
+
+
 def create_user(actor: User, *, username: str, full_name: str, department_id, roles, password: str,
-                scope_district_id=None) -> User:
+                scope_district_id=None, email=None) -> User:
+    """Create an account; `email` optional (mail notifications need one). ValidationFailed naming
+    each bad field."""
     username, full_name = (username or "").strip(), clean_text(full_name or "")
     errors: dict[str, list[str]] = {}
+    address = _check_email(errors, email)
     if not USERNAME_RE.match(username):
         _add(errors, "username", _("用户名为 3–60 位小写字母、数字或 . _ -"))
     elif db.session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -143,7 +168,8 @@ def create_user(actor: User, *, username: str, full_name: str, department_id, ro
     _check(errors)
     try:
         with unit_of_work():
-            user = User(username=username, full_name=full_name, department=department, scope_district=scope)
+            user = User(username=username, full_name=full_name, department=department, scope_district=scope,
+                        email=address, mail_preference="email" if address else "in_app")
             user.set_password(password)
             user.set_roles(roles)
             db.session.add(user)
@@ -155,10 +181,16 @@ def create_user(actor: User, *, username: str, full_name: str, department_id, ro
     return user
 
 
-def update_user(actor: User, user_id: int, *, full_name: str, department_id, roles, scope_district_id=None) -> User:
+def update_user(actor: User, user_id: int, *, full_name: str, department_id, roles, scope_district_id=None,
+                email=UNCHANGED) -> User:
+    """Replace a user's name, unit, roles, district scope and — when given — e-mail address (blank
+    removes it). A first address turns mail for each notification on (the user may choose the
+    digest or in-app only on their settings page); removing it falls back to in-app only.
+    ValidationFailed naming each bad field; NotFound for an unknown id."""
     user = get_user(user_id)
     full_name = clean_text(full_name or "")
     errors: dict[str, list[str]] = {}
+    address = user.email if email is UNCHANGED else _check_email(errors, email)
     department, scope, roles = _check_profile(errors, full_name=full_name, department_id=department_id, roles=roles,
                                               scope_district_id=scope_district_id, current=user)
     if user.id == actor.id and "admin" not in roles:
@@ -166,13 +198,17 @@ def update_user(actor: User, user_id: int, *, full_name: str, department_id, rol
     _check(errors)
     with unit_of_work():
         before = sorted(user.roles)
-        user.full_name, user.department, user.scope_district = full_name, department, scope
+        email_changed = address != user.email
+        if email_changed and not (address and user.email):  # an address given or removed
+            user.mail_preference = "email" if address else "in_app"
+        user.full_name, user.department, user.scope_district, user.email = full_name, department, scope, address
         if set(roles) != user.roles:
             user.set_roles(roles)
-        audit.record(actor, "user.updated", f"修改用户 {user.username}：角色 {'、'.join(before)} → {'、'.join(sorted(roles))}",
+        audit.record(actor, "user.updated", f"修改用户 {user.username}：角色 {'、'.join(before)} → {'、'.join(sorted(roles))}"
+                     + ("，电子邮箱已更改" if email_changed else ""),
                      {"user_id": user.id, "roles_before": before, "roles": sorted(roles),
                       "department_id": department.id if department else None,
-                      "scope_district_id": scope.id if scope else None})
+                      "scope_district_id": scope.id if scope else None, "email_changed": email_changed})
     return user
 
 

@@ -14,8 +14,10 @@ from app.calendar.models import DAY_KINDS
 from app.core.clock import clock
 from app.core.errors import BadRequest, DomainError, NotFound, ValidationFailed
 from app.core.inputs import parse_int
-from app.org.models import DEPARTMENT_KINDS, ROLES
+from app.org.models import DEPARTMENT_KINDS, MAIL_PREFERENCES, ROLES
 from app.core.pagination import page_count
+from app.notifications import outbox
+from app.notifications.models import MAIL_KINDS, MAIL_STATUSES
 from app.core.views import back_with_error, local_dt, page_arg, role_required, safe_next
 
 PER_PAGE = 20
@@ -55,19 +57,21 @@ def users():
 def _user_values(form) -> dict:
     return {"username": form.get("username", "").strip(), "full_name": form.get("full_name", "").strip(),
             "department_id": form.get("department_id", ""), "roles": form.getlist("roles"),
-            "scope_district_id": form.get("scope_district_id", "")}
+            "scope_district_id": form.get("scope_district_id", ""), "email": form.get("email", "").strip()}
 
 
 def _user_form(user=None, values=None, errors=None, password_errors=None, status=200):
     if values is None:
-        values = {"username": "", "full_name": "", "department_id": "", "roles": [], "scope_district_id": ""}
+        values = {"username": "", "full_name": "", "department_id": "", "roles": [], "scope_district_id": "", "email": ""}
         if user is not None:
             values = {"username": user.username, "full_name": user.full_name, "department_id": str(user.department_id),
-                      "roles": sorted(user.roles), "scope_district_id": str(user.scope_district_id or "")}
+                      "roles": sorted(user.roles), "scope_district_id": str(user.scope_district_id or ""),
+                      "email": user.email or ""}
     return render_template("admin/user_form.html", user=user, values=values, errors=errors or {},
                            password_errors=password_errors or [], departments=service.departments_by_kind(),
                            DEPARTMENT_KINDS=DEPARTMENT_KINDS, SCOPED_ROLES=service.SCOPED_ROLES,
-                           password_min=PASSWORD_MIN, password_max=PASSWORD_MAX), status
+                           password_min=PASSWORD_MIN, password_max=PASSWORD_MAX,
+                           MAIL_PREFERENCES=MAIL_PREFERENCES), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -270,6 +274,41 @@ def set_day():
     label = _(DAY_KINDS[values["kind"]]) if values["kind"] in DAY_KINDS else _("普通日（周一至周五上班，周末休息）")
     flash(_("已将 %(day)s 设为%(kind)s", day=day.isoformat(), kind=label), "success")
     return redirect(url_for("admin.calendar", year=day.year, day=day.isoformat()) + "#day-form")
+
+
+# ---------------------------------------------------------------- mail outbox
+
+@bp.get("/mail")
+@role_required("admin")
+def mail():
+    status = request.args.get("status") if request.args.get("status") in MAIL_STATUSES else None
+    kind = request.args.get("kind") if request.args.get("kind") in MAIL_KINDS else None
+    q = request.args.get("q", "").strip()[:outbox.Q_MAX]
+    page = page_arg()
+    items, total = outbox.list_mail(current_user, status=status, kind=kind, q=q, page=page, per_page=PER_PAGE)
+    return render_template("admin/mail.html", items=items, total=total, page=page, pages=page_count(total, PER_PAGE),
+                           counts=outbox.mail_counts(current_user), configured=outbox.mail_configured(),
+                           status=status, kind=kind, q=q, statuses=MAIL_STATUSES, kinds=MAIL_KINDS,
+                           resendable=outbox.RESENDABLE)
+
+
+@bp.post("/mail/<int:row_id>/resend")
+@role_required("admin")
+def resend_mail(row_id: int):
+    try:
+        row = outbox.resend_mail(current_user, row_id)
+    except DomainError as exc:
+        return back_with_error(exc, url_for("admin.mail"))
+    flash(_("已重新排队：发往 %(address)s 的邮件将在下次定时任务时发送", address=row.to_address), "success")
+    return _back(url_for("admin.mail"))
+
+
+@bp.post("/mail/resend-failed")
+@role_required("admin")
+def resend_failed_mail():
+    rows = outbox.resend_failed_mail(current_user)
+    flash(_("已重新排队 %(n)s 封邮件，将在下次定时任务时发送", n=len(rows)), "success")
+    return _back(url_for("admin.mail"))
 
 
 # ---------------------------------------------------------------- development clock

@@ -24,7 +24,7 @@ from app.documents.service import REASON_MAX_CHARS as CORRECTION_REASON_MAX
 from app.incidents.service import REASON_MAX as INCIDENT_REASON_MAX
 from app.core.inputs import DB_INT_MAX
 from app.notifications.models import NOTIFICATION_KINDS
-from app.org.models import DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, FULL_NAME_MAX, ROLES
+from app.org.models import DEPARTMENT_KINDS, DEPARTMENT_NAME_MAX, EMAIL_MAX, FULL_NAME_MAX, MAIL_PREFERENCES, ROLES
 from app.org.service import with_choices
 from app.tasks.service import task_form, task_variables
 from app.tasks.routing import can_act_on
@@ -96,6 +96,9 @@ ID = {"strict": True, "validate": validate.Range(min=1, max=DB_INT_MAX)}
 
 class UserProfileSchema(Schema):
     full_name = fields.String(required=True, validate=validate.Length(max=FULL_NAME_MAX))
+    email = fields.String(allow_none=True, validate=validate.Length(max=EMAIL_MAX), metadata={
+        "description": "电子邮箱（选填；空或 null 表示没有；修改时省略则不变）/ e-mail address (optional; empty or "
+                       "null for none; left out of an edit: unchanged)"})
     department_id = fields.Integer(required=True, **ID)
     roles = fields.List(fields.String(validate=validate.Length(max=40)), required=True,
                         metadata={"description": f"角色代码 / role codes: {', '.join(ROLES)}"})
@@ -185,6 +188,9 @@ class UserSchema(Schema):
     scope_district_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
     locale = fields.String(allow_none=True, metadata={"description": "界面语言 / language (zh_CN, en)"})
+    email = fields.String(allow_none=True, metadata={"description": "电子邮箱 / e-mail address"})
+    mail_preference = fields.String(metadata={"enum": list(MAIL_PREFERENCES), "description":
+                                              "通知方式：仅站内 / 每条邮件 / 每日汇总 / in-app only, e-mail each, daily digest"})
 
     def _roles(self, user):
         return sorted(user.roles)

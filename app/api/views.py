@@ -8,7 +8,7 @@ from flask import g, jsonify, request, send_file
 from app.api import bearer_token, bp, json_body, page_args, schemas
 from app.api.openapi import BINARY, UPLOAD, WRITE, documented
 from app.auth import service as auth
-from app.calendar.service import missing_years
+from app.incidents.service import calendar_notice
 from app.cases import attachments, case_file, decisions, notes
 from app.sanctions import service as sanctions
 from app.cases import events as case_events
@@ -51,11 +51,14 @@ def revoke_token():
 @bp.get("/me")
 @documented("当前用户 / The signed-in user", (200, schemas.MeSchema))
 def me():
-    """当前用户及提醒（例如某年工作日历尚未导入）：`{user, warnings}`。
+    """当前用户及提醒：`{user, warnings}`。某年工作日历尚未导入时，管理员总会收到提醒（附导入方法）；
+    其他用户仅当其办理受阻时收到（当年日历缺失，或其可查看的案件因此阻塞）。
 
-    The signed-in user and warnings (e.g. a year's working-day calendar not imported yet): `{user,
-    warnings}`."""
-    warnings = [f"{y} 年工作日历尚未导入，涉及该年的期限无法计算" for y in missing_years()]
+    The signed-in user and warnings: `{user, warnings}`. A year's working-day calendar not imported
+    yet warns admins always (with what to do), others only when it blocks their work (the current
+    year is missing, or cases they may see are blocked by it)."""
+    notice = calendar_notice(g.user)
+    warnings = [notice.message()] if notice else []
     return jsonify(user=schemas.user_out.dump(g.user), warnings=warnings)
 
 

@@ -36,6 +36,9 @@ class Incident(db.Model):
     element_id: Mapped[str | None] = mapped_column(String(100))  # the BPMN element that failed
     element_name: Mapped[str | None] = mapped_column(String(200))  # as the designer named it
     error: Mapped[str] = mapped_column(Text)
+    # The failure's DomainError code, e.g. `calendar_not_loaded`: whose work a missing calendar
+    # year blocks is read from it (app.incidents.service.calendar_blocked).
+    error_code: Mapped[str | None] = mapped_column(String(40))
     first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     failure_count: Mapped[int] = mapped_column(Integer, default=1)

@@ -23,11 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app import engine
 from app.audit import service as audit
+from app.calendar.service import CalendarNotLoaded, missing_years
 from app.cases.models import CASE_STATUSES, Case, TimelineEvent
 from app.cases.timeline import record_event
 from app.publication import service as publication
@@ -37,12 +38,12 @@ from app.core.extensions import db
 from app.core.i18n import N_
 from app.incidents.models import Incident
 from app.core.inputs import required_text
-from app.notifications.service import case_operation
+from app.notifications.service import case_operation, settle_tasks
 from app.org.models import User
 from app.core.pagination import Total, count_capped
 from app.core.sqlite import write_transaction
 from app.tasks.models import HumanTask
-from app.tasks.routing import can_view_case, case_filter, supervises_case
+from app.tasks.routing import CASE_ROLES, can_view_case, case_filter, supervises_case
 from app.tasks.sync import apply_step, bindings_for
 from app.core.transaction import unit_of_work
 
@@ -143,7 +144,7 @@ def _locked(instance_id: int) -> engine.ProcessInstance:
 
 def _count_failure(incident: Incident, error: DomainError) -> None:
     incident.failure_count += 1
-    incident.last_failed_at, incident.error = clock.now(), error.message
+    incident.last_failed_at, incident.error, incident.error_code = clock.now(), error.message, error.code
     if error.element_id:
         incident.element_id, incident.element_name = error.element_id, error.element_name
 
@@ -158,7 +159,8 @@ def _block(case: Case, instance: engine.ProcessInstance, error: DomainError) -> 
         return incident
     now = clock.now()
     incident = Incident(case_id=case.id, instance_id=instance.id, element_id=error.element_id,
-                        element_name=error.element_name, error=error.message, first_failed_at=now,
+                        element_name=error.element_name, error=error.message, error_code=error.code,
+                        first_failed_at=now,
                         last_failed_at=now, failure_count=1, status="open")
     db.session.add(incident)
     db.session.flush()
@@ -185,6 +187,53 @@ def record_failure(instance_id: int, error: DomainError) -> Incident | None:
             instance.status, instance.error = "blocked", error.message
             return None
         return _block(case, instance, error)
+
+
+# --- a missing calendar year: who must hear of it --------------------------------------------
+
+@dataclass(frozen=True)
+class CalendarNotice:
+    """A missing calendar year as one user must hear of it: `years` not loaded (this year and next,
+    Asia/Shanghai), `blocked` cases stopped by it that the user may see (admins: all), `admin`:
+    the user can import it."""
+
+    years: tuple[int, ...]
+    blocked: int
+    admin: bool
+
+    def message(self) -> str:
+        """What the user reads and what to do, in their language."""
+        years = "、".join(str(y) for y in self.years)
+        if self.admin:
+            text = _("%(years)s 年工作日历尚未导入，涉及该年的期限无法计算。请在“系统管理 › 工作日历”导入国务院办公厅公布的节假日安排。",
+                     years=years)
+            if self.blocked:
+                text += _("已有 %(n)s 个案件因此阻塞，导入后请在“流程异常”中重试。", n=self.blocked)
+            return text
+        text = _("%(years)s 年工作日历尚未导入，期限落在该年的办理步骤暂时无法完成", years=years)
+        if self.blocked:
+            text += _("（您可查看的 %(n)s 个案件已因此阻塞）", n=self.blocked)
+        return text + _("。请联系系统管理员导入；导入并重试后即可继续办理。")
+
+
+def calendar_notice(user: User) -> CalendarNotice | None:
+    """Whether `user` must be told that a calendar year is missing (issue 20: not every page of
+    every role). Admins always (they import it). Someone doing casework when the current year is
+    missing (every deadline is blocked), or when cases they may see are blocked by the missing year
+    (open incidents with the calendar's error code). Otherwise None: nothing blocks their work."""
+    years = tuple(missing_years())
+    if not years:
+        return None
+    blocked_query = select(func.count(Incident.id)).where(Incident.status == "open",
+                                                          Incident.error_code == CalendarNotLoaded.code)
+    if user.has_role("admin"):
+        return CalendarNotice(years, db.session.scalar(blocked_query) or 0, True)
+    if not any(user.has_role(role) for role in CASE_ROLES):
+        return None
+    blocked = db.session.scalar(blocked_query.join(Case, Case.id == Incident.case_id).where(case_filter(user))) or 0
+    if blocked or clock.today().year in years:
+        return CalendarNotice(years, blocked, False)
+    return None
 
 
 # --- operations on an incident ----------------------------------------------------------------
@@ -376,10 +425,12 @@ def cancel(user: User, case_id: int, reason) -> Case:
         if instance.status not in engine.ACTIVE_STATUSES:
             raise Conflict(_("案件已结束，不能撤案"))
         now = clock.now()
-        for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                                               HumanTask.status == "open")):
+        cancelled = list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                                    HumanTask.status == "open")))
+        for task in cancelled:
             task.status = "cancelled"
             record_event(case, "task.cancelled", f"任务已取消：{task.name}", {"task_id": task.id, "element": task.bpmn_id})
+        settle_tasks(t.id for t in cancelled)
         incident = open_incident(instance.id)
         if incident is not None:
             _resolve(user, incident, instance, "cancelled", reason)

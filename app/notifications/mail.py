@@ -1,9 +1,11 @@
-"""The outbox sender: mails queued by the notification service are sent here, later and apart
-from the step that queued them, with retries and back-off (attempt n waits 2**n minutes).
+"""The outbox sender: mails queued by the notification service (and the daily digests of
+app.notifications.digest) are sent here over SMTP, later and apart from the step that queued them,
+with retries and back-off (attempt n waits 2**n minutes), then `failed` with the last error kept.
 
-Without `MAIL_SERVER` (development) a mail is written to the log ("chengxin.mail") and counted
-as sent. Each row's outcome is committed on its own, so one bad address does not hold up the rest.
-Run it from a scheduler, e.g. after every `tick` (needs an app context)."""
+Without `MAIL_SERVER` nothing is sent: the due rows are marked `unconfigured` with that reason
+(the admin outbox page shows them; resend once a server is configured) and the log says so. Each
+row's outcome is committed on its own, so one bad address does not hold up the rest. `tick` runs
+it (app/scheduler.py; needs an app context)."""
 from __future__ import annotations
 
 import logging
@@ -83,11 +85,30 @@ def _record(row: EmailOutbox, error: Exception | None, now, max_attempts: int) -
         return "retried"
 
 
+UNCONFIGURED = "未配置邮件服务器（MAIL_SERVER 为空），邮件未发送；配置后可在“系统管理 › 邮件”重发"
+
+
+def _mark_unconfigured(now) -> int:
+    """No mail server: every due pending row is marked `unconfigured` (not sent), in one statement."""
+    with unit_of_work():
+        marked = db.session.execute(
+            update(EmailOutbox).where(EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
+            .values(status="unconfigured", last_error=UNCONFIGURED)
+            .execution_options(synchronize_session=False)).rowcount or 0
+    if marked:
+        log.warning("%s mail(s) not sent: MAIL_SERVER is not configured", marked)
+    return marked
+
+
 def deliver_outbox(limit: int = 100) -> dict[str, int]:
-    """Send the pending mails that are due. Returns {"sent", "retried", "failed"} for this run."""
+    """Send the pending mails that are due. Returns {"sent", "retried", "failed", "unconfigured"}
+    for this run ("unconfigured": rows not sent because MAIL_SERVER is empty)."""
     config = current_app.config
     now = clock.now()
-    counts = {"sent": 0, "retried": 0, "failed": 0}
+    counts = {"sent": 0, "retried": 0, "failed": 0, "unconfigured": 0}
+    if not config.get("MAIL_SERVER"):
+        counts["unconfigured"] = _mark_unconfigured(now)
+        return counts
     ids = list(db.session.scalars(
         select(EmailOutbox.id).where(EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
         .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(limit)))
@@ -98,11 +119,7 @@ def deliver_outbox(limit: int = 100) -> dict[str, int]:
             continue
         error = None
         try:  # outside any transaction: SMTP may take seconds, the database is not held meanwhile
-            if config.get("MAIL_SERVER"):
-                _send_smtp(row, config)
-            else:
-                log.info("mail (MAIL_SERVER not set, not sent) to %s: %s", row.to_address, row.subject)
-                log.debug("mail body:\n%s", row.body)
+            _send_smtp(row, config)
         except Exception as exc:  # noqa: BLE001 — any failure is this row's, never the batch's
             error = exc
         counts[_record(row, error, now, max_attempts)] += 1

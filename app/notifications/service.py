@@ -2,8 +2,11 @@
 
 The feeding functions (`task_assigned`, `task_reminder`, `task_overdue`, `case_decision`) run
 inside the caller's transaction (an engine step, a timer): they add rows and flush, never commit.
-Every notification for a user with an e-mail address also queues an `EmailOutbox` row, sent later
-by `app.notifications.mail.deliver_outbox` (so a mail server that is down never fails a step).
+A notification for a user with an e-mail address who chose mail for each one (`mail_preference`
+"email") also queues an `EmailOutbox` row, sent later by `app.notifications.mail.deliver_outbox`
+(so a mail server that is down never fails a step); "digest" users get one mail a day
+(`app.notifications.digest`), "in_app" users none. `settle_tasks` marks the notifications of tasks
+that closed (completed, cancelled, claimed or reassigned away) read, in the caller's transaction.
 
 Texts are written in the recipient's language (their `locale`) when the notification is created."""
 from __future__ import annotations
@@ -19,10 +22,10 @@ from sqlalchemy.orm import joinedload
 
 from app.cases.models import Case
 from app.core.clock import LOCAL_TZ, clock
-from app.core.errors import NotFound
+from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
 from app.notifications.models import EmailOutbox, Notification
-from app.org.models import User, UserRole
+from app.org.models import MAIL_PREFERENCES, ROLES, Department, User, UserRole
 from app.core.pagination import Total, count_capped
 from app.tasks.models import HumanTask
 from app.tasks.routing import UNIT_ROLES, can_act_on, supervises, supervises_case
@@ -78,13 +81,17 @@ def _deadline_day(due: datetime | None) -> str:
     return (due - timedelta(seconds=1)).astimezone(LOCAL_TZ).date().isoformat() if due else ""
 
 
+def site_path(endpoint: str, **values) -> str:
+    """A page of the site as a path, outside a request too (timers, tick, CLI)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def link_path(case_id: int | None, task_id: int | None) -> str | None:
     """The page a notification points at, as a path (works outside a request: timers, CLI)."""
-    adapter = current_app.url_map.bind("localhost")
     if task_id is not None:
-        return adapter.build("tasks.show", {"task_id": task_id})
+        return site_path("tasks.show", task_id=task_id)
     if case_id is not None:
-        return adapter.build("cases.show", {"case_id": case_id})
+        return site_path("cases.show", case_id=case_id)
     return None
 
 
@@ -93,7 +100,8 @@ def _t(text: str) -> str:
     return _(text) if text else text
 
 
-def _locale_of(user: User) -> str:
+def locale_of(user: User) -> str:
+    """The language texts for `user` are written in (their `locale`, else the default)."""
     languages = current_app.config.get("LANGUAGES", {})
     return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -125,7 +133,7 @@ def _notify(users: Iterable[User], kind: str, case: Case, task: HumanTask | None
         if user.id in seen:
             continue
         seen.add(user.id)
-        with force_locale(_locale_of(user)):
+        with force_locale(locale_of(user)):
             title, body = render()
             title = title[:TITLE_MAX]
             if (user.id, title) in sent_titles:
@@ -134,12 +142,13 @@ def _notify(users: Iterable[User], kind: str, case: Case, task: HumanTask | None
                                 kind=kind, title=title, body=body, created_at=now)
             db.session.add(note)
             created.append(note)
-            if user.email:
+            if user.email and user.mail_preference == "email":
                 mail_body = body + ("\n\n" if body else "") + _("查看：%(link)s", link=base + path)
                 mails.append((note, user.email, title, mail_body))
     db.session.flush()  # the notifications' ids, for the outbox rows
     for note, address, subject, mail_body in mails:
-        db.session.add(EmailOutbox(notification_id=note.id, to_address=address, subject=subject, body=mail_body,
+        db.session.add(EmailOutbox(notification_id=note.id, user_id=note.user_id, kind="notification",
+                                   to_address=address, subject=subject, body=mail_body,
                                    status="pending", attempts=0, next_attempt_at=now, created_at=now))
     if mails:
         db.session.flush()
@@ -169,13 +178,37 @@ def _open_tasks(case: Case, element: str) -> list[HumanTask]:
 
 def task_assigned(task: HumanTask, *, new: bool = False) -> None:
     """A new task (`new`: created in this step) or a reassigned one: everyone who may act on it,
-    or only its claimant."""
+    or only its claimant. When nobody may (a unit without an active account of the lane's role),
+    the supervisors over the case and the admins are told at once (`task.unstaffed`) rather than
+    the task waiting unseen until its overdue notice (issue 20)."""
     task, case = _ready(task)
 
     def render():
         return (_("新任务：%(task)s（%(number)s）", task=_t(task.name), number=case.number), _task_body(task, case))
 
-    _notify(_task_recipients(task), "task.assigned", case, task, render, new_task=new)
+    recipients = _task_recipients(task)
+    if recipients:
+        _notify(recipients, "task.assigned", case, task, render, new_task=new)
+    else:
+        task_unstaffed(task, case, new=new)
+
+
+def task_unstaffed(task: HumanTask, case: Case, *, new: bool = False) -> None:
+    """Nobody may act on `task`: tell the supervisors over the case and the admins, once per task,
+    naming the unit and the role an account is missing for and what to do."""
+    unit = db.session.get(Department, task.department_id).name if task.department_id is not None else ""
+
+    def render():
+        role = _t(ROLES.get(task.role, task.role))
+        where = _("%(unit)s没有在用的“%(role)s”账号", unit=unit, role=role) if unit else \
+            _("没有在用的“%(role)s”账号", role=role)
+        return (_("任务无人可办：%(task)s（%(number)s）", task=_t(task.name), number=case.number),
+                where + "\n" + _("请系统管理员为其开通账号（系统管理 › 用户），开通后即可认领；") + "\n"
+                + _task_body(task, case))
+
+    users = {u.id: u for u in _users_with_role("supervisor") if supervises_case(u, case)}
+    users.update({u.id: u for u in _users_with_role("admin")})
+    _notify(users.values(), "task.unstaffed", case, task, render, new_task=new)
 
 
 def task_reminder(case: Case, element: str) -> None:
@@ -236,6 +269,40 @@ def case_operation(case: Case, render: Callable[[], tuple[str, str]], *, units: 
     if units:
         users.update({u.id: u for u in _decision_recipients(case)})
     _notify(users.values(), "case.incident", case, None, render)
+
+
+def settle_tasks(task_ids: Iterable[int], *, keep_user_id: int | None = None) -> None:
+    """The tasks closed for their recipients (completed, cancelled by the engine or an operator,
+    claimed or reassigned away): their unread notifications are marked read, except those of
+    `keep_user_id` (the task's new holder). One UPDATE in the caller's transaction; nothing for
+    no ids."""
+    ids = [i for i in task_ids if i is not None]
+    if not ids:
+        return
+    query = update(Notification).where(Notification.task_id.in_(ids), Notification.read_at.is_(None))
+    if keep_user_id is not None:
+        query = query.where(Notification.user_id != keep_user_id)
+    db.session.execute(query.values(read_at=clock.now()).execution_options(synchronize_session=False))
+
+
+# --- preferences (own transactions) ------------------------------------------------------------
+
+def set_mail_preference(user: User, preference) -> User:
+    """How `user` is told of notifications: a MAIL_PREFERENCES key ("in_app", "email", "digest").
+    Mail needs an address (set by an admin): ValidationFailed (422) naming `mail_preference` for an
+    unknown value, or for mail without an address. Choosing the digest starts it with today
+    (Asia/Shanghai): days before were told as chosen then."""
+    if preference not in MAIL_PREFERENCES:
+        raise ValidationFailed(_("通知方式有误"), {"mail_preference": [
+            _("通知方式必须是 %(values)s 之一", values=" / ".join(MAIL_PREFERENCES))]})
+    if preference != "in_app" and not user.email:
+        raise ValidationFailed(_("您还没有电子邮箱地址"), {"mail_preference": [
+            _("邮件通知需要电子邮箱地址，请联系系统管理员在您的账号中填写")]})
+    with unit_of_work():
+        if preference == "digest" and user.mail_preference != "digest":
+            user.digest_through = clock.today() - timedelta(days=1)
+        user.mail_preference = preference
+    return user
 
 
 # --- reading (own transactions) ----------------------------------------------------------------

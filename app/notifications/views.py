@@ -9,8 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
 from app.notifications import service
 from app.notifications.models import NOTIFICATION_KINDS
+from app.org.models import MAIL_PREFERENCES
 from app.core.pagination import page_count
 from app.core.views import page_arg, safe_next
 
@@ -69,3 +72,23 @@ def read_all():
     if count:
         flash(_("已将 %(n)s 条通知标为已读", n=count), "success")
     return redirect(safe_next(request.form.get("next"), url_for("notifications.index")))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """The user's own choice: in-app only, an e-mail for each notification, or a daily digest."""
+    errors: dict[str, list[str]] = {}
+    chosen = current_user.mail_preference if current_user.email else "in_app"
+    if request.method == "POST":
+        chosen = request.form.get("mail_preference", "")
+        try:
+            service.set_mail_preference(current_user, chosen)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            flash(_("已保存通知方式：%(choice)s", choice=_(MAIL_PREFERENCES[chosen])), "success")
+            return redirect(url_for("notifications.settings"))
+    return render_template("notifications/settings.html", PREFERENCES=MAIL_PREFERENCES, chosen=chosen,
+                           errors=errors), (422 if errors else 200)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -25,10 +25,14 @@ ROLES = {
 
 DEPARTMENT_KINDS = {"district": N_("区政府"), "municipal": N_("市级部门"), "agency": N_("市级机构")}
 
+# How a user is told of a notification (issue 20): in the notification centre only, also by one
+# e-mail each, or by one e-mail a day listing the day's notifications (Asia/Shanghai day).
+MAIL_PREFERENCES = {"in_app": N_("仅站内通知"), "email": N_("每条通知发送邮件"), "digest": N_("每日汇总邮件")}
+
 
 # Characters of a department's name and a user's full name: the columns, the admin service's
 # checks and the API schemas (app/api/schemas.py) all read these.
-DEPARTMENT_NAME_MAX, FULL_NAME_MAX = 120, 60
+DEPARTMENT_NAME_MAX, FULL_NAME_MAX, EMAIL_MAX = 120, 60, 120
 
 
 class Department(db.Model):
@@ -83,7 +87,11 @@ class User(UserMixin, db.Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     # For reviewers and supervisors: None = city-wide, else limited to this district.
     scope_district_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
-    email: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    # A MAIL_PREFERENCES key; mail needs an address as well. The last day (Asia/Shanghai) whose
+    # notifications a daily digest has covered (app.notifications.mail.queue_digests).
+    mail_preference: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
+    digest_through: Mapped[date | None] = mapped_column(Date)
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -17,7 +17,7 @@ from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.faults import crash_point
 from app.incidents.models import Incident
-from app.notifications.service import task_assigned
+from app.notifications.service import settle_tasks, task_assigned
 from app.org.models import Department, User
 from app.core.pagination import Total, count_capped
 from app.tasks.models import HumanTask, with_instance_status
@@ -123,6 +123,7 @@ def claim(user: User, task_id: int) -> HumanTask:
             task.claimed_by_id, task.claimed_at = user.id, clock.now()
             record_event(task.case, "task.claimed", f"{user.full_name} 认领：{task.name}", {"task_id": task.id},
                          actor_id=user.id)
+            settle_tasks([task.id], keep_user_id=user.id)  # the colleagues' "new task" is gone from them
     return task
 
 
@@ -152,6 +153,7 @@ def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
         record_event(task.case, "task.reassigned", f"{user.full_name} 将“{task.name}”改派给 {assignee.full_name}",
                      {"task_id": task.id, "from": task.claimed_by_id, "to": assignee.id}, actor_id=user.id)
         task.claimed_by_id, task.claimed_at = assignee.id, clock.now()
+        settle_tasks([task.id], keep_user_id=assignee.id)
         task_assigned(task)
     return task
 
@@ -231,7 +233,7 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
                       "data": data}, actor_id=user.id)
         decisions.record_from_form(case, task, forms.load_form(task.form_key, form_version), data, user)
         result = engine.complete(instance, task.task_guid, data, bindings_for(case))
-        created = apply_step(case, instance, result)
+        created = apply_step(case, instance, result, completed=task.id)
         db.session.flush()
         crash_point("complete.before_commit")
     return task, case, created

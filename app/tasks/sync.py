@@ -1,5 +1,6 @@
 """After every engine step: materialise READY user tasks into `human_task`, cancel the ones the
-engine dropped (e.g. a boundary timer closed the objection window), and write the timeline."""
+engine dropped (e.g. a boundary timer closed the objection window), mark the notifications of the
+tasks that closed read, and write the timeline."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from app.core.clock import LOCAL_TZ, clock, local_midnight_after
 from app.engine import Bindings, ProcessInstance, StepResult
 from app.core.errors import DomainError
 from app.core.extensions import db
-from app.notifications.service import task_assigned
+from app.notifications.service import settle_tasks, task_assigned
 from app.org.models import ROLES
 from app.rules.service import describe
 from app.tasks.models import HumanTask
@@ -39,9 +40,12 @@ def bindings_for(case: Case) -> Bindings:
     })
 
 
-def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, started: bool = False) -> list[HumanTask]:
+def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, started: bool = False,
+               completed: int | None = None) -> list[HumanTask]:
     """Bring `human_task` and the timeline in line with the engine. Returns the new tasks.
-    `started`: the instance was created by this step, so it has no tasks yet."""
+    `started`: the instance was created by this step, so it has no tasks yet. `completed`: the id
+    of the task the caller completed in this step; its notifications and those of the tasks the
+    engine dropped are marked read (one statement)."""
     with db.session.no_autoflush:  # one flush for the whole step
         for passed in result.passed:
             if passed.kind == "DecisionTask":
@@ -55,10 +59,12 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, sta
         open_tasks = {} if started else {t.task_guid: t for t in db.session.scalars(
             select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
             if t.status == "open"}
+        closed = [completed] if completed is not None else []
         ready = {r.guid for r in result.ready}
         for guid, task in open_tasks.items():
             if guid not in ready:
                 task.status = "cancelled"
+                closed.append(task.id)
                 record_event(case, "task.cancelled", f"任务已取消：{task.name}",
                              {"task_id": task.id, "element": task.bpmn_id})
         created = []
@@ -87,6 +93,7 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, sta
         if not started:  # a case registered in this step already carries its time
             case.updated_at = clock.now()
     db.session.flush()
+    settle_tasks(closed)  # nobody is left with an unread "new task" for a task that is gone
     for task in created:
         task_assigned(task, new=True)
     return created
