@@ -101,7 +101,7 @@ def _clean(app) -> None:
         extra = select(User.id).where(User.username.not_in(demo))
         db.session.execute(delete(UserRole).where(UserRole.user_id.in_(extra)))
         db.session.execute(delete(User).where(User.username.not_in(demo)))
-        db.session.execute(db.update(User).values(locale="zh_CN"))
+        db.session.execute(db.update(User).values(locale="zh_CN", email=None, mail_preference="email", digest_through=None))
         db.session.commit()
         # Calendar years a test imported (beyond what the package seeds) are removed again.
         from app.calendar.models import CalendarDay, CalendarYear

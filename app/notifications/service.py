@@ -114,7 +114,7 @@ def _notify(users: Iterable[User], kind: str, case: Case, task: HumanTask | None
     or an overdue notice names the deadline in its title, so a deadline moved by a supervision
     letter or an extension is announced again (issue 15). `render` builds (title, body) and is
     called in each user's language. A task created in this step (`new_task`) has no notifications
-    yet: nothing to look up."""
+    yet: nothing to look up (and `task_reassigned` tells the assignee again however often)."""
     seen: set[int] = set()
     sent_titles: set[tuple[int, str]] = set()
     if task is not None and not new_task:
@@ -191,6 +191,18 @@ def task_assigned(task: HumanTask, *, new: bool = False) -> None:
         _notify(recipients, "task.assigned", case, task, render, new_task=new)
     else:
         task_unstaffed(task, case, new=new)
+
+
+def task_reassigned(task: HumanTask, assignee: User, by: User) -> None:
+    """A supervisor (`by`) reassigned `task` to `assignee`: tell them, every time (an earlier "new
+    task" notice of the same task may be long read)."""
+    task, case = _ready(task)
+
+    def render():
+        return (_("改派给您的任务：%(task)s（%(number)s）", task=_t(task.name), number=case.number),
+                _("改派人：%(name)s", name=by.full_name) + "\n" + _task_body(task, case))
+
+    _notify([assignee], "task.assigned", case, task, render, new_task=True)
 
 
 def task_unstaffed(task: HumanTask, case: Case, *, new: bool = False) -> None:

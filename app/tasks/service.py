@@ -17,7 +17,7 @@ from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.faults import crash_point
 from app.incidents.models import Incident
-from app.notifications.service import settle_tasks, task_assigned
+from app.notifications.service import settle_tasks, task_reassigned
 from app.org.models import Department, User
 from app.core.pagination import Total, count_capped
 from app.tasks.models import HumanTask, with_instance_status
@@ -154,7 +154,7 @@ def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
                      {"task_id": task.id, "from": task.claimed_by_id, "to": assignee.id}, actor_id=user.id)
         task.claimed_by_id, task.claimed_at = assignee.id, clock.now()
         settle_tasks([task.id], keep_user_id=assignee.id)
-        task_assigned(task)
+        task_reassigned(task, assignee, user)
     return task
 
 
