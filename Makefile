@@ -35,6 +35,8 @@ $(VENDOR)/.copied: package.json package-lock.json | system-packages
 	cp -r node_modules/bpmn-js/dist/assets/. $(VENDOR)/bpmn-js/
 	mkdir -p $(VENDOR)/swagger-ui
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/dist/echarts.common.min.js node_modules/echarts/LICENSE $(VENDOR)/echarts/
 	touch $@
 
 $(VENV)/.installed: pyproject.toml | system-packages

@@ -994,7 +994,43 @@ class StepTimeSchema(Schema):
     process = fields.String(required=True)
     step = fields.String(required=True)
     completed = fields.Integer(required=True, metadata={"description": "近 365 天办结数 / done in the last 365 days"})
-    average_days = fields.Float(required=True, metadata={"description": "平均自然日 / average calendar days"})
+    average_days = fields.Float(required=True, allow_none=True, metadata={
+        "description": "自生成至办结的平均工作日（不为负；无可计量时为 null）/ average working days from creation to "
+                       "completion (never negative; null when none could be measured)"})
+    unmeasured = fields.Integer(required=True, metadata={
+        "description": "跨未导入日历年份而未计入的件数 / completions spanning a year without a calendar, not counted"})
+
+
+class BlockedCaseSchema(Schema):
+    incident_id = fields.Integer(required=True, attribute="id")
+    case_id = fields.Integer(required=True)
+    case_number = fields.Function(lambda i: i.case.number, required=True, metadata=TEXT)
+    element = fields.String(required=True, attribute="element_label", metadata={
+        "description": "出错环节“名称”（id），自动环节为空 / the failed element, empty when unnamed"})
+    error = fields.String(required=True)
+    error_code = fields.String(allow_none=True, required=True, metadata={"description": "如 calendar_not_loaded / e.g."})
+    failure_count = fields.Integer(required=True)
+    first_failed_at = fields.DateTime(required=True)
+
+
+class UnstaffedUnitSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    waiting = fields.Integer(required=True, metadata={
+        "description": "无人可办的经办人任务数 / open handler tasks nobody may act on"})
+    earliest_due = fields.DateTime(allow_none=True, required=True)
+
+
+class TrendsSchema(Schema):
+    months = fields.List(fields.String(), required=True, metadata={
+        "description": "近 12 个月（上海时间，YYYY-MM，由远及近）/ the last 12 months, oldest first"})
+    records_opened = fields.List(fields.Integer(), required=True)
+    warnings_opened = fields.List(fields.Integer(), required=True)
+    closed = fields.List(fields.Integer(), required=True)
+    tasks_completed = fields.List(fields.Integer(), required=True)
+    tasks_late = fields.List(fields.Integer(), required=True, metadata={"description": "逾期办结 / completed after the deadline"})
+    average_step_days = fields.List(fields.Float(allow_none=True), required=True, metadata={
+        "description": "当月办结环节的平均工作日 / average working days of the steps completed that month"})
 
 
 class SupervisionSchema(Schema):
@@ -1004,6 +1040,9 @@ class SupervisionSchema(Schema):
     warnings_by_unit = fields.List(fields.Nested(UnitWarningsSchema), required=True)
     overdue_tasks = fields.List(fields.Nested(TaskSchema), required=True)
     step_times = fields.List(fields.Nested(StepTimeSchema), required=True)
+    blocked_cases = fields.List(fields.Nested(BlockedCaseSchema), required=True)
+    unstaffed_units = fields.List(fields.Nested(UnstaffedUnitSchema), required=True)
+    trends = fields.Nested(TrendsSchema, required=True)
     due_this_week = fields.List(fields.Nested(CaseSchema), required=True)
 
 
@@ -1019,6 +1058,9 @@ class CalendarYearSchema(Schema):
 
 
 step_times_out = StepTimeSchema(many=True)
+blocked_cases_out = BlockedCaseSchema(many=True)
+unstaffed_units_out = UnstaffedUnitSchema(many=True)
+trends_out = TrendsSchema()
 
 
 class VerifiedDocumentSchema(Schema):

@@ -1,5 +1,6 @@
 """API: the supervision view of the web (/supervision) for supervisors — open warnings by unit and
-stage, overdue tasks, average days per step, rectifications due this week — from the same service
+stage, overdue tasks, average working days per step, blocked cases, units without an active
+handler, the monthly trends the page charts, rectifications due this week — from the same service
 (app/supervision/service.py), in the supervisor's scope."""
 from __future__ import annotations
 
@@ -20,13 +21,16 @@ from app.supervision.service import OPEN_STAGES
             errors=(403,))
 def supervision():
     """督导概览（与 /supervision 页面相同，仅督导员，403）：按单位和阶段的未结预警、逾期待办（最多 100 条）、
-    近 365 天各步骤平均用时、本周到期的整改；筛选 `district`（区的单位 id）、`area`（重点领域），有误时 422 指明。
+    近 365 天各环节平均办理工作日（不为负）、因流程异常阻塞的案件、没有在用经办人的单位、近 12 个月趋势、本周到期的
+    整改；筛选 `district`（区的单位 id）、`area`（重点领域），有误时 422 指明。
 
     The supervision page's figures (supervisors only, 403 for others), within the supervisor's
     scope: open warnings by unit and stage, overdue open tasks (at most 100, earliest due first),
-    the average calendar days per process step over the last 365 days, rectifications due this
-    week. Filters: `district` (a district's unit id), `area` (one of the 16 key areas); 422 naming
-    a bad one."""
+    the average working days per process step over the last 365 days (creation to completion,
+    never negative), blocked cases (open incidents, longest blocked first), units without an
+    active handler (those with tasks nobody may act on first), the last 12 months' trends (the
+    page's charts), rectifications due this week. Filters: `district` (a district's unit id),
+    `area` (one of the 16 key areas; units are filtered by district only); 422 naming a bad one."""
     if not g.user.has_role("supervisor"):
         raise Forbidden(_("只有督导员可以查看督导概览"))
     district = query_value(parse_int, "district", minimum=1)
@@ -40,4 +44,7 @@ def supervision():
                    warnings_by_unit=[{"unit": unit, "stages": stages} for unit, stages in by_unit.items()],
                    overdue_tasks=schemas.tasks_out.dump(service.overdue_tasks(g.user, **scope)),
                    step_times=schemas.step_times_out.dump(service.step_times(g.user, **scope)),
+                   blocked_cases=schemas.blocked_cases_out.dump(service.blocked_cases(g.user, **scope)),
+                   unstaffed_units=schemas.unstaffed_units_out.dump(service.unstaffed_units(g.user, district_id=district)),
+                   trends=schemas.trends_out.dump(service.trends(g.user, **scope)),
                    due_this_week=schemas.cases_out.dump(service.due_this_week(g.user, **scope)))

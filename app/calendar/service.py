@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
 from sqlalchemy import delete, select
 
 from app.calendar.models import DAY_KINDS, DAY_NAME_MAX, CalendarDay, CalendarYear
-from app.core.clock import clock
+from app.core.clock import LOCAL_TZ, clock, local_day_start, local_midnight_after
 from app.core.errors import DomainError, ValidationFailed
 from app.core.extensions import db
 from app.core.transaction import unit_of_work
@@ -119,6 +119,26 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+def working_days_elapsed(start: datetime, end: datetime) -> float:
+    """The working time between two instants (aware datetimes), in working days: for each
+    Asia/Shanghai day they span, the share of that day's 24 hours between them, counted when the
+    day is a working day. Friday 10:00 → Monday 10:00 is 1.0; a step done within one working day
+    is below 1. Never negative: 0.0 when `end` is not after `start` (e.g. the development clock
+    moved back between them). Raises CalendarNotLoaded when a day falls in a year without a
+    schedule."""
+    if end <= start:
+        return 0.0
+    total = 0.0
+    day = start.astimezone(LOCAL_TZ).date()
+    while True:
+        day_start, day_end = local_day_start(day), local_midnight_after(day)
+        if day_start >= end:
+            return total
+        if is_working_day(day):
+            total += (min(end, day_end) - max(start, day_start)).total_seconds() / 86400
+        day += timedelta(days=1)
 
 
 def loaded_years() -> list[int]:
