@@ -11,13 +11,14 @@
   document.querySelectorAll('[data-chart]').forEach(function (box) {
     var spec = JSON.parse(box.getAttribute('data-chart'));
     var chart = window.echarts.init(box, null, { renderer: 'svg', locale: locale });
+    var narrow = box.clientWidth < 720;  // every month is labelled: slanted when the box is narrow
     chart.setOption({
       aria: { enabled: true },
       animation: false,
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
-      xAxis: { type: 'category', data: spec.categories },
+      grid: { left: 12, right: spec.axes.length > 1 ? 40 : 12, top: 48, bottom: 8, containLabel: true },
+      xAxis: { type: 'category', data: spec.categories, axisLabel: { interval: 0, rotate: narrow ? 35 : 0 } },
       yAxis: spec.axes.map(function (name, i) {
         return { type: 'value', name: name, position: i === 0 ? 'left' : 'right', minInterval: i === 0 ? 1 : 0,
                  splitLine: { show: i === 0 } };
