@@ -80,7 +80,7 @@ def _new_user(admin, app, username="tst.user", **changes):
 # ---------------------------------------------------------------- access
 
 ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/departments", "/admin/departments/new",
-               "/admin/calendar", "/admin/calendar?year=2026"]
+               "/admin/calendar", "/admin/calendar?year=2026", "/admin/mail", "/admin/mail?status=failed"]
 
 
 def test_anonymous_users_are_sent_to_login(client):

@@ -19,7 +19,7 @@ from tests.support import Api, add_district_user
 from tests.test_dev_clock import dev_clock  # noqa: F401  (a fixture)
 from tests.test_incidents import _blocked_calendar_case
 from tests.test_warning_lifecycle import WARNING
-from tests.web_support import login
+from tests.web_support import csrf_token, login
 
 APPROVE = {"entry_decision": "approve", "review_opinion": "同意"}
 
@@ -140,3 +140,17 @@ def test_the_page_shows_the_new_sections_and_hands_the_charts_their_data(app, cl
     assert cases["series"][0]["data"][-1] == 1  # the blocked case was registered in December
     assert 'src="/static/vendor/echarts/echarts.common.min.js"' in html and "js/supervision-charts.js" in html
     assert client.get("/static/js/supervision-charts.js").status_code == 200
+
+
+def test_the_page_and_its_charts_read_in_english(client):
+    login(client, "supervisor")
+    client.post("/lang", data={"lang": "en", "csrf_token": csrf_token(client, "/supervision")})
+    try:
+        raw = client.get("/supervision").get_data(as_text=True)
+        assert "Trends over the last 12 months" in raw and "Average working days per step (last year)" in raw
+        chart = json.loads(unescape(raw.split('id="trend-cases" data-chart="')[1].split('"')[0]))
+        assert [s["name"] for s in chart["series"]] == ["Records registered", "Warnings raised", "Cases closed"]
+        settings = client.get("/notifications/settings").get_data(as_text=True)
+        assert "Notification settings" in settings and "Daily digest e-mail" in settings
+    finally:
+        client.post("/lang", data={"lang": "zh_CN", "csrf_token": csrf_token(client, "/supervision")})

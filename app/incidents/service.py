@@ -210,10 +210,11 @@ class CalendarNotice:
             if self.blocked:
                 text += _("已有 %(n)s 个案件因此阻塞，导入后请在“流程异常”中重试。", n=self.blocked)
             return text
-        text = _("%(years)s 年工作日历尚未导入，期限落在该年的办理步骤暂时无法完成", years=years)
         if self.blocked:
-            text += _("（您可查看的 %(n)s 个案件已因此阻塞）", n=self.blocked)
-        return text + _("。请联系系统管理员导入；导入并重试后即可继续办理。")
+            return _("%(years)s 年工作日历尚未导入，您可查看的 %(n)s 个案件已因此阻塞。请联系系统管理员导入；"
+                     "导入并重试后即可继续办理。", years=years, n=self.blocked)
+        return _("%(years)s 年工作日历尚未导入，期限落在该年的办理步骤暂时无法完成。请联系系统管理员导入；"
+                 "导入后即可继续办理。", years=years)
 
 
 def calendar_notice(user: User) -> CalendarNotice | None:

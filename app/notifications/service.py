@@ -215,7 +215,7 @@ def task_unstaffed(task: HumanTask, case: Case, *, new: bool = False) -> None:
         where = _("%(unit)s没有在用的“%(role)s”账号", unit=unit, role=role) if unit else \
             _("没有在用的“%(role)s”账号", role=role)
         return (_("任务无人可办：%(task)s（%(number)s）", task=_t(task.name), number=case.number),
-                where + "\n" + _("请系统管理员为其开通账号（系统管理 › 用户），开通后即可认领；") + "\n"
+                where + "\n" + _("请系统管理员为其开通账号（系统管理 › 用户），开通后即可认领。") + "\n"
                 + _task_body(task, case))
 
     users = {u.id: u for u in _users_with_role("supervisor") if supervises_case(u, case)}
