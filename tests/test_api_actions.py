@@ -73,6 +73,9 @@ WEB_TO_API = {
     "rules.publish": ("POST", "api.publish_rule"),
     "sharing.resend": ("POST", "api.resend_sharing_event"),
     "sharing.resend_failed": ("POST", "api.resend_sharing"),
+    "admin.resend_mail": ("POST", "api.resend_mail"),
+    "admin.resend_failed_mail": ("POST", "api.resend_failed_mail"),
+    "notifications.settings": ("PUT", "api.set_notification_settings"),
     "cases.send_event": ("POST", "api.send_case_event"),  # and api.send_correlated_event, by key
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
