@@ -189,8 +189,10 @@ class UserSchema(Schema):
     active = fields.Boolean()
     locale = fields.String(allow_none=True, metadata={"description": "界面语言 / language (zh_CN, en)"})
     email = fields.String(allow_none=True, metadata={"description": "电子邮箱 / e-mail address"})
-    mail_preference = fields.String(metadata={"enum": list(MAIL_PREFERENCES), "description":
-                                              "通知方式：仅站内 / 每条邮件 / 每日汇总 / in-app only, e-mail each, daily digest"})
+    mail_preference = fields.Function(lambda u: u.mail_preference if u.email else "in_app", metadata={
+        "type": "string", "enum": list(MAIL_PREFERENCES),
+        "description": "通知方式（没有邮箱时为 in_app）：仅站内 / 每条邮件 / 每日汇总 / in-app only (always without an "
+                       "address), e-mail each, daily digest"})
 
     def _roles(self, user):
         return sorted(user.roles)
