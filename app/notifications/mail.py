@@ -88,11 +88,11 @@ def _record(row: EmailOutbox, error: Exception | None, now, max_attempts: int) -
 UNCONFIGURED = "未配置邮件服务器（MAIL_SERVER 为空），邮件未发送；配置后可在“系统管理 › 邮件”重发"
 
 
-def _mark_unconfigured(now) -> int:
-    """No mail server: every due pending row is marked `unconfigured` (not sent), in one statement."""
+def _mark_unconfigured(ids: list[int]) -> int:
+    """No mail server: these due pending rows are marked `unconfigured` (not sent), in one statement."""
     with unit_of_work():
         marked = db.session.execute(
-            update(EmailOutbox).where(EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
+            update(EmailOutbox).where(EmailOutbox.id.in_(ids), EmailOutbox.status == "pending")
             .values(status="unconfigured", last_error=UNCONFIGURED)
             .execution_options(synchronize_session=False)).rowcount or 0
     if marked:
@@ -106,12 +106,14 @@ def deliver_outbox(limit: int = 100) -> dict[str, int]:
     config = current_app.config
     now = clock.now()
     counts = {"sent": 0, "retried": 0, "failed": 0, "unconfigured": 0}
-    if not config.get("MAIL_SERVER"):
-        counts["unconfigured"] = _mark_unconfigured(now)
-        return counts
     ids = list(db.session.scalars(
         select(EmailOutbox.id).where(EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= now)
         .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(limit)))
+    if not ids:
+        return counts  # nothing due: no write transaction at all
+    if not config.get("MAIL_SERVER"):
+        counts["unconfigured"] = _mark_unconfigured(ids)
+        return counts
     max_attempts = max(1, int(config.get("MAIL_MAX_ATTEMPTS", 5)))
     for row_id in ids:
         row = _lease(row_id, now)
