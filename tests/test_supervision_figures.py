@@ -5,7 +5,7 @@ against one reached nobody until overdue), and 12 months of trends, which the pa
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from html import unescape
 
 import pytest
