@@ -85,6 +85,7 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.globals["tr"] = tr  # data in the user's language, escaped like any value
     app.jinja_env.globals["date_input_bounds"] = forms.date_input_bounds
+    app.jinja_env.globals["form_requirements"] = forms.conditions.requirements
     app.jinja_env.globals["attachment_step"] = attachments.step_label  # 补充材料 outside a task
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["due_state"] = due_state

@@ -139,7 +139,7 @@ class Case(db.Model):
         return self.subject_department.name
 
     def form_context(self) -> dict:
-        """The case's fields a task form's `x-required-when` rules may test."""
+        """The case's fields a task form's `x-case` conditions may test (app.forms.conditions)."""
         return {"tier": self.tier, "record_status": self.record_status, "source_type": self.source_type,
                 "key_area": self.key_area, "subject_type": self.subject_type}
 

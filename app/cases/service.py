@@ -16,9 +16,10 @@ from app.core.clock import clock, local_day_start
 from app.core.db_types import too_long_for
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core.i18n import tr
 from app.core.inputs import DB_INT_MAX
 from app.org import service as org
-from app.org.models import CivilServant, Department, User
+from app.org.models import ROLES, CivilServant, Department, User
 from app.core.pagination import Total, count_capped
 from app.tasks.models import HumanTask, with_instance_status
 from app.tasks.routing import can_act_on, can_view_case, case_filter
@@ -225,6 +226,33 @@ def process_name(case: Case) -> str:
 def timeline(case: Case) -> list[TimelineEvent]:
     return list(db.session.scalars(select(TimelineEvent).where(TimelineEvent.case_id == case.id)
                                    .order_by(TimelineEvent.id)))
+
+
+# Timeline kinds whose `element` a case has passed (the diagram marks them done).
+TRACE_KINDS = frozenset({"task.completed", "process.step", "timer.fired", "process.ended", "process.started"})
+
+
+def diagram(case: Case) -> dict:
+    """The case's process diagram as its page draws it: `xml` (the version's BPMN, every label in
+    the reader's language, lanes by role name), the element ids passed (`done`), waiting for a
+    person (`current`) and waiting past their deadline (`overdue`, a subset of `current`), the
+    version number and the process name (reader's language)."""
+    instance = db.session.get(engine.ProcessInstance, case.instance_id)
+    done = sorted({e.data.get("element") for e in timeline(case) if e.kind in TRACE_KINDS and e.data.get("element")})
+    waiting = open_tasks(case)
+    now = clock.now()
+    return {"xml": engine.diagram_for_display(instance.version.bpmn_xml, tr, lambda role: tr(ROLES.get(role, role))),
+            "done": done, "current": sorted({t.bpmn_id for t in waiting}),
+            "overdue": sorted({t.bpmn_id for t in waiting if t.due_at is not None and t.due_at <= now}),
+            "version": instance.version.version, "process": tr(instance.version.definition.name)}
+
+
+def first_steps(process: dict) -> list[dict]:
+    """What a case of a startable process (`startable_processes`) waits for once registered:
+    [{"role": role label, "task": task name}], in the reader's language."""
+    version = engine.latest_version(process["key"])
+    return [{"role": tr(ROLES.get(t["lane"], t["lane"])), "task": tr(t["name"])}
+            for t in engine.first_user_tasks(version.bpmn_xml)]
 
 
 def linked_cases(user: User, case: Case) -> list[tuple[str, Case]]:

@@ -39,7 +39,6 @@ from app.core.views import back_with_error, local_dt, page_arg, role_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PER_PAGE = 20
-_TRACE_KINDS = {"task.completed", "process.step", "timer.fired", "process.ended", "process.started"}
 
 
 def _filters() -> tuple[dict, dict]:
@@ -201,14 +200,9 @@ def send_event(case_id: int, message: str):
 @bp.get("/<int:case_id>/diagram")
 @login_required
 def diagram(case_id: int):
-    """The case's process version as BPMN XML, with the elements passed and the ones waiting."""
-    case = service.get_case(current_user, case_id)
-    instance = db.session.get(engine.ProcessInstance, case.instance_id)
-    done = sorted({e.data.get("element") for e in service.timeline(case)
-                   if e.kind in _TRACE_KINDS and e.data.get("element")})
-    current = sorted({t.bpmn_id for t in service.open_tasks(case)})
-    return jsonify(xml=instance.version.bpmn_xml, done=done, current=current,
-                   version=instance.version.version, process=instance.version.definition.name)
+    """The case's process version as BPMN XML in the reader's language, with the elements passed,
+    waiting and overdue (service.diagram)."""
+    return jsonify(service.diagram(service.get_case(current_user, case_id)))
 
 
 @bp.post("/<int:case_id>/attachments")
@@ -253,4 +247,4 @@ def start():
             flash(_("已登记 %(number)s。", number=case.number) + next_step_message(case, service.open_tasks(case)), "success")
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/start.html", processes=processes, chosen=chosen, values=values, errors=errors,
-                           sources=form_sources(current_user), json=json), status
+                           first_steps=service.first_steps(chosen), sources=form_sources(current_user), json=json), status

@@ -54,3 +54,7 @@ def _form_strings(schema: dict):
         yield confirm["message"]  # asked in the browser before the choice is submitted
     for prop in (schema.get("properties") or {}).values():
         yield from _form_strings(prop)
+    for branch in [schema] + [b for b in schema.get("allOf") or () if isinstance(b, dict)]:
+        then = branch.get("then")
+        if isinstance(then, dict) and isinstance(then.get("x-message"), str):
+            yield then["x-message"]  # the error a conditional requirement gives

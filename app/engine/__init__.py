@@ -4,6 +4,7 @@ from app.engine.definitions import (
     CX_NS, DeployRefused, Problem, change_summary, deploy, latest_version, parse_bpmn,
     previous_version, process_id_problems,
 )
+from app.engine.diagram import first_user_tasks, for_display as diagram_for_display
 from app.engine.helpers import (
     ACTIONS, HELPERS, ActionError, Bindings, callable_names, known_decisions, register_action, register_decision_hook,
 )
@@ -22,5 +23,5 @@ __all__ = [
     "ReplannedTimer", "StepFailed", "known_decisions", "register_decision_hook",
     "StepResult", "callable_names", "change_summary", "complete", "deploy", "fire_timers", "has_deadline_timer", "latest_version",
     "migrate", "parse_bpmn", "plan_migration", "previous_version", "postpone_timers", "register_action", "replan_timers", "skip_failed", "start", "task_data",
-    "deliver_message", "waiting_messages",
+    "deliver_message", "waiting_messages", "diagram_for_display", "first_user_tasks",
 ]

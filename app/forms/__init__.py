@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from app.core.clock import clock
 from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
-from app.forms import decision
+from app.forms import conditions, decision
 from app.forms.models import FormVersion
 from app.core.i18n import N_, tr
 from app.core.inputs import DATE_MAX, DATE_MIN, DB_INT_MAX, clean_text, text_refusal
@@ -159,7 +159,7 @@ def _load(key: str, version: int) -> dict:
         if text is None:
             raise _not_found(key)
         memo[(key, version)] = text
-    return json.loads(text)
+    return conditions.upgraded(json.loads(text))
 
 
 def version_in(process_version, key: str) -> int | None:
@@ -214,10 +214,22 @@ def schema_problems(schema) -> list[str]:
         if name not in schema["properties"]:
             problems.append(_("必填字段 %(name)s 不在 properties 中", name=name))
     problems.extend(decision.problems(schema))
+    problems.extend(_condition_problems(schema))
     problems.extend(_pattern_problems(schema))
     if _remote_refs(schema):
         problems.append(_("表单不能引用外部定义（$ref 只能指向本表单内 #/…）"))
     return problems
+
+
+def _condition_problems(schema: dict) -> list[str]:
+    """What is wrong with the form's conditional requirements (app.forms.conditions), in Chinese."""
+    words = {
+        "legacy": lambda detail: _("x-required-when 已不再使用：请写成 if/then（表单数据以外的案件字段写在 if 中的 x-case 里，"
+                                   "提示语写在 then 的 x-message 里）"),
+        "case": lambda detail: _("x-case 必须是检验案件字段的 JSON Schema：%(detail)s", detail=detail),
+        "message": lambda detail: _("x-message 必须是文本：%(detail)s", detail=detail),
+    }
+    return [words[code](detail) for code, detail in conditions.problems(schema)]
 
 
 def is_date_field(prop) -> bool:
@@ -498,7 +510,8 @@ def _message(error, schema: dict) -> tuple[str, str | None]:
         # jsonschema reports each missing property as its own error, named in the message.
         match = re.match(r"'(.+?)' is a required property", error.message)
         field = match.group(1) if match else ""
-        return field, _("“%(field)s”为必填项", field=_title(schema, field))
+        worded = conditions.then_message(schema, error.absolute_schema_path)
+        return field, tr(worded) if worded else _("“%(field)s”为必填项", field=_title(schema, field))
     if v == "dependentRequired":
         # "'b' is a dependency of 'a'": b is required once a is given.
         match = re.match(r"'(.+?)' is a dependency of '(.+?)'", error.message)
@@ -572,8 +585,9 @@ def validate(key: str, data, version: int | None = None, variables: dict | None 
     """Validate submitted data against a form. Returns the data, one-line text fields stripped;
     raises ValidationFailed (422) with `fields: {field: [messages]}`. `variables`: the task's
     process variables, for date bounds that read one (`today+var:NAME`). `case`: the case's fields
-    as the process sees them (e.g. {"tier": "minor"}), for the form's `x-required-when` rules."""
-    schema = load_form(key, version)
+    as the process sees them (`Case.form_context`, e.g. {"tier": "minor"}), for the form's `x-case`
+    conditions (app.forms.conditions)."""
+    schema = conditions.for_case(load_form(key, version), case)
     if not isinstance(data, dict):
         raise ValidationFailed(_("表单数据必须是 JSON 对象"), {"data": [_("表单数据必须是 JSON 对象")]})
     validator = FormValidator(schema, format_checker=_FORMAT_CHECKER)
@@ -588,28 +602,9 @@ def validate(key: str, data, version: int | None = None, variables: dict | None 
             fields[field or "_form"].append(message)
     _check_date_bounds(schema, data, fields, variables)
     _check_choice_sources(schema, data, fields)
-    _check_required_when(schema, data, case or {}, fields)
     if fields:
         raise ValidationFailed(_("表单填写有误，请按提示修改"), fields)
     return data
-
-
-def _check_required_when(schema: dict, data: dict, case: dict, fields: dict) -> None:
-    """`"x-required-when": [{"case": {field: value}, "data": {field: value}, "required": [names],
-    "message": "…"}]`: fields a form requires only for some cases (e.g. publishing a minor-tier
-    record needs a reason, DOMAIN.md "minor — normally not published"). A rule applies when every
-    `case` and `data` pair matches; a required field left empty gets the rule's message."""
-    for rule in schema.get("x-required-when") or ():
-        if not isinstance(rule, dict):
-            continue
-        if any(case.get(k) != v for k, v in (rule.get("case") or {}).items()):
-            continue
-        if any(data.get(k) != v for k, v in (rule.get("data") or {}).items()):
-            continue
-        for name in rule.get("required") or ():
-            if data.get(name) in (None, "", []) and name not in fields:
-                fields[name] = [tr(rule["message"]) if isinstance(rule.get("message"), str)
-                                else _("“%(field)s”为必填项", field=_title(schema, name))]
 
 
 def _check_choice_sources(schema: dict, data: dict, fields: dict) -> None:

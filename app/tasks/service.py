@@ -157,10 +157,11 @@ def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
 
 
 def task_form(task: HumanTask) -> tuple[dict, int | None]:
-    """The form (JSON Schema) of a task as its process version was deployed, and that version."""
+    """The form (JSON Schema) of a task as its process version was deployed, its conditions on
+    the case (`x-case`) decided for the task's case (app.forms.conditions), and that version."""
     instance = db.session.get(engine.ProcessInstance, task.instance_id)
     version = forms.version_in(instance.version, task.form_key)
-    return forms.load_form(task.form_key, version), version
+    return forms.conditions.for_case(forms.load_form(task.form_key, version), task.case.form_context()), version
 
 
 def task_variables(task: HumanTask, instance: engine.ProcessInstance | None = None) -> dict:

@@ -56,3 +56,53 @@ document.addEventListener("change", (event) => {
   if (event.target.matches('input[type="date"]')) syncDateBounds();
 });
 document.addEventListener("DOMContentLoaded", syncDateBounds);
+
+// data-requirements on a schema form (macros/form.html, app.forms.conditions): fields some choices
+// require (the schema's if/then, dependentRequired) show their asterisk, `required` and
+// aria-required only while those choices are made. The server validates the same schema.
+function fieldValue(container, name) {
+  const inputs = container.querySelectorAll(`[name="${CSS.escape(name)}"]`);
+  if (!inputs.length) return null;
+  const input = inputs[0];
+  if (input.type === "checkbox") return input.checked ? "true" : "false";
+  if (input.type === "file") {
+    const chosen = Array.from(inputs).some((i) => (i.files && i.files.length) || (i.type !== "file" && i.value));
+    return chosen ? "files" : null;
+  }
+  const value = (input.value || "").trim();
+  return value === "" ? null : value;
+}
+function conditionHolds(container, condition) {
+  const value = fieldValue(container, condition.field);
+  if (value === null) return condition.absent;
+  return condition.in === null || condition.in.includes(value);
+}
+function syncRequirements(container) {
+  const spec = JSON.parse(container.dataset.requirements || "{}");
+  const now = new Set(spec.always || []);
+  for (const rule of spec.rules || []) {
+    if (rule.when.every((condition) => conditionHolds(container, condition))) rule.require.forEach((name) => now.add(name));
+  }
+  const conditional = new Set((spec.rules || []).flatMap((rule) => rule.require));
+  for (const name of conditional) {
+    const required = now.has(name);
+    container.querySelectorAll(`[data-required-mark="${CSS.escape(name)}"]`).forEach((mark) => { mark.hidden = !required; });
+    container.querySelectorAll(`[name="${CSS.escape(name)}"]:not([type="hidden"])`).forEach((input) => {
+      input.required = required;
+      if (required) input.setAttribute("aria-required", "true"); else input.removeAttribute("aria-required");
+    });
+  }
+}
+document.addEventListener("change", (event) => {
+  const container = event.target.closest && event.target.closest(".schema-form[data-requirements]");
+  if (container) syncRequirements(container);
+});
+document.addEventListener("input", (event) => {
+  const container = event.target.closest && event.target.closest(".schema-form[data-requirements]");
+  if (container) syncRequirements(container);
+});
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll(".schema-form[data-requirements]").forEach(syncRequirements));
+// htmx swaps in the designer's form preview: its requirements apply as soon as it is shown
+document.addEventListener("htmx:afterSwap", (event) => {
+  event.detail.target.querySelectorAll(".schema-form[data-requirements]").forEach(syncRequirements);
+});
