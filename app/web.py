@@ -24,7 +24,7 @@ from app.core.extensions import babel, db, login_manager
 from app.core.i18n import tr
 from app.core.security import init_security_headers
 from app.core.transaction import too_long
-from app.core.views import local_dt, select_locale
+from app.core.views import file_size, local_dt, select_locale
 from app.engine.models import ACTIVE_STATUSES
 from app.org.models import ROLES
 from app.tasks.models import TASK_HOLDS
@@ -88,6 +88,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["form_requirements"] = forms.conditions.requirements
     app.jinja_env.globals["attachment_step"] = attachments.step_label  # 补充材料 outside a task
     app.jinja_env.filters["local_dt"] = local_dt
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.filters["due_state"] = due_state
     app.jinja_env.filters["deadline_day"] = deadline_day
 

@@ -18,6 +18,7 @@ from app.documents import bundle
 from app.documents import service as documents
 from app.core.errors import BadRequest
 from app.core.inputs import json_syntax_reason, load_json
+from app.core.views import ascii_name, send_download
 from app.org.service import with_choices
 from app.tasks import service as tasks
 
@@ -293,8 +294,8 @@ def download_attachment(case_id: int, attachment_id: int):
     An attachment's bytes with its stored content type, for whoever may see the case; 404
     `not_found` outside the user's scope or for an attachment not of the case."""
     attachment = cases.get_attachment(g.user, case_id, attachment_id)
-    return send_file(attachments.path_for(attachment.sha256), mimetype=attachment.content_type,
-                     as_attachment=True, download_name=attachment.filename)
+    return send_download(attachments.path_for(attachment.sha256), attachment.filename,
+                         ascii_name(attachment.filename, f"attachment-{attachment.id}"), mimetype=attachment.content_type)
 
 
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>.pdf")
@@ -305,8 +306,8 @@ def download_document(case_id: int, document_id: int):
     An issued document's PDF (`application/pdf`), for whoever may see the case — the same check
     as the web page. 404 `not_found` for a case outside the user's scope or a document not of the
     case; 409 `conflict` while the PDF is still being rendered (retry shortly)."""
-    path, name = documents.pdf_file(cases.get_case(g.user, case_id), document_id)
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
+    path, name, fallback = documents.pdf_file(cases.get_case(g.user, case_id), document_id)
+    return send_download(path, name, fallback, mimetype="application/pdf")
 
 
 @bp.get("/cases/<int:case_id>/bundle.zip")

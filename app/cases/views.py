@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -35,7 +34,7 @@ from app.org.service import form_sources
 from app.sanctions import service as sanctions
 from app.core.pagination import page_count
 from app.tasks.views import next_step_message
-from app.core.views import back_with_error, local_dt, page_arg, role_required
+from app.core.views import ascii_name, back_with_error, local_dt, page_arg, role_required, send_download
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PER_PAGE = 20
@@ -224,7 +223,8 @@ def upload(case_id: int):
 @login_required
 def attachment(case_id: int, attachment_id: int):
     a = service.get_attachment(current_user, case_id, attachment_id)
-    return send_file(files.path_for(a.sha256), mimetype=a.content_type, as_attachment=True, download_name=a.filename)
+    return send_download(files.path_for(a.sha256), a.filename, ascii_name(a.filename, f"attachment-{a.id}"),
+                         mimetype=a.content_type)
 
 
 @bp.route("/new", methods=["GET", "POST"])

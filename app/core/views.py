@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import wraps
-from urllib.parse import unquote, urlsplit
+from pathlib import PurePath
+from urllib.parse import quote, unquote, urlsplit
 
-from flask import abort, current_app, flash, g, has_request_context, redirect, request, session
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, send_file, session
 from flask_babel import format_datetime
 from flask_login import current_user, login_required
 
@@ -64,6 +65,44 @@ def back_with_error(exc: DomainError, default: str):
 
 def local_dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value.astimezone(LOCAL_TZ), fmt) if value else ""
+
+
+def file_size(size: int | None) -> str:
+    """A file's size as people read it: "512 B", "1.5 KB", "3.2 MB" (1 KB = 1024 bytes); a small
+    file is not "0.0 KB"."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+_PLAIN_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
+
+
+def ascii_name(name: str, stem: str) -> str:
+    """`name` when it is a plain ASCII file name, else `stem` with `name`'s extension ("银行回单.pdf",
+    "attachment-7" → "attachment-7.pdf"): the fallback name of a download (send_download)."""
+    if _PLAIN_NAME.match(name or ""):
+        return name
+    suffix = PurePath(name or "").suffix
+    return stem + (suffix.lower() if _PLAIN_SUFFIX.match(suffix) else "")
+
+
+def send_download(path, name: str, fallback: str, *, mimetype: str, as_attachment: bool = True):
+    """`send_file` of a stored file under its (Chinese) `name`, with `fallback` (plain ASCII, see
+    ascii_name) as the file name for clients that cannot read the UTF-8 one (RFC 6266 `filename`
+    beside `filename*`): Werkzeug's own fallback drops every non-ASCII character, turning
+    "沪信〔2026〕4号.pdf" into "20264.pdf"."""
+    response = send_file(path, mimetype=mimetype, as_attachment=as_attachment, download_name=fallback)
+    if name != fallback:
+        kind = "attachment" if as_attachment else "inline"
+        response.headers["Content-Disposition"] = (
+            f'{kind}; filename="{fallback}"; filename*=UTF-8\'\'{quote(name, safe="")}')
+    return response
 
 
 def page_arg() -> int:

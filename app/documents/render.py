@@ -83,6 +83,22 @@ def _date_text(value) -> str:
         return str(value)
 
 
+_OPENING_BRACKETS = ("（", "(", "〔", "[", "［", "【")
+
+
+def in_brackets(text, *more) -> str:
+    """A reference in parentheses after what it refers to: "（沪财监〔2026〕17号，二〇二六年…作出）".
+    A court's case number opens with its own bracket ("（2026）沪01民终123号"): it then follows
+    without ours — never "（（2026）…" — and only the rest (`more`, joined by "，") is bracketed.
+    Empty parts are left out; "" when nothing is left."""
+    text = "" if text is None else str(text)
+    rest = "，".join(str(m) for m in more if m)
+    if text.startswith(_OPENING_BRACKETS):
+        return text + (f"（{rest}）" if rest else "")
+    inside = "，".join(p for p in (text, rest) if p)
+    return f"（{inside}）" if inside else ""
+
+
 def _template_values(doc_type: str, context: dict, *, inline_css: bool) -> dict:
     if doc_type not in DOC_TYPES:
         raise ValueError(f"unknown document type: {doc_type!r}")
@@ -95,6 +111,7 @@ def _template_values(doc_type: str, context: dict, *, inline_css: bool) -> dict:
         "data": context.get("data") or {},
         "timeline": context.get("timeline") or [],
         "cn_date": _date_text,
+        "in_brackets": in_brackets,
         "qr": Markup(qr_svg(verify_url)) if verify_url else None,
         "inline_css": inline_css,
     }

@@ -32,6 +32,7 @@ from app.core.extensions import db
 from app.core.inputs import required_text
 from app.org.models import Department, User
 from app.core.transaction import after_commit, insert_if_missing, unit_of_work
+from app.core.views import ascii_name
 from app.publication import masking
 
 OUTCOME_LABELS = {
@@ -330,14 +331,17 @@ def get(case: Case, document_id: int) -> Document:
     return document
 
 
-def pdf_file(case: Case, document_id: int) -> tuple[Path, str]:
-    """(stored PDF path, download file name) of a document of the case, for the web and the API.
-    NotFound (404) when the document is not the case's; Conflict (409) while it is still rendering."""
+def pdf_file(case: Case, document_id: int) -> tuple[Path, str, str]:
+    """(stored PDF path, download file name, its plain-ASCII fallback) of a document of the case,
+    for the web and the API: "沪信〔2026〕4号.pdf" and "ZX-2026-000001-notification.pdf" (the case
+    number and the kind of document, "-v2" for a correction). NotFound (404) when the document is
+    not the case's; Conflict (409) while it is still rendering."""
     document = get(case, document_id)
     if document.status == "pending":
         raise Conflict(_("文书正在生成，请稍后再下载"))
-    name = f"{document.number}{'-v' + str(document.version) if document.version > 1 else ''}.pdf"
-    return attachments.path_for(document.sha256), name
+    version = f"-v{document.version}" if document.version > 1 else ""
+    fallback = ascii_name(f"{case.number}-{document.doc_type}{version}.pdf", f"document-{document.id}{version}")
+    return attachments.path_for(document.sha256), f"{document.number}{version}.pdf", fallback
 
 
 def verify(code: str) -> Document | None:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app.cases.service import get_case
 from app.documents import bundle, service
 from app.core.errors import DomainError, NotFound
-from app.core.views import back_with_error, role_required
+from app.core.views import back_with_error, role_required, send_download
 
 bp = Blueprint("documents", __name__)
 
@@ -16,8 +16,8 @@ bp = Blueprint("documents", __name__)
 @bp.get("/cases/<int:case_id>/documents/<int:document_id>.pdf")
 @login_required
 def download(case_id: int, document_id: int):
-    path, name = service.pdf_file(get_case(current_user, case_id), document_id)
-    return send_file(path, mimetype="application/pdf", download_name=name)
+    path, name, fallback = service.pdf_file(get_case(current_user, case_id), document_id)
+    return send_download(path, name, fallback, mimetype="application/pdf", as_attachment=False)
 
 
 @bp.get("/cases/<int:case_id>/bundle.zip")
