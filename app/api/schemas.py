@@ -279,9 +279,10 @@ class TimelineEventSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
     kind = fields.String()
-    summary = fields.String()
+    summary = fields.Function(lambda e: e.text, metadata={
+        "type": "string", "description": "事件说明，用户所选语言 / what happened, in the user's language"})
     actor = fields.Function(lambda e: e.actor.username if e.actor else None, metadata=TEXT_OR_NULL)
-    data = fields.Dict()
+    data = fields.Function(lambda e: e.details, metadata={"type": "object"})
 
 
 class TimelineGroupSchema(Schema):

@@ -17,6 +17,7 @@ from app.cases import timeline as timelines
 from app.documents import bundle
 from app.documents import service as documents
 from app.core.errors import BadRequest
+from app.core.i18n import N_
 from app.core.inputs import json_syntax_reason, load_json
 from app.core.views import ascii_name, send_download
 from app.org.service import with_choices
@@ -240,7 +241,7 @@ def send_case_event(case_id: int):
     message's form (422 per field); 409 when the case does not wait for the message now; 404
     outside scope, 403 for another role. The case."""
     payload = schemas.case_event_request.load(json_body())
-    case = case_events.send_to_case(g.user, case_id, payload["message"], payload["data"], via="接口")
+    case = case_events.send_to_case(g.user, case_id, payload["message"], payload["data"], via=N_("接口"))
     return jsonify(schemas.case_out.dump(case))
 
 
@@ -257,7 +258,7 @@ def send_correlated_event():
     that received it."""
     payload = schemas.correlated_event_request.load(json_body())
     cases_ = case_events.send_by_key(g.user, payload["message"], payload["document_number"], payload["data"],
-                                     via="接口（按来源文书编号）")
+                                     via=N_("接口（按来源文书编号）"))
     return jsonify(items=schemas.cases_out.dump(cases_))
 
 

@@ -18,7 +18,7 @@ from app.core.db_types import too_long_for
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.engine import ActionError, register_action
-from app.core.i18n import N_
+from app.core.i18n import N_, sentence
 
 # Status changes that are a decision the units concerned should hear about.
 DECISION_STATUSES = {"returned", "confirmed", "published", "repaired", "revoked", "exempted", "expired", "escalated",
@@ -42,18 +42,19 @@ def _set_status(case: Case, status: str, allowed: dict, what: str) -> None:
         return
     old, case.record_status = case.record_status, status
     case.updated_at = clock.now()
-    record_event(case, "status.changed", f"{what}：{CASE_STATUSES.get(old, old)} → {allowed[status]}",
+    record_event(case, "status.changed", sentence(N_("%(what)s：%(old)s → %(new)s"), what=what, old=CASE_STATUSES.get(old, old),
+                                                 new=allowed[status], labels=("what", "old", "new")),
                  {"from": old, "to": status})
     if status in DECISION_STATUSES:  # other changes come with a new task, which is notified anyway
         case_decided.send(case, title=f"{case.number} {what}：{allowed[status]}", body=case.title)
 
 
 def set_record_status(case: Case, status: str) -> None:
-    _set_status(case, status, RECORD_STATUSES, "记录状态")
+    _set_status(case, status, RECORD_STATUSES, N_("记录状态"))
 
 
 def set_warning_stage(case: Case, stage: str) -> None:
-    _set_status(case, stage, WARNING_STAGES, "预警阶段")
+    _set_status(case, stage, WARNING_STAGES, N_("预警阶段"))
 
 
 def correct_record(case: Case, changes: dict) -> None:
@@ -78,7 +79,8 @@ def correct_record(case: Case, changes: dict) -> None:
     if diff:
         case.updated_at = clock.now()
         titles = case_file.record_titles(case)  # the record form's own names, never a raw key
-        record_event(case, "record.corrected", "记录内容已更正：" + "、".join(titles.get(n, n) for n in diff), diff)
+        record_event(case, "record.corrected", sentence(N_("记录内容已更正：%(fields)s"), fields=[titles.get(n, n) for n in diff],
+                                                       labels=("fields",)), diff)
         record_corrected.send(case, changes=diff)
 
 
@@ -90,7 +92,8 @@ def set_publication(case: Case, start: str, end: str, repairable_from: str) -> N
     if not s <= r <= e:
         raise ActionError("公开期无效：应满足 开始 ≤ 可修复日 ≤ 结束")
     case.publication_start, case.publication_end, case.repairable_from = s, e, r
-    record_event(case, "publication.set", f"公开期：{s.isoformat()} 至 {e.isoformat()}，{r.isoformat()} 起可申请信用修复",
+    record_event(case, "publication.set", sentence(N_("公开期：%(start)s 至 %(end)s，%(repairable)s 起可申请信用修复"),
+                                                  start=s.isoformat(), end=e.isoformat(), repairable=r.isoformat()),
                  {"start": s.isoformat(), "end": e.isoformat(), "repairable_from": r.isoformat()})
     publication_set.send(case, start=s, end=e)
 
@@ -111,7 +114,8 @@ def end_publication(case: Case, reason: str | None = None) -> None:
         raise ActionError(f"未知的停止公开原因：{reason!r}（可用：{', '.join(END_REASONS)}）")
     if planned is None or planned > today:
         case.publication_end = today
-    record_event(case, "publication.ended", f"停止公开（{today.isoformat()}）", {"ended_on": today.isoformat(), "reason": reason})
+    record_event(case, "publication.ended", sentence(N_("停止公开（%(day)s）"), day=today.isoformat()),
+                 {"ended_on": today.isoformat(), "reason": reason})
     if reason == "expiry":
         reasons = f"公开期满（{(planned or today).isoformat()}），{today.isoformat()} 起停止公开并停止共享"
     elif planned is not None and planned > today:
@@ -133,8 +137,8 @@ def withdraw_publication(case: Case, reason: str) -> None:
     published = case.publication_start is not None and (case.publication_end is None or case.publication_end > today)
     if published:
         case.publication_end = today
-        record_event(case, "publication.ended", f"撤回公开（{today.isoformat()}）：{text}", {"ended_on": today.isoformat(),
-                                                                                           "reason": reason})
+        record_event(case, "publication.ended", sentence(N_("撤回公开（%(day)s）：%(reason)s"), day=today.isoformat(), reason=text,
+                                                        labels=("reason",)), {"ended_on": today.isoformat(), "reason": reason})
         publication_ended.send(case, reason="revocation", on=today)  # the register and the sharing feed withdraw it
     decisions.record_system(case, "publication_end", "withdrawn", "撤回公开" if published else "不再公开",
                             f"{text}；{today.isoformat()} 起停止公开并停止共享", basis)
@@ -148,7 +152,8 @@ def set_punishment_level(case: Case, level: str, reasons) -> None:
     if case.punishment_level == level:
         return
     old, case.punishment_level = case.punishment_level, level
-    record_event(case, "punishment.level", f"惩戒程度：{PUNISHMENT_LEVELS[old]} → {PUNISHMENT_LEVELS[level]}",
+    record_event(case, "punishment.level", sentence(N_("惩戒程度：%(old)s → %(new)s"), old=PUNISHMENT_LEVELS[old],
+                                                   new=PUNISHMENT_LEVELS[level], labels=("old", "new")),
                  {"from": old, "to": level})
     decisions.record_system(case, "exemption", level, PUNISHMENT_LEVELS[level], str(reasons or "")[:2000],
                             decisions.EXEMPTION_BASIS)
@@ -162,7 +167,9 @@ def set_source_decided_on(case: Case, day) -> None:
         raise ActionError(f"来源文书作出日期不是有效日期：{day!r}") from None
     if value != case.source_decided_on:
         old, case.source_decided_on = case.source_decided_on, value
-        record_event(case, "record.corrected", f"来源文书作出日期：{old or '未填写'} → {value or '未填写'}",
+        record_event(case, "record.corrected", sentence(N_("来源文书作出日期：%(old)s → %(new)s"),
+                                                       old=old.isoformat() if old else N_("未填写"),
+                                                       new=value.isoformat() if value else N_("未填写"), labels=("old", "new")),
                      {"source_decided_on": {"from": old.isoformat() if old else None,
                                             "to": value.isoformat() if value else None}})
 
@@ -170,22 +177,24 @@ def set_source_decided_on(case: Case, day) -> None:
 def mark_objection(case: Case, grounds) -> None:
     """异议标注 (条例 Art. 36: within one working day of the objection — done on filing, so never
     late): the record shows "under objection" with the grounds on the timeline."""
-    _set_status(case, "under_objection", RECORD_STATUSES, "记录状态")
-    record_event(case, "objection.marked", "异议标注：" + (str(grounds or "")[:300] or "（未写理由）"), {})
+    _set_status(case, "under_objection", RECORD_STATUSES, N_("记录状态"))
+    grounds = str(grounds or "")[:300]
+    record_event(case, "objection.marked", sentence(N_("异议标注：%(grounds)s"), grounds=grounds) if grounds
+                 else sentence(N_("异议标注：（未写理由）")), {})
 
 
 def settle_objection(case: Case, previous_status) -> None:
     """An objection upheld or the record corrected: the record returns to where it stood (an
     objection in the window leaves it confirmed; one against a published record, published)."""
     back = previous_status if previous_status in {"confirmed", "published"} else "confirmed"
-    _set_status(case, back, RECORD_STATUSES, "记录状态")
+    _set_status(case, back, RECORD_STATUSES, N_("记录状态"))
 
 
 def transfer_deadline_passed(case: Case, element: str) -> None:
     """The two working days to transfer an objection to the data provider (Art. 36) have passed
     while the review is still open: the timeline says so (a later transfer is late)."""
-    record_event(case, "task.transfer_due", "转交数据提供单位核查的期限（条例第三十六条：2个工作日）已届满，"
-                 "如需核查应已转交", {"element": element})
+    record_event(case, "task.transfer_due", sentence(N_("转交数据提供单位核查的期限（条例第三十六条：2个工作日）已届满，"
+                                                       "如需核查应已转交")), {"element": element})
 
 
 def set_rectification_deadline(case: Case, day: str) -> None:
@@ -193,11 +202,12 @@ def set_rectification_deadline(case: Case, day: str) -> None:
         case.due_on = date.fromisoformat(str(day)[:10])
     except ValueError:
         raise ActionError(f"整改期限不是有效日期：{day!r}") from None
-    record_event(case, "rectification.deadline", f"整改完成期限：{case.due_on.isoformat()}", {"due_on": case.due_on.isoformat()})
+    record_event(case, "rectification.deadline", sentence(N_("整改完成期限：%(day)s"), day=case.due_on.isoformat()),
+                 {"due_on": case.due_on.isoformat()})
 
 
 def record_public_criticism(case: Case, subject: str) -> None:
-    record_event(case, "public.criticism", f"通报批评：{case.subject_name}（{subject}）",
+    record_event(case, "public.criticism", sentence(N_("通报批评：%(unit)s（%(subject)s）"), unit=case.subject_name, subject=subject),
                  {"department_id": case.subject_department_id})
 
 
@@ -231,12 +241,12 @@ def start_linked_record(case: Case, title: str, tier: str, source_type: str, doc
         details = "；".join(m for messages in exc.fields.values() for m in messages)
         raise ActionError(f"不能记入政务失信记录：{exc.message}（{details}）") from None
     _link(case, record, "escalated_to", "escalated_from")
-    record_event(case, "case.linked", f"已记入政务失信记录：{record.number}", {"linked_case_id": record.id})
+    record_event(case, "case.linked", sentence(N_("已记入政务失信记录：%(number)s"), number=record.number), {"linked_case_id": record.id})
     decisions.record_system(case, "escalation", "escalated", "通报批评并记入政务失信记录",
                             f"{case.subject_name}：预警 {case.number} 升级处理，予以通报批评，"
                             f"记入政务失信记录 {record.number}（{TIERS[tier]}，{SOURCE_TYPES[source_type]}）",
                             decisions.ESCALATION_BASIS)
-    record_event(record, "case.linked", f"由预警 {case.number} 升级而来", {"linked_case_id": case.id})
+    record_event(record, "case.linked", sentence(N_("由预警 %(number)s 升级而来"), number=case.number), {"linked_case_id": case.id})
 
 
 def start_rectification(case: Case) -> None:
@@ -257,8 +267,9 @@ def start_rectification(case: Case) -> None:
         details = "；".join(m for messages in exc.fields.values() for m in messages)
         raise ActionError(f"不能启动书面说明和整改：{exc.message}（{details}）") from None
     _link(case, warning, "rectification_opened", "rectification_of")
-    record_event(case, "case.linked", f"已启动书面说明和限期整改：{warning.number}", {"linked_case_id": warning.id})
-    record_event(warning, "case.linked", f"由失信记录 {case.number} 启动", {"linked_case_id": case.id})
+    record_event(case, "case.linked", sentence(N_("已启动书面说明和限期整改：%(number)s"), number=warning.number),
+                 {"linked_case_id": warning.id})
+    record_event(warning, "case.linked", sentence(N_("由失信记录 %(number)s 启动"), number=case.number), {"linked_case_id": case.id})
 
 
 def register_actions() -> None:

@@ -14,7 +14,7 @@ from app.cases.timeline import record_event
 from app.core.clock import clock
 from app.core.extensions import db
 from app.forms import decision as declared
-from app.core.i18n import N_
+from app.core.i18n import N_, sentence
 from app.org.models import User
 
 # Display names of the kinds of decision the shipped forms and actions take; a designer's form may
@@ -55,7 +55,8 @@ def _record(case: Case, *, kind: str, outcome: str, outcome_label: str, reasons:
                         outcome_label=outcome_label[:200], reasons=reasons, legal_basis=legal_basis,
                         actor_id=actor.id if actor else None, at=clock.now())
     db.session.add(decision)
-    record_event(case, "decision.recorded", f"{kind_label(decision)}：{decision.outcome_label}",
+    record_event(case, "decision.recorded", sentence(N_("%(kind)s：%(outcome)s"), kind=kind_label(decision),
+                                                    outcome=decision.outcome_label, labels=("kind", "outcome")),
                  {"kind": kind, "outcome": decision.outcome, "task_id": decision.task_id},
                  actor_id=decision.actor_id)
     return decision

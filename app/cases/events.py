@@ -16,6 +16,7 @@ from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core import i18n
 from app.core.i18n import N_
 from app.core.transaction import unit_of_work
 from app.org.models import User
@@ -94,8 +95,9 @@ def deliver(case: Case, message: str, data, actor: User | None, *, via: str) -> 
     if instance is None:
         raise engine.NotWaiting(_("该案件没有运行中的流程"))
     result = engine.deliver_message(instance, kind.name, data, bindings_for(case))
-    who = actor.full_name if actor else "系统"  # stored on the timeline: always Chinese
-    record_event(case, "message.received", f"{who} 登记：{kind.label}（{via}）",
+    who = actor.full_name if actor else N_("系统")
+    record_event(case, "message.received", i18n.sentence(N_("%(actor)s 登记：%(message)s（%(via)s）"), actor=who, message=kind.label,
+                                                        via=via, labels=("message", "via") if actor else ("actor", "message", "via")),
                  {"message": kind.name, "form": kind.form, "data": data}, actor_id=actor.id if actor else None)
     apply_step(case, instance, result)
     return data

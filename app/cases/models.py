@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.clock import clock
 from app.core.db_types import UTCDateTime
 from app.core.extensions import db
-from app.core.i18n import N_
+from app.core.i18n import N_, Message
 from app.org.models import CivilServant, Department, User
 
 RECORD_STATUSES = {
@@ -157,6 +157,10 @@ class Case(db.Model):
         return unit.district.code if unit.district is not None else ""
 
 
+# Where an event keeps its sentence (app.core.i18n.Message) in its data.
+MESSAGE_KEY = "_message"
+
+
 class TimelineEvent(db.Model):
     """Append-only audit trail of a case: who did what, when, and what data changed."""
 
@@ -178,6 +182,19 @@ class TimelineEvent(db.Model):
         """What the hash covers."""
         return {"case": self.case_id, "at": self.at, "actor": self.actor_id, "kind": self.kind,
                 "summary": self.summary, "data": self.data}
+
+    @property
+    def text(self) -> str:
+        """The event in the reader's language: its sentence (`data[MESSAGE_KEY]`, see
+        app.cases.timeline.record_event) translated now; an event written before sentences were
+        kept reads as its stored (Chinese) summary."""
+        stored = Message.from_json((self.data or {}).get(MESSAGE_KEY))
+        return stored.text() if stored is not None else self.summary
+
+    @property
+    def details(self) -> dict:
+        """The event's data without its sentence (what the API lists as `data`)."""
+        return {k: v for k, v in (self.data or {}).items() if k != MESSAGE_KEY}
 
 
 @event.listens_for(TimelineEvent, "before_update")

@@ -12,6 +12,7 @@ from app.cases.service import get_case
 from app.cases.timeline import record_event
 from app.core.clock import clock
 from app.core.extensions import db
+from app.core.i18n import N_, sentence
 from app.core.inputs import required_text
 from app.org.models import User
 from app.core.transaction import unit_of_work
@@ -34,7 +35,7 @@ def add_note(user: User, case_id: int, text) -> CaseNote:
         note = CaseNote(case_id=case.id, author_id=user.id, at=clock.now(), text=check_text(text))
         db.session.add(note)
         db.session.flush()
-        record_event(case, "note.added", f"{user.full_name} 批注：{note.text}", {"note_id": note.id}, actor_id=user.id)
+        record_event(case, "note.added", sentence(N_("%(actor)s 批注：%(text)s"), actor=user.full_name, text=note.text[:380]), {"note_id": note.id}, actor_id=user.id)
     return note
 
 

@@ -16,7 +16,7 @@ from app.core.clock import clock, local_day_start
 from app.core.db_types import too_long_for
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
-from app.core.i18n import tr
+from app.core.i18n import N_, sentence, tr
 from app.core.inputs import DB_INT_MAX
 from app.org import service as org
 from app.org.models import ROLES, CivilServant, Department, User
@@ -158,8 +158,9 @@ def start_case(process_key: str, data, *, actor: User | None, recording_departme
         data = forms.validate(version.start_form, attach_uploads(actor, case, data, uploads, step=step), form_version)
     # A new case holds only the files uploaded with its start form: any other id is refused.
     check_attachment_ids(case, version.start_form, data, form_version)
-    who = actor.full_name if actor else (origin or "系统")
-    record_event(case, "case.registered", f"{who} 登记：{case.title}",
+    who = actor.full_name if actor else (origin or N_("系统"))
+    record_event(case, "case.registered", sentence(N_("%(actor)s 登记：%(title)s"), actor=who, title=case.title,
+                                                  labels=() if actor else ("actor",)),
                  {"form": version.start_form, "form_version": form_version, "data": data},
                  actor_id=actor.id if actor else None)
     # Every field of the start form is a variable, None when left empty, so a model may test an
@@ -278,7 +279,7 @@ def _store_attachment(user: User, case: Case, filename: str, content: bytes, *,
                             task_id=task.id if task else None, step=task.name if task else step)
     db.session.add(attachment)
     db.session.flush()
-    record_event(case, "attachment.added", f"{user.full_name} 上传附件：{filename}",
+    record_event(case, "attachment.added", sentence(N_("%(actor)s 上传附件：%(file)s"), actor=user.full_name, file=filename),
                  {"attachment_id": attachment.id, "sha256": digest, "size": len(content),
                   "task_id": attachment.task_id, "step": attachment.step}, actor_id=user.id)
     return attachment

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from app.core import hashchain
 from app.audit.service import append, case_chain, head
-from app.cases.models import Case, TimelineEvent
+from app.cases.models import MESSAGE_KEY, Case, TimelineEvent
 from app.core.clock import clock
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
-from app.core.i18n import N_
+from app.core.i18n import N_, Message
 
 # The kinds a reader filters by (`?kind=`), in the order the filter offers them.
 CATEGORIES = {
@@ -46,9 +46,16 @@ REPORTED = ("human", "document")
 BOOKKEEPING_KINDS = frozenset({"task.claimed", "task.released"})
 
 
-def record_event(case: Case, kind: str, summary: str, data: dict | None = None, actor_id: int | None = None) -> None:
+def record_event(case: Case, kind: str, summary: str | Message, data: dict | None = None, actor_id: int | None = None) -> None:
+    """Append an event to the case's timeline. `summary`: a Message (app.core.i18n.sentence), kept
+    with the event and read in each reader's language (`TimelineEvent.text`), its Chinese form
+    stored as the summary; plain text is read as written."""
+    data = dict(data or {})
+    if isinstance(summary, Message):
+        data[MESSAGE_KEY] = summary.as_json()
+        summary = summary.source()
     event = TimelineEvent(case_id=case.id, at=clock.now(), actor_id=actor_id, kind=kind, summary=summary[:400],
-                          data=data or {})
+                          data=data)
     event.hash = append(case_chain(case.id), event.content())
     db.session.add(event)
 
@@ -127,10 +134,12 @@ def reported(events: list[TimelineEvent]) -> list[TimelineEvent]:
     return [e for e in events if category(e.kind) in REPORTED and e.kind not in BOOKKEEPING_KINDS]
 
 
-def action_text(event: TimelineEvent) -> str:
-    """An event's summary without the actor's name it starts with ("审核员 李娜 办理：录入审核" →
-    "办理：录入审核"), for tables that show the actor in a column of its own."""
+def action_text(event: TimelineEvent, translated: bool = False) -> str:
+    """An event's summary without the actor's name it starts with ("李娜 办理：录入审核" →
+    "办理：录入审核"), for tables that show the actor in a column of its own: in Chinese as stored
+    (official documents), or in the reader's language when `translated`."""
+    text = event.text if translated else event.summary
     name = event.actor.full_name if event.actor else None
-    if name and event.summary.startswith(name + " "):
-        return event.summary[len(name) + 1:]
-    return event.summary
+    if name and text.startswith(name + " "):
+        return text[len(name) + 1:]
+    return text

@@ -29,6 +29,7 @@ from app.core.extensions import db
 from app.incidents import service as incidents
 from app.publication import service as publication
 from app.publication.models import END_REASONS
+from app.core.i18n import N_
 from app.core.inputs import parse_date
 from app.org.service import form_sources
 from app.sanctions import service as sanctions
@@ -181,7 +182,7 @@ def send_event(case_id: int, message: str):
         return _event_page(case, kind)
     values, _uploads = forms.from_html(kind.form, request.form, request.files)
     try:
-        events.send_to_case(current_user, case_id, message, values, via="表单")
+        events.send_to_case(current_user, case_id, message, values, via=N_("表单"))
     except ValidationFailed as exc:
         db.session.rollback()
         flash(exc.message, "danger")

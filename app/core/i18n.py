@@ -11,6 +11,8 @@ workflows/*.bpmn (element names), so the whole UI is translatable.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from flask_babel import gettext
 from lxml import etree
@@ -27,6 +29,53 @@ def tr(text: object) -> str:
     if text is None or text == "":
         return ""  # gettext("") would answer the catalogue's header
     return str(gettext(str(text)))
+
+
+# How a list parameter of a Message is joined: its Chinese form, and the catalogue's for the reader.
+_LIST_SEPARATOR = "、"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence kept as its Chinese source (a catalogue msgid, marked with N_ where it is
+    written) with its parameters, and said in the reader's language when it is read (issue 20:
+    what the timeline recorded in Chinese is read in English by an English reader). `labels`
+    names the parameters that are labels from data (a BPMN task name, a status, a role), shown
+    with `tr`; the others (a person's name, a number, a date, free text) are shown as given. A
+    parameter may be a list: its items are joined with "、" (", " in English)."""
+
+    msgid: str
+    params: dict = field(default_factory=dict)
+    labels: tuple[str, ...] = ()
+
+    def source(self) -> str:
+        """The sentence in Chinese (what is stored as the event's summary)."""
+        return self.msgid % {k: _LIST_SEPARATOR.join(map(str, v)) if isinstance(v, list) else v
+                             for k, v in self.params.items()}
+
+    def text(self) -> str:
+        """The sentence in the reader's language (the request's locale)."""
+        def shown(name, value):
+            if isinstance(value, list):
+                return gettext(_LIST_SEPARATOR).join(tr(v) if name in self.labels else str(v) for v in value)
+            return tr(value) if name in self.labels else value
+        return gettext(self.msgid, **{k: shown(k, v) for k, v in self.params.items()})
+
+    def as_json(self) -> dict:
+        return {"id": self.msgid, "params": self.params, "labels": list(self.labels)}
+
+    @classmethod
+    def from_json(cls, value) -> Message | None:
+        """The message stored by as_json; None for anything else (an event written before)."""
+        if not isinstance(value, dict) or not isinstance(value.get("id"), str) or not isinstance(value.get("params", {}), dict):
+            return None
+        return cls(value["id"], dict(value.get("params") or {}), tuple(value.get("labels") or ()))
+
+
+def sentence(msgid: str, *, labels: Iterable[str] = (), **params) -> Message:
+    """A Message: `sentence(N_("%(actor)s 办理：%(task)s"), actor=user.full_name, task=task.name,
+    labels=("task",))`. Parameters are JSON values (dates as ISO text)."""
+    return Message(msgid, params, tuple(labels))
 
 
 def extract_process_strings(fileobj, keywords, comment_tags, options):

@@ -22,6 +22,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.incidents import service as incidents
 from app.core.inputs import json_syntax_reason, load_json, optional_text, parse_int, required_text
 from app.core.extensions import db
+from app.core.i18n import N_, sentence
 from app.org.models import ROLES, User
 from app.tasks.models import HumanTask
 from app.tasks.sync import apply_step, bindings_for
@@ -241,7 +242,8 @@ def migrate(user: User, key: str, source: int, target: int) -> tuple[list[str], 
                 select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
             result = engine.migrate(instance, dst, bindings_for(case), started)
             apply_step(case, instance, result)
-            record_event(case, "process.migrated", f"{user.full_name} 将流程从第 {source} 版迁移到第 {target} 版",
+            record_event(case, "process.migrated", sentence(N_("%(actor)s 将流程从第 %(source)s 版迁移到第 %(target)s 版"),
+                                                           actor=user.full_name, source=source, target=target),
                          {"from": source, "to": target, "waiting": plan.waiting}, actor_id=user.id)
             incidents.after_migration(user, case, instance, target)  # a blocked case is retried on the target
             moved.append(case.number)

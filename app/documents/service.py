@@ -29,6 +29,7 @@ from app.documents.models import Document, DocumentSequence
 from app.documents.render import DOC_TYPES, render_pdf_with_pages
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core.i18n import N_, sentence
 from app.core.inputs import required_text
 from app.org.models import Department, User
 from app.core.transaction import after_commit, insert_if_missing, unit_of_work
@@ -188,7 +189,8 @@ def issue(case: Case, doc_type: str, data: dict | None = None, *, actor_id: int 
                         sequence=sequence, version=1, title=context["title"], addressee=context["addressee"],
                         verification_code=code, context=_json_ready(context), issued_at=clock.now(), issued_by_id=actor_id)
     _add_pending(document)
-    record_event(case, "document.issued", f"出具{context['title']}：{number}",
+    record_event(case, "document.issued", sentence(N_("出具%(title)s：%(number)s"), title=context["title"], number=number,
+                                                  labels=("title",)),
                  {"document_id": document.id, "number": number}, actor_id=actor_id)
     return document
 
@@ -278,7 +280,8 @@ def correct(user: User, document_id: int, reason: str) -> Document:
                             verification_code=code, context=_json_ready(context), issued_at=clock.now(),
                             issued_by_id=user.id)
         _add_pending(document)
-        record_event(old.case, "document.corrected", f"更正{old.title}：{old.number}（第 {document.version} 版）",
+        record_event(old.case, "document.corrected", sentence(N_("更正%(title)s：%(number)s（第 %(version)s 版）"), title=old.title,
+                                                             number=old.number, version=document.version, labels=("title",)),
                      {"document_id": document.id, "supersedes": latest.id, "reason": reason}, actor_id=user.id)
     return _as_stored(document)
 

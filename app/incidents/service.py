@@ -34,7 +34,7 @@ from app.publication import service as publication
 from app.core.clock import clock
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
-from app.core.i18n import N_
+from app.core.i18n import N_, sentence
 from app.incidents.models import Incident
 from app.core.inputs import required_text
 from app.notifications.service import case_operation
@@ -162,8 +162,9 @@ def _block(case: Case, instance: engine.ProcessInstance, error: DomainError) -> 
                         last_failed_at=now, failure_count=1, status="open")
     db.session.add(incident)
     db.session.flush()
-    where = incident.element_label or "自动环节"
-    record_event(case, "incident.opened", f"流程在{where}出错，案件已阻塞（异常 #{incident.id}）：{error.message}",
+    where = incident.element_label or N_("自动环节")
+    record_event(case, "incident.opened", sentence(N_("流程在%(element)s出错，案件已阻塞（异常 #%(id)s）：%(error)s"), element=where,
+                                                  id=incident.id, error=error.message, labels=("element",)),
                  {"incident_id": incident.id, "element": error.element_id, "error": error.message})
 
     def render():
@@ -239,11 +240,13 @@ def retry(user: User, incident_id: int, reason) -> Incident:
             instance = _locked(instance.id)
             _count_failure(incident, exc)
             instance.status, instance.error = "blocked", exc.message
-            record_event(case, "incident.retry_failed", f"{user.full_name} 重试异常 #{incident.id}，仍然失败：{exc.message}",
+            record_event(case, "incident.retry_failed", sentence(N_("%(actor)s 重试异常 #%(id)s，仍然失败：%(error)s"),
+                                                                actor=user.full_name, id=incident.id, error=exc.message),
                          {"incident_id": incident.id, "reason": reason, "error": exc.message}, actor_id=user.id)
         else:
             _resolve(user, incident, instance, "retried", reason)
-            record_event(case, "incident.retried", f"{user.full_name} 重试异常 #{incident.id} 成功，案件继续办理（原因：{reason}）",
+            record_event(case, "incident.retried", sentence(N_("%(actor)s 重试异常 #%(id)s 成功，案件继续办理（原因：%(reason)s）"),
+                                                           actor=user.full_name, id=incident.id, reason=reason),
                          {"incident_id": incident.id, "reason": reason}, actor_id=user.id)
             _notify_operation(case, N_("异常已重试成功：案件 %(number)s 继续办理"), reason)
     if failure is not None:
@@ -276,7 +279,8 @@ def skip(user: User, incident_id: int, reason, *, dry_run: bool = False) -> Skip
         plan = _skip_step(incident, case, instance)
         _resolve(user, incident, instance, "skipped", reason)
         record_event(case, "incident.skipped",
-                     f"{user.full_name} 跳过出错环节{'、'.join(plan.skipped)}（异常 #{incident.id}，原因：{reason}）",
+                     sentence(N_("%(actor)s 跳过出错环节%(steps)s（异常 #%(id)s，原因：%(reason)s）"), actor=user.full_name,
+                             steps=list(plan.skipped), id=incident.id, reason=reason, labels=("steps",)),
                      {"incident_id": incident.id, "reason": reason, "skipped": plan.skipped}, actor_id=user.id)
         _notify_operation(case, N_("出错环节已跳过：案件 %(number)s 继续办理"), reason)
     return plan
@@ -297,11 +301,13 @@ def after_migration(user: User, case: Case, instance: engine.ProcessInstance, ta
         instance = _locked(instance.id)
         _count_failure(incident, exc)
         instance.status, instance.error = "blocked", exc.message
-        record_event(case, "incident.retry_failed", f"迁移后自动重试异常 #{incident.id}，仍然失败：{exc.message}",
+        record_event(case, "incident.retry_failed", sentence(N_("迁移后自动重试异常 #%(id)s，仍然失败：%(error)s"), id=incident.id,
+                                                            error=exc.message),
                      {"incident_id": incident.id, "error": exc.message}, actor_id=user.id)
         return False
     _resolve(user, incident, instance, "migrated", reason)
-    record_event(case, "incident.migrated", f"迁移到第 {target} 版后重试异常 #{incident.id} 成功，案件继续办理",
+    record_event(case, "incident.migrated", sentence(N_("迁移到第 %(version)s 版后重试异常 #%(id)s 成功，案件继续办理"),
+                                                    version=target, id=incident.id),
                  {"incident_id": incident.id, "to": target}, actor_id=user.id)
     _notify_operation(case, N_("异常已通过迁移解决：案件 %(number)s 继续办理"), reason)
     return True
@@ -325,7 +331,8 @@ def suspend(user: User, case_id: int, reason) -> Case:
         if instance.status not in ("running", "blocked"):
             raise Conflict(_("只有办理中的案件可以暂停") if instance.status != "suspended" else _("案件已暂停"))
         instance.status = "suspended"
-        record_event(case, "case.suspended", f"{user.full_name} 暂停案件（原因：{reason}）", {"reason": reason},
+        record_event(case, "case.suspended", sentence(N_("%(actor)s 暂停案件（原因：%(reason)s）"), actor=user.full_name, reason=reason),
+                     {"reason": reason},
                      actor_id=user.id)
         audit.record(user, "case.suspended", f"暂停案件 {case.number}：{reason}", {"case_id": case.id, "reason": reason})
         _notify_operation(case, N_("案件 %(number)s 已暂停"), reason, units=True)
@@ -347,8 +354,9 @@ def _postpone_deadlines(case: Case, instance: engine.ProcessInstance) -> None:
     timers = engine.postpone_timers(instance, bindings_for(case), delta)
     if tasks or timers:
         days = delta.total_seconds() / 86400
-        record_event(case, "deadline.postponed", f"暂停期间（{days:.1f} 天）不计入期限：{len(tasks)} 项待办的期限和"
-                     f" {timers} 个定时顺延", {"seconds": delta.total_seconds(), "tasks": len(tasks), "timers": timers})
+        record_event(case, "deadline.postponed", sentence(N_("暂停期间（%(days)s 天）不计入期限：%(tasks)s 项待办的期限和 %(timers)s 个定时顺延"),
+                                                         days=f"{days:.1f}", tasks=len(tasks), timers=timers),
+                     {"seconds": delta.total_seconds(), "tasks": len(tasks), "timers": timers})
 
 
 def resume(user: User, case_id: int, reason) -> Case:
@@ -359,7 +367,8 @@ def resume(user: User, case_id: int, reason) -> Case:
         if instance.status != "suspended":
             raise Conflict(_("案件未暂停，无需恢复"))
         instance.status = "blocked" if open_incident(instance.id) is not None else "running"
-        record_event(case, "case.resumed", f"{user.full_name} 恢复案件（原因：{reason}）", {"reason": reason},
+        record_event(case, "case.resumed", sentence(N_("%(actor)s 恢复案件（原因：%(reason)s）"), actor=user.full_name, reason=reason),
+                     {"reason": reason},
                      actor_id=user.id)
         _postpone_deadlines(case, instance)
         audit.record(user, "case.resumed", f"恢复案件 {case.number}：{reason}", {"case_id": case.id, "reason": reason})
@@ -379,16 +388,19 @@ def cancel(user: User, case_id: int, reason) -> Case:
         for task in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
                                                                HumanTask.status == "open")):
             task.status = "cancelled"
-            record_event(case, "task.cancelled", f"任务已取消：{task.name}", {"task_id": task.id, "element": task.bpmn_id})
+            record_event(case, "task.cancelled", sentence(N_("任务已取消：%(task)s"), task=task.name, labels=("task",)),
+                         {"task_id": task.id, "element": task.bpmn_id})
         incident = open_incident(instance.id)
         if incident is not None:
             _resolve(user, incident, instance, "cancelled", reason)
         instance.status, instance.next_timer_at, instance.completed_at = "cancelled", None, now
-        record_event(case, "status.changed", f"撤案：{CASE_STATUSES.get(case.record_status, case.record_status)} → 已撤案",
+        record_event(case, "status.changed", sentence(N_("撤案：%(old)s → 已撤案"), old=CASE_STATUSES.get(case.record_status, case.record_status),
+                                                     labels=("old",)),
                      {"from": case.record_status, "to": "cancelled"})
         case.record_status, case.closed_at, case.updated_at = "cancelled", now, now
         publication.end_publication(case, "deletion")  # a case opened in error is no longer public
-        record_event(case, "case.cancelled", f"{user.full_name} 撤案（原因：{reason}）", {"reason": reason},
+        record_event(case, "case.cancelled", sentence(N_("%(actor)s 撤案（原因：%(reason)s）"), actor=user.full_name, reason=reason),
+                     {"reason": reason},
                      actor_id=user.id)
         audit.record(user, "case.cancelled", f"撤案 {case.number}：{reason}", {"case_id": case.id, "reason": reason})
         _notify_operation(case, N_("案件 %(number)s 已撤案"), reason, units=True)
@@ -462,7 +474,9 @@ def move(user: User, case_id: int, source, target, reason, *, dry_run: bool = Fa
         incident = open_incident(instance.id)
         if incident is not None:  # the move stepped the case past what failed (else it was refused)
             _resolve(user, incident, instance, "moved", reason)
-        record_event(case, "case.token_moved", f"{user.full_name} 将案件从{plan.left}移动到{plan.reached}（原因：{reason}）",
+        record_event(case, "case.token_moved", sentence(N_("%(actor)s 将案件从%(left)s移动到%(reached)s（原因：%(reason)s）"),
+                                                       actor=user.full_name, left=plan.left, reached=plan.reached, reason=reason,
+                                                       labels=("left", "reached")),
                      {"from": source, "to": target, "reason": reason, "closed": plan.closed, "opened": plan.opened},
                      actor_id=user.id)
         audit.record(user, "case.token_moved", f"移动案件 {case.number}：{source} → {target}：{reason}",

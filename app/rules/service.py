@@ -23,6 +23,7 @@ from app.audit import service as audit
 from app.core.clock import clock
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core.i18n import N_, Message, sentence
 from app.core.transaction import unit_of_work
 from app.engine import dmn
 from app.org.models import User
@@ -197,19 +198,30 @@ def decide_for_engine(key: str, inputs: dict, on: date) -> tuple[dict | list, di
     return decided.outputs, decided.provenance()
 
 
-def describe(step: str, provenance: dict) -> str:
+def describe(step: str, provenance: dict) -> Message:
     """One timeline line for a decision taken by a business rule task `step`: which table, version,
     effective date and row gave each value, e.g. "确定公开期限：失信信息公开期限（publication_window）
-    第 1 版（2026-04-01 起施行），第 2 行：min_months = 3，max_months = 12"."""
-    head = (f"{step}：{provenance.get('decision_name')}（{provenance.get('decision')}）第 {provenance.get('version')} 版"
-            f"（{provenance.get('effective_from')} 起施行）")
-    if provenance.get("before_first"):
-        head += f"（{provenance.get('on')} 早于该表最早版本的施行日期，按最早版本办理）"
+    第 1 版（2026-04-01 起施行），第 2 行：min_months = 3，max_months = 12" (a Message: read in the
+    reader's language)."""
+    params = {"step": step, "table": provenance.get("decision_name"), "decision": provenance.get("decision"),
+              "version": provenance.get("version"), "effective": provenance.get("effective_from"),
+              "rows": [str(r) for r in provenance.get("rows") or []]}
+    labels = ("step", "table")
+    early = provenance.get("before_first")
+    if early:
+        params["on"] = provenance.get("on")
     outputs = provenance.get("outputs")
     if isinstance(outputs, list):
-        return f"{head}，命中第 {'、'.join(map(str, provenance.get('rows') or []))} 行，共 {len(outputs)} 条"
-    values = "，".join(f"{name} = {value}" for name, value in (outputs or {}).items())
-    return f"{head}，第 {'、'.join(map(str, provenance.get('rows') or []))} 行：{values}"
+        params["n"] = len(outputs)
+        return sentence(N_("%(step)s：%(table)s（%(decision)s）第 %(version)s 版（%(effective)s 起施行）（%(on)s 早于该表最早版本的"
+                          "施行日期，按最早版本办理），命中第 %(rows)s 行，共 %(n)s 条") if early else
+                       N_("%(step)s：%(table)s（%(decision)s）第 %(version)s 版（%(effective)s 起施行），命中第 %(rows)s 行，"
+                          "共 %(n)s 条"), labels=labels, **params)
+    params["values"] = "，".join(f"{name} = {value}" for name, value in (outputs or {}).items())
+    return sentence(N_("%(step)s：%(table)s（%(decision)s）第 %(version)s 版（%(effective)s 起施行）（%(on)s 早于该表最早版本的"
+                      "施行日期，按最早版本办理），第 %(rows)s 行：%(values)s") if early else
+                   N_("%(step)s：%(table)s（%(decision)s）第 %(version)s 版（%(effective)s 起施行），第 %(rows)s 行：%(values)s"),
+                   labels=labels, **params)
 
 
 # ---------------------------------------------------------------- changing

@@ -12,7 +12,7 @@ from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.core.clock import LOCAL_TZ, clock, local_midnight_after
 from app.core.extensions import db
-from app.core.i18n import N_
+from app.core.i18n import N_, sentence
 from app.engine import ActionError, register_action
 from app.tasks.models import HumanTask
 
@@ -46,7 +46,8 @@ def task_deadline(case: Case, element: str) -> str:
 def move_deadline(case: Case, element: str, working_days, kind: str, summary: str, reason: str) -> None:
     """Give the open tasks at `element` a new deadline `working_days` (an int, 1..60, else
     ActionError) working days away — from today, or for `kind` "task.extended" from the current
-    deadline day — and record a `kind` timeline event saying `summary` and `reason`."""
+    deadline day — and record a `kind` timeline event saying `summary` (a catalogue label, N_) and
+    `reason`."""
     if isinstance(working_days, bool) or not isinstance(working_days, int) or not 1 <= working_days <= 60:
         raise ActionError(f"工作日数应为 1 到 60 的整数，而不是 {working_days!r}")
     for task in open_tasks(case, element):
@@ -55,7 +56,8 @@ def move_deadline(case: Case, element: str, working_days, kind: str, summary: st
         deadline_day = (old - timedelta(seconds=1)).astimezone(LOCAL_TZ).date() if old else clock.today()
         base = max(clock.today(), deadline_day) if kind == "task.extended" else clock.today()
         task.due_at = local_midnight_after(add_working_days(base, working_days))
-        record_event(case, kind, f"{summary}：{task.name}，新期限 {add_working_days(base, working_days).isoformat()}",
+        record_event(case, kind, sentence(N_("%(what)s：%(task)s，新期限 %(day)s"), what=summary, task=task.name,
+                                         day=add_working_days(base, working_days).isoformat(), labels=("what", "task")),
                      {"element": element, "from": old.isoformat() if old else None, "to": task.due_at.isoformat(),
                       "reason": reason})
 
@@ -63,7 +65,7 @@ def move_deadline(case: Case, element: str, working_days, kind: str, summary: st
 def extend_task(case: Case, element: str, working_days, reason: str) -> None:
     """An extension granted: the open task at `element` is due `working_days` working days after
     its current deadline day (or today, if that is later)."""
-    move_deadline(case, element, working_days, "task.extended", "同意延期", reason)
+    move_deadline(case, element, working_days, "task.extended", N_("同意延期"), reason)
 
 
 def register_actions() -> None:

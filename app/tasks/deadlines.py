@@ -25,6 +25,7 @@ from app.cases.timeline import record_event
 from app.core.clock import LOCAL_TZ, clock, local_midnight_after
 from app.core.errors import DomainError
 from app.core.extensions import db
+from app.core.i18n import N_, sentence
 from app.notifications.service import task_overdue
 from app.org.models import User
 from app.tasks.models import HumanTask
@@ -69,11 +70,12 @@ def deadlines_replanned(since: date, actor: User | None) -> Iterator[Replanned]:
     for task in open_tasks:
         new = local_midnight_after(add_working_days(_local_day(task.created_at), spans[task.id]))
         if new != task.due_at:
-            line = f"日历调整，“{task.name}”的办理期限由 {_day(task.due_at)} 改为 {_day(new)}"
+            line = sentence(N_("日历调整，“%(task)s”的办理期限由 %(old)s 改为 %(new)s"), task=task.name,
+                           old=_day(task.due_at), new=_day(new), labels=("task",))
             task.due_at = new
             record_event(task.case, "deadline.replanned", line, {"task_id": task.id, "due_at": new.isoformat()},
                          actor_id=actor.id if actor else None)
-            result.add(task.case, line)
+            result.add(task.case, line.text())
     _replan_timers(actor, result)
 
 
@@ -100,15 +102,16 @@ def _replan_timers(actor: User | None, result: Replanned) -> None:
         try:
             moved = engine.replan_timers(instance, bindings_for(case), started)
         except DomainError as exc:  # e.g. a year not loaded: this case keeps its timers, the edit stands
-            line = f"日历调整后未能重算定时：{exc.message}"
+            line = sentence(N_("日历调整后未能重算定时：%(error)s"), error=exc.message)
             record_event(case, "timer.replan_failed", line, {"error": exc.message}, actor_id=actor.id if actor else None)
-            result.add(case, line)
+            result.add(case, line.text())
             continue
         for timer in moved:
-            line = f"日历调整，定时“{timer.element}”由 {_moment(timer.old)} 改为 {_moment(timer.new)}"
+            line = sentence(N_("日历调整，定时“%(timer)s”由 %(old)s 改为 %(new)s"), timer=timer.element,
+                           old=_moment(timer.old), new=_moment(timer.new))
             record_event(case, "timer.replanned", line, {"element": timer.element, "at": timer.new.isoformat()},
                          actor_id=actor.id if actor else None)
-            result.add(case, line)
+            result.add(case, line.text())
 
 
 def report_missed_deadlines(limit: int = 500) -> int:
@@ -133,7 +136,8 @@ def report_missed_deadlines(limit: int = 500) -> int:
             if engine.has_deadline_timer(instance.version, task.bpmn_id):
                 continue
             task_overdue(task.case, task.bpmn_id)
-            record_event(task.case, "deadline.missed", f"已超过办理期限：{task.name}（{_day(task.due_at)}）",
+            record_event(task.case, "deadline.missed", sentence(N_("已超过办理期限：%(task)s（%(day)s）"), task=task.name,
+                                                               day=_day(task.due_at), labels=("task",)),
                          {"task_id": task.id, "element": task.bpmn_id, "due_at": task.due_at.isoformat()})
             reported += 1
     return reported

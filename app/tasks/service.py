@@ -15,6 +15,7 @@ from app.cases.timeline import record_event
 from app.core.clock import clock
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core.i18n import N_, sentence
 from app.core.faults import crash_point
 from app.incidents.models import Incident
 from app.notifications.service import task_assigned
@@ -121,7 +122,8 @@ def claim(user: User, task_id: int) -> HumanTask:
             raise Conflict(_("该任务已由 %(name)s 认领", name=task.claimed_by.full_name))
         if task.claimed_by_id is None:
             task.claimed_by_id, task.claimed_at = user.id, clock.now()
-            record_event(task.case, "task.claimed", f"{user.full_name} 认领：{task.name}", {"task_id": task.id},
+            record_event(task.case, "task.claimed", sentence(N_("%(actor)s 认领：%(task)s"), actor=user.full_name, task=task.name,
+                                                            labels=("task",)), {"task_id": task.id},
                          actor_id=user.id)
     return task
 
@@ -135,7 +137,8 @@ def release(user: User, task_id: int) -> HumanTask:
             raise Conflict(_("该任务尚未被认领"))
         if task.claimed_by_id != user.id and not supervises(user, task):
             raise Forbidden(_("只能释放自己认领的任务"))
-        record_event(task.case, "task.released", f"{user.full_name} 释放：{task.name}",
+        record_event(task.case, "task.released", sentence(N_("%(actor)s 释放：%(task)s"), actor=user.full_name, task=task.name,
+                                                         labels=("task",)),
                      {"task_id": task.id, "was_claimed_by": task.claimed_by_id}, actor_id=user.id)
         task.claimed_by_id, task.claimed_at = None, None
     return task
@@ -149,7 +152,8 @@ def reassign(user: User, task_id: int, assignee_id) -> HumanTask:
         assignee = db.session.get(User, assignee_id) if isinstance(assignee_id, int) else None
         if assignee is None or not assignee.active or not can_act_on(assignee, task):
             raise ValidationFailed(_("不能改派给该用户"), {"assignee_id": [_("该用户不存在、已停用或没有办理该任务的角色和权限")]})
-        record_event(task.case, "task.reassigned", f"{user.full_name} 将“{task.name}”改派给 {assignee.full_name}",
+        record_event(task.case, "task.reassigned", sentence(N_("%(actor)s 将“%(task)s”改派给 %(assignee)s"), actor=user.full_name,
+                                                           task=task.name, assignee=assignee.full_name, labels=("task",)),
                      {"task_id": task.id, "from": task.claimed_by_id, "to": assignee.id}, actor_id=user.id)
         task.claimed_by_id, task.claimed_at = assignee.id, clock.now()
         task_assigned(task)
@@ -227,7 +231,8 @@ def complete(user: User, task_id: int, data, uploads: dict | None = None) -> tup
         task.status, task.completed_by_id, task.completed_at = "completed", user.id, now
         if task.claimed_by_id is None:
             task.claimed_by_id, task.claimed_at = user.id, now
-        record_event(case, "task.completed", f"{user.full_name} 办理：{task.name}",
+        record_event(case, "task.completed", sentence(N_("%(actor)s 办理：%(task)s"), actor=user.full_name, task=task.name,
+                                                     labels=("task",)),
                      {"task_id": task.id, "element": task.bpmn_id, "form": task.form_key, "form_version": form_version,
                       "data": data}, actor_id=user.id)
         decisions.record_from_form(case, task, forms.load_form(task.form_key, form_version), data, user)

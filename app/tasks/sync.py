@@ -11,6 +11,7 @@ from app.core.clock import LOCAL_TZ, clock, local_midnight_after
 from app.engine import Bindings, ProcessInstance, StepResult
 from app.core.errors import DomainError
 from app.core.extensions import db
+from app.core.i18n import N_, sentence
 from app.notifications.service import task_assigned
 from app.org.models import ROLES
 from app.rules.service import describe
@@ -48,8 +49,8 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, sta
                 record_event(case, "rule.applied", describe(passed.name, passed.data),
                              {"element": passed.bpmn_id, **passed.data})
             else:
-                record_event(case, _PASSED_KINDS.get(passed.kind, "process.step"), passed.name,
-                             {"element": passed.bpmn_id})
+                record_event(case, _PASSED_KINDS.get(passed.kind, "process.step"),
+                             sentence("%(step)s", step=passed.name, labels=("step",)), {"element": passed.bpmn_id})
         # Read without flushing: the step's changes (the completed task among them) are written
         # in one flush below, so the caller's task is open in the database but not here.
         open_tasks = {} if started else {t.task_guid: t for t in db.session.scalars(
@@ -59,7 +60,7 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, sta
         for guid, task in open_tasks.items():
             if guid not in ready:
                 task.status = "cancelled"
-                record_event(case, "task.cancelled", f"任务已取消：{task.name}",
+                record_event(case, "task.cancelled", sentence(N_("任务已取消：%(task)s"), task=task.name, labels=("task",)),
                              {"task_id": task.id, "element": task.bpmn_id})
         created = []
         for r in result.ready:
@@ -80,7 +81,8 @@ def apply_step(case: Case, instance: ProcessInstance, result: StepResult, *, sta
             )
             db.session.add(task)
             created.append(task)
-            record_event(case, "task.created", f"待办：{r.name}（{ROLES.get(r.lane, r.lane)}）",
+            record_event(case, "task.created", sentence(N_("待办：%(task)s（%(role)s）"), task=r.name, role=ROLES.get(r.lane, r.lane),
+                                                       labels=("task", "role")),
                          {"element": r.bpmn_id, "role": r.lane, "due_at": due_at.isoformat() if due_at else None})
         if result.finished and case.closed_at is None:
             case.closed_at = clock.now()

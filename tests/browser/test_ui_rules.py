@@ -73,16 +73,18 @@ def test_claim_and_release_from_the_inbox_list(login_as, client):
 
 
 def test_language_switch_to_english_and_back(login_as):
+    """One click, on the page itself (issue 20: it took opening a menu, choosing and confirming)."""
     page = login_as("reviewer")
-    page.locator("#whoami").click()
-    page.get_by_label("语言").select_option("en")
-    page.get_by_role("button", name="切换").click()
+    page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
     expect(page.get_by_role("link", name="Cases")).to_be_visible()
-    page.locator("#whoami").click()
-    page.get_by_label("Language").select_option("zh_CN")
-    page.get_by_role("button", name="Switch").click()
+    page.get_by_role("button", name="中文").click()
     expect(page.get_by_role("heading", name="待办")).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone too, without opening the menu
+    expect(page.get_by_role("button", name="English")).to_be_visible()
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+    page.get_by_role("button", name="中文").click()
 
 
 def test_logout_and_pages_require_login(login_as, browser, live_server):

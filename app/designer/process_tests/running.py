@@ -26,6 +26,7 @@ from app.cases.timeline import record_event
 from app.core.clock import LOCAL_TZ, clock, local_midnight_after
 from app.core.errors import DomainError
 from app.core.extensions import db
+from app.core.i18n import N_, sentence
 from app.designer.process_tests.expectations import differences, open_tasks
 from app.designer.process_tests.loading import TestFileError, file_key, load_tests, read_tests, tests_dir
 from app.designer.process_tests.reporting import CaseResult, StepFailed, error_text, step_label
@@ -158,7 +159,8 @@ class CaseRun:
         if task.claimed_by_id is None and actor is not None:
             task.claimed_by_id, task.claimed_at = actor.id, now
         who = actor.full_name if actor else "系统"
-        record_event(self.case, "task.completed", f"{who} 办理：{task.name}",
+        record_event(self.case, "task.completed", sentence(N_("%(actor)s 办理：%(task)s"), actor=who, task=task.name,
+                                                          labels=("task",)),
                      {"task_id": task.id, "element": task.bpmn_id, "form": task.form_key, "form_version": form_version,
                       "data": data}, actor_id=actor.id if actor else None)
         decisions.record_from_form(self.case, task, forms.load_form(task.form_key, form_version), data, actor)
@@ -182,7 +184,7 @@ class CaseRun:
         actor = self.users.named(step["as"]) if step.get("as") else None
         if actor is not None and not events.may_send(actor, self.case, kind):
             raise StepFailed(f"用户 {step['as']} 不能为该案件登记“{kind.label}”")
-        events.deliver(self.case, kind.name, dict(step.get("data") or {}), actor, via="流程测试")
+        events.deliver(self.case, kind.name, dict(step.get("data") or {}), actor, via=N_("流程测试"))
 
     def _open_task(self, element: str) -> HumanTask:
         tasks = open_tasks(self.case)
@@ -218,7 +220,8 @@ class CaseRun:
                                         uploaded_at=clock.now())
                 db.session.add(attachment)
                 db.session.flush()
-                record_event(self.case, "attachment.added", f"{actor.full_name} 上传附件：{filename}（测试占位）",
+                record_event(self.case, "attachment.added", sentence(N_("%(actor)s 上传附件：%(file)s（测试占位）"),
+                                                                    actor=actor.full_name, file=filename),
                              {"attachment_id": attachment.id}, actor_id=actor.id)
                 ids.append(attachment.id)
             data[name] = ids
