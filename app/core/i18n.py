@@ -2,8 +2,9 @@
 
 `N_` marks a string for extraction without translating it where it is defined (labels in
 dictionaries, translated where they are shown). `extract_process_strings` is a Babel extractor
-for the labels that live in data files: forms/*.json (titles, help, option labels, x-confirm messages) and
-workflows/*.bpmn (element names), so the whole UI is translatable.
+for the labels that live in data files: forms/*.json (titles, help, option labels, x-confirm and
+x-message messages), workflows/*.bpmn (element names) and workflows/rules/*.dmn (table names), so
+the whole UI is translatable.
 
 `tr` translates a value that comes from data. Templates use it for every non-literal: Jinja's
 `_()` returns markup-safe text (it trusts its argument as a translator-written literal), so
@@ -84,7 +85,7 @@ def extract_process_strings(fileobj, keywords, comment_tags, options):
     name = getattr(fileobj, "name", "")
     if name.endswith(".json"):
         yield from ((0, None, text, []) for text in _form_strings(json.loads(data)))
-    elif name.endswith(".bpmn"):
+    elif name.endswith((".bpmn", ".dmn")):  # element names; a decision table's name (timeline, rules pages)
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
         for element in root.iter():
             label = element.get("name") if isinstance(element.tag, str) else None

@@ -32,18 +32,19 @@ if TYPE_CHECKING:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+from app.core.i18n import N_
 from app.documents.fonts import require_cjk_font
 
 DOC_TYPES: dict[str, str] = {
-    "notification": "政务失信记录告知书",
-    "objection_reply": "异议处理结果告知书",
-    "repair_decision": "信用修复决定书",
-    "warning_notice": "政务诚信预警通知书",
-    "rectification_notice": "整改通知书",
-    "supervision_letter": "督办函",
-    "public_criticism": "通报批评",
-    "case_report": "案件办理情况报告",
-    "deletion_notice": "政务失信记录删除告知书",
+    "notification": N_("政务失信记录告知书"),
+    "objection_reply": N_("异议处理结果告知书"),
+    "repair_decision": N_("信用修复决定书"),
+    "warning_notice": N_("政务诚信预警通知书"),
+    "rectification_notice": N_("整改通知书"),
+    "supervision_letter": N_("督办函"),
+    "public_criticism": N_("通报批评"),
+    "case_report": N_("案件办理情况报告"),
+    "deletion_notice": N_("政务失信记录删除告知书"),
 }
 
 _DIGITS = "〇一二三四五六七八九"
