@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import textwrap
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -415,8 +416,26 @@ def previous_version(version: ProcessVersion) -> ProcessVersion | None:
         .order_by(ProcessVersion.version.desc()).limit(1))
 
 
-def _elements(xml: str | None) -> dict[str, bytes]:
-    """{element id: canonical XML} for the flow elements of a process (diagram shapes ignored)."""
+# Children that restate what the sequence flows already say (a changed flow is listed itself).
+_DERIVED = {f"{{{BPMN_NS}}}incoming", f"{{{BPMN_NS}}}outgoing"}
+
+
+def _meaning(node) -> tuple:
+    """What an element says, independent of how the file is written: its tag and attributes by
+    namespace URI (not prefix), its text without the indentation around it, and its children
+    that have no id of their own (conditions, scripts, timer definitions, extension attributes)
+    — not the ones with an id, which are compared on their own, nor incoming/outgoing. A lane's
+    flow node references count as a set."""
+    text = textwrap.dedent(node.text or "").strip()
+    children = [_meaning(child) for child in node if isinstance(child.tag, str)
+                and child.get("id") is None and child.tag not in _DERIVED]
+    if _local(node.tag) == "lane":
+        children.sort()
+    return node.tag, tuple(sorted(node.attrib.items())), text, tuple(children)
+
+
+def _elements(xml: str | None) -> dict[str, tuple]:
+    """{element id: its meaning} for the elements of a process (diagram shapes and layout ignored)."""
     if not xml:
         return {}
     root = etree.fromstring(xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
@@ -424,12 +443,14 @@ def _elements(xml: str | None) -> dict[str, bytes]:
     for process in root.iterfind("bpmn:process", NS):
         for node in process.iter():
             if isinstance(node.tag, str) and node.get("id") and node is not process:
-                result[node.get("id")] = etree.tostring(node, method="c14n")
+                result[node.get("id")] = _meaning(node)
     return result
 
 
 def change_summary(old_xml: str | None, new_xml: str) -> dict[str, list[str]]:
-    """Element ids added, removed and changed between two versions of a process."""
+    """Element ids added, removed and changed between two versions of a process: changed in what
+    they say (name, type, condition, script, form, deadline, lane membership…), not in how the
+    file writes them (indentation, namespace prefixes, attribute order, the modeler's layout)."""
     old, new = _elements(old_xml), _elements(new_xml)
     return {"added": sorted(new.keys() - old.keys()), "removed": sorted(old.keys() - new.keys()),
             "changed": sorted(k for k in old.keys() & new.keys() if old[k] != new[k])}

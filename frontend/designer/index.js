@@ -77,6 +77,33 @@ export function createDesigner(config) {
   let busy = false;
   let lastGoodXml = null;
 
+  // ----------------------------------------------------------------------- palette tooltips
+
+  // Each palette tool names itself in a tooltip (diagram-js shows it on hover), and also when
+  // reached with the keyboard: the tools take focus, focus shows the same tooltip, and Enter or
+  // Space picks the tool as a click does.
+  const PALETTE_ENTRY = '#canvas .djs-palette .entry[data-action]';
+  const paletteEntry = (event) => (event.target.closest ? event.target.closest(PALETTE_ENTRY) : null);
+  function focusablePalette() {
+    document.querySelectorAll(PALETTE_ENTRY).forEach((entry) => { entry.tabIndex = 0; });
+  }
+  eventBus.on('palette.changed', focusablePalette);
+  document.addEventListener('focusin', (event) => {
+    const entry = paletteEntry(event);
+    if (entry) entry.dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+  });
+  document.addEventListener('focusout', (event) => {
+    const entry = paletteEntry(event);
+    if (entry) entry.dispatchEvent(new MouseEvent('mouseout', { bubbles: true, relatedTarget: event.relatedTarget }));
+  });
+  document.addEventListener('keydown', (event) => {
+    const entry = (event.key === 'Enter' || event.key === ' ') && paletteEntry(event);
+    if (!entry) return;
+    event.preventDefault();
+    entry.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+  });
+  focusablePalette();
+
   // ----------------------------------------------------------------------- status line
 
   function setStatus(text, kind) {

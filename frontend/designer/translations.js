@@ -8,6 +8,11 @@
 import zn from 'bpmn-js-i18n/translations/zn';
 
 const EXTRA = {
+  // palette tools as their tooltips name them: no English left in a Chinese name, and an
+  // expanded sub-process is not a collapsible one
+  'Activate lasso tool': '启动套索工具（框选）',
+  'Create expanded sub-process': '创建展开的子流程',
+
   // wording: our users say 泳道, not 通道
   'Add lane above': '在上方添加泳道',
   'Add lane below': '在下方添加泳道',
