@@ -45,7 +45,7 @@ def test_dangerous_conditions_are_refused_at_deploy(deploy_file, ctx, expression
 
 
 @pytest.mark.parametrize("script, fragment", [
-    ("import os\nos.system('true')", "import"),
+    ("import os\nos.system('true')", "不允许导入模块"),
     ("x = ().__class__.__base__.__subclasses__()", "以下划线开头"),
     ("x = 10 ** 10 ** 10", "数值"),
     ("x = os_system('rm -rf /')", "未知函数 os_system"),

@@ -102,8 +102,10 @@ def test_invalid_task_data_fails_with_the_forms_field_messages(ctx):
     assert not result.passed and len(result.failures) == 1
     message = result.failures[0]
     assert message.startswith("第 1 步 complete entry_review：表单填写有误")
-    assert "“审核意见”为必填项" in message
     assert "“审核结论”的取值必须是以下之一：通过，告知被记录单位；退回记录单位补正；符合免责、容错情形，不予记录" in message
+    # returning needs the opinion (the form's if/then), in the form's own words
+    result = run(record_case([{"complete": "entry_review", "as": "reviewer", "data": {"entry_decision": "return"}}]))
+    assert "退回或认定免责、容错时，须写明审核意见（理由）" in result.failures[0]
 
 
 def test_invalid_start_data_fails_at_the_start(ctx):

@@ -15,12 +15,19 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from lxml import etree
 
 
 def N_(text: str) -> str:  # noqa: N802 (gettext convention)
     return text
+
+
+def reads_english() -> bool:
+    """Whether the current reader reads English (the request's locale, or one forced); False
+    outside any request or app context (the default language, Chinese)."""
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
 
 
 def tr(text: object) -> str:

@@ -33,12 +33,15 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         changed = sandbox.execute(code, self._namespace(context, external_context), time_limit=self.time_limit)
         clash = set(changed) & (set(self.globals) | {"case"})
         if clash:
-            raise sandbox.SandboxError(f"脚本不能给内置函数名赋值：{', '.join(sorted(clash))}", kind="runtime", source=script)
+            names = ", ".join(sorted(clash))
+            raise sandbox.SandboxError(f"脚本不能给内置函数名赋值：{names}", kind="runtime", source=script,
+                                       english=f"a script may not assign to a built-in name: {names}")
         context.update(changed)
         return True
 
     def call_service(self, context, **kwargs):
-        raise sandbox.SandboxError("不支持服务任务调用外部服务", kind="runtime", source="")
+        raise sandbox.SandboxError("不支持服务任务调用外部服务", kind="runtime", source="",
+                                   english="service tasks cannot call external services")
 
 
 class SandboxedScriptEngine(PythonScriptEngine):

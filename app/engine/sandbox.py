@@ -80,6 +80,8 @@ from RestrictedPython.Guards import (
 )
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
+from app.core.i18n import reads_english
+
 __all__ = ["SAFE_BUILTIN_NAMES", "CompiledCode", "SandboxError", "compile_expression", "compile_script",
            "evaluate", "execute"]
 
@@ -97,19 +99,36 @@ MAX_MEMORY_GROWTH = 256 * 2**20  # bytes the process peak RSS may grow during on
 _FILENAME = "<sandbox>"  # every frame of sandboxed code carries it; the tracer keys on it
 
 
+# A message written "中文（English）": the Chinese and the English of one refusal.
+_BILINGUAL = re.compile(r"^(.*\S)（([^（）\u3000-\u9fff\uff00-\uffef]+)）$", re.S)
+
+
 class SandboxError(ValueError):
-    """kind: 'compile' | 'runtime' | 'limit' | 'timeout'. str(e): Chinese message, English detail in （）."""
+    """kind: 'compile' | 'runtime' | 'limit' | 'timeout'. Raised with the Chinese message and its
+    `english` — or with "中文（English）", split here; read in the reader's language, never the two
+    mixed (issue 20: "…is an invalid variable name…" inside a Chinese message). Outside a request
+    (timers, the worker) the default language, Chinese."""
 
     KINDS = ("compile", "runtime", "limit", "timeout")
 
-    def __init__(self, message: str, kind: str = "runtime", source: str | None = None, lineno: int | None = None):
+    def __init__(self, message: str, kind: str = "runtime", source: str | None = None, lineno: int | None = None,
+                 english: str | None = None):
         if kind not in self.KINDS:
             raise ValueError(f"unknown SandboxError kind {kind!r}")
         super().__init__(message)
         self.kind, self.source, self.lineno = kind, source, lineno
+        both = None if english else _BILINGUAL.match(message)
+        self.chinese, self.english = (both.group(1), both.group(2)) if both else (message, english)
 
-    def __reduce__(self):  # keep kind/source/lineno through copy and pickle
-        return type(self), (str(self), self.kind, self.source, self.lineno)
+    def __str__(self) -> str:
+        return self.english if self.english and reads_english() else self.chinese
+
+    def both(self) -> str:
+        """"中文（English）", as it is passed on (and split again) inside the sandbox."""
+        return f"{self.chinese}（{self.english}）" if self.english else self.chinese
+
+    def __reduce__(self):  # keep both languages and kind/source/lineno through copy and pickle
+        return type(self), (self.args[0], self.kind, self.source, self.lineno, self.english)
 
 
 @dataclass(frozen=True)
@@ -803,7 +822,7 @@ class _Policy(RestrictingNodeTransformer):
             try:
                 _fold(node)
             except SandboxError as exc:
-                self.error(node, str(exc))
+                self.error(node, exc.both())
         node = super().visit_BinOp(node)
         return _call(guard, node.left, node.right) if guard else node
 
@@ -855,13 +874,11 @@ _RP_MESSAGES = [
 def _compile_error(raw: str, what: str, source: str) -> SandboxError:
     m = re.match(r"Line (\d+): (.*)", raw, re.S)
     lineno, msg = (int(m[1]), m[2]) if m else (None, raw)
-    if "（" not in msg:  # our own policy messages are already bilingual
-        for pattern, zh in _RP_MESSAGES:
-            found = re.search(pattern, msg)
-            if found:
-                msg = f"{zh.format(*found.groups(), what=what)}（{msg}）"
-                break
-    return SandboxError(msg, "compile", source, lineno)
+    if _BILINGUAL.match(msg):  # our own policy messages say both
+        return SandboxError(msg, "compile", source, lineno)
+    # RestrictedPython's own message is the English; the Chinese is ours
+    zh = next(zh.format(*found.groups(), what=what) for pattern, zh in _RP_MESSAGES if (found := re.search(pattern, msg)))
+    return SandboxError(zh, "compile", source, lineno, english=msg)
 
 
 def _analyse(tree: ast.AST):
@@ -889,17 +906,19 @@ def _compile(source: str, mode: str, functions: frozenset[str]) -> CompiledCode:
     if mode == "eval" and not text:
         raise SandboxError("表达式为空（empty expression）", "compile", source)
     if len(text) > MAX_SOURCE_LENGTH:
-        raise SandboxError(f"{what}过长（source longer than {MAX_SOURCE_LENGTH} characters）", "compile", source)
+        raise SandboxError(f"{what}过长（{_WHAT_EN[what]} longer than {MAX_SOURCE_LENGTH} characters）", "compile", source)
     try:
         tree = ast.parse(text, _FILENAME, mode)
         reads, bound, calls = _analyse(tree)  # before the policy rewrites the tree
         result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(tree, _FILENAME, policy=_Policy)
     except SyntaxError as exc:
         where = f"第 {exc.lineno} 行" if mode == "exec" and exc.lineno else ""
-        raise SandboxError(f"{what}{where}语法错误（{type(exc).__name__}: {exc.msg}）", "compile", source,
+        where_en = f" on line {exc.lineno}" if where else ""
+        raise SandboxError(f"{what}{where}语法错误（{_WHAT_EN[what]} syntax error{where_en}: {exc.msg}）", "compile", source,
                            exc.lineno) from None
     except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
-        raise SandboxError(f"{what}无法编译（{type(exc).__name__}: {exc}）", "compile", source) from None
+        raise SandboxError(f"{what}无法编译（{_WHAT_EN[what]} cannot be compiled: {type(exc).__name__}: {exc}）", "compile",
+                           source) from None
     if result.errors:
         raise _compile_error(result.errors[0], what, source)
     allowed = functions | SAFE_BUILTIN_NAMES | bound
@@ -922,6 +941,7 @@ def compile_script(source: str, *, functions: Collection[str] = ()) -> CompiledC
 
 # ---------------------------------------------------------------- run
 
+_WHAT_EN = {"表达式": "expression", "脚本": "script"}
 _RUNTIME_ZH = {AssertionError: "断言不成立", ZeroDivisionError: "除数不能为零", KeyError: "键不存在", IndexError: "索引超出范围",
                AttributeError: "属性不存在或不允许访问", TypeError: "类型不匹配", RecursionError: "递归层数过深",
                MemoryError: "内存不足", OverflowError: "数值溢出", ValueError: "取值无效",
@@ -939,16 +959,22 @@ def _lineno(tb) -> int | None:
 
 def _runtime_error(exc: Exception, code: CompiledCode, what: str) -> SandboxError:
     lineno = _lineno(exc.__traceback__) if code.mode == "exec" else None
+    # reprlib: a KeyError's key (or any argument) may be huge; the message must stay one short line
+    detail = ", ".join(a if isinstance(a, str) and not isinstance(exc, KeyError) else reprlib.repr(a) for a in exc.args)
+    detail = " ".join(detail.split())[:300]
     if isinstance(exc, NameError) and getattr(exc, "name", None):
         zh = f'未定义的变量或函数 "{exc.name}"'
     else:
         zh = next((text for cls, text in _RUNTIME_ZH.items() if isinstance(exc, cls)), "")
-    # reprlib: a KeyError's key (or any argument) may be huge; the message must stay one short line
-    detail = ", ".join(a if isinstance(a, str) and not isinstance(exc, KeyError) else reprlib.repr(a) for a in exc.args)
-    detail = " ".join(detail.split())[:300]
+        if zh and isinstance(exc, (KeyError, IndexError)) and detail:
+            zh += f"：{detail}"  # the key or index is data, the same in either language
+        elif not zh:  # an error we have no words for (a helper's own): its type and text are all there is
+            zh = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
     where = f"{what}第 {lineno} 行" if lineno else what
+    where_en = _WHAT_EN[what] + (f" line {lineno}" if lineno else "")
     zh = f"：{zh}" if zh else ""
-    return SandboxError(f"{where}运行出错{zh}（{type(exc).__name__}: {detail}）", "runtime", code.source, lineno)
+    return SandboxError(f"{where}运行出错{zh}", "runtime", code.source, lineno,
+                        english=f"{where_en} failed: {type(exc).__name__}: {detail}")
 
 
 def _peak_rss() -> int:
@@ -982,7 +1008,7 @@ def _run(code: CompiledCode, namespace: Mapping[str, Any], time_limit: float, fi
         nonlocal next_memory_check
         now = time.monotonic()
         if now > deadline:
-            raise SandboxError(f"{what}运行超时（超过 {time_limit:g} 秒）（time limit of {time_limit:g} s exceeded）",
+            raise SandboxError(f"{what}运行超时，超过 {time_limit:g} 秒（{_WHAT_EN[what]}: time limit of {time_limit:g} s exceeded）",
                                "timeout", code.source)
         if now >= next_memory_check:
             next_memory_check = now + 0.002
@@ -1047,7 +1073,8 @@ def execute(code: CompiledCode, namespace: dict[str, Any], *, time_limit: float 
             try:
                 plain = _measure(value)[1]  # the caller will store and serialise it
             except SandboxError as exc:
-                raise SandboxError(f'脚本变量 "{name}" 无法保存：{exc}', "limit") from None
+                raise SandboxError(f'脚本变量 "{name}" 无法保存：{exc.chinese}', "limit", english=(
+                    f'script variable "{name}" cannot be stored: {exc.english}' if exc.english else None)) from None
             if plain:
                 changed[name] = value
         return changed

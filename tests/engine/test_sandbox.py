@@ -1,10 +1,12 @@
 """The BPMN sandbox, exercised with real RestrictedPython (no mocks)."""
+import pickle
 import sys
 import threading
 import time
 import types
 
 import pytest
+from flask_babel import force_locale
 
 from app.engine import sandbox
 from app.engine.sandbox import SandboxError, compile_expression, compile_script, evaluate, execute
@@ -123,7 +125,7 @@ def test_runs_inside_a_thread():
 def test_refused_at_compile_expression(source):
     err = refused("compile", compile_expression, source)
     assert err.source == source
-    assert "（" in str(err) and "\n" not in str(err)
+    assert err.chinese and err.english and "\n" not in str(err)
 
 
 @pytest.mark.parametrize("source", [
@@ -138,10 +140,19 @@ def test_refused_at_compile_script(source):
     refused("compile", compile_script, source)
 
 
-def test_compile_messages():
+def test_compile_messages(app):
+    """One language at a time (issue 20): Chinese by default, English for an English reader."""
     err = refused("compile", compile_expression, "__import__('os')")
-    assert str(err) == ('表达式不允许使用以下划线开头的名称 "__import__"'
-                        '（"__import__" is an invalid variable name because it starts with "_"）')
+    assert str(err) == '表达式不允许使用以下划线开头的名称 "__import__"'
+    with app.test_request_context(), force_locale("en"):
+        assert str(err) == '"__import__" is an invalid variable name because it starts with "_"'
+    with app.test_request_context(), force_locale("zh_CN"):
+        assert str(err) == '表达式不允许使用以下划线开头的名称 "__import__"'
+    err = refused("compile", compile_expression, "x.format(1)")
+    assert str(err) == "不允许使用 format 方法，请使用 f-string"
+    with app.test_request_context(), force_locale("en"):
+        assert str(err) == "str.format is not allowed"
+    assert pickle.loads(pickle.dumps(err)).english == "str.format is not allowed"
     assert "数值超出允许范围" in str(refused("compile", compile_expression, "10**10**10"))
     err = refused("compile", compile_script, "x = 1\ny = (\n")
     assert isinstance(err, ValueError) and not isinstance(err, SyntaxError)
@@ -233,10 +244,12 @@ def test_previous_tracer_restored():
         sys.settrace(None)
 
 
-def test_runtime_errors_are_wrapped():
+def test_runtime_errors_are_wrapped(app):
     err = refused("runtime", run_script, "x = 1\ny = missing_variable + 1\n")
-    assert "missing_variable" in str(err) and err.lineno == 2 and "第 2 行" in str(err)
-    assert "NameError" in str(err)
+    assert str(err) == '脚本第 2 行运行出错：未定义的变量或函数 "missing_variable"' and err.lineno == 2
+    with app.test_request_context(), force_locale("en"):
+        assert str(err) == "script line 2 failed: NameError: name 'missing_variable' is not defined"
+    assert str(refused("runtime", run_expr, "d['键']", {"d": {}})) == "表达式运行出错：键不存在：'键'"
     assert refused("runtime", run_expr, "1 / 0").lineno is None
     refused("runtime", run_expr, "d['nope']", {"d": {}})
     refused("runtime", run_expr, "[].nope")
