@@ -128,7 +128,8 @@ def _form(**bounds) -> dict:
 
 
 @pytest.mark.parametrize("bounds", [{"x-date-min": "today+1d"}, {"x-date-max": "today-30d"}, {"x-date-max": "today"},
-                                    {"x-date-min": "field:start", "x-date-max": "today+365d"}])
+                                    {"x-date-min": "field:start", "x-date-max": "today+365d"},
+                                    {"x-date-min": ["1949-10-01", "case:source_decided_on"], "x-date-max": "today"}])
 def test_well_written_bounds_are_accepted(ctx, bounds):
     assert forms.schema_problems(_form(**bounds)) == []
 
@@ -140,6 +141,7 @@ def test_well_written_bounds_are_accepted(ctx, bounds):
     ({"x-date-min": "field:note"}, "引用的 note 不是本表单的另一个日期字段"),
     ({"x-date-min": "field:end"}, "引用的 end 不是本表单的另一个日期字段"),
     ({"x-date-min": "field:missing"}, "引用的 missing 不是本表单的另一个日期字段"),
+    ({"x-date-min": "case:closed_at"}, "字段 end 的 x-date-min 写法无效"),  # only the case's dates (forms.CASE_DATES)
     # bounds that leave no day to enter: nobody could ever submit the form
     ({"x-date-min": "today+10d", "x-date-max": "today"}, "字段 end 的 x-date-min（2026-09-24）晚于 x-date-max（2026-09-14），没有可填的日期"),
     ({"x-date-min": ["1949-10-01", "2030-01-01"], "x-date-max": "today+90d"}, "字段 end 的 x-date-min（2030-01-01）晚于 x-date-max（2026-12-13）"),
@@ -148,6 +150,18 @@ def test_badly_written_bounds_are_refused_when_a_form_is_saved(ctx, bounds, prob
     with pytest.raises(ValidationFailed) as refused:
         forms.save_form("bounds_probe", _form(**bounds), author_id=None)
     assert any(problem in p for p in refused.value.fields["schema"]), refused.value.fields
+
+
+def test_a_case_bound_applies_with_the_case_and_names_the_day(ctx):
+    """`case:NAME` (attack 18): a date of the case the form is filled for — e.g. a revocation is not
+    dated before the decision it revokes; without a case (a preview) it is not applied."""
+    schema_case = {"source_decided_on": "2026-09-01"}
+    forms.save_form("bounds_probe_case", _form(**{"x-date-min": ["1949-10-01", "case:source_decided_on"]}), author_id=None)
+    with pytest.raises(ValidationFailed) as refused:
+        forms.validate("bounds_probe_case", {"end": "2026-08-31"}, case=schema_case)
+    assert refused.value.fields == {"end": ["“结束日期”不得早于 2026-09-01"]}
+    assert forms.validate("bounds_probe_case", {"end": "2026-09-01"}, case=schema_case)["end"] == "2026-09-01"
+    assert forms.validate("bounds_probe_case", {"end": "2026-08-31"})["end"] == "2026-08-31"
 
 
 def test_a_bound_on_a_field_that_is_not_a_date_is_refused(ctx):

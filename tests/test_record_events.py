@@ -26,7 +26,7 @@ from tests.web_support import login, post
 pytestmark = pytest.mark.usefixtures("kept_rows_restored")
 
 REVOCATION = {"revoking_authority": "court", "revocation_document_number": "（2026）沪01行终12号",
-              "revoked_on": "2026-09-11", "revocation_reason": "处罚决定认定事实不清"}
+              "revoked_on": "2026-09-14", "revocation_reason": "处罚决定认定事实不清"}
 
 
 def _published(api, *, at: str | None = "2026-09-14T09:00:00+08:00", **overrides) -> dict:
@@ -380,3 +380,100 @@ def test_the_objection_reply_says_who_checked_and_that_a_published_record_stays_
     assert "是否公开的决定" not in text
     # the last day shown: the day before publication_end (the first day it no longer is)
     assert "继续公开至" + chinese_date(date.fromisoformat(after["publication_end"]) - timedelta(days=1)) in text
+
+
+def _rectification_of(api, record_id: int) -> dict:
+    (link,) = [x for x in api.as_("reviewer").case(record_id)["linked_cases"] if x["relation"] == "rectification_opened"]
+    return api.as_("supervisor").case(link["case_id"])
+
+
+def test_a_revoked_records_rectification_ends_with_it(api):
+    """Attack 18 finding 1: the record's source decision revoked (Art. 37), the unit was still asked
+    to explain and rectify a record being deleted — and refusing would escalate to a public
+    criticism and a new record on the strength of the deleted one."""
+    case = _published(api)
+    warning = _rectification_of(api, case["id"])
+    assert elements(warning) == ["explain"]
+    clock.set(datetime.fromisoformat("2026-09-29T10:00:00+08:00"))
+    r = api.as_("recorder").post(f"/cases/{case['id']}/events", {"message": "source_revoked", "data": REVOCATION})
+    assert r.status_code == 200, r.get_json()
+    warning = _rectification_of(api, case["id"])
+    assert warning["open_tasks"] == [] and warning["status"] == "record_withdrawn", warning["status"]
+    assert warning["closed_at"] is not None
+    assert any(case["number"] in e["summary"] and "撤销" in e["summary"] for e in warning["timeline"])
+
+
+def test_a_rectification_in_its_plan_stage_ends_when_an_objection_revokes_the_record(api):
+    case = _published(api)
+    warning = _rectification_of(api, case["id"])
+    api.as_("handler.fgw").complete(warning["id"], "explain", {"explanation": "说明", "will_rectify": "yes"})
+    assert elements(_rectification_of(api, case["id"])) == ["submit_plan"]
+    objection = {"objection_grounds": "合同款已于验收后拨付，记录有误", "commitment": True}
+    r = api.as_("handler.fgw").post(f"/cases/{case['id']}/events", {"message": "objection", "data": objection})
+    assert r.status_code == 200, r.get_json()
+    api.as_("reviewer").complete(case["id"], "objection_review",
+                                 {"objection_outcome": "revoke", "reply_reasons": "异议成立，撤销记录"})
+    assert api.as_("reviewer").case(case["id"])["status"] == "revoked"
+    warning = _rectification_of(api, case["id"])
+    assert warning["open_tasks"] == [] and warning["status"] == "record_withdrawn"
+
+
+def test_a_refusal_awaiting_escalation_is_not_escalated_once_the_record_is_gone(api):
+    """The unit refused to rectify a record that is then revoked: the supervisor's pending
+    确认升级处理 goes away — no public criticism and no new record from a deleted one."""
+    case = _published(api)
+    warning = _rectification_of(api, case["id"])
+    api.as_("handler.fgw").complete(warning["id"], "explain", {"explanation": "不认可", "will_rectify": "no"})
+    assert elements(_rectification_of(api, case["id"])) == ["confirm_escalation"]
+    r = api.as_("recorder").post(f"/cases/{case['id']}/events", {"message": "source_revoked", "data": REVOCATION})
+    assert r.status_code == 200, r.get_json()
+    warning = _rectification_of(api, case["id"])
+    assert warning["open_tasks"] == [] and warning["status"] == "record_withdrawn"
+    assert [x for x in warning["linked_cases"] if x["relation"] == "escalated_to"] == []
+    assert db.session.scalars(select(Document).where(Document.case_id == warning["id"],
+                                                     Document.doc_type == "public_criticism")).all() == []
+
+
+def test_a_revocation_cannot_predate_the_decision_it_revokes(api):
+    """Attack 18 finding 2: a revocation dated before the source decision it revokes (here
+    2026-01-02 against a decision of 2026-09-01) was accepted and written into the deletion notice."""
+    case = _published(api, decided_on="2026-09-01", occurred_on="2026-08-01")
+    early = {**REVOCATION, "revoked_on": "2026-08-31"}
+    r = api.as_("recorder").post(f"/cases/{case['id']}/events", {"message": "source_revoked", "data": early})
+    assert r.status_code == 422, r.get_json()
+    assert "revoked_on" in r.get_json()["error"]["fields"]
+    assert api.as_("reviewer").case(case["id"])["status"] == "published"  # nothing saved
+    by_key = api.as_("recorder").post("/events", {"message": "source_revoked", "document_number": case["document_number"],
+                                                  "data": early})
+    assert by_key.status_code == 422, by_key.get_json()
+    assert api.as_("reviewer").case(case["id"])["status"] == "published"
+    same_day = {**REVOCATION, "revoked_on": "2026-09-01"}
+    r = api.as_("recorder").post(f"/cases/{case['id']}/events", {"message": "source_revoked", "data": same_day})
+    assert r.status_code == 200, r.get_json()
+
+
+def test_a_deletion_left_past_its_3_working_days_is_reminded_supervised_and_then_done(api, tick):
+    """Art. 37's 3 working days bite: a reminder as the last day begins, an overdue notice and a
+    supervisor's 督办 (a new deadline) when it passes; deleting then withdraws the 督办, issues the
+    删除告知书 and closes the record."""
+    case = _published(api)
+    clock.set(datetime.fromisoformat("2026-09-29T10:00:00+08:00"))
+    r = api.as_("recorder").post(f"/cases/{case['id']}/events", {"message": "source_revoked", "data": REVOCATION})
+    assert r.status_code == 200, r.get_json()
+    # due at the end of Oct 9 (Sep 30, Oct 8, Oct 9 across National Day): reminder as Oct 8 begins
+    tick(datetime.fromisoformat("2026-10-08T00:01:00+08:00"))
+    body = api.as_("reviewer").case(case["id"])
+    assert elements(body) == ["delete_record"]
+    assert any(e["kind"] == "task.reminded" or "提醒" in e["summary"] for e in body["timeline"][-5:])
+    tick(datetime.fromisoformat("2026-10-10T00:01:00+08:00"))
+    body = api.as_("supervisor").case(case["id"])
+    assert sorted(elements(body)) == ["delete_record", "supervise_delete_record"]
+    assert any(e["kind"] == "task.overdue" for e in body["timeline"])
+    api.as_("supervisor").complete(case["id"], "supervise_delete_record",
+                                   {"supervision_action": "urge", "supervision_reason": "请立即删除", "new_deadline_days": 1})
+    api.as_("reviewer").complete(case["id"], "delete_record", {"deletion_confirmed": True, "deletion_note": "已核实撤销决定"})
+    body = api.as_("reviewer").case(case["id"])
+    assert body["open_tasks"] == [] and body["status"] == "deleted", body["status"]
+    assert [d["type"] for d in body["documents"]].count("deletion_notice") == 1, body["documents"]
+    tick(datetime.fromisoformat("2026-10-20T00:01:00+08:00"))  # the 督办's new deadline passes: nothing more
+    assert api.as_("reviewer").case(case["id"])["open_tasks"] == []

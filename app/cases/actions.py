@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.cases import case_file, decisions, exemptions
+from sqlalchemy import select
+
+from app.cases import case_file, decisions, events, exemptions
 from app.cases.models import (CASE_STATUSES, KEY_AREAS, PUNISHMENT_LEVELS, RECORD_STATUSES, SANCTION_STAGES, SOURCE_TYPES,
                               TIERS, WARNING_STAGES, Case, CaseLink)
 from app.cases.service import start_case
@@ -17,7 +19,7 @@ from app.core.clock import clock
 from app.core.db_types import too_long_for
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
-from app.engine import ActionError, register_action
+from app.engine import ACTIVE_STATUSES, ActionError, ProcessInstance, register_action
 from app.core.i18n import N_
 
 # Status changes that are a decision the units concerned should hear about.
@@ -271,6 +273,36 @@ def start_rectification(case: Case) -> None:
     record_event(warning, "case.linked", f"由失信记录 {case.number} 启动", {"linked_case_id": case.id})
 
 
+RECTIFICATION_END_MESSAGE = "record_withdrawn"  # the warning process's message (app.cases.events.SYSTEM_MESSAGES)
+_RECTIFICATION_END_REASONS = ("revocation", "exemption", "deletion")
+
+
+def end_rectification(case: Case, reason: str) -> None:
+    """The record no longer stands — revoked on an objection (`reason` "revocation", Art. 36),
+    免责不予记录 ("exemption", policy §二(一)4) or its source decision revoked ("deletion",
+    Art. 37): the written explanation and rectification it opened (start_rectification) end with
+    it — the message `record_withdrawn` to that warning, which stops its handling or a pending
+    escalation (an obligation, or a public criticism and a new record, on the strength of a record
+    that is gone). Nothing to do when the record opened none, or the warning is past it (closed,
+    escalated). ActionError for an unknown reason, or when the warning is suspended or blocked (it
+    cannot take the message now). In the step's transaction."""
+    if reason not in _RECTIFICATION_END_REASONS:
+        raise ActionError(f"未知的终止原因：{reason!r}（可用：{', '.join(_RECTIFICATION_END_REASONS)}）")
+    warnings = db.session.scalars(select(Case).join(CaseLink, CaseLink.linked_case_id == Case.id).where(
+        CaseLink.case_id == case.id, CaseLink.relation == "rectification_opened").order_by(Case.id))
+    for warning in warnings:
+        instance = db.session.get(ProcessInstance, warning.instance_id) if warning.instance_id else None
+        if instance is None or instance.status not in ACTIVE_STATUSES:
+            continue
+        if instance.status != "running":
+            raise ActionError(f"整改预警 {warning.number} 已暂停或因异常阻塞，暂不能终止：请先恢复或处理该案件")
+        if RECTIFICATION_END_MESSAGE not in events.waiting(warning, events.SYSTEM_MESSAGES):
+            continue
+        events.deliver(warning, RECTIFICATION_END_MESSAGE, {"record_end_reason": reason, "record_number": case.number,
+                                                            "ended_on": clock.today().isoformat()},
+                       None, via=f"失信记录 {case.number}")
+
+
 def register_actions() -> None:
     """Offer the case actions to BPMN scripts and the 免责容错 catalogue to forms (called once by the
     app factory)."""
@@ -292,3 +324,4 @@ def register_actions() -> None:
     register_action("start_linked_record", start_linked_record, N_("记入政务失信记录（启动失信记录流程）"),
                     ("title", "tier", "source_type", "document_number", "facts", "decided_on"))
     register_action("start_rectification", start_rectification, N_("启动书面说明和限期整改（预警整改流程）"))
+    register_action("end_rectification", end_rectification, N_("终止书面说明和限期整改（记录撤销、免责或删除）"), ("reason",))

@@ -46,6 +46,8 @@ MESSAGES: dict[str, MessageKind] = {
 # a record's publication ended, so its joint sanctions are lifted (app.sanctions.service.lift).
 SYSTEM_MESSAGES: dict[str, MessageKind] = {
     "sanctions_lifted": MessageKind("sanctions_lifted", N_("解除联动惩戒"), "sanctions_lift"),
+    # a record that opened a rectification was revoked, exempted or deleted (app.cases.actions.end_rectification)
+    "record_withdrawn": MessageKind("record_withdrawn", N_("失信记录已撤销，终止整改"), "record_withdrawn"),
 }
 
 
@@ -100,7 +102,7 @@ def deliver(case: Case, message: str, data, actor: User | None, *, via: str) -> 
     Raises ValidationFailed (422, per field), Conflict (409: the case is not running, or does not
     wait for this message now)."""
     kind = message_kind(message) or _kind(message)
-    data = forms.validate(kind.form, data if data is not None else {})
+    data = forms.validate(kind.form, data if data is not None else {}, case=case.form_context())
     instance = _instance(case)
     if instance is None:
         raise engine.NotWaiting(_("该案件没有运行中的流程"))

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.clock import clock
+from app.core.clock import LOCAL_TZ, clock
 from app.core.db_types import UTCDateTime
 from app.core.extensions import db
 from app.core.i18n import N_
@@ -61,6 +61,7 @@ WARNING_STAGES = {
     "escalation_pending": N_("待确认升级"),
     "closed": N_("整改完成"),
     "escalated": N_("已通报并记录失信"),
+    "record_withdrawn": N_("记录已撤销，整改终止"),
 }
 # Where a joint-sanctions case (联动奖惩, policy §二(一)2) stands.
 SANCTION_STAGES = {
@@ -154,9 +155,12 @@ class Case(db.Model):
         return self.subject_department.name
 
     def form_context(self) -> dict:
-        """The case's fields a task form's `x-required-when` rules may test."""
+        """The case's fields a task form's `x-required-when` rules may test, and the dates its
+        `case:NAME` date bounds read (ISO dates; `registered_on` in Asia/Shanghai)."""
         return {"tier": self.tier, "record_status": self.record_status, "source_type": self.source_type,
-                "key_area": self.key_area, "subject_type": self.subject_type}
+                "key_area": self.key_area, "subject_type": self.subject_type,
+                "source_decided_on": self.source_decided_on.isoformat() if self.source_decided_on else None,
+                "registered_on": self.created_at.astimezone(LOCAL_TZ).date().isoformat() if self.created_at else None}
 
     @property
     def district_id(self) -> int | None:

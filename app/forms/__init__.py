@@ -47,6 +47,11 @@ _FIELD_BOUND = re.compile(r"^field:([a-z][a-z0-9_]{0,63})$")
 # filled for a task; where there is no task (the form editor's preview, a start form) or the task
 # has no such whole number, the bound is not applied.
 _VAR_BOUND = re.compile(r"^today\+var:([a-z][a-z0-9_]{0,63})$")
+# "case:NAME": a date of the case the form is filled for (CASE_DATES: the source decision's date,
+# the day the case was registered) — e.g. a revocation cannot precede the decision it revokes.
+# Applied where the form is filled for a case (a task, a message); not applied without one.
+CASE_DATES = ("source_decided_on", "registered_on")
+_CASE_BOUND = re.compile(r"^case:(" + "|".join(CASE_DATES) + r")$")
 DATE_BOUNDS = ("x-date-min", "x-date-max")
 # `x-default` on a field: the value the form starts with — "var:NAME" (the task's variable NAME,
 # e.g. facts a script wrote) or, on a date field, a date bound ("today+30d", "today+var:NAME").
@@ -243,7 +248,7 @@ def _bound_problems(props: dict, name: str, prop: dict) -> list[str]:
             if other and (other.group(1) == name or not is_date_field(props.get(other.group(1)))):
                 problems.append(_("字段 %(name)s 的 %(attribute)s 引用的 %(other)s 不是本表单的另一个日期字段",
                                   name=name, attribute=attribute, other=other.group(1)))
-            elif not other and not _is_var_bound(bound) and _fixed_bound(bound) is None:
+            elif not other and not _is_var_bound(bound) and not _is_case_bound(bound) and _fixed_bound(bound) is None:
                 problems.append(_("字段 %(name)s 的 %(attribute)s 写法无效：应为 today、today+30d、today-7d、"
                                   "YYYY-MM-DD 日期或 field:字段名（也可以是它们的列表）", name=name, attribute=attribute))
     bounds = date_input_bounds(prop) if is_date_field(prop) else {}
@@ -258,6 +263,10 @@ def _is_var_bound(bound) -> bool:
     return isinstance(bound, str) and _VAR_BOUND.match(bound) is not None
 
 
+def _is_case_bound(bound) -> bool:
+    return isinstance(bound, str) and _CASE_BOUND.match(bound) is not None
+
+
 def _default_ok(prop: dict) -> bool:
     value = prop.get("x-default")
     if not isinstance(value, str):
@@ -267,10 +276,14 @@ def _default_ok(prop: dict) -> bool:
     return is_date_field(prop) and (_is_var_bound(value) or _TODAY_BOUND.match(value) is not None)
 
 
-def _fixed_bound(bound, variables: dict | None = None) -> date | None:
-    """The day a today-relative ("today-7d"), literal ("1949-10-01", within DATE_MIN..DATE_MAX) or
-    variable ("today+var:NAME", with `variables` holding a whole number of days) bound stands for;
-    None for a field bound, a variable bound without its variable, or anything else."""
+def _fixed_bound(bound, variables: dict | None = None, case: dict | None = None) -> date | None:
+    """The day a today-relative ("today-7d"), literal ("1949-10-01", within DATE_MIN..DATE_MAX),
+    variable ("today+var:NAME", with `variables` holding a whole number of days) or case
+    ("case:source_decided_on", with `case` holding that ISO date) bound stands for; None for a field
+    bound, a variable or case bound without its value, or anything else."""
+    on_case = _CASE_BOUND.match(bound) if isinstance(bound, str) else None
+    if on_case is not None:
+        return as_date((case or {}).get(on_case.group(1)))
     var = _VAR_BOUND.match(bound) if isinstance(bound, str) else None
     if var is not None:
         days = (variables or {}).get(var.group(1))
@@ -291,9 +304,9 @@ def _field_bounds(prop: dict, attribute: str) -> list[str]:
                                  for b in _bounds(prop, attribute)) if m]
 
 
-def _tightest(prop: dict, attribute: str, variables: dict | None = None) -> date | None:
+def _tightest(prop: dict, attribute: str, variables: dict | None = None, case: dict | None = None) -> date | None:
     """The tightest fixed bound of an attribute, with DATE_MIN/DATE_MAX as the outermost."""
-    days = [d for d in (_fixed_bound(b, variables) for b in _bounds(prop, attribute)) if d is not None]
+    days = [d for d in (_fixed_bound(b, variables, case) for b in _bounds(prop, attribute)) if d is not None]
     return max(days + [DATE_MIN]) if attribute == "x-date-min" else min(days + [DATE_MAX])
 
 
@@ -368,7 +381,8 @@ def initial_values(schema: dict, variables: dict | None) -> dict:
     return values
 
 
-def _check_date_bounds(schema: dict, data: dict, fields: dict[str, list[str]], variables: dict | None = None) -> None:
+def _check_date_bounds(schema: dict, data: dict, fields: dict[str, list[str]], variables: dict | None = None,
+                       case: dict | None = None) -> None:
     """Each well-formed date field within its bounds: first the fixed ones (today-relative,
     literal, and DATE_MIN..DATE_MAX for any date), then those relative to another field, applied
     only when that field holds a date that passed its own checks (an invalid field is not
@@ -377,7 +391,8 @@ def _check_date_bounds(schema: dict, data: dict, fields: dict[str, list[str]], v
     days = {n: as_date(data.get(n)) for n in props}
     checked = {n: d for n, d in days.items() if d is not None and n not in fields}
     for name, day in list(checked.items()):
-        low, high = _tightest(props[name], "x-date-min", variables), _tightest(props[name], "x-date-max", variables)
+        low, high = (_tightest(props[name], "x-date-min", variables, case),
+                     _tightest(props[name], "x-date-max", variables, case))
         names = {"field": _title(schema, name)}
         if day < low:
             fields.setdefault(name, []).append(_("“%(field)s”不得早于 %(date)s", date=low.isoformat(), **names))
@@ -572,7 +587,8 @@ def validate(key: str, data, version: int | None = None, variables: dict | None 
     """Validate submitted data against a form. Returns the data, one-line text fields stripped;
     raises ValidationFailed (422) with `fields: {field: [messages]}`. `variables`: the task's
     process variables, for date bounds that read one (`today+var:NAME`). `case`: the case's fields
-    as the process sees them (e.g. {"tier": "minor"}), for the form's `x-required-when` rules."""
+    as the process sees them (e.g. {"tier": "minor"}, Case.form_context), for the form's
+    `x-required-when` rules and `case:NAME` date bounds."""
     schema = load_form(key, version)
     if not isinstance(data, dict):
         raise ValidationFailed(_("表单数据必须是 JSON 对象"), {"data": [_("表单数据必须是 JSON 对象")]})
@@ -586,7 +602,7 @@ def validate(key: str, data, version: int | None = None, variables: dict | None 
         fields.setdefault(field or "_form", [])
         if message not in fields[field or "_form"]:
             fields[field or "_form"].append(message)
-    _check_date_bounds(schema, data, fields, variables)
+    _check_date_bounds(schema, data, fields, variables, case)
     _check_choice_sources(schema, data, fields)
     _check_required_when(schema, data, case or {}, fields)
     if fields:
